@@ -1,0 +1,17 @@
+# Warnings on for kiln's own targets (not for third-party headers, which come in as SYSTEM).
+function(kiln_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wno-unused-parameter)
+  if(KILN_NATIVE)
+    target_compile_options(${target} PRIVATE -march=native)
+  endif()
+endfunction()
+
+# Kernels are the hot loops: full optimization in every build type; no errno (so sqrt
+# vectorizes), no FP traps (without it GCC will not if-convert the selects of
+# kernels/cpu/vec_math.h and no transcendental loop vectorizes), FMA contraction on.
+# Never -ffast-math: NaN and infinity semantics are part of the contract.
+function(kiln_kernel_defaults target)
+  kiln_target_defaults(${target})
+  target_compile_options(${target} PRIVATE -O3 -fno-math-errno -fno-trapping-math -ffp-contract=fast)
+endfunction()

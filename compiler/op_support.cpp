@@ -1,0 +1,62 @@
+#include "compiler/op_support.h"
+
+#include <cmath>
+
+#include "runtime/convert.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::detail {
+
+std::string describe(const Tensor& t) {
+  if (!t.defined()) return "undefined";
+  return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());
+}
+
+void throw_op_error(const CallSite& site, const std::string& message,
+                    std::initializer_list<const Tensor*> operands) {
+  std::string m = std::string("[") + site.op + "] " + message;
+  if (operands.size() > 0) {
+    m += "; operands: ";
+    bool first = true;
+    for (const Tensor* t : operands) {
+      if (!first) m += ", ";
+      first = false;
+      m += describe(*t);
+    }
+  }
+  if (site.loc != nullptr)
+    m += " (at " + std::string(site.loc->file_name()) + ":" + std::to_string(site.loc->line()) + ")";
+  throw Error(m);
+}
+
+void check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands) {
+  for (const Tensor* t : operands) {
+    if (!t->defined()) throw_op_error(site, "an operand is an undefined (default-constructed) tensor", operands);
+    if (t->device().kind != Device::cpu)
+      throw_op_error(site, "operand on " + to_string(t->device()) + ": this build runs on the CPU only",
+                     operands);
+  }
+}
+
+rules::TensorType type_of(const Tensor& t) { return {t.dtype(), t.shape()}; }
+
+Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype) {
+  Tensor t = empty(dtype, {});
+  if (value.is_floating()) {
+    double v = value.as_double();
+    if (is_integer(dtype) && !(std::isfinite(v) && v == std::trunc(v)))
+      throw_op_error(site, "scalar " + std::to_string(v) + " is not an integer, and the tensor is " +
+                               std::string(dtype_name(dtype)), {});
+    if (dtype == DType::boolean && v != 0 && v != 1)
+      throw_op_error(site, "scalar " + std::to_string(v) + " is not 0 or 1 for a boolean tensor", {});
+    runtime::convert_elements(&v, DType::f64, t.impl()->data(), dtype, 1);
+  } else {
+    int64_t v = value.as_int();
+    if (dtype == DType::boolean && v != 0 && v != 1)
+      throw_op_error(site, "scalar " + std::to_string(v) + " is not 0 or 1 for a boolean tensor", {});
+    runtime::convert_elements(&v, DType::i64, t.impl()->data(), dtype, 1);
+  }
+  return t;
+}
+
+}  // namespace kiln::detail

@@ -1,0 +1,44 @@
+// Shared plumbing of the op functions: checking operands, turning a shape rule's
+// message into a kiln::Error that names the op, operands and source line, and scalars
+// into tensors.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+
+#include "kiln/error.h"
+#include "kiln/ops.h"
+#include "runtime/expected.h"
+#include "runtime/shape_rules.h"
+
+namespace kiln::detail {
+
+/// Where an op was called from; empty for C++ operators, which cannot take a
+/// std::source_location.
+struct CallSite {
+  const char* op;
+  const Loc* loc = nullptr;
+};
+
+/// "f32 (2, 3)"
+std::string describe(const Tensor& t);
+
+[[noreturn]] void throw_op_error(const CallSite& site, const std::string& message,
+                                 std::initializer_list<const Tensor*> operands);
+
+/// Throws if any operand is undefined or not on the CPU.
+void check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands);
+
+rules::TensorType type_of(const Tensor& t);
+
+template <class T>
+T unwrap(const CallSite& site, Expected<T> result, std::initializer_list<const Tensor*> operands) {
+  if (!result) throw_op_error(site, result.error(), operands);
+  return std::move(result).value();
+}
+
+/// A rank-0 tensor holding `value` in `dtype`, refusing values the dtype cannot hold as
+/// a kind (fractions for integers, anything but 0/1 for boolean).
+Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype);
+
+}  // namespace kiln::detail

@@ -1,0 +1,132 @@
+// Elementwise ops: binary (with broadcasting and scalar operands), unary, where, cast.
+#include "compiler/op_support.h"
+#include "kernels/cpu/elementwise.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+namespace {
+
+using detail::CallSite;
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+using rules::ElementwiseKind;
+
+Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
+                  const Tensor& b) {
+  detail::check_operands(site, {&a, &b});
+  auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
+                             {&a, &b});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  try {
+    kernels::binary(op, a, b, out);
+  } catch (const Error& e) {  // data-dependent refusals (integer division by zero)
+    detail::throw_op_error(site, std::string(e.what()).substr(std::string(e.what()).find(']') + 2),
+                           {&a, &b});
+  }
+  return out;
+}
+
+Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
+                   Scalar b, bool scalar_first) {
+  detail::check_operands(site, {&a});
+  Tensor s = detail::scalar_tensor(site, b, a.dtype());
+  return scalar_first ? run_binary(site, op, kind, s, a) : run_binary(site, op, kind, a, s);
+}
+
+Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::unary(kind, detail::type_of(x)), {&x});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::unary(op, x, out);
+  return out;
+}
+
+}  // namespace
+
+#define KILN_DEFINE_BINARY(name, kind)                                                     \
+  Tensor name(const Tensor& a, const Tensor& b, Loc loc) {                                 \
+    return run_binary({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b);         \
+  }                                                                                        \
+  Tensor name(const Tensor& a, Scalar b, Loc loc) {                                        \
+    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
+  }                                                                                        \
+  Tensor name(Scalar a, const Tensor& b, Loc loc) {                                        \
+    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, b, a, true);  \
+  }
+KILN_DEFINE_BINARY(add, arithmetic)
+KILN_DEFINE_BINARY(subtract, arithmetic)
+KILN_DEFINE_BINARY(multiply, arithmetic)
+KILN_DEFINE_BINARY(divide, arithmetic)
+KILN_DEFINE_BINARY(pow, arithmetic)
+KILN_DEFINE_BINARY(maximum, arithmetic)
+KILN_DEFINE_BINARY(minimum, arithmetic)
+KILN_DEFINE_BINARY(equal, compare)
+KILN_DEFINE_BINARY(not_equal, compare)
+KILN_DEFINE_BINARY(less, compare)
+KILN_DEFINE_BINARY(less_equal, compare)
+KILN_DEFINE_BINARY(greater, compare)
+KILN_DEFINE_BINARY(greater_equal, compare)
+KILN_DEFINE_BINARY(logical_and, logical)
+KILN_DEFINE_BINARY(logical_or, logical)
+#undef KILN_DEFINE_BINARY
+
+#define KILN_DEFINE_OPERATOR(sym, name)                                                     \
+  Tensor operator sym(const Tensor& a, const Tensor& b) {                                   \
+    return run_binary({#name}, BinaryOp::name, ElementwiseKind::arithmetic, a, b);          \
+  }                                                                                         \
+  Tensor operator sym(const Tensor& a, Scalar b) {                                          \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::arithmetic, a, b, false);  \
+  }                                                                                         \
+  Tensor operator sym(Scalar a, const Tensor& b) {                                          \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::arithmetic, b, a, true);   \
+  }
+KILN_DEFINE_OPERATOR(+, add)
+KILN_DEFINE_OPERATOR(-, subtract)
+KILN_DEFINE_OPERATOR(*, multiply)
+KILN_DEFINE_OPERATOR(/, divide)
+#undef KILN_DEFINE_OPERATOR
+
+Tensor operator-(const Tensor& x) {
+  return run_unary({"negative"}, UnaryOp::negative, ElementwiseKind::arithmetic, x);
+}
+
+#define KILN_DEFINE_UNARY(name, kind) \
+  Tensor name(const Tensor& x, Loc loc) { return run_unary({#name, &loc}, UnaryOp::name, ElementwiseKind::kind, x); }
+KILN_DEFINE_UNARY(negative, arithmetic)
+KILN_DEFINE_UNARY(abs, arithmetic)
+KILN_DEFINE_UNARY(relu, arithmetic)
+KILN_DEFINE_UNARY(exp, floating)
+KILN_DEFINE_UNARY(log, floating)
+KILN_DEFINE_UNARY(sqrt, floating)
+KILN_DEFINE_UNARY(rsqrt, floating)
+KILN_DEFINE_UNARY(tanh, floating)
+KILN_DEFINE_UNARY(sigmoid, floating)
+KILN_DEFINE_UNARY(gelu, floating)
+KILN_DEFINE_UNARY(sin, floating)
+KILN_DEFINE_UNARY(cos, floating)
+KILN_DEFINE_UNARY(erf, floating)
+KILN_DEFINE_UNARY(logical_not, logical)
+#undef KILN_DEFINE_UNARY
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
+  CallSite site{"where", &loc};
+  detail::check_operands(site, {&cond, &a, &b});
+  auto type = detail::unwrap(
+      site, rules::where(detail::type_of(cond), detail::type_of(a), detail::type_of(b)),
+      {&cond, &a, &b});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::where(cond, a, b, out);
+  return out;
+}
+
+Tensor cast(const Tensor& x, DType dtype, Loc loc) {
+  detail::check_operands({"cast", &loc}, {&x});
+  if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
+  Tensor out = detail::empty(dtype, x.shape());
+  kernels::cast(x, out);
+  return out;
+}
+
+Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
+
+}  // namespace kiln

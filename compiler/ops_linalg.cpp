@@ -1,0 +1,66 @@
+// matmul and the row-wise composites (softmax, log_softmax, layer_norm, cross-entropy).
+#include "compiler/op_support.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/normalization.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+using detail::CallSite;
+
+Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
+  CallSite site{"matmul", &loc};
+  detail::check_operands(site, {&a, &b});
+  auto type =
+      detail::unwrap(site, rules::matmul(detail::type_of(a), detail::type_of(b)), {&a, &b});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::matmul(a, b, out);
+  return out;
+}
+
+namespace {
+Tensor run_softmax(const CallSite& site, const Tensor& x, int64_t axis, bool log) {
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::softmax(detail::type_of(x), axis), {&x});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::softmax(x, axis < 0 ? axis + x.rank() : axis, log, out);
+  return out;
+}
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t axis, Loc loc) {
+  return run_softmax({"softmax", &loc}, x, axis, false);
+}
+Tensor log_softmax(const Tensor& x, int64_t axis, Loc loc) {
+  return run_softmax({"log_softmax", &loc}, x, axis, true);
+}
+
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, Loc loc) {
+  CallSite site{"layer_norm", &loc};
+  detail::check_operands(site, {&x, &gamma, &beta});
+  auto type = detail::unwrap(
+      site, rules::layer_norm(detail::type_of(x), detail::type_of(gamma), detail::type_of(beta)),
+      {&x, &gamma, &beta});
+  if (!(eps >= 0)) detail::throw_op_error(site, "eps must be >= 0", {&x, &gamma, &beta});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::layer_norm(x, gamma, beta, eps, out);
+  return out;
+}
+
+Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc) {
+  CallSite site{"softmax_cross_entropy", &loc};
+  detail::check_operands(site, {&logits, &labels});
+  auto type = detail::unwrap(
+      site, rules::softmax_cross_entropy(detail::type_of(logits), detail::type_of(labels)),
+      {&logits, &labels});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  try {
+    kernels::softmax_cross_entropy(logits, labels, out);
+  } catch (const Error& e) {
+    std::string m = e.what();
+    detail::throw_op_error(site, m.substr(m.find(']') + 2), {&logits, &labels});
+  }
+  return out;
+}
+
+}  // namespace kiln

@@ -1,0 +1,35 @@
+// print, thread control and device moves.
+#include <iostream>
+#include <mutex>
+
+#include "compiler/op_support.h"
+#include "kernels/cpu/gemm.h"
+#include "runtime/parallel.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+void print(const Tensor& x, const std::string& label, Loc loc) {
+  detail::check_operands({"print", &loc}, {&x});
+  std::string line = label.empty() ? x.str() : label + ": " + x.str();
+  // One write per line, so concurrent prints never interleave within a line.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::cout << line << '\n' << std::flush;
+}
+
+void set_num_threads(int threads) {
+  runtime::set_num_threads(threads);
+  kernels::set_blas_threads(runtime::num_threads());
+}
+
+int num_threads() { return runtime::num_threads(); }
+
+Tensor Tensor::to(Device device) const {
+  detail::check_operands({"to"}, {this});
+  if (device == this->device()) return *this;
+  detail::throw_op_error({"to"}, to_string(device) + " is not available: this build of kiln runs on the CPU only",
+                         {this});
+}
+
+}  // namespace kiln

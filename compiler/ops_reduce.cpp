@@ -1,0 +1,53 @@
+// Reductions: sum, mean, max, min over axes; argmax over one axis.
+#include "compiler/op_support.h"
+#include "kernels/cpu/reduce.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+namespace {
+
+using detail::CallSite;
+
+Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, const Axes& axes,
+                  bool keepdims) {
+  detail::check_operands(site, {&x});
+  auto norm = detail::unwrap(site, rules::normalize_axes(axes, x.rank()), {&x});
+  const bool is_sum = op == kernels::ReduceOp::sum || op == kernels::ReduceOp::mean;
+  if (is_sum && x.dtype() == DType::boolean)
+    detail::throw_op_error(site, "boolean input is not supported; cast it first", {&x});
+  int64_t count = 1;
+  for (int64_t a : norm) count *= x.shape()[a];
+  if (count == 0 && x.numel() == 0 && !(op == kernels::ReduceOp::sum) &&
+      !(op == kernels::ReduceOp::mean && is_floating(x.dtype())))
+    detail::throw_op_error(site, "cannot reduce over a zero-sized axis (the result has no value)", {&x});
+  auto type = rules::reduce(detail::type_of(x), norm, keepdims);
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::reduce(op, x, norm, out);
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"sum", &loc}, kernels::ReduceOp::sum, x, axes, keepdims);
+}
+Tensor mean(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"mean", &loc}, kernels::ReduceOp::mean, x, axes, keepdims);
+}
+Tensor max(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"max", &loc}, kernels::ReduceOp::max, x, axes, keepdims);
+}
+Tensor min(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"min", &loc}, kernels::ReduceOp::min, x, axes, keepdims);
+}
+
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
+  CallSite site{"argmax", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::argmax(x, axis < 0 ? axis + x.rank() : axis, out);
+  return out;
+}
+
+}  // namespace kiln

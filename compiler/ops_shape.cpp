@@ -1,0 +1,105 @@
+// Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
+// gather, one_hot.
+#include "compiler/op_support.h"
+#include "kernels/cpu/layout.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+using detail::CallSite;
+
+Tensor reshape(const Tensor& x, Shape shape, Loc loc) {
+  CallSite site{"reshape", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::reshape(detail::type_of(x), shape), {&x});
+  return detail::view(x, type.shape);  // contiguous storage: a reshape shares it
+}
+
+Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
+  CallSite site{"transpose", &loc};
+  detail::check_operands(site, {&x});
+  if (perm.empty())
+    for (int64_t i = x.rank(); i-- > 0;) perm.push_back(i);
+  auto type = detail::unwrap(site, rules::transpose(detail::type_of(x), perm), {&x});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::permute_into(x, perm, out);
+  return out;
+}
+
+Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
+  CallSite site{"broadcast_to", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::broadcast_to(detail::type_of(x), shape), {&x});
+  if (type.shape == x.shape()) return x;
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::broadcast_into(x, out);
+  return out;
+}
+
+Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
+  CallSite site{"expand_dims", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::expand_dims(detail::type_of(x), axis), {&x});
+  return detail::view(x, type.shape);
+}
+
+Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
+  CallSite site{"squeeze", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::squeeze(detail::type_of(x), axes), {&x});
+  return detail::view(x, type.shape);
+}
+
+Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> end, Loc loc) {
+  CallSite site{"slice", &loc};
+  detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::slice(detail::type_of(x), begin, end), {&x});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::slice_into(x, begin, out);
+  return out;
+}
+
+Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
+  CallSite site{"concat", &loc};
+  std::vector<rules::TensorType> types;
+  for (const Tensor& x : xs) {
+    detail::check_operands(site, {&x});
+    types.push_back(detail::type_of(x));
+  }
+  auto type = rules::concat(types, axis);
+  if (!type) {
+    std::string operands;
+    for (const Tensor& x : xs) operands += (operands.empty() ? "" : ", ") + detail::describe(x);
+    detail::throw_op_error(site, type.error() + "; operands: " + operands, {});
+  }
+  Tensor out = detail::empty(type->dtype, type->shape);
+  kernels::concat_into(xs, axis < 0 ? axis + xs[0].rank() : axis, out);
+  return out;
+}
+
+Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
+  CallSite site{"gather", &loc};
+  detail::check_operands(site, {&x, &indices});
+  auto type = detail::unwrap(
+      site, rules::gather(detail::type_of(x), detail::type_of(indices), axis), {&x, &indices});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  try {
+    kernels::gather_into(x, indices, axis < 0 ? axis + x.rank() : axis, out);
+  } catch (const Error& e) {
+    std::string m = e.what();
+    detail::throw_op_error(site, m.substr(m.find(']') + 2), {&x, &indices});
+  }
+  return out;
+}
+
+Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {
+  CallSite site{"one_hot", &loc};
+  detail::check_operands(site, {&indices});
+  auto type =
+      detail::unwrap(site, rules::one_hot(detail::type_of(indices), depth, dtype), {&indices});
+  Tensor out = detail::empty(type.dtype, type.shape);
+  kernels::one_hot_into(indices, depth, out);
+  return out;
+}
+
+}  // namespace kiln

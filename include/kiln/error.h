@@ -1,0 +1,17 @@
+// kiln::Error: what every bad input turns into.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace kiln {
+
+/// Thrown for every bad input: the message names the op in brackets, the operands'
+/// shapes and dtypes, and, where known, the user's source line, e.g.
+///   [matmul] inner dimensions disagree: 3 vs 4; operands: f32 (2, 3), f32 (4, 5) (at model.cpp:42)
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+}  // namespace kiln

@@ -1,0 +1,208 @@
+// The op set of API.md as free functions (and C++ operators where the language has them).
+//
+// Every named op takes a defaulted std::source_location as its last parameter, so that an
+// error (and, later, a traced graph node) points at the user's line. Operators cannot
+// take one; their errors name the op and operands only.
+//
+// Dtype rule for binary ops: both tensor operands must have the same dtype (kiln never
+// promotes silently). A C++ scalar operand (`x * 2`, `x + 0.5f`) takes the tensor's
+// dtype; a scalar that the tensor's dtype cannot represent exactly as a kind (a
+// fractional value for an integer tensor, anything but 0/1 for a boolean tensor) throws.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kiln/dtype.h"
+#include "kiln/tensor.h"
+
+namespace kiln {
+
+using Loc = std::source_location;
+
+/// A C++ number used as an operand or fill value; it takes the dtype of the tensor it
+/// meets (see the dtype rule above).
+class Scalar {
+ public:
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Scalar(T value)  // NOLINT(google-explicit-constructor): implicit by design
+      : floating_(std::is_floating_point_v<T>),
+        double_(static_cast<double>(value)),
+        int_(std::is_floating_point_v<T> ? 0 : static_cast<int64_t>(value)) {}
+  bool is_floating() const { return floating_; }
+  double as_double() const { return double_; }
+  int64_t as_int() const { return int_; }
+
+ private:
+  bool floating_;
+  double double_;
+  int64_t int_;
+};
+
+/// Axes of a reduction or squeeze. Default-constructed (or `{}`): every axis. Negative
+/// axes count from the end.
+class Axes {
+ public:
+  Axes() = default;
+  Axes(int64_t axis) : all_(false), axes_{axis} {}  // NOLINT: implicit by design
+  Axes(int axis) : all_(false), axes_{axis} {}      // NOLINT
+  Axes(std::initializer_list<int64_t> axes) : all_(axes.size() == 0), axes_(axes) {}
+  /// An explicit list; an empty vector means "no axis".
+  Axes(std::vector<int64_t> axes) : all_(false), axes_(std::move(axes)) {}  // NOLINT
+  bool all() const { return all_; }
+  const std::vector<int64_t>& list() const { return axes_; }
+
+ private:
+  bool all_ = true;
+  std::vector<int64_t> axes_;
+};
+
+// ---- Factories -------------------------------------------------------------------------
+Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = {});
+Tensor ones(Shape shape, DType dtype = DType::f32, Device device = {});
+Tensor full(Shape shape, Scalar value, DType dtype = DType::f32, Device device = {},
+            Loc loc = Loc::current());
+/// 0, 1, ..., n-1.
+Tensor arange(int64_t n, DType dtype = DType::i64, Loc loc = Loc::current());
+/// start, start+step, ... below stop (above it for a negative step).
+Tensor arange(double start, double stop, double step, DType dtype = DType::f32,
+              Loc loc = Loc::current());
+Tensor eye(int64_t n, DType dtype = DType::f32, Loc loc = Loc::current());
+/// Counter-based (Philox-4x32-10): element i depends only on (seed, i), so results are
+/// identical across runs, thread counts and machines for a seed. Floating dtypes only.
+Tensor random_uniform(Shape shape, uint64_t seed, float lo = 0, float hi = 1,
+                      DType dtype = DType::f32, Loc loc = Loc::current());
+Tensor random_normal(Shape shape, uint64_t seed, float mean = 0, float stddev = 1,
+                     DType dtype = DType::f32, Loc loc = Loc::current());
+
+// ---- Elementwise binary, NumPy broadcasting ----------------------------------------------
+#define KILN_DECLARE_BINARY(name)                                         \
+  Tensor name(const Tensor& a, const Tensor& b, Loc loc = Loc::current()); \
+  Tensor name(const Tensor& a, Scalar b, Loc loc = Loc::current());        \
+  Tensor name(Scalar a, const Tensor& b, Loc loc = Loc::current());
+KILN_DECLARE_BINARY(add)
+KILN_DECLARE_BINARY(subtract)
+KILN_DECLARE_BINARY(multiply)
+/// Integer division truncates toward zero (as in C++); dividing an integer by zero throws.
+KILN_DECLARE_BINARY(divide)
+/// Integer pow with a negative exponent throws.
+KILN_DECLARE_BINARY(pow)
+KILN_DECLARE_BINARY(maximum)  // NaN propagates
+KILN_DECLARE_BINARY(minimum)
+// Comparisons return boolean tensors.
+KILN_DECLARE_BINARY(equal)
+KILN_DECLARE_BINARY(not_equal)
+KILN_DECLARE_BINARY(less)
+KILN_DECLARE_BINARY(less_equal)
+KILN_DECLARE_BINARY(greater)
+KILN_DECLARE_BINARY(greater_equal)
+// Logical ops take boolean operands.
+KILN_DECLARE_BINARY(logical_and)
+KILN_DECLARE_BINARY(logical_or)
+#undef KILN_DECLARE_BINARY
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator/(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& x);
+
+// ---- Elementwise unary -------------------------------------------------------------------
+Tensor negative(const Tensor& x, Loc loc = Loc::current());
+Tensor abs(const Tensor& x, Loc loc = Loc::current());
+Tensor relu(const Tensor& x, Loc loc = Loc::current());
+// Floating dtypes only:
+Tensor exp(const Tensor& x, Loc loc = Loc::current());
+Tensor log(const Tensor& x, Loc loc = Loc::current());
+Tensor sqrt(const Tensor& x, Loc loc = Loc::current());
+Tensor rsqrt(const Tensor& x, Loc loc = Loc::current());
+Tensor tanh(const Tensor& x, Loc loc = Loc::current());
+Tensor sigmoid(const Tensor& x, Loc loc = Loc::current());
+/// The exact GELU, 0.5·x·(1 + erf(x/√2)) (PyTorch's and TensorFlow's default).
+Tensor gelu(const Tensor& x, Loc loc = Loc::current());
+Tensor sin(const Tensor& x, Loc loc = Loc::current());
+Tensor cos(const Tensor& x, Loc loc = Loc::current());
+Tensor erf(const Tensor& x, Loc loc = Loc::current());
+// Boolean only:
+Tensor logical_not(const Tensor& x, Loc loc = Loc::current());
+
+/// Picks a where cond is true, b elsewhere; all three broadcast together. cond is boolean,
+/// a and b share a dtype.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor cast(const Tensor& x, DType dtype, Loc loc = Loc::current());
+
+// ---- Reductions --------------------------------------------------------------------------
+// Integer sums wrap like C++ unsigned arithmetic would; the mean of integers truncates.
+// sum and mean refuse boolean input (cast it first); max/min of boolean are any/all.
+Tensor sum(const Tensor& x, Axes axes = {}, bool keepdims = false, Loc loc = Loc::current());
+Tensor mean(const Tensor& x, Axes axes = {}, bool keepdims = false, Loc loc = Loc::current());
+/// NaN propagates. Reducing a zero-sized axis throws (there is no identity).
+Tensor max(const Tensor& x, Axes axes = {}, bool keepdims = false, Loc loc = Loc::current());
+Tensor min(const Tensor& x, Axes axes = {}, bool keepdims = false, Loc loc = Loc::current());
+/// Index (i64) of the first maximum along one axis; NaN counts as the maximum.
+Tensor argmax(const Tensor& x, int64_t axis = -1, bool keepdims = false,
+              Loc loc = Loc::current());
+
+// ---- Shape -------------------------------------------------------------------------------
+/// One dimension may be -1: it is inferred from the element count.
+Tensor reshape(const Tensor& x, Shape shape, Loc loc = Loc::current());
+/// An empty perm reverses the axes.
+Tensor transpose(const Tensor& x, std::vector<int64_t> perm = {}, Loc loc = Loc::current());
+Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc = Loc::current());
+/// Inserts a size-1 axis at `axis` (in the result's numbering; -1 appends).
+Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc = Loc::current());
+/// Removes the given size-1 axes; by default every size-1 axis.
+Tensor squeeze(const Tensor& x, Axes axes = {}, Loc loc = Loc::current());
+/// x[begin0:end0, begin1:end1, ...] with one begin/end per axis; negative values count
+/// from the end; 0 <= begin <= end <= dim after that, or it throws.
+Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> end,
+             Loc loc = Loc::current());
+Tensor concat(const std::vector<Tensor>& xs, int64_t axis = 0, Loc loc = Loc::current());
+/// Result shape: x.shape[:axis] + indices.shape + x.shape[axis+1:]. Integer indices in
+/// [0, dim); anything else throws.
+Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis = 0,
+              Loc loc = Loc::current());
+/// A trailing axis of `depth`; an index outside [0, depth) gives an all-zero row (as
+/// in TensorFlow). depth must be >= 0.
+Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype = DType::f32,
+               Loc loc = Loc::current());
+
+// ---- Linear algebra ----------------------------------------------------------------------
+/// a (..., M, K) @ b (..., K, N) -> (..., M, N); batch dims broadcast; rank >= 2 each.
+Tensor matmul(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+
+// ---- Composites (fused kernels) ----------------------------------------------------------
+Tensor softmax(const Tensor& x, int64_t axis = -1, Loc loc = Loc::current());
+Tensor log_softmax(const Tensor& x, int64_t axis = -1, Loc loc = Loc::current());
+/// Normalizes over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, with
+/// gamma and beta of shape (D,) where D is x's last dimension.
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                  double eps = 1e-5, Loc loc = Loc::current());
+/// Per-example loss -log_softmax(logits)[label]: logits (..., C) floating, labels (...)
+/// integer in [0, C); returns shape (...).
+Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels,
+                             Loc loc = Loc::current());
+
+// ---- Side effects ------------------------------------------------------------------------
+/// Writes "label: " (if any) and x.str() and a newline to stdout when the op runs.
+void print(const Tensor& x, const std::string& label = "", Loc loc = Loc::current());
+
+// ---- Threads -----------------------------------------------------------------------------
+/// Threads for kiln's CPU kernels and BLAS (default: all cores).
+void set_num_threads(int threads);
+int num_threads();
+
+}  // namespace kiln

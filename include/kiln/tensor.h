@@ -1,0 +1,119 @@
+// kiln::Tensor: a handle to a dense, contiguous, ref-counted n-d array.
+#pragma once
+
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kiln/dtype.h"
+
+namespace kiln {
+
+namespace detail {
+struct TensorImpl;  // runtime/tensor_impl.h; users never see it
+}
+
+/// A tensor is a cheap handle: copies share the same storage (like torch.Tensor or a
+/// NumPy array object). Values are immutable through the public API; ops return new
+/// tensors. Storage is row-major, contiguous and 64-byte aligned.
+class Tensor {
+ public:
+  /// An undefined tensor (what a default-constructed std::vector<Tensor> holds). Any op
+  /// on it throws kiln::Error.
+  Tensor() = default;
+
+  /// Copies `data` (row-major) into a new tensor of the given shape; the element count
+  /// must match the shape.
+  template <class T>
+  static Tensor from(std::span<const T> data, Shape shape, Device device = {}) {
+    return from_raw(data.data(), static_cast<int64_t>(data.size()), dtype_of<T>(),
+                    std::move(shape), device);
+  }
+  template <class T>
+  static Tensor from(const std::vector<T>& data, Shape shape, Device device = {}) {
+    if constexpr (std::is_same_v<T, bool>) {
+      std::vector<uint8_t> bytes(data.begin(), data.end());
+      return from_raw(bytes.data(), static_cast<int64_t>(bytes.size()), DType::boolean,
+                      std::move(shape), device);
+    } else {
+      return from(std::span<const T>(data), std::move(shape), device);
+    }
+  }
+  template <class T>
+  static Tensor from(std::initializer_list<T> data, Shape shape, Device device = {}) {
+    return from(std::span<const T>(data.begin(), data.size()), std::move(shape), device);
+  }
+  /// A rank-0 tensor.
+  template <class T>
+  static Tensor scalar(T value, Device device = {}) {
+    return from(std::span<const T>(&value, 1), Shape{}, device);
+  }
+
+  bool defined() const { return impl_ != nullptr; }
+  DType dtype() const;
+  const Shape& shape() const;
+  int64_t rank() const;
+  int64_t numel() const;
+  Device device() const;
+
+  /// Copies the elements to the host, converted to T (as static_cast would).
+  template <class T>
+  std::vector<T> to_vector() const {
+    std::vector<T> out;
+    if constexpr (std::is_same_v<T, bool>) {
+      std::vector<uint8_t> bytes(static_cast<size_t>(numel()));
+      copy_to_host(bytes.data(), DType::boolean, "to_vector");
+      out.assign(bytes.begin(), bytes.end());
+    } else {
+      out.resize(static_cast<size_t>(numel()));
+      copy_to_host(out.data(), dtype_of<T>(), "to_vector");
+    }
+    return out;
+  }
+  /// The value of a one-element tensor, converted to T.
+  template <class T>
+  T item() const {
+    if constexpr (std::is_same_v<T, bool>) {
+      uint8_t byte = 0;
+      copy_item(&byte, DType::boolean);
+      return byte != 0;
+    } else {
+      T value{};
+      copy_item(&value, dtype_of<T>());
+      return value;
+    }
+  }
+
+  Tensor to(Device device) const;
+  Tensor astype(DType dtype) const;
+
+  /// "kiln.Tensor([[1 10] [1 31]], shape=(2, 2), dtype=f32)"; long tensors are
+  /// summarized with "..." like NumPy.
+  std::string str() const;
+
+  /// Raw access to the contiguous host storage (for kernels, interop and tests).
+  const void* data() const;
+  template <class T>
+  const T* data_as() const {
+    return static_cast<const T*>(data());
+  }
+
+  // Internal: layers below the public API build tensors from implementations.
+  explicit Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
+  const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
+
+ private:
+  static Tensor from_raw(const void* data, int64_t count, DType dtype, Shape shape,
+                         Device device);
+  void copy_to_host(void* dst, DType as, const char* what) const;
+  void copy_item(void* dst, DType as) const;
+
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
+
+}  // namespace kiln

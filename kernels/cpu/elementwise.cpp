@@ -1,0 +1,253 @@
+#include "kernels/cpu/elementwise.h"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/cpu/broadcast.h"
+#include "kernels/cpu/vec_math.h"
+#include "kiln/error.h"
+#include "runtime/convert.h"
+#include "runtime/dispatch.h"
+#include "runtime/parallel.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::kernels {
+namespace {
+
+// Transcendental work per element is much larger than a copy's: split sooner.
+constexpr int64_t kMathGrain = 4 * 1024;
+
+// Signed integer arithmetic wraps (two's complement) instead of being undefined.
+template <class T>
+T wrap_add(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+}
+template <class T>
+T wrap_sub(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+}
+template <class T>
+T wrap_mul(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+}
+
+template <class T>
+T int_pow(T base, T exponent) {
+  T result = 1;
+  while (exponent > 0) {
+    if (exponent & 1) result = wrap_mul(result, base);
+    base = wrap_mul(base, base);
+    exponent >>= 1;
+  }
+  return result;
+}
+
+// ---- unary --------------------------------------------------------------------------------
+template <class T, class F>
+void map(const Tensor& x, const Tensor& out, int64_t grain, F f) {
+  const T* in = detail::data<T>(x);
+  T* o = detail::mutable_data<T>(out);
+  runtime::parallel_for(x.numel(), grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) o[i] = f(in[i]);
+  });
+}
+
+template <class T>
+void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
+  switch (op) {
+    case UnaryOp::exp: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::exp(v); });
+    case UnaryOp::log: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::log(v); });
+    case UnaryOp::sqrt:
+      return map<T>(x, out, runtime::kParallelGrain, [](T v) { return std::sqrt(v); });
+    case UnaryOp::rsqrt:
+      return map<T>(x, out, runtime::kParallelGrain, [](T v) { return T(1) / std::sqrt(v); });
+    case UnaryOp::tanh: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::tanh(v); });
+    case UnaryOp::sigmoid:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::sigmoid(v); });
+    case UnaryOp::gelu: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::gelu(v); });
+    case UnaryOp::erf: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::erf(v); });
+    case UnaryOp::sin:
+    case UnaryOp::cos: {
+      const bool is_sin = op == UnaryOp::sin;
+      const T* in = detail::data<T>(x);
+      T* o = detail::mutable_data<T>(out);
+      runtime::parallel_for(x.numel(), kMathGrain, [&](int64_t b, int64_t e) {
+        if (is_sin)
+          for (int64_t i = b; i < e; ++i) o[i] = vecmath::sin(in[i]);
+        else
+          for (int64_t i = b; i < e; ++i) o[i] = vecmath::cos(in[i]);
+        if constexpr (std::is_same_v<T, float>) {
+          // Huge, infinite or NaN arguments: the vector reduction is not exact there.
+          for (int64_t i = b; i < e; ++i)
+            if (vecmath::needs_libm_trig(in[i])) o[i] = is_sin ? std::sin(in[i]) : std::cos(in[i]);
+        }
+      });
+      return;
+    }
+    default: break;
+  }
+  throw Error("[unary] op not defined for floating dtypes");
+}
+
+template <class T>
+void unary_any(UnaryOp op, const Tensor& x, const Tensor& out) {
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    if (op == UnaryOp::logical_not)
+      return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T { return v ^ 1; });
+    throw Error("[unary] op not defined for boolean");
+  } else {
+    switch (op) {
+      case UnaryOp::negative:
+        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
+          if constexpr (std::is_integral_v<T>) return wrap_sub(T(0), v);
+          else return -v;
+        });
+      case UnaryOp::abs:
+        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
+          if constexpr (std::is_integral_v<T>) return v < 0 ? wrap_sub(T(0), v) : v;
+          else return std::fabs(v);
+        });
+      case UnaryOp::relu:
+        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T { return v < T(0) ? T(0) : v; });
+      default:
+        if constexpr (std::is_floating_point_v<T>) return unary_floating<T>(op, x, out);
+        throw Error("[unary] op not defined for integer dtypes");
+    }
+  }
+}
+
+// ---- binary -------------------------------------------------------------------------------
+/// Runs f over broadcast operands; the three stride patterns that occur (both
+/// contiguous, one broadcast) each get their own loop so the compiler vectorizes them.
+template <class T, class R, class F>
+void broadcast_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
+  const T* pa = detail::data<T>(a);
+  const T* pb = detail::data<T>(b);
+  R* po = detail::mutable_data<R>(out);
+  auto plan = make_broadcast_plan<2>(out.shape(), {&a.shape(), &b.shape()});
+  const int64_t sa = plan.inner_stride[0], sb = plan.inner_stride[1];
+  for_each_run<2>(plan, runtime::kParallelGrain,
+                  [&](const std::array<int64_t, 2>& off, int64_t o, int64_t n) {
+                    const T* x = pa + off[0];
+                    const T* y = pb + off[1];
+                    R* z = po + o;
+                    if (sa == 1 && sb == 1)
+                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], y[i]);
+                    else if (sa == 1) {
+                      const T yv = y[0];
+                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], yv);
+                    } else if (sb == 1) {
+                      const T xv = x[0];
+                      for (int64_t i = 0; i < n; ++i) z[i] = f(xv, y[i]);
+                    } else
+                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[0], y[0]);
+                  });
+}
+
+template <class T>
+bool any_of(const Tensor& t, bool (*pred)(T)) {
+  const T* p = detail::data<T>(t);
+  for (int64_t i = 0, n = t.numel(); i < n; ++i)
+    if (pred(p[i])) return true;
+  return false;
+}
+
+template <class T>
+void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  using B = uint8_t;  // boolean results
+  constexpr bool kInt = std::is_integral_v<T>;
+  switch (op) {
+    case BinaryOp::add:
+      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_add(x, y); });
+      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x + y; });
+    case BinaryOp::subtract:
+      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_sub(x, y); });
+      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x - y; });
+    case BinaryOp::multiply:
+      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_mul(x, y); });
+      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x * y; });
+    case BinaryOp::divide:
+      if constexpr (kInt) {
+        if (any_of<T>(b, [](T v) { return v == 0; }))
+          throw Error("[divide] integer division by zero");
+        // INT_MIN / -1 overflows: wrap like the other integer ops.
+        return broadcast_binary<T, T>(a, b, out,
+                                      [](T x, T y) { return y == -1 ? wrap_sub(T(0), x) : T(x / y); });
+      } else {
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x / y; });
+      }
+    case BinaryOp::pow:
+      if constexpr (kInt) {
+        if (any_of<T>(b, [](T v) { return v < 0; }))
+          throw Error("[pow] integers to negative integer powers are not allowed");
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return int_pow(x, y); });
+      } else {
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return std::pow(x, y); });
+      }
+    case BinaryOp::maximum:
+      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x > y || x != x) ? x : y; });
+    case BinaryOp::minimum:
+      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x < y || x != x) ? x : y; });
+    case BinaryOp::equal: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x == y; });
+    case BinaryOp::not_equal:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x != y; });
+    case BinaryOp::less: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x < y; });
+    case BinaryOp::less_equal:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x <= y; });
+    case BinaryOp::greater: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x > y; });
+    case BinaryOp::greater_equal:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x >= y; });
+    case BinaryOp::logical_and:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return (x != 0) & (y != 0); });
+    case BinaryOp::logical_or:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return (x != 0) | (y != 0); });
+  }
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const Tensor& x, const Tensor& out) {
+  dispatch_dtype(x.dtype(), [&]<class T>() { unary_any<T>(op, x, out); });
+}
+
+void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  dispatch_dtype(a.dtype(), [&]<class T>() { binary_typed<T>(op, a, b, out); });
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  auto plan = make_broadcast_plan<3>(out.shape(), {&cond.shape(), &a.shape(), &b.shape()});
+  dispatch_dtype(a.dtype(), [&]<class T>() {
+    const uint8_t* pc = detail::data<uint8_t>(cond);
+    const T* pa = detail::data<T>(a);
+    const T* pb = detail::data<T>(b);
+    T* po = detail::mutable_data<T>(out);
+    const auto s = plan.inner_stride;
+    for_each_run<3>(plan, runtime::kParallelGrain,
+                    [&](const std::array<int64_t, 3>& off, int64_t o, int64_t n) {
+                      const uint8_t* c = pc + off[0];
+                      const T* x = pa + off[1];
+                      const T* y = pb + off[2];
+                      T* z = po + o;
+                      if (s[0] == 1 && s[1] == 1 && s[2] == 1)
+                        for (int64_t i = 0; i < n; ++i) z[i] = c[i] ? x[i] : y[i];
+                      else
+                        for (int64_t i = 0; i < n; ++i)
+                          z[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];
+                    });
+  });
+}
+
+void cast(const Tensor& x, const Tensor& out) {
+  const char* src = static_cast<const char*>(x.data());
+  char* dst = static_cast<char*>(out.impl()->data());
+  const size_t in_size = dtype_size(x.dtype()), out_size = dtype_size(out.dtype());
+  runtime::parallel_for(x.numel(), runtime::kParallelGrain, [&](int64_t b, int64_t e) {
+    runtime::convert_elements(src + b * in_size, x.dtype(), dst + b * out_size, out.dtype(), e - b);
+  });
+}
+
+}  // namespace kiln::kernels

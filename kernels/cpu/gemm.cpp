@@ -1,0 +1,112 @@
+#include "kernels/cpu/gemm.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu/broadcast.h"
+#include "runtime/dispatch.h"
+#include "runtime/parallel.h"
+#include "runtime/tensor_impl.h"
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace kiln::kernels {
+namespace {
+
+// Below this many multiply-adds a BLAS call costs more than it saves (and parallel
+// batches of small products are spread over kiln's threads instead).
+constexpr int64_t kSmallGemm = 32 * 32 * 32;
+
+/// c = a @ b for row-major a (M,K), b (K,N); i-k-j order so the inner loop vectorizes.
+template <class T>
+void small_gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
+  for (int64_t i = 0; i < M; ++i) {
+    T* ci = c + i * N;
+    std::fill(ci, ci + N, T(0));
+    for (int64_t k = 0; k < K; ++k) {
+      const T aik = a[i * K + k];
+      const T* bk = b + k * N;
+      if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;  // wrap on overflow like the other integer ops
+        for (int64_t j = 0; j < N; ++j)
+          ci[j] = static_cast<T>(static_cast<U>(ci[j]) + static_cast<U>(aik) * static_cast<U>(bk[j]));
+      } else {
+        for (int64_t j = 0; j < N; ++j) ci[j] += aik * bk[j];
+      }
+    }
+  }
+}
+
+template <class T>
+void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (M * N * K > kSmallGemm)
+      return cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N,
+                         0.0f, c, N);
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (M * N * K > kSmallGemm)
+      return cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N,
+                         0.0, c, N);
+  }
+  small_gemm(a, b, c, M, N, K);
+}
+
+}  // namespace
+
+void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
+
+void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const Shape& sa = a.shape();
+  const Shape& sb = b.shape();
+  const Shape& so = out.shape();
+  const int64_t M = sa[sa.size() - 2], K = sa.back(), N = sb.back();
+  Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2),
+      batch_o(so.begin(), so.end() - 2);
+  const int64_t batches = numel_of(batch_o);
+  if (batches == 0 || M == 0 || N == 0) return;
+  // Matrix offsets of each batch entry, through the broadcast plan of the batch dims.
+  std::vector<std::array<int64_t, 2>> offsets(batches);
+  auto plan = make_broadcast_plan<2>(batch_o, {&batch_a, &batch_b});
+  {
+    // Serial walk: batches are few compared with the work per batch.
+    for (int64_t p = 0; p < batches; ++p) {
+      int64_t row = p / plan.inner, col = p % plan.inner;
+      int64_t r = row, oa = 0, ob = 0;
+      for (size_t d = plan.outer.size(); d-- > 0;) {
+        int64_t i = r % plan.outer[d];
+        r /= plan.outer[d];
+        oa += i * plan.stride[0][d];
+        ob += i * plan.stride[1][d];
+      }
+      offsets[p] = {oa + col * plan.inner_stride[0], ob + col * plan.inner_stride[1]};
+    }
+  }
+  dispatch_dtype(a.dtype(), [&]<class T>() {
+    if constexpr (!std::is_same_v<T, uint8_t>) {
+      const T* pa = detail::data<T>(a);
+      const T* pb = detail::data<T>(b);
+      T* po = detail::mutable_data<T>(out);
+      if (K == 0) {
+        std::fill(po, po + out.numel(), T(0));
+        return;
+      }
+      auto one = [&](int64_t p) {
+        gemm<T>(pa + offsets[p][0] * M * K, pb + offsets[p][1] * K * N, po + p * M * N, M, N, K);
+      };
+      if (batches > 1 && M * N * K <= kSmallGemm) {
+        runtime::parallel_for(batches, std::max<int64_t>(1, kSmallGemm / (M * N * K + 1)),
+                              [&](int64_t b0, int64_t e0) {
+                                for (int64_t p = b0; p < e0; ++p) one(p);
+                              });
+      } else {
+        for (int64_t p = 0; p < batches; ++p) one(p);  // BLAS threads each product
+      }
+    }
+  });
+}
+
+}  // namespace kiln::kernels

@@ -1,0 +1,15 @@
+// Matrix products: f32/f64 through OpenBLAS, integers and tiny products in-house.
+#pragma once
+
+#include "kiln/tensor.h"
+
+namespace kiln::kernels {
+
+/// out (..., M, N) = a (..., M, K) @ b (..., K, N), batch dims broadcast (validated by the
+/// caller's shape rule).
+void matmul(const Tensor& a, const Tensor& b, const Tensor& out);
+
+/// BLAS threads follow kiln's thread count (set by kiln::set_num_threads).
+void set_blas_threads(int threads);
+
+}  // namespace kiln::kernels

@@ -1,0 +1,215 @@
+#include "kernels/cpu/layout.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kiln/error.h"
+#include "runtime/dispatch.h"
+#include "runtime/parallel.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::kernels {
+namespace {
+
+std::vector<int64_t> contiguous_strides(const Shape& shape) {
+  std::vector<int64_t> s(shape.size());
+  int64_t acc = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/// Elements of a given byte size, as an unsigned type of that size.
+template <class Fn>
+void dispatch_size(size_t bytes, Fn&& fn) {
+  switch (bytes) {
+    case 1: return fn.template operator()<uint8_t>();
+    case 4: return fn.template operator()<uint32_t>();
+    case 8: return fn.template operator()<uint64_t>();
+  }
+  throw Error("[copy] unsupported element size");
+}
+
+/// dst (contiguous, `shape`) = src[base + sum(i_d * stride_d)]. Axes are collapsed where
+/// the source stays contiguous; a 2-D transpose-like remainder is copied in tiles.
+template <class E>
+void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t> stride, E* dst) {
+  // Collapse (drop size-1 axes, merge where stride[i] == stride[i+1] * shape[i+1]).
+  std::vector<int64_t> sh, st;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (!sh.empty() && st.back() == stride[i] * shape[i]) {
+      sh.back() *= shape[i];
+      st.back() = stride[i];
+    } else {
+      sh.push_back(shape[i]);
+      st.push_back(stride[i]);
+    }
+  }
+  int64_t total = 1;
+  for (int64_t d : sh) total *= d;
+  if (total == 0) return;
+  if (sh.empty()) {
+    dst[0] = src[0];
+    return;
+  }
+  const size_t r = sh.size();
+  const int64_t inner = sh[r - 1], is = st[r - 1];
+  if (r == 2 && is != 1 && st[0] == 1) {
+    // A transpose: tiles keep both the reads and the writes in cache lines.
+    constexpr int64_t kTile = 32;
+    const int64_t rows = sh[0], cols = inner;
+    int64_t row_tiles = (rows + kTile - 1) / kTile;
+    runtime::parallel_for(row_tiles, std::max<int64_t>(1, runtime::kParallelGrain / (kTile * cols)),
+                          [&](int64_t b, int64_t e) {
+                            for (int64_t rt = b; rt < e; ++rt)
+                              for (int64_t c0 = 0; c0 < cols; c0 += kTile)
+                                for (int64_t i = rt * kTile; i < std::min(rows, rt * kTile + kTile); ++i)
+                                  for (int64_t j = c0; j < std::min(cols, c0 + kTile); ++j)
+                                    dst[i * cols + j] = src[i + j * is];
+                          });
+    return;
+  }
+  runtime::parallel_for(total / inner, std::max<int64_t>(1, runtime::kParallelGrain / inner),
+                        [&](int64_t b, int64_t e) {
+                          std::vector<int64_t> idx(r - 1);
+                          int64_t off = 0;
+                          for (size_t d = r - 1, row = static_cast<size_t>(b); d-- > 0;) {
+                            idx[d] = static_cast<int64_t>(row % sh[d]);
+                            row /= sh[d];
+                            off += idx[d] * st[d];
+                          }
+                          for (int64_t row = b; row < e; ++row) {
+                            E* o = dst + row * inner;
+                            const E* s = src + off;
+                            if (is == 1) std::memcpy(o, s, sizeof(E) * inner);
+                            else if (is == 0) std::fill(o, o + inner, s[0]);
+                            else for (int64_t j = 0; j < inner; ++j) o[j] = s[j * is];
+                            for (size_t d = r - 1; d-- > 0;) {
+                              off += st[d];
+                              if (++idx[d] < sh[d]) break;
+                              off -= idx[d] * st[d];
+                              idx[d] = 0;
+                            }
+                          }
+                        });
+}
+
+void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& stride,
+                  const Tensor& out) {
+  dispatch_size(dtype_size(x.dtype()), [&]<class E>() {
+    strided_copy<E>(detail::data<E>(x) + base, out.shape(), stride, detail::mutable_data<E>(out));
+  });
+}
+
+template <class I>
+void check_indices(const I* idx, int64_t n, int64_t dim, const char* op) {
+  for (int64_t i = 0; i < n; ++i)
+    if (idx[i] < 0 || idx[i] >= dim)
+      throw Error(std::string("[") + op + "] index " + std::to_string(idx[i]) + " at position " +
+                  std::to_string(i) + " is out of range [0, " + std::to_string(dim) + ")");
+}
+
+}  // namespace
+
+void permute_into(const Tensor& x, const std::vector<int64_t>& perm, const Tensor& out) {
+  auto xs = contiguous_strides(x.shape());
+  std::vector<int64_t> stride(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) stride[i] = xs[perm[i]];
+  copy_strided(x, 0, stride, out);
+}
+
+Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
+  Shape shape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) shape[i] = x.shape()[perm[i]];
+  Tensor out = detail::empty(x.dtype(), shape, x.device());
+  permute_into(x, perm, out);
+  return out;
+}
+
+void broadcast_into(const Tensor& x, const Tensor& out) {
+  const Shape& s = x.shape();
+  auto xs = contiguous_strides(s);
+  std::vector<int64_t> stride(out.rank(), 0);
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t o = i + (out.shape().size() - s.size());
+    stride[o] = s[i] == 1 ? 0 : xs[i];
+  }
+  copy_strided(x, 0, stride, out);
+}
+
+void slice_into(const Tensor& x, const std::vector<int64_t>& begin, const Tensor& out) {
+  auto xs = contiguous_strides(x.shape());
+  int64_t base = 0;
+  for (size_t i = 0; i < begin.size(); ++i) base += begin[i] * xs[i];
+  if (out.numel() == 0) return;
+  copy_strided(x, base, xs, out);
+}
+
+void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out) {
+  const Shape& s = out.shape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const size_t es = dtype_size(out.dtype());
+  const int64_t out_row = s[axis] * inner * static_cast<int64_t>(es);
+  char* dst = static_cast<char*>(out.impl()->data());
+  int64_t col = 0;
+  for (const Tensor& x : xs) {
+    const int64_t row = x.shape()[axis] * inner * static_cast<int64_t>(es);
+    const char* src = static_cast<const char*>(x.data());
+    if (row > 0)
+      runtime::parallel_for(outer, std::max<int64_t>(1, runtime::kParallelGrain * 4 / row),
+                            [&](int64_t b, int64_t e) {
+                              for (int64_t o = b; o < e; ++o)
+                                std::memcpy(dst + o * out_row + col, src + o * row, row);
+                            });
+    col += row;
+  }
+}
+
+void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Tensor& out) {
+  const Shape& s = x.shape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const int64_t dim = s[axis], n = indices.numel();
+  std::vector<int64_t> idx(n);
+  dispatch_dtype(indices.dtype(), [&]<class I>() {
+    if constexpr (std::is_integral_v<I> && !std::is_same_v<I, uint8_t>) {
+      const I* p = detail::data<I>(indices);
+      check_indices(p, n, dim, "gather");
+      std::copy(p, p + n, idx.begin());
+    }
+  });
+  const size_t es = dtype_size(x.dtype());
+  const size_t row = static_cast<size_t>(inner) * es;
+  const char* src = static_cast<const char*>(x.data());
+  char* dst = static_cast<char*>(out.impl()->data());
+  runtime::parallel_for(outer * n, std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(inner, 1)),
+                        [&](int64_t b, int64_t e) {
+                          for (int64_t p = b; p < e; ++p) {
+                            int64_t o = p / n, i = p % n;
+                            std::memcpy(dst + p * row, src + (o * dim + idx[i]) * row, row);
+                          }
+                        });
+}
+
+void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out) {
+  const int64_t n = indices.numel();
+  std::vector<int64_t> idx(n);
+  dispatch_dtype(indices.dtype(), [&]<class I>() {
+    const I* p = detail::data<I>(indices);
+    std::copy(p, p + n, idx.begin());
+  });
+  dispatch_dtype(out.dtype(), [&]<class T>() {
+    T* o = detail::mutable_data<T>(out);
+    std::fill(o, o + n * depth, T(0));
+    for (int64_t i = 0; i < n; ++i)
+      if (idx[i] >= 0 && idx[i] < depth) o[i * depth + idx[i]] = T(1);
+  });
+}
+
+}  // namespace kiln::kernels

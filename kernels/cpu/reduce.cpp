@@ -1,0 +1,215 @@
+#include "kernels/cpu/reduce.h"
+
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/cpu/lanes.h"
+#include "kernels/cpu/layout.h"
+#include "runtime/dispatch.h"
+#include "runtime/parallel.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::kernels {
+namespace {
+
+// Fixed chunking (not per thread) keeps a long single-row sum's rounding identical for
+// every thread count.
+constexpr int64_t kRowChunk = 64 * 1024;
+
+template <class T>
+using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double,
+                                  std::conditional_t<std::is_same_v<T, uint8_t>, int64_t, T>>;
+
+template <class T>
+T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+
+template <class T>
+SumAcc<T> row_sum(const T* x, int64_t n) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return lane_sum(x, n);
+  } else {
+    SumAcc<T> s = 0;
+    for (int64_t i = 0; i < n; ++i) s = wrap_add<SumAcc<T>>(s, x[i]);
+    return s;
+  }
+}
+
+template <class T>
+T finish(ReduceOp op, SumAcc<T> s, int64_t count) {
+  if (op == ReduceOp::mean) {
+    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(s / static_cast<double>(count));
+    else return static_cast<T>(s / static_cast<SumAcc<T>>(count));
+  }
+  return static_cast<T>(s);
+}
+
+template <class T>
+T combine_extreme(bool is_max, T a, T b) {
+  bool take = is_max ? (b > a) : (b < a);
+  return (take || b != b) ? b : a;
+}
+
+template <class T>
+void reduce_rows(ReduceOp op, const T* x, T* out, const ReduceGeometry& g) {
+  const int64_t R = g.reduced;
+  const bool is_max = op == ReduceOp::max;
+  auto one_row = [&](const T* row) -> T {
+    if (op == ReduceOp::sum || op == ReduceOp::mean) return finish<T>(op, row_sum(row, R), R);
+    return is_max ? lane_extreme<true>(row, R) : lane_extreme<false>(row, R);
+  };
+  if (g.outer >= runtime::num_threads() || R <= kRowChunk) {
+    int64_t grain = std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(R, 1));
+    runtime::parallel_for(g.outer, grain, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) out[o] = one_row(x + o * R);
+    });
+    return;
+  }
+  // Few long rows: fixed chunks in parallel, combined in order.
+  const int64_t chunks = (R + kRowChunk - 1) / kRowChunk;
+  for (int64_t o = 0; o < g.outer; ++o) {
+    const T* row = x + o * R;
+    if (op == ReduceOp::sum || op == ReduceOp::mean) {
+      std::vector<SumAcc<T>> part(chunks);
+      runtime::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c)
+          part[c] = row_sum(row + c * kRowChunk, std::min(kRowChunk, R - c * kRowChunk));
+      });
+      SumAcc<T> s = 0;
+      for (auto p : part) s = wrap_add<SumAcc<T>>(s, p);
+      out[o] = finish<T>(op, s, R);
+    } else {
+      std::vector<T> part(chunks);
+      runtime::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) {
+          int64_t n = std::min(kRowChunk, R - c * kRowChunk);
+          part[c] = is_max ? lane_extreme<true>(row + c * kRowChunk, n)
+                           : lane_extreme<false>(row + c * kRowChunk, n);
+        }
+      });
+      T r = part[0];
+      for (auto p : part) r = combine_extreme(is_max, r, p);
+      out[o] = r;
+    }
+  }
+}
+
+/// inner > 1: accumulate whole rows of `inner` values, which vectorizes across columns.
+template <class T>
+void reduce_columns(ReduceOp op, const T* x, T* out, const ReduceGeometry& g) {
+  const int64_t R = g.reduced, inner = g.inner;
+  const bool is_sum = op == ReduceOp::sum || op == ReduceOp::mean, is_max = op == ReduceOp::max;
+  int64_t grain = std::max<int64_t>(16, runtime::kParallelGrain / std::max<int64_t>(R, 1));
+  runtime::parallel_for(g.outer * inner, grain, [&](int64_t b, int64_t e) {
+    std::vector<SumAcc<T>> acc;
+    for (int64_t pos = b; pos < e;) {
+      int64_t o = pos / inner, j0 = pos % inner;
+      int64_t j1 = std::min(inner, j0 + (e - pos));
+      int64_t w = j1 - j0;
+      const T* base = x + o * R * inner + j0;
+      T* dst = out + o * inner + j0;
+      if (R == 0) {
+        for (int64_t j = 0; j < w; ++j) dst[j] = finish<T>(op, 0, 0);
+      } else if (is_sum) {
+        acc.assign(w, 0);
+        for (int64_t r = 0; r < R; ++r) {
+          const T* row = base + r * inner;
+          for (int64_t j = 0; j < w; ++j) acc[j] = wrap_add<SumAcc<T>>(acc[j], row[j]);
+        }
+        for (int64_t j = 0; j < w; ++j) dst[j] = finish<T>(op, acc[j], R);
+      } else {
+        for (int64_t j = 0; j < w; ++j) dst[j] = base[j];
+        for (int64_t r = 1; r < R; ++r) {
+          const T* row = base + r * inner;
+          if (is_max)
+            for (int64_t j = 0; j < w; ++j) dst[j] = combine_extreme(true, dst[j], row[j]);
+          else
+            for (int64_t j = 0; j < w; ++j) dst[j] = combine_extreme(false, dst[j], row[j]);
+        }
+      }
+      pos += w;
+    }
+  });
+}
+
+/// Splits x's axes into (outer, reduced, inner) if the reduced axes form one block once
+/// size-1 axes are ignored; returns false otherwise.
+bool block_geometry(const Shape& shape, const std::vector<int64_t>& axes, ReduceGeometry& g) {
+  int64_t first = -1, last = -1;
+  for (int64_t a : axes) {
+    if (shape[a] == 1) continue;
+    if (first < 0) first = a;
+    last = a;
+  }
+  g = {};
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+    bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
+    if (first >= 0 && i > first && i < last && !reduced && shape[i] != 1) return false;
+    if (reduced) g.reduced *= shape[i];
+    else if (first < 0 || i < first) g.outer *= shape[i];
+    else g.inner *= shape[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, const Tensor& out) {
+  ReduceGeometry g;
+  Tensor src = x;
+  if (!block_geometry(x.shape(), axes, g)) {
+    // Scattered axes: move the reduced ones last, then reduce rows.
+    std::vector<int64_t> perm;
+    for (int64_t i = 0; i < x.rank(); ++i)
+      if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
+    perm.insert(perm.end(), axes.begin(), axes.end());
+    src = permute(x, perm);
+    g = {};
+    for (int64_t i = 0; i < x.rank(); ++i)
+      (std::find(axes.begin(), axes.end(), i) == axes.end() ? g.outer : g.reduced) *= x.shape()[i];
+  }
+  dispatch_dtype(x.dtype(), [&]<class T>() {
+    const T* px = detail::data<T>(src);
+    T* po = detail::mutable_data<T>(out);
+    if (g.outer * g.inner == 0) return;
+    if (g.inner == 1) reduce_rows<T>(op, px, po, g);
+    else reduce_columns<T>(op, px, po, g);
+  });
+}
+
+void argmax(const Tensor& x, int64_t axis, const Tensor& out) {
+  ReduceGeometry g;
+  for (int64_t i = 0; i < x.rank(); ++i)
+    (i < axis ? g.outer : i == axis ? g.reduced : g.inner) *= x.shape()[i];
+  dispatch_dtype(x.dtype(), [&]<class T>() {
+    const T* px = detail::data<T>(x);
+    int64_t* po = detail::mutable_data<int64_t>(out);
+    const int64_t R = g.reduced, inner = g.inner;
+    int64_t grain = std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(R, 1));
+    runtime::parallel_for(g.outer * inner, grain, [&](int64_t b, int64_t e) {
+      for (int64_t pos = b; pos < e; ++pos) {
+        int64_t o = pos / inner, j = pos % inner;
+        const T* p = px + o * R * inner + j;
+        T best = p[0];
+        int64_t at = 0;
+        for (int64_t r = 1; r < R && best == best; ++r) {
+          T v = p[r * inner];
+          if (v > best || v != v) {
+            best = v;
+            at = r;
+          }
+        }
+        po[pos] = at;
+      }
+    });
+  });
+}
+
+}  // namespace kiln::kernels

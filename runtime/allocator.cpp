@@ -1,0 +1,104 @@
+#include "runtime/allocator.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#include "kiln/error.h"
+
+namespace kiln::runtime {
+namespace {
+
+constexpr size_t kAlignment = 64;
+// Blocks below this come straight from malloc: glibc serves them from its arenas
+// without page faults, and caching them would only add contention.
+constexpr size_t kCacheMinBytes = 64 * 1024;
+// Upper bound on what the cache keeps idle; beyond it blocks go back to the system.
+constexpr size_t kCacheMaxBytes = size_t{2} << 30;
+
+/// Rounds a request to the size class it is cached under: powers of two up to 1 MiB,
+/// then whole MiB, so that a repeated shape reuses exactly its own block.
+size_t size_class(size_t bytes) {
+  if (bytes < kCacheMinBytes) return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  constexpr size_t kMiB = size_t{1} << 20;
+  if (bytes <= kMiB) {
+    size_t c = kCacheMinBytes;
+    while (c < bytes) c <<= 1;
+    return c;
+  }
+  return (bytes + kMiB - 1) / kMiB * kMiB;
+}
+
+class HostCache {
+ public:
+  void* take(size_t cls) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = free_.find(cls);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_ -= cls;
+    return p;
+  }
+  /// Keeps the block unless the cache is full; returns false if the caller must free it.
+  bool put(void* p, size_t cls) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cached_ + cls > kCacheMaxBytes) return false;
+    free_[cls].push_back(p);
+    cached_ += cls;
+    return true;
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [cls, blocks] : free_)
+      for (void* p : blocks) std::free(p);
+    free_.clear();
+    cached_ = 0;
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
+  }
+  ~HostCache() { clear(); }
+
+ private:
+  std::mutex mutex_;
+  std::map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0;
+};
+
+// The one process-wide cache (memory is a process-wide resource); thread-safe.
+HostCache& cache() {
+  static HostCache instance;
+  return instance;
+}
+
+}  // namespace
+
+void* host_allocate(size_t bytes) {
+  size_t cls = size_class(bytes == 0 ? 1 : bytes);
+  if (cls >= kCacheMinBytes)
+    if (void* p = cache().take(cls)) return p;
+  void* p = std::aligned_alloc(kAlignment, cls);
+  if (p == nullptr) {
+    cache().clear();
+    p = std::aligned_alloc(kAlignment, cls);
+  }
+  if (p == nullptr) throw Error("[allocate] out of host memory allocating " +
+                                std::to_string(bytes) + " bytes");
+  return p;
+}
+
+void host_deallocate(void* ptr, size_t bytes) {
+  if (ptr == nullptr) return;
+  size_t cls = size_class(bytes == 0 ? 1 : bytes);
+  if (cls >= kCacheMinBytes && cache().put(ptr, cls)) return;
+  std::free(ptr);
+}
+
+void host_empty_cache() { cache().clear(); }
+size_t host_cached_bytes() { return cache().cached(); }
+
+}  // namespace kiln::runtime

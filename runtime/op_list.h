@@ -1,0 +1,59 @@
+// The list of kiln ops, one line each: the single place an op is named. Everything that
+// must exist once per op (shape rule, eager kernel binding, and later the dialect op,
+// gradient and lowering) is checked against this list; test/test_op_list.cpp walks it.
+//
+// X(name, family)
+#pragma once
+
+#define KILN_OP_LIST(X)                                                         \
+  /* factories */                                                               \
+  X(zeros, factory) X(ones, factory) X(full, factory) X(arange, factory)        \
+  X(eye, factory) X(random_uniform, random) X(random_normal, random)            \
+  /* elementwise binary */                                                      \
+  X(add, binary) X(subtract, binary) X(multiply, binary) X(divide, binary)      \
+  X(pow, binary) X(maximum, binary) X(minimum, binary)                          \
+  X(equal, compare) X(not_equal, compare) X(less, compare)                      \
+  X(less_equal, compare) X(greater, compare) X(greater_equal, compare)          \
+  X(logical_and, logical) X(logical_or, logical)                                \
+  /* elementwise unary */                                                       \
+  X(negative, unary) X(abs, unary) X(relu, unary) X(exp, unary) X(log, unary)   \
+  X(sqrt, unary) X(rsqrt, unary) X(tanh, unary) X(sigmoid, unary)               \
+  X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
+  X(logical_not, logical)                                                       \
+  X(where, select) X(cast, cast)                                                \
+  /* reductions */                                                              \
+  X(sum, reduce) X(mean, reduce) X(max, reduce) X(min, reduce)                  \
+  X(argmax, reduce)                                                             \
+  /* shape */                                                                   \
+  X(reshape, shape) X(transpose, shape) X(broadcast_to, shape)                  \
+  X(expand_dims, shape) X(squeeze, shape) X(slice, shape) X(concat, shape)      \
+  X(gather, shape) X(one_hot, shape)                                            \
+  /* linear algebra */                                                          \
+  X(matmul, linalg)                                                             \
+  /* composites */                                                              \
+  X(softmax, composite) X(log_softmax, composite) X(layer_norm, composite)      \
+  X(softmax_cross_entropy, composite)                                           \
+  /* side effects */                                                            \
+  X(print, effect)
+
+namespace kiln {
+
+enum class OpId {
+#define KILN_OP_ENUM(name, family) name,
+  KILN_OP_LIST(KILN_OP_ENUM)
+#undef KILN_OP_ENUM
+};
+
+struct OpInfo {
+  const char* name;
+  const char* family;
+};
+
+/// Every op, in list order.
+inline constexpr OpInfo kOps[] = {
+#define KILN_OP_INFO(name, family) {#name, #family},
+    KILN_OP_LIST(KILN_OP_INFO)
+#undef KILN_OP_INFO
+};
+
+}  // namespace kiln

@@ -1,0 +1,65 @@
+// One shape/dtype rule per op, in plain C++: eager mode calls them to allocate results,
+// and the kiln dialect (later) calls the same functions to infer result types. A rule
+// returns the result type or a message saying what is wrong; the caller adds the op
+// name, the operands and the source location.
+//
+// Dimensions may be -1 (dynamic, in traced code); the rules treat -1 as "unknown" and
+// defer checks they cannot make.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kiln/dtype.h"
+#include "kiln/ops.h"
+#include "runtime/expected.h"
+
+namespace kiln::rules {
+
+struct TensorType {
+  DType dtype;
+  Shape shape;
+  friend bool operator==(const TensorType&, const TensorType&) = default;
+};
+
+/// What an elementwise op accepts and returns.
+enum class ElementwiseKind {
+  arithmetic,  // numeric operands (not boolean), result of the same dtype
+  floating,    // floating operands, result of the same dtype
+  compare,     // any equal dtypes, boolean result
+  logical,     // boolean operands, boolean result
+};
+
+Expected<Shape> broadcast_shapes(const Shape& a, const Shape& b);
+/// Normalizes a possibly negative axis into [0, rank).
+Expected<int64_t> normalize_axis(int64_t axis, int64_t rank);
+/// Sorted, unique, non-negative axes; Axes{} means all of them.
+Expected<std::vector<int64_t>> normalize_axes(const Axes& axes, int64_t rank);
+
+Expected<TensorType> unary(ElementwiseKind kind, const TensorType& x);
+Expected<TensorType> binary(ElementwiseKind kind, const TensorType& a, const TensorType& b);
+Expected<TensorType> where(const TensorType& cond, const TensorType& a, const TensorType& b);
+
+/// `axes` are normalized axes (see normalize_axes).
+TensorType reduce(const TensorType& x, const std::vector<int64_t>& axes, bool keepdims);
+Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims);
+
+/// Resolves one -1 entry of `shape` against x's element count.
+Expected<TensorType> reshape(const TensorType& x, const Shape& shape);
+Expected<TensorType> transpose(const TensorType& x, const std::vector<int64_t>& perm);
+Expected<TensorType> broadcast_to(const TensorType& x, const Shape& shape);
+Expected<TensorType> expand_dims(const TensorType& x, int64_t axis);
+Expected<TensorType> squeeze(const TensorType& x, const Axes& axes);
+/// Normalizes begin/end in place (negative values count from the end).
+Expected<TensorType> slice(const TensorType& x, std::vector<int64_t>& begin,
+                           std::vector<int64_t>& end);
+Expected<TensorType> concat(const std::vector<TensorType>& xs, int64_t axis);
+Expected<TensorType> gather(const TensorType& x, const TensorType& indices, int64_t axis);
+Expected<TensorType> one_hot(const TensorType& indices, int64_t depth, DType dtype);
+Expected<TensorType> matmul(const TensorType& a, const TensorType& b);
+Expected<TensorType> softmax(const TensorType& x, int64_t axis);
+Expected<TensorType> layer_norm(const TensorType& x, const TensorType& gamma,
+                                const TensorType& beta);
+Expected<TensorType> softmax_cross_entropy(const TensorType& logits, const TensorType& labels);
+
+}  // namespace kiln::rules

@@ -1,0 +1,95 @@
+// Tensor handles and storage: construction from host data, metadata, host copies.
+#include <cstring>
+#include <ostream>
+
+#include "kiln/error.h"
+#include "runtime/allocator.h"
+#include "runtime/convert.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+namespace detail {
+
+Buffer::Buffer(size_t bytes, Device device) : bytes_(bytes), device_(device) {
+  if (device.kind != Device::cpu)
+    throw Error("[allocate] " + to_string(device) +
+                " is not available: this build of kiln runs on the CPU only");
+  data_ = runtime::host_allocate(bytes);
+}
+
+Buffer::~Buffer() { runtime::host_deallocate(data_, bytes_); }
+
+Tensor empty(DType dtype, Shape shape, Device device) {
+  for (int64_t d : shape)
+    if (d < 0) throw Error("[empty] invalid shape " + shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = dtype;
+  impl->numel = numel_of(shape);
+  impl->shape = std::move(shape);
+  impl->device = device;
+  impl->buffer = std::make_shared<Buffer>(static_cast<size_t>(impl->numel) * dtype_size(dtype),
+                                          device);
+  return Tensor(std::move(impl));
+}
+
+Tensor view(const Tensor& base, Shape shape) {
+  auto impl = std::make_shared<TensorImpl>(*base.impl());
+  impl->shape = std::move(shape);
+  return Tensor(std::move(impl));
+}
+
+}  // namespace detail
+
+namespace {
+
+const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& impl,
+                                  const char* what) {
+  if (!impl) throw Error(std::string("[") + what + "] the tensor is undefined (default-constructed)");
+  return *impl;
+}
+
+}  // namespace
+
+DType Tensor::dtype() const { return checked(impl_, "dtype").dtype; }
+const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
+int64_t Tensor::rank() const { return static_cast<int64_t>(checked(impl_, "rank").shape.size()); }
+int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
+Device Tensor::device() const { return checked(impl_, "device").device; }
+const void* Tensor::data() const { return checked(impl_, "data").data(); }
+
+Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape,
+                        Device device) {
+  for (int64_t d : shape)
+    if (d < 0)
+      throw Error("[from] invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
+  if (numel_of(shape) != count)
+    throw Error("[from] " + std::to_string(count) + " values do not fill shape " +
+                shape_str(shape) + " (" + std::to_string(numel_of(shape)) + " elements)");
+  Tensor t = detail::empty(dtype, std::move(shape), device);
+  if (dtype == DType::boolean) {
+    // Normalize to 0/1: kernels rely on it.
+    auto* dst = detail::mutable_data<uint8_t>(t);
+    const auto* src = static_cast<const uint8_t*>(data);
+    for (int64_t i = 0; i < count; ++i) dst[i] = src[i] != 0;
+  } else if (count > 0) {
+    std::memcpy(t.impl()->data(), data, static_cast<size_t>(count) * dtype_size(dtype));
+  }
+  return t;
+}
+
+void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
+  const auto& impl = checked(impl_, what);
+  runtime::convert_elements(impl.data(), impl.dtype, dst, as, impl.numel);
+}
+
+void Tensor::copy_item(void* dst, DType as) const {
+  const auto& impl = checked(impl_, "item");
+  if (impl.numel != 1)
+    throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) +
+                " " + std::string(dtype_name(impl.dtype)));
+  runtime::convert_elements(impl.data(), impl.dtype, dst, as, 1);
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& tensor) { return os << tensor.str(); }
+
+}  // namespace kiln

@@ -1,0 +1,50 @@
+// What a Tensor handle points at. Internal to kiln: layers below the public API use it to
+// allocate outputs and reach raw storage.
+#pragma once
+
+#include <memory>
+
+#include "kiln/tensor.h"
+
+namespace kiln::detail {
+
+/// A block of device memory from the caching allocator; freed back to it on destruction.
+class Buffer {
+ public:
+  Buffer(size_t bytes, Device device);
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  void* data_;
+  size_t bytes_;
+  Device device_;
+};
+
+struct TensorImpl {
+  DType dtype;
+  Shape shape;
+  int64_t numel;
+  Device device;
+  std::shared_ptr<Buffer> buffer;  // shared by views such as reshape
+  void* data() const { return buffer ? buffer->data() : nullptr; }
+};
+
+/// A new tensor with uninitialized storage (64-byte aligned).
+Tensor empty(DType dtype, Shape shape, Device device = {});
+/// A tensor sharing `base`'s storage under another shape of the same element count.
+Tensor view(const Tensor& base, Shape shape);
+
+template <class T>
+T* mutable_data(const Tensor& t) {
+  return static_cast<T*>(t.impl()->data());
+}
+template <class T>
+const T* data(const Tensor& t) {
+  return static_cast<const T*>(t.impl()->data());
+}
+
+}  // namespace kiln::detail

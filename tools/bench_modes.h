@@ -1,0 +1,40 @@
+// kiln-bench: execution modes. A workload's body runs as written (eager), or — once kiln
+// has kiln::function — traced into a graph that runs op by op (graph, jit=false) or is
+// JIT-compiled (jit).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench_workloads.h"
+
+namespace kiln_bench {
+
+enum class Mode { eager, graph, jit };
+inline constexpr Mode kAllModes[] = {Mode::eager, Mode::graph, Mode::jit};
+
+std::string_view mode_name(Mode mode);
+
+/// What compiling a body for a mode cost, where that applies (first call).
+struct FirstCall {
+  double first_call_ms = 0, trace_ms = 0, optimize_ms = 0, codegen_ms = 0;
+};
+
+/// A workload instance bound to a mode: call() runs the body once and carries state.
+class Runner {
+ public:
+  Runner(Instance instance, Body compiled);
+  std::vector<kiln::Tensor> call();
+  const std::vector<kiln::Tensor>& inputs() const { return instance_.inputs; }
+
+ private:
+  Instance instance_;
+  Body compiled_;
+};
+
+/// The body as a callable of `mode`, or nullopt where kiln does not have the mode yet.
+std::optional<Body> compile_for(Mode mode, const Body& body, const std::string& name);
+
+}  // namespace kiln_bench

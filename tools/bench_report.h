@@ -1,0 +1,43 @@
+// kiln-bench: the results, printed as one table (plus the roofline and goal lines) and
+// written as the --json format of WORKLOADS.md.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench_modes.h"
+#include "bench_roofline.h"
+#include "bench_timing.h"
+#include "bench_workloads.h"
+
+namespace kiln_bench {
+
+/// One workload in one mode. A mode kiln lacks has no Result (the table shows "—").
+struct Result {
+  std::string workload;  // "W3"
+  Mode mode = Mode::eager;
+  std::string device = "cpu";
+  std::string error;  // non-empty: the check failed (or the call threw); nothing was timed
+  Stats stats;
+  std::optional<double> speedup_vs_eager, gbs, gflops;
+  std::optional<FirstCall> first_call;  // graph and jit only
+};
+
+struct Report {
+  std::string cpu;
+  int threads = 0;
+  std::string device = "cpu";
+  std::optional<Roofline> roofline;
+  std::vector<Workload> workloads;  // the ones that ran, in order
+  std::vector<Result> results;
+  std::vector<std::string> notes;  // self-check summaries and the like
+  bool checks_only = false;        // --selfcheck: no table, only notes and failures
+};
+
+void print_report(const Report& report, std::FILE* out);
+/// Writes the JSON; returns false (and sets *error) when the file cannot be written.
+bool write_json(const Report& report, const std::string& path, std::string* error);
+
+}  // namespace kiln_bench

@@ -1,0 +1,122 @@
+#include "bench_roofline.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <kiln/kiln.h>
+
+#include "bench_env.h"
+
+namespace kiln_bench {
+
+namespace {
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using Array = std::unique_ptr<float[], FreeDeleter>;
+
+Array allocate(size_t n) {
+  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  return Array(static_cast<float*>(std::aligned_alloc(64, bytes)));
+}
+
+// body(begin, end) on `threads` threads over static, contiguous chunks of [0, n).
+template <class Body>
+void parallel_chunks(size_t n, int threads, const Body& body) {
+  size_t per = (n + threads - 1) / threads;
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) {
+    size_t b = std::min(n, t * per), e = std::min(n, b + per);
+    pool.emplace_back([&body, b, e] { body(b, e); });
+  }
+  body(0, std::min(n, per));
+  for (auto& th : pool) th.join();
+}
+
+// Best of `runs` timings of fn, in seconds.
+template <class Fn>
+double best_of(int runs, const Fn& fn) {
+  double best = 1e30;
+  for (int r = 0; r < runs; ++r) {
+    double t0 = now_s();
+    fn();
+    best = std::min(best, now_s() - t0);
+  }
+  return best;
+}
+
+void memory_bandwidth(int threads, Roofline& out, Progress& progress) {
+  constexpr size_t n = size_t{64} << 20;  // 64M floats = 256 MiB per array
+  progress.note("roofline: memory bandwidth, 3 x 256 MiB");
+  Array a = allocate(n), b = allocate(n), c = allocate(n);
+  // First touch from the threads that will stream them.
+  parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) a[i] = 0, b[i] = 1.0f, c[i] = 2.0f;
+  });
+  float* pa = a.get();
+  const float* pb = b.get();
+  const float* pc = c.get();
+  double copy_s = best_of(10, [&] {
+    parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) pa[i] = pb[i];
+    });
+  });
+  const float s = 3.0f;
+  double triad_s = best_of(10, [&] {
+    parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) pa[i] = pb[i] + s * pc[i];
+    });
+  });
+  out.copy_gbs = 2.0 * n * sizeof(float) / copy_s / 1e9;
+  out.triad_gbs = 3.0 * n * sizeof(float) / triad_s / 1e9;
+}
+
+void sgemm_peak(int threads, Roofline& out, Progress& progress) {
+  constexpr int n = 2048;
+  progress.note("roofline: cblas_sgemm 2048^3");
+  openblas_set_num_threads(threads);
+  std::vector<float> a(size_t{n} * n), b(size_t{n} * n), c(size_t{n} * n);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>((i * 7919) % 1000) / 1000.0f - 0.5f;
+    b[i] = static_cast<float>((i * 104729) % 1000) / 1000.0f - 0.5f;
+  }
+  auto call = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n,
+                b.data(), n, 0.0f, c.data(), n);
+  };
+  call();  // warm-up: thread pool, pages
+  double seconds = best_of(5, call);
+  out.sgemm_gflops = 2.0 * n * n * n / seconds / 1e9;
+}
+
+void eager_ops(const TimingOptions& timing, Roofline& out, Progress& progress) {
+  constexpr int64_t n = 16 << 20;  // 16M elements
+  kiln::Tensor x = kiln::random_uniform({n}, 81, -2.0f, 2.0f);
+  kiln::Tensor y = kiln::random_uniform({n}, 82, -2.0f, 2.0f);
+  Stats add = measure([&] { kiln::Tensor z = x + y; }, timing,
+                      [&](int done, int total) { progress.show("roofline: eager add", done, total); });
+  Stats tanh = measure([&] { kiln::Tensor z = kiln::tanh(x); }, timing,
+                       [&](int done, int total) { progress.show("roofline: eager tanh", done, total); });
+  out.eager_add_gbs = 12.0 * n / add.median_s / 1e9;
+  out.eager_tanh_gbs = 8.0 * n / tanh.median_s / 1e9;
+}
+
+}  // namespace
+
+Roofline measure_roofline(int threads, const TimingOptions& timing, Progress& progress) {
+  Roofline out;
+  threads = std::max(1, threads);
+  memory_bandwidth(threads, out, progress);
+  sgemm_peak(threads, out, progress);
+  eager_ops(timing, out, progress);
+  progress.clear();
+  return out;
+}
+
+}  // namespace kiln_bench

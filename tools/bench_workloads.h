@@ -1,0 +1,49 @@
+// kiln-bench: the workloads W0–W7 of WORKLOADS.md. A workload is mode-independent: its
+// inputs plus a body written once in kiln ops; bench_modes.h turns the body into an
+// eager, graph or jit callable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <kiln/kiln.h>
+
+namespace kiln_bench {
+
+using Body = std::function<std::vector<kiln::Tensor>(const std::vector<kiln::Tensor>&)>;
+
+/// One fresh copy of a workload's data and computation.
+struct Instance {
+  std::vector<kiln::Tensor> inputs;
+  Body body;
+  /// {output, input}: after each call that output becomes that input for the next call
+  /// (state carried across calls, such as W4's weights after an SGD step).
+  std::vector<std::pair<size_t, size_t>> carry;
+};
+
+enum class TimeUnit { us, ms };
+
+struct Workload {
+  std::string id;     // "W3"
+  std::string title;  // "MLP inference 64x784, 784-512-512-10"
+  TimeUnit unit = TimeUnit::ms;
+  std::string unit_label;     // "µs", "µs/call", "ms"
+  double bytes_per_call = 0;  // > 0: GB/s is reported
+  double flops_per_call = 0;  // > 0: GFLOP/s is reported
+  std::function<Instance()> make;
+  /// Eager mode's check against a simple host reference: "" when the first call's
+  /// outputs are right.
+  std::function<std::string(const std::vector<kiln::Tensor>& inputs,
+                            const std::vector<kiln::Tensor>& outputs)>
+      sanity;
+  /// Tolerances when another mode is compared with eager.
+  double rtol = 1e-4, atol = 1e-5;
+};
+
+/// W0..W7 in order.
+std::vector<Workload> all_workloads();
+
+}  // namespace kiln_bench

@@ -1,0 +1,248 @@
+// kiln-bench: the eager-vs-graph benchmark suite of WORKLOADS.md.
+//
+//   kiln-bench [--filter RE] [--threads N] [--json FILE] [--roofline] [--min-time S]
+//              [--reps N] [--selfcheck] [--list] [--help]
+//
+// Every workload runs in every mode kiln has; each mode's result is checked (eager's
+// against a host f64 reference, the others' against eager's) before it is timed. A
+// benchmark reports times, it never asserts them: the exit status is non-zero only when a
+// check fails or the command line is wrong.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <kiln/kiln.h>
+
+#include "bench_check.h"
+#include "bench_env.h"
+#include "bench_mlp.h"
+#include "bench_modes.h"
+#include "bench_report.h"
+#include "bench_roofline.h"
+#include "bench_timing.h"
+#include "bench_workloads.h"
+
+namespace kiln_bench {
+namespace {
+
+struct Options {
+  std::string filter;
+  int threads = 0;  // 0: kiln's default (all cores)
+  std::string json;
+  bool roofline = false;
+  bool selfcheck = false;  // checks only, no timing
+  bool list = false;
+  TimingOptions timing;
+};
+
+const char* kUsage =
+    "usage: kiln-bench [options]\n"
+    "  --filter PATTERN  run the workloads whose id or title matches PATTERN (a\n"
+    "                    case-insensitive regular expression, or a plain substring)\n"
+    "  --threads N       CPU threads for kiln (kiln::set_num_threads), BLAS and the\n"
+    "                    roofline loops (default: all cores)\n"
+    "  --json FILE       also write the results as JSON (format of WORKLOADS.md)\n"
+    "  --roofline        measure the machine's limits first: copy/triad bandwidth,\n"
+    "                    OpenBLAS sgemm, eager add/tanh against copy bandwidth\n"
+    "                    (with --filter '^$' only the roofline runs)\n"
+    "  --min-time S      seconds per measurement (default 0.5)\n"
+    "  --reps N          measurements per figure; the median is reported (default 5)\n"
+    "  --selfcheck       run every check (W4's hand backward against finite\n"
+    "                    differences, each workload against its reference), time nothing\n"
+    "  --list            list the workloads and exit\n"
+    "  --help            this text\n";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "kiln-bench: %s\n%s", message.c_str(), kUsage);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto next = [&]() -> std::string {
+      if (has_value) return value;
+      if (i + 1 >= argc) usage_error(arg + " needs a value");
+      return argv[++i];
+    };
+    auto number = [&](const std::string& text) {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end) usage_error(arg + ": not a number: " + text);
+      return v;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
+      std::exit(0);
+    } else if (arg == "--filter") {
+      o.filter = next();
+    } else if (arg == "--threads") {
+      double v = number(next());
+      if (v < 1 || v != static_cast<int>(v)) usage_error("--threads takes a positive integer");
+      o.threads = static_cast<int>(v);
+    } else if (arg == "--json") {
+      o.json = next();
+    } else if (arg == "--min-time") {
+      o.timing.min_time_s = number(next());
+      if (o.timing.min_time_s < 0) usage_error("--min-time must be >= 0");
+    } else if (arg == "--reps") {
+      double v = number(next());
+      if (v < 1 || v != static_cast<int>(v)) usage_error("--reps takes a positive integer");
+      o.timing.reps = static_cast<int>(v);
+    } else if (arg == "--roofline") {
+      o.roofline = true;
+    } else if (arg == "--selfcheck") {
+      o.selfcheck = true;
+    } else if (arg == "--list") {
+      o.list = true;
+    } else {
+      usage_error("unknown option " + arg);
+    }
+  }
+  return o;
+}
+
+bool selected(const Workload& w, const std::string& filter) {
+  if (filter.empty()) return true;
+  std::string subject = w.id + " " + w.title;
+  try {
+    return std::regex_search(subject, std::regex(filter, std::regex::icase));
+  } catch (const std::regex_error&) {  // not a valid regex: a plain substring
+    return subject.find(filter) != std::string::npos;
+  }
+}
+
+// One workload in one mode: check, then time. `reference` is eager's first result
+// (empty when eager itself runs). Returns false when the mode does not exist yet.
+bool run_mode(const Workload& w, Mode mode, const Options& o, Progress& progress,
+              std::vector<kiln::Tensor>& eager_reference, Result& result) {
+  Instance instance = w.make();
+  Body body = instance.body;
+  std::string label = w.id + " " + std::string(mode_name(mode));
+  std::optional<Body> compiled = compile_for(mode, body, w.id);
+  if (!compiled) return false;
+  result.workload = w.id;
+  result.mode = mode;
+  try {
+    Runner runner(std::move(instance), *compiled);
+    progress.note(label + " check");
+    std::vector<kiln::Tensor> before = runner.inputs();
+    double t0 = now_s();
+    std::vector<kiln::Tensor> outputs = runner.call();
+    double first_ms = (now_s() - t0) * 1e3;
+    if (mode != Mode::eager) result.first_call = FirstCall{first_ms, 0, 0, 0};
+    std::string problem = mode == Mode::eager
+                              ? w.sanity(before, outputs)
+                              : compare_results(outputs, eager_reference, w.rtol, w.atol);
+    if (mode == Mode::eager) eager_reference = outputs;
+    if (!problem.empty()) {
+      result.error = "check failed: " + problem;
+      return true;
+    }
+    if (o.selfcheck) return true;
+    outputs.clear();
+    result.stats = measure([&] { runner.call(); }, o.timing,
+                           [&](int done, int total) { progress.show(label, done, total); });
+    if (w.bytes_per_call > 0) result.gbs = w.bytes_per_call / result.stats.median_s / 1e9;
+    if (w.flops_per_call > 0) result.gflops = w.flops_per_call / result.stats.median_s / 1e9;
+  } catch (const std::exception& e) {
+    result.error = std::string("threw: ") + e.what();
+  }
+  return true;
+}
+
+int run(const Options& o) {
+  auto workloads = all_workloads();
+  if (o.list) {
+    for (auto& w : workloads) std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
+    return 0;
+  }
+  if (o.threads > 0) kiln::set_num_threads(o.threads);
+
+  Report report;
+  report.checks_only = o.selfcheck;
+  report.cpu = cpu_model();
+  report.threads = kiln::num_threads();
+  Progress progress;
+  bool ok = true;
+
+  for (auto& w : workloads)
+    if (selected(w, o.filter)) report.workloads.push_back(w);
+
+  bool has_w4 = false;
+  for (auto& w : report.workloads) has_w4 |= w.id == "W4";
+  if (has_w4 || o.selfcheck) {
+    progress.note("W4 self-check: hand backward vs finite differences");
+    std::string summary;
+    try {
+      std::string failure = mlp_selfcheck(&summary);
+      if (!failure.empty()) {
+        ok = false;
+        summary += " — " + failure;
+      }
+    } catch (const std::exception& e) {
+      ok = false;
+      summary = std::string("W4 self-check threw: ") + e.what();
+    }
+    report.notes.push_back(summary);
+  }
+
+  if (o.roofline && !o.selfcheck) {
+    try {
+      report.roofline = measure_roofline(report.threads, o.timing, progress);
+    } catch (const std::exception& e) {
+      progress.clear();
+      report.notes.push_back(std::string("roofline failed: ") + e.what());
+      ok = false;
+    }
+  }
+
+  for (auto& w : report.workloads) {
+    std::vector<kiln::Tensor> eager_reference;
+    std::optional<double> eager_s;
+    for (Mode mode : kAllModes) {
+      Result result;
+      if (!run_mode(w, mode, o, progress, eager_reference, result)) continue;
+      if (!result.error.empty()) ok = false;
+      if (result.error.empty() && !o.selfcheck) {
+        if (mode == Mode::eager) eager_s = result.stats.median_s;
+        else if (eager_s) result.speedup_vs_eager = *eager_s / result.stats.median_s;
+      }
+      if (!o.selfcheck || !result.error.empty()) report.results.push_back(result);
+      else if (o.selfcheck) report.notes.push_back(w.id + " " + std::string(mode_name(mode)) + ": check ok");
+    }
+  }
+  progress.clear();
+
+  print_report(report, stdout);
+  if (!o.json.empty()) {
+    std::string error;
+    if (!write_json(report, o.json, &error)) {
+      std::fprintf(stderr, "kiln-bench: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kiln_bench
+
+int main(int argc, char** argv) {
+  try {
+    return kiln_bench::run(kiln_bench::parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kiln-bench: %s\n", e.what());
+    return 1;
+  }
+}

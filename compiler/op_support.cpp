@@ -38,6 +38,14 @@ void check_operands(const CallSite& site, std::initializer_list<const Tensor*> o
   }
 }
 
+void rethrow_kernel_error(const CallSite& site, const Error& error,
+                          std::initializer_list<const Tensor*> operands) {
+  std::string m = error.what();
+  // Kernels prefix their own "[op] "; the op's call site says it again.
+  if (!m.empty() && m[0] == '[') m = m.substr(m.find("] ") + 2);
+  throw_op_error(site, m, operands);
+}
+
 rules::TensorType type_of(const Tensor& t) { return {t.dtype(), t.shape()}; }
 
 Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype) {

@@ -37,6 +37,19 @@ T unwrap(const CallSite& site, Expected<T> result, std::initializer_list<const T
   return std::move(result).value();
 }
 
+/// Runs a kernel that may refuse its data (a zero divisor, an index out of range) and
+/// re-throws the refusal with the op's operands and source line added.
+[[noreturn]] void rethrow_kernel_error(const CallSite& site, const Error& error,
+                                       std::initializer_list<const Tensor*> operands);
+template <class F>
+void run_kernel(const CallSite& site, std::initializer_list<const Tensor*> operands, F&& kernel) {
+  try {
+    kernel();
+  } catch (const Error& e) {
+    rethrow_kernel_error(site, e, operands);
+  }
+}
+
 /// A rank-0 tensor holding `value` in `dtype`, refusing values the dtype cannot hold as
 /// a kind (fractions for integers, anything but 0/1 for boolean).
 Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype);

@@ -17,12 +17,7 @@ Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const
   auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
                              {&a, &b});
   Tensor out = detail::empty(type.dtype, type.shape);
-  try {
-    kernels::binary(op, a, b, out);
-  } catch (const Error& e) {  // data-dependent refusals (integer division by zero)
-    detail::throw_op_error(site, std::string(e.what()).substr(std::string(e.what()).find(']') + 2),
-                           {&a, &b});
-  }
+  detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
   return out;
 }
 

@@ -54,12 +54,8 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc
       site, rules::softmax_cross_entropy(detail::type_of(logits), detail::type_of(labels)),
       {&logits, &labels});
   Tensor out = detail::empty(type.dtype, type.shape);
-  try {
-    kernels::softmax_cross_entropy(logits, labels, out);
-  } catch (const Error& e) {
-    std::string m = e.what();
-    detail::throw_op_error(site, m.substr(m.find(']') + 2), {&logits, &labels});
-  }
+  detail::run_kernel(site, {&logits, &labels},
+                     [&] { kernels::softmax_cross_entropy(logits, labels, out); });
   return out;
 }
 

@@ -83,12 +83,9 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   auto type = detail::unwrap(
       site, rules::gather(detail::type_of(x), detail::type_of(indices), axis), {&x, &indices});
   Tensor out = detail::empty(type.dtype, type.shape);
-  try {
+  detail::run_kernel(site, {&x, &indices}, [&] {
     kernels::gather_into(x, indices, axis < 0 ? axis + x.rank() : axis, out);
-  } catch (const Error& e) {
-    std::string m = e.what();
-    detail::throw_op_error(site, m.substr(m.find(']') + 2), {&x, &indices});
-  }
+  });
   return out;
 }
 

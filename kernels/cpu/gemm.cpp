@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "kernels/cpu/broadcast.h"
@@ -60,6 +61,10 @@ void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
 void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
 
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
+  // OpenBLAS sizes its pool from the environment; match kiln's threads once, before the
+  // first product (kiln::set_num_threads keeps them matched afterwards).
+  static std::once_flag matched;
+  std::call_once(matched, [] { set_blas_threads(runtime::num_threads()); });
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();
   const Shape& so = out.shape();

@@ -24,15 +24,24 @@ namespace kiln::vecmath {
 // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2, exp(r) by its Taylor polynomial.
 // 2^n is assembled from exponent bits in two halves so that results down in the
 // subnormal range come out right.
+/// x = n ln2 + r with n an integer and |r| <= ln2/2 (Cody-Waite: ln2 in two parts).
+struct Ln2Reduced {
+  float r;
+  int32_t n;
+};
+KILN_VM Ln2Reduced reduce_ln2(float x) {
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  float t = x * 1.44269504088896341f + kMagic;
+  float n = t - kMagic;
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  return {r, std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic)};
+}
+
 KILN_VM float exp(float x) {
   constexpr float kHi = 88.72283935546875f, kLo = -103.972084045410156f;
-  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   float xc = x > kHi ? kHi : (x < kLo ? kLo : x);
-  float t = xc * 1.44269504088896341f + kMagic;
-  float n = t - kMagic;
-  int32_t ni = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
-  float r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
+  auto [r, ni] = reduce_ln2(xc);
   float p = 1.0f / 5040;
   p = p * r + 1.0f / 720;
   p = p * r + 1.0f / 120;
@@ -138,41 +147,27 @@ KILN_VM double log(double x) {
 }
 
 // ---- tanh, sigmoid -------------------------------------------------------------------------
-// |x| < 0.4: odd Taylor polynomial (next term < 1e-8 relative). Otherwise
-// 1 - 2/(exp(2|x|) + 1), whose cancellation is mild there; |x| is clamped at 9.1 where
-// tanh rounds to 1 in f32.
-/// exp for 0 <= x <= 20 only: no clamping, no special values, one scaling.
-KILN_VM float exp_small_range(float x) {
-  constexpr float kMagic = 12582912.0f;
-  float t = x * 1.44269504088896341f + kMagic;
-  float n = t - kMagic;
-  int32_t ni = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
+/// expm1(y) for -20 <= y <= 0: 2^n (expm1(r) + 1) - 1 = 2^n expm1(r) + (2^n - 1), where
+/// 2^n - 1 is exact and expm1(r) keeps full relative accuracy for small r.
+KILN_VM float expm1_nonpositive(float y) {
+  auto [r, ni] = reduce_ln2(y);
   float p = 1.0f / 5040;
   p = p * r + 1.0f / 720;
   p = p * r + 1.0f / 120;
   p = p * r + 1.0f / 24;
   p = p * r + 1.0f / 6;
   p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  return p * std::bit_cast<float>((ni + 127) << 23);
+  float em = r + r * r * p;
+  float scale = std::bit_cast<float>((ni + 127) << 23);
+  return scale * em + (scale - 1.0f);
 }
 
+/// tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)): one exponential, one division, accurate
+/// near 0 without a second polynomial. |x| is clamped at 9.1, where tanh rounds to 1.
 KILN_VM float tanh(float x) {
   float ax = std::fabs(x);
-  float z = x * x;
-  float p = 21844.0f / 6081075;
-  p = p * z + -1382.0f / 155925;
-  p = p * z + 62.0f / 2835;
-  p = p * z + -17.0f / 315;
-  p = p * z + 2.0f / 15;
-  p = p * z + -1.0f / 3;
-  float small = x + x * z * p;
-  float e = exp_small_range(2.0f * (ax < 9.1f ? ax : 9.1f));
-  float large = std::copysign(1.0f - 2.0f / (e + 1.0f), x);
-  return ax < 0.4f ? small : large;
+  float em = expm1_nonpositive(-2.0f * (ax > 9.1f ? 9.1f : ax));
+  return std::copysign(-em / (2.0f + em), x);
 }
 KILN_VM double tanh(double x) { return std::tanh(x); }
 

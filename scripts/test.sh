@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: sets up, builds the normal and the address/undefined-sanitizer
+# configurations, and runs ctest in both.
+#   scripts/test.sh            everything
+#   KILN_SKIP_SANITIZERS=1 scripts/test.sh   the normal build only (quicker, local use)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${KILN_JOBS:-2}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+
+"$root/scripts/setup.sh" "$root/build"
+cmake --build "$root/build" -j "$jobs"
+echo "== ctest (release)"
+(cd "$root/build" && ctest --output-on-failure -j "$jobs")
+
+if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then
+  "$root/scripts/setup.sh" "$root/build-asan" -DKILN_SANITIZE=address
+  cmake --build "$root/build-asan" -j "$jobs"
+  echo "== ctest (address + undefined sanitizers)"
+  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+fi

@@ -29,6 +29,7 @@ inline To convert_one(From v) {
 }  // namespace
 
 void convert_elements(const void* src, DType src_dtype, void* dst, DType dst_dtype, int64_t n) {
+  if (n <= 0) return;  // an empty std::vector's data() may be null
   if (src_dtype == dst_dtype) {
     std::memcpy(dst, src, static_cast<size_t>(n) * dtype_size(src_dtype));
     return;

@@ -1,0 +1,271 @@
+// Walks kiln::kOps (runtime/op_list.h): every op in the list must have an entry here that
+// runs it eagerly against a reference. A new op without an entry fails this test, and an
+// entry for an op that left the list fails too.
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "reference.h"
+#include "runtime/op_list.h"
+
+using namespace kiln;
+using kt::kExact;
+using kt::Tol;
+
+namespace {
+
+using Check = std::function<void()>;
+
+const std::vector<double> kA{-2.5, -1, 0, 0.5, 1.5, 3};
+const std::vector<double> kB{1.5, -2, 4, 0.25, -1, 2};  // nonzero
+const Shape kS{2, 3};
+
+Tensor fa(DType d = DType::f32) { return kt::make(kt::rounded(kA, d), kS, d); }
+Tensor fb(DType d = DType::f32) { return kt::make(kt::rounded(kB, d), kS, d); }
+
+void binary(const std::function<Tensor(const Tensor&, const Tensor&)>& op,
+            const std::function<double(double, double)>& ref, bool compare = false) {
+  auto a = kt::rounded(kA, DType::f32), b = kt::rounded(kB, DType::f32);
+  std::vector<double> want(a.size());
+  for (size_t i = 0; i < a.size(); ++i) want[i] = ref(a[i], b[i]);
+  CHECK_TENSOR(op(fa(), fb()), want, kS, compare ? DType::boolean : DType::f32,
+               compare ? kExact : kt::kF32Trans);
+  // Broadcasting against a row.
+  auto row = Tensor::from<float>({1.5f, -2.f, 4.f}, {3});
+  std::vector<double> want_row(a.size());
+  for (size_t i = 0; i < a.size(); ++i) want_row[i] = ref(a[i], b[i % 3]);
+  CHECK_TENSOR(op(fa(), row), want_row, kS, compare ? DType::boolean : DType::f32,
+               compare ? kExact : kt::kF32Trans);
+}
+
+void unary(const std::function<Tensor(const Tensor&)>& op, const std::function<double(double)>& ref,
+           const std::vector<double>& in = kA) {
+  for (DType d : {DType::f32, DType::f64}) {
+    auto v = kt::rounded(in, d);
+    CHECK_TENSOR(op(kt::make(v, {static_cast<int64_t>(v.size())}, d)), kt::apply1(v, ref),
+                 Shape{static_cast<int64_t>(v.size())}, d, kt::trans_tol(d));
+  }
+}
+
+std::map<std::string, Check> checks() {
+  std::map<std::string, Check> m;
+  // ---- factories
+  m["zeros"] = [] { CHECK_TENSOR(zeros({2, 2}, DType::i32), std::vector<double>(4, 0), Shape{2, 2}, DType::i32, kExact); };
+  m["ones"] = [] { CHECK_TENSOR(ones({3}), std::vector<double>(3, 1), Shape{3}, DType::f32, kExact); };
+  m["full"] = [] { CHECK_TENSOR(full({2}, -1.5, DType::f64), std::vector<double>(2, -1.5), Shape{2}, DType::f64, kExact); };
+  m["arange"] = [] {
+    CHECK_TENSOR(arange(4), std::vector<double>{0, 1, 2, 3}, Shape{4}, DType::i64, kExact);
+    CHECK_TENSOR(arange(0.0, 1.0, 0.25), std::vector<double>{0, 0.25, 0.5, 0.75}, Shape{4}, DType::f32, kExact);
+  };
+  m["eye"] = [] { CHECK_TENSOR(eye(2), std::vector<double>{1, 0, 0, 1}, Shape{2, 2}, DType::f32, kExact); };
+  m["random_uniform"] = [] {
+    auto v = random_uniform({1000}, 3, -1, 1).to_vector<float>();
+    CHECK(v == random_uniform({1000}, 3, -1, 1).to_vector<float>());
+    double s = 0;
+    bool in_range = true;
+    for (float x : v) {
+      s += x;
+      in_range = in_range && x >= -1 && x <= 1;
+    }
+    CHECK(in_range);
+    CHECK(std::fabs(s / 1000) < 0.1);
+  };
+  m["random_normal"] = [] {
+    auto v = random_normal({2000}, 3).to_vector<float>();
+    CHECK(v == random_normal({2000}, 3).to_vector<float>());
+    double s = 0, q = 0;
+    for (float x : v) {
+      s += x;
+      q += double(x) * x;
+    }
+    CHECK(std::fabs(s / 2000) < 0.15);
+    CHECK(std::fabs(q / 2000 - 1) < 0.15);
+  };
+  // ---- binary
+  m["add"] = [] { binary([](auto& a, auto& b) { return add(a, b); }, std::plus<>()); };
+  m["subtract"] = [] { binary([](auto& a, auto& b) { return subtract(a, b); }, std::minus<>()); };
+  m["multiply"] = [] { binary([](auto& a, auto& b) { return multiply(a, b); }, std::multiplies<>()); };
+  m["divide"] = [] { binary([](auto& a, auto& b) { return divide(a, b); }, std::divides<>()); };
+  m["pow"] = [] {
+    binary([](auto& a, auto& b) { return pow(abs(a), b); },
+           [](double a, double b) { return std::pow(std::fabs(a), b); });
+  };
+  m["maximum"] = [] { binary([](auto& a, auto& b) { return maximum(a, b); }, [](double a, double b) { return std::max(a, b); }); };
+  m["minimum"] = [] { binary([](auto& a, auto& b) { return minimum(a, b); }, [](double a, double b) { return std::min(a, b); }); };
+  m["equal"] = [] { binary([](auto& a, auto& b) { return equal(a, b); }, [](double a, double b) { return double(a == b); }, true); };
+  m["not_equal"] = [] { binary([](auto& a, auto& b) { return not_equal(a, b); }, [](double a, double b) { return double(a != b); }, true); };
+  m["less"] = [] { binary([](auto& a, auto& b) { return less(a, b); }, [](double a, double b) { return double(a < b); }, true); };
+  m["less_equal"] = [] { binary([](auto& a, auto& b) { return less_equal(a, b); }, [](double a, double b) { return double(a <= b); }, true); };
+  m["greater"] = [] { binary([](auto& a, auto& b) { return greater(a, b); }, [](double a, double b) { return double(a > b); }, true); };
+  m["greater_equal"] = [] { binary([](auto& a, auto& b) { return greater_equal(a, b); }, [](double a, double b) { return double(a >= b); }, true); };
+  m["logical_and"] = [] {
+    auto a = Tensor::from(std::vector<bool>{true, true, false, false}, {4});
+    auto b = Tensor::from(std::vector<bool>{true, false, true, false}, {4});
+    CHECK(logical_and(a, b).to_vector<bool>() == std::vector<bool>{true, false, false, false});
+  };
+  m["logical_or"] = [] {
+    auto a = Tensor::from(std::vector<bool>{true, true, false, false}, {4});
+    auto b = Tensor::from(std::vector<bool>{true, false, true, false}, {4});
+    CHECK(logical_or(a, b).to_vector<bool>() == std::vector<bool>{true, true, true, false});
+  };
+  // ---- unary
+  m["negative"] = [] { unary([](auto& x) { return negative(x); }, [](double x) { return -x; }); };
+  m["abs"] = [] { unary([](auto& x) { return abs(x); }, [](double x) { return std::fabs(x); }); };
+  m["relu"] = [] { unary([](auto& x) { return relu(x); }, [](double x) { return x > 0 ? x : 0; }); };
+  m["exp"] = [] { unary([](auto& x) { return exp(x); }, [](double x) { return std::exp(x); }); };
+  m["log"] = [] {
+    unary([](auto& x) { return log(x); }, [](double x) { return std::log(x); }, {0.1, 1, 2, 10, 1e5});
+  };
+  m["sqrt"] = [] {
+    unary([](auto& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); }, {0, 0.25, 2, 9, 1e6});
+  };
+  m["rsqrt"] = [] {
+    unary([](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, {0.25, 2, 9, 1e6});
+  };
+  m["tanh"] = [] { unary([](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); }); };
+  m["sigmoid"] = [] { unary([](auto& x) { return sigmoid(x); }, [](double x) { return 1 / (1 + std::exp(-x)); }); };
+  m["gelu"] = [] {
+    unary([](auto& x) { return gelu(x); },
+          [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); });
+  };
+  m["sin"] = [] { unary([](auto& x) { return sin(x); }, [](double x) { return std::sin(x); }); };
+  m["cos"] = [] { unary([](auto& x) { return cos(x); }, [](double x) { return std::cos(x); }); };
+  m["erf"] = [] { unary([](auto& x) { return erf(x); }, [](double x) { return std::erf(x); }); };
+  m["logical_not"] = [] {
+    CHECK(logical_not(Tensor::from(std::vector<bool>{true, false}, {2})).to_vector<bool>() ==
+          std::vector<bool>{false, true});
+  };
+  m["where"] = [] {
+    auto c = Tensor::from(std::vector<bool>{true, false, true}, {3});
+    CHECK(where(c, fa(), fb()).to_vector<float>() == std::vector<float>{-2.5f, -2.f, 0.f, 0.5f, -1.f, 3.f});
+  };
+  m["cast"] = [] {
+    CHECK(cast(fa(), DType::i32).to_vector<int32_t>() == std::vector<int32_t>{-2, -1, 0, 0, 1, 3});
+    CHECK(cast(fa(), DType::boolean).to_vector<bool>() ==
+          std::vector<bool>{true, true, false, true, true, true});
+  };
+  // ---- reductions
+  m["sum"] = [] {
+    CHECK_TENSOR(sum(fa(), 1), std::vector<double>{-3.5, 5}, Shape{2}, DType::f32, kt::kF32Arith);
+    CHECK_TENSOR(sum(fa()), std::vector<double>{1.5}, Shape{}, DType::f32, kt::kF32Arith);
+  };
+  m["mean"] = [] { CHECK_TENSOR(mean(fa(), 0, true), std::vector<double>{-1, 0.25, 1.5}, Shape{1, 3}, DType::f32, kt::kF32Arith); };
+  m["max"] = [] { CHECK_TENSOR(max(fa(), -1), std::vector<double>{0, 3}, Shape{2}, DType::f32, kExact); };
+  m["min"] = [] { CHECK_TENSOR(min(fa(), 0), std::vector<double>{-2.5, -1, 0}, Shape{3}, DType::f32, kExact); };
+  m["argmax"] = [] {
+    CHECK_TENSOR(argmax(fb(), 1), std::vector<double>{2, 2}, Shape{2}, DType::i64, kExact);
+    CHECK_TENSOR(argmax(fb(), 0), std::vector<double>{0, 1, 0}, Shape{3}, DType::i64, kExact);
+  };
+  // ---- shape
+  m["reshape"] = [] { CHECK_TENSOR(reshape(fa(), {3, -1}), kt::rounded(kA, DType::f32), Shape{3, 2}, DType::f32, kExact); };
+  m["transpose"] = [] {
+    CHECK_TENSOR(transpose(fa()), std::vector<double>{-2.5, 0.5, -1, 1.5, 0, 3}, Shape{3, 2}, DType::f32, kExact);
+  };
+  m["broadcast_to"] = [] {
+    CHECK_TENSOR(broadcast_to(Tensor::from<int32_t>({1, 2}, {2, 1}), {2, 3}),
+                 std::vector<double>{1, 1, 1, 2, 2, 2}, Shape{2, 3}, DType::i32, kExact);
+  };
+  m["expand_dims"] = [] { CHECK_TENSOR(expand_dims(fa(), -1), kt::rounded(kA, DType::f32), Shape{2, 3, 1}, DType::f32, kExact); };
+  m["squeeze"] = [] {
+    CHECK_TENSOR(squeeze(reshape(fa(), {1, 6, 1})), kt::rounded(kA, DType::f32), Shape{6}, DType::f32, kExact);
+  };
+  m["slice"] = [] { CHECK_TENSOR(slice(fa(), {1, -2}, {2, 3}), std::vector<double>{1.5, 3}, Shape{1, 2}, DType::f32, kExact); };
+  m["concat"] = [] {
+    CHECK_TENSOR(concat({fa(), fb()}, 1),
+                 std::vector<double>{-2.5, -1, 0, 1.5, -2, 4, 0.5, 1.5, 3, 0.25, -1, 2}, Shape{2, 6},
+                 DType::f32, kExact);
+  };
+  m["gather"] = [] {
+    CHECK_TENSOR(gather(fa(), Tensor::from<int64_t>({1, 1, 0}, {3})),
+                 std::vector<double>{0.5, 1.5, 3, 0.5, 1.5, 3, -2.5, -1, 0}, Shape{3, 3}, DType::f32, kExact);
+  };
+  m["one_hot"] = [] {
+    CHECK_TENSOR(one_hot(Tensor::from<int64_t>({2, -1}, {2}), 3), std::vector<double>{0, 0, 1, 0, 0, 0},
+                 Shape{2, 3}, DType::f32, kExact);
+  };
+  // ---- linear algebra
+  m["matmul"] = [] {
+    // (2,3) @ (3,2) with b = transpose(fb)
+    auto a = kt::rounded(kA, DType::f32), b = kt::rounded(kB, DType::f32);
+    std::vector<double> want(4, 0);
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 2; ++j)
+        for (int k = 0; k < 3; ++k) want[static_cast<size_t>(i * 2 + j)] += a[static_cast<size_t>(i * 3 + k)] * b[static_cast<size_t>(j * 3 + k)];
+    CHECK_TENSOR(matmul(fa(), transpose(fb())), want, Shape{2, 2}, DType::f32, kt::kF32Arith);
+  };
+  // ---- composites
+  m["softmax"] = [] {
+    auto x = Tensor::from<double>({0, std::log(3.0), 1000, 1000}, {2, 2});
+    CHECK_TENSOR(softmax(x), std::vector<double>{0.25, 0.75, 0.5, 0.5}, Shape{2, 2}, DType::f64, kt::kF64);
+  };
+  m["log_softmax"] = [] {
+    auto x = Tensor::from<double>({0, std::log(3.0), 1000, 1000}, {2, 2});
+    CHECK_TENSOR(log_softmax(x), std::vector<double>{std::log(0.25), std::log(0.75), std::log(0.5), std::log(0.5)},
+                 Shape{2, 2}, DType::f64, kt::kF64);
+  };
+  m["layer_norm"] = [] {
+    auto x = Tensor::from<double>({1, 3, -2, 2}, {2, 2});
+    auto g = Tensor::from<double>({2, 1}, {2});
+    auto b = Tensor::from<double>({0, 10}, {2});
+    // Row (1, 3): mean 2, var 1 -> (-1, 1)/sqrt(1+eps). Row (-2, 2): var 4 -> (-2, 2)/sqrt(4+eps).
+    double eps = 1e-5, r0 = 1 / std::sqrt(1 + eps), r1 = 2 / std::sqrt(4 + eps);
+    CHECK_TENSOR(layer_norm(x, g, b, eps), std::vector<double>{-2 * r0, 10 + r0, -2 * r1, 10 + r1},
+                 Shape{2, 2}, DType::f64, kt::kF64);
+  };
+  m["softmax_cross_entropy"] = [] {
+    auto x = Tensor::from<double>({0, std::log(3.0), 1000, 1000}, {2, 2});
+    auto l = Tensor::from<int32_t>({0, 1}, {2});
+    CHECK_TENSOR(softmax_cross_entropy(x, l), std::vector<double>{-std::log(0.25), -std::log(0.5)},
+                 Shape{2}, DType::f64, kt::kF64);
+  };
+  // ---- side effects
+  m["print"] = [] {
+    std::ostringstream captured;
+    auto* old = std::cout.rdbuf(captured.rdbuf());
+    try {
+      print(Tensor::from<int32_t>({1, 2}, {2}), "v");
+    } catch (...) {
+      std::cout.rdbuf(old);
+      throw;
+    }
+    std::cout.rdbuf(old);
+    CHECK(captured.str() == "v: " + Tensor::from<int32_t>({1, 2}, {2}).str() + "\n");
+  };
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("every op in the op list has an eager check", "[op_list]") {
+  auto m = checks();
+  std::set<std::string> listed;
+  for (const auto& op : kOps) {
+    listed.insert(op.name);
+    DYNAMIC_SECTION(op.name << " (" << op.family << ")") {
+      auto it = m.find(op.name);
+      INFO("op '" << op.name << "' is in runtime/op_list.h but has no check in test_op_list.cpp");
+      REQUIRE(it != m.end());
+      it->second();
+    }
+  }
+  SECTION("no check for an op that is not in the list") {
+    for (auto& [name, fn] : m) {
+      INFO("test_op_list.cpp checks '" << name << "', which runtime/op_list.h does not list");
+      CHECK(listed.count(name) == 1);
+    }
+  }
+}
+
+TEST_CASE("op list: names are unique and OpId indexes kOps", "[op_list]") {
+  std::set<std::string> names;
+  for (const auto& op : kOps) {
+    INFO(op.name);
+    CHECK(names.insert(op.name).second);
+    CHECK(std::string(op.family).size() > 0);
+  }
+  CHECK(std::string(kOps[static_cast<int>(OpId::add)].name) == "add");
+  CHECK(std::string(kOps[static_cast<int>(OpId::matmul)].name) == "matmul");
+  CHECK(std::string(kOps[static_cast<int>(OpId::print)].name) == "print");
+}

@@ -21,3 +21,23 @@ if(KILN_CUDA)
   endif()
 endif()
 message(STATUS "kiln: CUDA toolkit ${KILN_HAVE_CUDA}; sanitizers '${KILN_SANITIZE}'; native ${KILN_NATIVE}")
+
+# MLIR/LLVM 19 (TOOLCHAIN.md): the dialect (ir/), passes and compiler link the shared
+# libMLIR.so and libLLVM.so through the interface target kiln_mlir. Its include dirs are
+# SYSTEM (no warnings from MLIR headers) and it is linked only by the layers that may use
+# MLIR, so runtime/ and kernels/ cannot include an MLIR header by accident.
+set(MLIR_DIR "/usr/lib/llvm-19/lib/cmake/mlir" CACHE PATH "MLIR's CMake package directory")
+find_package(MLIR REQUIRED CONFIG)
+list(APPEND CMAKE_MODULE_PATH ${MLIR_CMAKE_DIR} ${LLVM_CMAKE_DIR})
+include(TableGen)
+include(AddLLVM)
+include(AddMLIR)
+message(STATUS "kiln: MLIR ${LLVM_PACKAGE_VERSION} from ${MLIR_DIR}")
+
+add_library(kiln_mlir INTERFACE)
+target_include_directories(kiln_mlir SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
+separate_arguments(KILN_LLVM_DEFINITIONS NATIVE_COMMAND "${LLVM_DEFINITIONS}")
+target_compile_options(kiln_mlir INTERFACE ${KILN_LLVM_DEFINITIONS})
+# Both shared libraries: MLIR alone fails with "DSO missing from command line". Never mix
+# them with the static MLIR*.a archives (options would register twice).
+target_link_libraries(kiln_mlir INTERFACE MLIR LLVM)

@@ -1,5 +1,6 @@
 // Elementwise ops: binary (with broadcasting and scalar operands), unary, where, cast.
 #include "compiler/op_support.h"
+#include "compiler/trace_api.h"
 #include "kernels/cpu/elementwise.h"
 #include "runtime/tensor_impl.h"
 
@@ -16,6 +17,7 @@ Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const
   detail::check_operands(site, {&a, &b});
   auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
                              {&a, &b});
+  if (auto t = detail::trace_op1(site, site.op, {&a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
   return out;
@@ -31,6 +33,7 @@ Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, cons
 Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::unary(kind, detail::type_of(x)), {&x});
+  if (auto t = detail::trace_op1(site, site.op, {&x}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::unary(op, x, out);
   return out;
@@ -65,20 +68,24 @@ KILN_DEFINE_BINARY(logical_and, logical)
 KILN_DEFINE_BINARY(logical_or, logical)
 #undef KILN_DEFINE_BINARY
 
-#define KILN_DEFINE_OPERATOR(sym, name)                                                     \
-  Tensor operator sym(const Tensor& a, const Tensor& b) {                                   \
-    return run_binary({#name}, BinaryOp::name, ElementwiseKind::arithmetic, a, b);          \
-  }                                                                                         \
-  Tensor operator sym(const Tensor& a, Scalar b) {                                          \
-    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::arithmetic, a, b, false);  \
-  }                                                                                         \
-  Tensor operator sym(Scalar a, const Tensor& b) {                                          \
-    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::arithmetic, b, a, true);   \
+#define KILN_DEFINE_OPERATOR(sym, name, kind)                                    \
+  Tensor operator sym(const Tensor& a, const Tensor& b) {                        \
+    return run_binary({#name}, BinaryOp::name, ElementwiseKind::kind, a, b);      \
+  }                                                                              \
+  Tensor operator sym(const Tensor& a, Scalar b) {                               \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
+  }                                                                              \
+  Tensor operator sym(Scalar a, const Tensor& b) {                               \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, b, a, true); \
   }
-KILN_DEFINE_OPERATOR(+, add)
-KILN_DEFINE_OPERATOR(-, subtract)
-KILN_DEFINE_OPERATOR(*, multiply)
-KILN_DEFINE_OPERATOR(/, divide)
+KILN_DEFINE_OPERATOR(+, add, arithmetic)
+KILN_DEFINE_OPERATOR(-, subtract, arithmetic)
+KILN_DEFINE_OPERATOR(*, multiply, arithmetic)
+KILN_DEFINE_OPERATOR(/, divide, arithmetic)
+KILN_DEFINE_OPERATOR(<, less, compare)
+KILN_DEFINE_OPERATOR(<=, less_equal, compare)
+KILN_DEFINE_OPERATOR(>, greater, compare)
+KILN_DEFINE_OPERATOR(>=, greater_equal, compare)
 #undef KILN_DEFINE_OPERATOR
 
 Tensor operator-(const Tensor& x) {
@@ -109,14 +116,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
   auto type = detail::unwrap(
       site, rules::where(detail::type_of(cond), detail::type_of(a), detail::type_of(b)),
       {&cond, &a, &b});
+  if (auto t = detail::trace_op1(site, "where", {&cond, &a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::where(cond, a, b, out);
   return out;
 }
 
 Tensor cast(const Tensor& x, DType dtype, Loc loc) {
-  detail::check_operands({"cast", &loc}, {&x});
+  CallSite site{"cast", &loc};
+  detail::check_operands(site, {&x});
   if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
+  // The result type carries the dtype (kiln.cast has no attribute).
+  if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, x.shape()}))
+    return *t;
   Tensor out = detail::empty(dtype, x.shape());
   kernels::cast(x, out);
   return out;

@@ -1,5 +1,6 @@
 // matmul and the row-wise composites (softmax, log_softmax, layer_norm, cross-entropy).
 #include "compiler/op_support.h"
+#include "compiler/trace_api.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/normalization.h"
 #include "runtime/tensor_impl.h"
@@ -13,6 +14,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   detail::check_operands(site, {&a, &b});
   auto type =
       detail::unwrap(site, rules::matmul(detail::type_of(a), detail::type_of(b)), {&a, &b});
+  if (auto t = detail::trace_op1(site, "matmul", {&a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::matmul(a, b, out);
   return out;
@@ -22,8 +24,10 @@ namespace {
 Tensor run_softmax(const CallSite& site, const Tensor& x, int64_t axis, bool log) {
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::softmax(detail::type_of(x), axis), {&x});
+  if (axis < 0) axis += x.rank();
+  if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axis", axis}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
-  kernels::softmax(x, axis < 0 ? axis + x.rank() : axis, log, out);
+  kernels::softmax(x, axis, log, out);
   return out;
 }
 }  // namespace
@@ -42,6 +46,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
       site, rules::layer_norm(detail::type_of(x), detail::type_of(gamma), detail::type_of(beta)),
       {&x, &gamma, &beta});
   if (!(eps >= 0)) detail::throw_op_error(site, "eps must be >= 0", {&x, &gamma, &beta});
+  if (auto t = detail::trace_op1(site, "layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, type))
+    return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::layer_norm(x, gamma, beta, eps, out);
   return out;
@@ -53,6 +59,8 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc
   auto type = detail::unwrap(
       site, rules::softmax_cross_entropy(detail::type_of(logits), detail::type_of(labels)),
       {&logits, &labels});
+  if (auto t = detail::trace_op1(site, "softmax_cross_entropy", {&logits, &labels}, {}, type))
+    return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   detail::run_kernel(site, {&logits, &labels},
                      [&] { kernels::softmax_cross_entropy(logits, labels, out); });

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "compiler/op_support.h"
+#include "compiler/trace_api.h"
 #include "kernels/cpu/gemm.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
@@ -10,7 +11,10 @@
 namespace kiln {
 
 void print(const Tensor& x, const std::string& label, Loc loc) {
-  detail::check_operands({"print", &loc}, {&x});
+  detail::CallSite site{"print", &loc};
+  detail::check_operands(site, {&x});
+  // Traced, print is an ordered effect of the graph: it prints at every call.
+  if (detail::trace_op(site, "print", {&x}, {{"label", label}}, {}, /*effect=*/true)) return;
   std::string line = label.empty() ? x.str() : label + ": " + x.str();
   // One write per line, so concurrent prints never interleave within a line.
   static std::mutex mutex;

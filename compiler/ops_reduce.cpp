@@ -1,5 +1,6 @@
 // Reductions: sum, mean, max, min over axes; argmax over one axis.
 #include "compiler/op_support.h"
+#include "compiler/trace_api.h"
 #include "kernels/cpu/reduce.h"
 #include "runtime/tensor_impl.h"
 
@@ -21,6 +22,8 @@ Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, c
       !(op == kernels::ReduceOp::mean && is_floating(x.dtype())))
     detail::throw_op_error(site, "cannot reduce over a zero-sized axis (the result has no value)", {&x});
   auto type = rules::reduce(detail::type_of(x), norm, keepdims);
+  if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type))
+    return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::reduce(op, x, norm, out);
   return out;
@@ -45,8 +48,11 @@ Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
   CallSite site{"argmax", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
+  if (axis < 0) axis += x.rank();
+  if (auto t = detail::trace_op1(site, "argmax", {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type))
+    return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
-  kernels::argmax(x, axis < 0 ? axis + x.rank() : axis, out);
+  kernels::argmax(x, axis, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
 // gather, one_hot.
 #include "compiler/op_support.h"
+#include "compiler/trace_api.h"
 #include "kernels/cpu/layout.h"
 #include "runtime/tensor_impl.h"
 
@@ -12,6 +13,7 @@ Tensor reshape(const Tensor& x, Shape shape, Loc loc) {
   CallSite site{"reshape", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::reshape(detail::type_of(x), shape), {&x});
+  if (auto t = detail::trace_op1(site, "reshape", {&x}, {{"shape", type.shape}}, type)) return *t;
   return detail::view(x, type.shape);  // contiguous storage: a reshape shares it
 }
 
@@ -21,6 +23,7 @@ Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
   if (perm.empty())
     for (int64_t i = x.rank(); i-- > 0;) perm.push_back(i);
   auto type = detail::unwrap(site, rules::transpose(detail::type_of(x), perm), {&x});
+  if (auto t = detail::trace_op1(site, "transpose", {&x}, {{"perm", perm}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::permute_into(x, perm, out);
   return out;
@@ -31,6 +34,7 @@ Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::broadcast_to(detail::type_of(x), shape), {&x});
   if (type.shape == x.shape()) return x;
+  if (auto t = detail::trace_op1(site, "broadcast_to", {&x}, {{"shape", type.shape}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::broadcast_into(x, out);
   return out;
@@ -40,6 +44,8 @@ Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
   CallSite site{"expand_dims", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::expand_dims(detail::type_of(x), axis), {&x});
+  if (axis < 0) axis += x.rank() + 1;
+  if (auto t = detail::trace_op1(site, "expand_dims", {&x}, {{"axis", axis}}, type)) return *t;
   return detail::view(x, type.shape);
 }
 
@@ -47,6 +53,14 @@ Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
   CallSite site{"squeeze", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::squeeze(detail::type_of(x), axes), {&x});
+  if (detail::tracing()) {
+    std::vector<int64_t> removed;
+    if (!axes.all()) removed = *rules::normalize_axes(axes, x.rank());  // checked by the rule
+    else
+      for (int64_t i = 0; i < x.rank(); ++i)
+        if (x.shape()[i] == 1) removed.push_back(i);
+    if (auto t = detail::trace_op1(site, "squeeze", {&x}, {{"axes", removed}}, type)) return *t;
+  }
   return detail::view(x, type.shape);
 }
 
@@ -54,6 +68,7 @@ Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> e
   CallSite site{"slice", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::slice(detail::type_of(x), begin, end), {&x});
+  if (auto t = detail::trace_op1(site, "slice", {&x}, {{"begin", begin}, {"end", end}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::slice_into(x, begin, out);
   return out;
@@ -72,8 +87,12 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
     for (const Tensor& x : xs) operands += (operands.empty() ? "" : ", ") + detail::describe(x);
     detail::throw_op_error(site, type.error() + "; operands: " + operands, {});
   }
+  if (axis < 0) axis += xs[0].rank();
+  std::vector<const Tensor*> operands;
+  for (const Tensor& x : xs) operands.push_back(&x);
+  if (auto t = detail::trace_op1(site, "concat", operands, {{"axis", axis}}, *type)) return *t;
   Tensor out = detail::empty(type->dtype, type->shape);
-  kernels::concat_into(xs, axis < 0 ? axis + xs[0].rank() : axis, out);
+  kernels::concat_into(xs, axis, out);
   return out;
 }
 
@@ -82,9 +101,11 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   detail::check_operands(site, {&x, &indices});
   auto type = detail::unwrap(
       site, rules::gather(detail::type_of(x), detail::type_of(indices), axis), {&x, &indices});
+  if (axis < 0) axis += x.rank();
+  if (auto t = detail::trace_op1(site, "gather", {&x, &indices}, {{"axis", axis}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   detail::run_kernel(site, {&x, &indices}, [&] {
-    kernels::gather_into(x, indices, axis < 0 ? axis + x.rank() : axis, out);
+    kernels::gather_into(x, indices, axis, out);
   });
   return out;
 }
@@ -94,6 +115,8 @@ Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {
   detail::check_operands(site, {&indices});
   auto type =
       detail::unwrap(site, rules::one_hot(detail::type_of(indices), depth, dtype), {&indices});
+  if (auto t = detail::trace_op1(site, "one_hot", {&indices}, {{"depth", depth}, {"dtype", dtype}}, type))
+    return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::one_hot_into(indices, depth, out);
   return out;

@@ -46,6 +46,9 @@ void format_dim(std::string& out, const T* data, const Shape& shape, size_t dim,
 std::string Tensor::str() const {
   if (!impl_) return "kiln.Tensor(undefined)";
   const auto& impl = *impl_;
+  if (impl.symbolic())  // what std::cout shows inside a traced lambda, as tf.function does
+    return "kiln.Tensor(symbolic, shape=" + shape_str(impl.shape) +
+           ", dtype=" + std::string(dtype_name(impl.dtype)) + ")";
   std::string out = "kiln.Tensor(";
   std::vector<int64_t> strides(impl.shape.size());
   int64_t s = 1;

@@ -140,8 +140,11 @@ Expected<TensorType> reshape(const TensorType& x, const Shape& shape) {
       known *= shape[i];
     }
   }
-  int64_t count = numel_of(x.shape);
   Shape out = shape;
+  bool dynamic = false;
+  for (int64_t d : x.shape) dynamic |= d < 0;
+  if (dynamic) return TensorType{x.dtype, out};  // the -1 (if any) is resolved at run time
+  int64_t count = numel_of(x.shape);
   if (infer_at >= 0) {
     if (known == 0 || count % known != 0)
       return fail("cannot reshape " + std::to_string(count) + " elements into " +

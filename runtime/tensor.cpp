@@ -32,6 +32,19 @@ Tensor empty(DType dtype, Shape shape, Device device) {
   return Tensor(std::move(impl));
 }
 
+Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = dtype;
+  bool dynamic = false;
+  for (int64_t d : shape) dynamic |= d < 0;
+  impl->numel = dynamic ? -1 : numel_of(shape);
+  impl->shape = std::move(shape);
+  impl->device = Device{};
+  impl->symbol = symbol;
+  impl->trace_id = trace_id;
+  return Tensor(std::move(impl));
+}
+
 Tensor view(const Tensor& base, Shape shape) {
   auto impl = std::make_shared<TensorImpl>(*base.impl());
   impl->shape = std::move(shape);
@@ -48,6 +61,19 @@ const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& imp
   return *impl;
 }
 
+/// Host access needs a value; a traced tensor has none until the graph runs.
+const detail::TensorImpl& concrete(const std::shared_ptr<detail::TensorImpl>& impl,
+                                   const char* what) {
+  const auto& t = checked(impl, what);
+  if (t.symbolic())
+    throw Error(std::string("[") + what + "] cannot read the value of a traced tensor (" +
+                std::string(dtype_name(t.dtype)) + " " + shape_str(t.shape) +
+                ") while tracing: its value exists only when the graph runs. Use kiln::cond or "
+                "kiln::while_loop for control flow that depends on tensor values, and "
+                "kiln::print to show values");
+  return t;
+}
+
 }  // namespace
 
 DType Tensor::dtype() const { return checked(impl_, "dtype").dtype; }
@@ -55,7 +81,7 @@ const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
 int64_t Tensor::rank() const { return static_cast<int64_t>(checked(impl_, "rank").shape.size()); }
 int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
 Device Tensor::device() const { return checked(impl_, "device").device; }
-const void* Tensor::data() const { return checked(impl_, "data").data(); }
+const void* Tensor::data() const { return concrete(impl_, "data").data(); }
 
 Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape,
                         Device device) {
@@ -78,12 +104,12 @@ Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shap
 }
 
 void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
-  const auto& impl = checked(impl_, what);
+  const auto& impl = concrete(impl_, what);
   runtime::convert_elements(impl.data(), impl.dtype, dst, as, impl.numel);
 }
 
 void Tensor::copy_item(void* dst, DType as) const {
-  const auto& impl = checked(impl_, "item");
+  const auto& impl = concrete(impl_, "item");
   if (impl.numel != 1)
     throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) +
                 " " + std::string(dtype_name(impl.dtype)));

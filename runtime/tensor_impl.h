@@ -24,14 +24,23 @@ class Buffer {
   Device device_;
 };
 
+/// A concrete tensor owns storage; a symbolic one (made while tracing) has none and names
+/// an IR value instead: `symbol` is the value's opaque pointer within trace `trace_id`.
+/// Its shape may hold -1 for dynamic dimensions (then numel is -1).
 struct TensorImpl {
   DType dtype;
   Shape shape;
   int64_t numel;
   Device device;
   std::shared_ptr<Buffer> buffer;  // shared by views such as reshape
+  const void* symbol = nullptr;
+  uint64_t trace_id = 0;
   void* data() const { return buffer ? buffer->data() : nullptr; }
+  bool symbolic() const { return symbol != nullptr; }
 };
+
+/// A symbolic tensor of the given type standing for IR value `symbol` of trace `trace_id`.
+Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id);
 
 /// A new tensor with uninitialized storage (64-byte aligned).
 Tensor empty(DType dtype, Shape shape, Device device = {});

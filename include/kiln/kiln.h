@@ -1,7 +1,10 @@
 // The one header a kiln user includes. It pulls in no MLIR or LLVM header.
 #pragma once
 
+#include "kiln/control_flow.h"
 #include "kiln/dtype.h"
 #include "kiln/error.h"
+#include "kiln/function.h"
 #include "kiln/ops.h"
 #include "kiln/tensor.h"
+#include "kiln/variable.h"

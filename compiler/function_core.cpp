@@ -1,0 +1,329 @@
+// kiln::function's machinery: signatures, the per-function LRU cache of concrete
+// functions, single-flight tracing, and the cached-call path (signature, one lookup, run
+// the plan).
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "compiler/op_support.h"
+#include "compiler/trace.h"
+#include "kiln/error.h"
+#include "kiln/function.h"
+
+namespace kiln {
+
+std::string_view stage_name(Stage stage) {
+  switch (stage) {
+    case Stage::traced: return "traced";
+    case Stage::optimized: return "optimized";
+    case Stage::fused: return "fused";
+    case Stage::lowered: return "lowered";
+    case Stage::llvm: return "llvm";
+    case Stage::ptx: return "ptx";
+  }
+  return "?";
+}
+
+namespace detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+/// What identifies a concrete function: per tensor argument its dtype, device and shape
+/// (dynamic dimensions as -1), plus the host arguments' text.
+struct Signature {
+  std::vector<int64_t> tensors;  // per tensor: dtype, device kind, device index, rank, dims...
+  std::string host;
+  bool operator==(const Signature&) const = default;
+};
+struct SignatureHash {
+  size_t operator()(const Signature& s) const {
+    size_t h = std::hash<std::string>()(s.host);
+    for (int64_t v : s.tensors) h = h * 1000003u ^ std::hash<int64_t>()(v);
+    return h;
+  }
+};
+
+struct ConcreteFunction {
+  std::vector<rules::TensorType> arg_types;
+  std::string host;  // the host arguments' key
+  TracedFunction traced;
+  runtime::Executable executable;
+  std::string ir[2];  // traced, optimized
+};
+
+struct Entry {
+  std::shared_ptr<ConcreteFunction> fn;  // null while its trace is in flight
+  std::list<Signature>::iterator lru;
+};
+
+std::string spec_str(const Shape& shape, DType dtype) {
+  return std::string(dtype_name(dtype)) + " " + shape_str(shape);
+}
+
+}  // namespace
+
+class FunctionCore {
+ public:
+  FunctionCore(FunctionOptions options, std::source_location defined_at)
+      : options_(std::move(options)), defined_at_(defined_at) {}
+
+  std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
+    auto fn = concrete(args, trace_fn);
+    std::vector<Tensor> inputs = args.tensors;
+    inputs.insert(inputs.end(), fn->traced.captures.begin(), fn->traced.captures.end());
+    return fn->executable.run(inputs);
+  }
+
+  std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
+    auto fn = concrete(args, trace_fn);
+    switch (stage) {
+      case Stage::traced: return fn->ir[0];
+      case Stage::optimized: return fn->ir[1];
+      default:
+        throw Error("[ir] stage '" + std::string(stage_name(stage)) +
+                    "' does not exist yet: graph mode stops at 'optimized' (fusion and the JIT "
+                    "come later)");
+    }
+  }
+
+  size_t trace_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return traces_;
+  }
+  size_t cache_size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t n = 0;
+    for (const auto& [sig, e] : cache_) n += e.fn != nullptr;
+    return n;
+  }
+  FunctionStats stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+ private:
+  /// The argument types the graph is traced with, after input_signature; throws (with
+  /// nothing changed) when an argument does not fit the declared signature.
+  std::vector<rules::TensorType> arg_types(const FlatArgs& args) {
+    std::vector<rules::TensorType> types;
+    for (size_t i = 0; i < args.tensors.size(); ++i) {
+      const Tensor& t = args.tensors[i];
+      CallSite site{"function"};
+      check_operands(site, {&t});
+      if (is_symbolic(t))
+        throw Error("[function] argument " + std::to_string(i) +
+                    " is a symbolic tensor of another trace");
+      types.push_back({t.dtype(), t.shape()});
+    }
+    if (options_.input_signature) {
+      const auto& specs = *options_.input_signature;
+      if (specs.size() != types.size())
+        throw Error("[" + name() + "] called with " + std::to_string(types.size()) +
+                    " tensor arguments; input_signature declares " + std::to_string(specs.size()));
+      for (size_t i = 0; i < specs.size(); ++i) {
+        const auto& spec = specs[i];
+        bool fits = spec.dtype == types[i].dtype && spec.shape.size() == types[i].shape.size();
+        for (size_t d = 0; fits && d < spec.shape.size(); ++d)
+          fits = spec.shape[d] == -1 || spec.shape[d] == types[i].shape[d];
+        if (!fits)
+          throw Error("[" + name() + "] argument " + std::to_string(i) + " does not match " +
+                      "input_signature: expected " + spec_str(spec.shape, spec.dtype) + ", got " +
+                      spec_str(types[i].shape, types[i].dtype));
+        types[i].shape = spec.shape;
+      }
+    } else if (options_.reduce_retracing) {
+      generalize(types);
+    }
+    return types;
+  }
+
+  /// reduce_retracing: a dimension seen with two sizes at the same argument becomes
+  /// dynamic for every later trace.
+  void generalize(std::vector<rules::TensorType>& types) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (seen_.size() < types.size()) seen_.resize(types.size());
+    for (size_t i = 0; i < types.size(); ++i) {
+      auto& seen = seen_[i];
+      auto& shape = types[i].shape;
+      if (seen.empty() || seen.size() != shape.size()) {
+        if (seen.empty()) seen = shape;
+        continue;
+      }
+      for (size_t d = 0; d < shape.size(); ++d) {
+        if (seen[d] != -1 && seen[d] != shape[d]) seen[d] = -1;
+        if (seen[d] == -1) shape[d] = -1;
+      }
+    }
+  }
+
+  Signature signature(const FlatArgs& args, const std::vector<rules::TensorType>& types) {
+    Signature s;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const auto& t = types[i];
+      Device dev = args.tensors[i].device();
+      s.tensors.push_back(static_cast<int64_t>(t.dtype));
+      s.tensors.push_back(dev.kind);
+      s.tensors.push_back(dev.index);
+      s.tensors.push_back(static_cast<int64_t>(t.shape.size()));
+      s.tensors.insert(s.tensors.end(), t.shape.begin(), t.shape.end());
+    }
+    s.host = args.key;
+    return s;
+  }
+
+  std::string name() const { return options_.name.empty() ? "function" : options_.name; }
+
+  /// Why `types` missed: the first argument that differs from the most recently used
+  /// concrete function (called with the lock held).
+  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host) {
+    const ConcreteFunction* last = nullptr;
+    for (const Signature& s : lru_)
+      if ((last = cache_.at(s).fn.get()) != nullptr) break;
+    if (last == nullptr) return traces_ == 0 ? "first call" : "signature evicted from the cache";
+    const auto& was = last->arg_types;
+    if (was.size() != types.size())
+      return std::to_string(was.size()) + " -> " + std::to_string(types.size()) + " tensor arguments";
+    for (size_t i = 0; i < types.size(); ++i) {
+      if (types[i].dtype != was[i].dtype)
+        return "argument " + std::to_string(i) + ": dtype " + std::string(dtype_name(was[i].dtype)) +
+               " -> " + std::string(dtype_name(types[i].dtype));
+      if (types[i].shape != was[i].shape)
+        return "argument " + std::to_string(i) + ": shape " + shape_str(was[i].shape) + " -> " +
+               shape_str(types[i].shape);
+    }
+    if (host != last->host) return "non-tensor arguments changed";
+    return "signature evicted from the cache";
+  }
+
+  std::shared_ptr<ConcreteFunction> concrete(const FlatArgs& args, const TraceFn& trace_fn) {
+    std::vector<rules::TensorType> types = arg_types(args);
+    Signature sig = signature(args, types);
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      auto it = cache_.find(sig);
+      if (it == cache_.end()) break;
+      if (it->second.fn) {
+        ++stats_.hits;
+        lru_.splice(lru_.begin(), lru_, it->second.lru);
+        return it->second.fn;
+      }
+      traced_.wait(lock);  // single flight: another thread traces this signature
+    }
+    // Miss: reserve the signature so concurrent callers wait for this trace.
+    ++stats_.misses;
+    stats_.last_miss_reason = miss_reason(types, args.key);
+    lru_.push_front(sig);
+    cache_.emplace(sig, Entry{nullptr, lru_.begin()});
+    const bool first = traces_ == 0;
+    lock.unlock();
+
+    std::shared_ptr<ConcreteFunction> fn;
+    try {
+      fn = build(types, trace_fn, first);
+    } catch (...) {
+      lock.lock();
+      auto it = cache_.find(sig);
+      lru_.erase(it->second.lru);
+      cache_.erase(it);
+      traced_.notify_all();
+      throw;
+    }
+
+    lock.lock();
+    ++traces_;
+    fn->host = args.key;
+    cache_.at(sig).fn = fn;
+    evict();
+    traced_.notify_all();
+    return fn;
+  }
+
+  std::shared_ptr<ConcreteFunction> build(const std::vector<rules::TensorType>& types,
+                                          const TraceFn& trace_fn, bool first) {
+    auto fn = std::make_shared<ConcreteFunction>();
+    fn->arg_types = types;
+    auto t0 = Clock::now();
+    fn->traced = trace(options_.name, types, trace_fn, first, defined_at_);
+    fn->ir[0] = print(*fn->traced.graph);
+    double trace_ms = ms_since(t0);
+    auto t1 = Clock::now();
+    optimize(*fn->traced.graph);
+    fn->ir[1] = print(*fn->traced.graph);
+    fn->executable = build_executable(*fn->traced.graph, fn->traced);
+    double compile_ms = ms_since(t1);
+    dump(*fn);
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.trace_ms += trace_ms;
+    stats_.compile_ms += compile_ms;
+    return fn;
+  }
+
+  /// KILN_DUMP_IR=<dir>: every stage of every trace, one file each.
+  void dump(const ConcreteFunction& fn) {
+    const char* dir = std::getenv("KILN_DUMP_IR");
+    if (dir == nullptr || *dir == '\0') return;
+    std::string key;
+    for (const auto& t : fn.arg_types) key += spec_str(t.shape, t.dtype) + ";";
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>()(key));
+    std::filesystem::create_directories(dir);
+    const Stage stages[] = {Stage::traced, Stage::optimized};
+    for (int i = 0; i < 2; ++i) {
+      std::ofstream out(std::string(dir) + "/" + name() + "." + hash + "." +
+                        std::string(stage_name(stages[i])) + ".mlir");
+      out << fn.ir[i];
+    }
+  }
+
+  /// Drops least recently used concrete functions beyond the capacity (never one whose
+  /// trace is still in flight).
+  void evict() {
+    size_t ready = 0;
+    for (const auto& [s, e] : cache_) ready += e.fn != nullptr;
+    auto it = lru_.end();
+    while (ready > options_.cache_capacity && it != lru_.begin()) {
+      --it;
+      auto entry = cache_.find(*it);
+      if (entry->second.fn == nullptr) continue;
+      cache_.erase(entry);
+      it = lru_.erase(it);
+      --ready;
+    }
+  }
+
+  FunctionOptions options_;
+  std::source_location defined_at_;
+  mutable std::mutex mutex_;
+  std::condition_variable traced_;
+  std::unordered_map<Signature, Entry, SignatureHash> cache_;
+  std::list<Signature> lru_;  // most recently used first
+  size_t traces_ = 0;
+  FunctionStats stats_;
+  std::vector<Shape> seen_;  // reduce_retracing: per argument, -1 where sizes varied
+};
+
+FunctionBase::FunctionBase(FunctionOptions options, std::source_location defined_at)
+    : core_(std::make_shared<FunctionCore>(std::move(options), defined_at)) {}
+std::vector<Tensor> FunctionBase::call(const FlatArgs& args, const TraceFn& trace) {
+  return core_->call(args, trace);
+}
+std::string FunctionBase::ir(const FlatArgs& args, const TraceFn& trace, Stage stage) {
+  return core_->ir(args, trace, stage);
+}
+size_t FunctionBase::trace_count() const { return core_->trace_count(); }
+size_t FunctionBase::cache_size() const { return core_->cache_size(); }
+FunctionStats FunctionBase::stats() const { return core_->stats(); }
+bool FunctionBase::tracing() { return detail::tracing(); }
+
+}  // namespace detail
+}  // namespace kiln

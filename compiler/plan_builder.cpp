@@ -1,0 +1,227 @@
+// Graph mode: turns an optimized graph into a runtime::Executable once per concrete
+// function. Every IR value gets a slot; each op becomes one step calling its eager entry
+// point (compiler/op_dispatch.h) with attributes decoded here, so a cached call never
+// touches MLIR. Intermediate slots are released after their last use, which hands their
+// memory back to the caching allocator for the next step to reuse.
+#include <string>
+
+#include "compiler/graph.h"
+#include "compiler/op_dispatch.h"
+#include "ir/KilnOps.h"
+#include "ir/TypeConversion.h"
+#include "kiln/error.h"
+#include "kiln/ops.h"
+#include "llvm/ADT/DenseMap.h"
+#include "runtime/dispatch.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::detail {
+namespace {
+
+AttrValue decode(mlir::Attribute a) {
+  if (auto b = llvm::dyn_cast<mlir::BoolAttr>(a)) return b.getValue();
+  if (auto i = llvm::dyn_cast<mlir::IntegerAttr>(a)) return i.getInt();
+  if (auto f = llvm::dyn_cast<mlir::FloatAttr>(a)) return f.getValueAsDouble();
+  if (auto d = llvm::dyn_cast<mlir::DenseI64ArrayAttr>(a))
+    return std::vector<int64_t>(d.asArrayRef().begin(), d.asArrayRef().end());
+  if (auto s = llvm::dyn_cast<mlir::StringAttr>(a)) return s.str();
+  if (auto t = llvm::dyn_cast<mlir::TypeAttr>(a)) return ir::dtype_of(t.getValue());
+  throw Error("[plan] internal error: an attribute kiln cannot decode");
+}
+
+Tensor tensor_of(mlir::DenseElementsAttr attr) {
+  auto type = ir::kiln_type(attr.getType());
+  Tensor t = empty(type.dtype, type.shape);
+  dispatch_dtype(type.dtype, [&]<class T>() {
+    T* p = mutable_data<T>(t);
+    int64_t i = 0;
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      for (bool v : attr.getValues<bool>()) p[i++] = v;
+    } else {
+      for (T v : attr.getValues<T>()) p[i++] = v;
+    }
+  });
+  return t;
+}
+
+std::string where_of(mlir::Location loc) {
+  if (auto f = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
+    return f.getFilename().str() + ":" + std::to_string(f.getLine());
+  return "";
+}
+
+/// Runs `fn`; an Error without a source line gets the op's line from the IR.
+template <class Fn>
+void with_location(const std::string& where, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    if (where.empty() || m.find(" (at ") != std::string::npos) throw;
+    throw Error(m + " (at " + where + ")");
+  }
+}
+
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(const TracedFunction& traced) : traced_(traced) {}
+
+  runtime::Executable build(mlir::func::FuncOp func) {
+    runtime::Executable exe;
+    mlir::Block& entry = func.getBody().front();
+    for (mlir::Value arg : entry.getArguments()) exe.inputs.push_back(slot(arg));
+    auto ret = llvm::cast<mlir::func::ReturnOp>(entry.getTerminator());
+    for (mlir::Value v : ret.getOperands()) exe.outputs.push_back(slot(v));
+    exe.program = program(entry, {});
+    exe.num_slots = next_;
+    return exe;
+  }
+
+ private:
+  int slot(mlir::Value v) {
+    auto [it, inserted] = slots_.try_emplace(v, next_);
+    if (inserted) ++next_;
+    return it->second;
+  }
+  void alias(mlir::Value v, int s) { slots_[v] = s; }
+
+  /// The steps of one block; the terminator (kiln.yield) copies into `yield_to`.
+  runtime::Program program(mlir::Block& block, const std::vector<int>& yield_to) {
+    runtime::Program prog;
+    // Last step (in this block) that uses each value defined by an op of this block.
+    llvm::DenseMap<mlir::Value, size_t> last_use;
+    std::vector<mlir::Operation*> ops;
+    for (mlir::Operation& op : block) ops.push_back(&op);
+    for (size_t i = 0; i < ops.size(); ++i)
+      ops[i]->walk([&](mlir::Operation* nested) {
+        for (mlir::Value v : nested->getOperands())
+          if (v.getParentBlock() == &block && v.getDefiningOp() != nullptr) last_use[v] = i;
+      });
+    for (size_t i = 0; i < ops.size(); ++i) {
+      mlir::Operation& op = *ops[i];
+      if (llvm::isa<mlir::func::ReturnOp>(op)) continue;  // outputs are read after the run
+      runtime::Step s;
+      if (llvm::isa<ir::YieldOp>(op)) s.run = yield_step(op, yield_to);
+      else s.run = step(op);
+      // Release what dies here, unless it is returned from the function.
+      for (auto& [v, at] : last_use)
+        if (at == i && !is_output(v)) s.release.push_back(slot(v));
+      prog.steps.push_back(std::move(s));
+    }
+    return prog;
+  }
+
+  bool is_output(mlir::Value v) {
+    for (mlir::Operation* user : v.getUsers())
+      if (llvm::isa<mlir::func::ReturnOp>(user)) return true;
+    return false;
+  }
+
+  std::function<void(runtime::Frame&)> yield_step(mlir::Operation& op, const std::vector<int>& to) {
+    std::vector<int> from;
+    for (mlir::Value v : op.getOperands()) from.push_back(slot(v));
+    return [from, to](runtime::Frame& f) {
+      // Read all first: a loop body may yield its arguments in another order.
+      std::vector<Tensor> values;
+      values.reserve(from.size());
+      for (int s : from) values.push_back(f.slots[s]);
+      for (size_t i = 0; i < to.size(); ++i) f.slots[to[i]] = std::move(values[i]);
+    };
+  }
+
+  std::function<void(runtime::Frame&)> step(mlir::Operation& op) {
+    std::vector<int> in, out;
+    for (mlir::Value v : op.getOperands()) in.push_back(slot(v));
+    for (mlir::Value v : op.getResults()) out.push_back(slot(v));
+    const std::string where = where_of(op.getLoc());
+
+    if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
+      Tensor value = tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue()));
+      return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value; };
+    }
+    if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
+      auto var = traced_.variables.at(r.getIndex());
+      return [var, o = out[0]](runtime::Frame& f) { f.slots[o] = var->read(); };
+    }
+    if (auto a = llvm::dyn_cast<ir::AssignVariableOp>(op)) {
+      auto var = traced_.variables.at(a.getIndex());
+      return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
+    }
+    if (auto p = llvm::dyn_cast<ir::PrintOp>(op)) {
+      return [label = p.getLabel().str(), i = in[0]](runtime::Frame& f) { print(f.slots[i], label); };
+    }
+    if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
+      auto then_prog = std::make_shared<runtime::Program>(program(c.getThenRegion().front(), out));
+      auto else_prog = std::make_shared<runtime::Program>(program(c.getElseRegion().front(), out));
+      return [then_prog, else_prog, pred = in[0], where](runtime::Frame& f) {
+        bool taken = false;
+        with_location(where, [&] { taken = f.slots[pred].item<bool>(); });
+        (taken ? then_prog : else_prog)->run(f);
+      };
+    }
+    if (auto w = llvm::dyn_cast<ir::WhileLoopOp>(op)) {
+      // Carried values share slots across the cond and body arguments and the results.
+      mlir::Block& cond = w.getCond().front();
+      mlir::Block& body = w.getBody().front();
+      for (size_t k = 0; k < out.size(); ++k) {
+        alias(cond.getArgument(k), out[k]);
+        alias(body.getArgument(k), out[k]);
+      }
+      int pred = next_++;
+      auto cond_prog = std::make_shared<runtime::Program>(program(cond, {pred}));
+      auto body_prog = std::make_shared<runtime::Program>(program(body, out));
+      return [cond_prog, body_prog, in, out, pred, where](runtime::Frame& f) {
+        for (size_t k = 0; k < in.size(); ++k) f.slots[out[k]] = f.slots[in[k]];
+        for (;;) {
+          cond_prog->run(f);
+          bool more = false;
+          with_location(where, [&] { more = f.slots[pred].item<bool>(); });
+          if (!more) break;
+          body_prog->run(f);
+        }
+      };
+    }
+    if (auto r = llvm::dyn_cast<ir::ForRangeOp>(op)) {
+      mlir::Block& body = r.getBody().front();
+      int index = slot(body.getArgument(0));
+      for (size_t k = 0; k < out.size(); ++k) alias(body.getArgument(k + 1), out[k]);
+      auto body_prog = std::make_shared<runtime::Program>(program(body, out));
+      return [body_prog, in, out, index](runtime::Frame& f) {
+        const int64_t n = f.slots[in[0]].item<int64_t>();
+        for (size_t k = 0; k + 1 < in.size(); ++k) f.slots[out[k]] = f.slots[in[k + 1]];
+        for (int64_t i = 0; i < n; ++i) {
+          f.slots[index] = Tensor::scalar<int64_t>(i);
+          body_prog->run(f);
+        }
+      };
+    }
+
+    std::string name = op.getName().stripDialect().str();
+    EagerOp fn = find_eager_op(name);
+    if (fn == nullptr) throw Error("[plan] internal error: no kernel for " + op.getName().getStringRef().str());
+    Attrs attrs;
+    for (mlir::NamedAttribute a : op.getAttrs()) attrs.add(a.getName().str(), decode(a.getValue()));
+    std::vector<rules::TensorType> types;
+    for (mlir::Type t : op.getResultTypes()) types.push_back(ir::kiln_type(t));
+    return [fn, attrs, types, in, out, where](runtime::Frame& f) {
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      for (int s : in) args.push_back(f.slots[s]);
+      std::vector<Tensor> results;
+      with_location(where, [&] { results = fn(args, attrs, types); });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
+  const TracedFunction& traced_;
+  llvm::DenseMap<mlir::Value, int> slots_;
+  int next_ = 0;
+};
+
+}  // namespace
+
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced) {
+  return PlanBuilder(traced).build(graph.func());
+}
+
+}  // namespace kiln::detail

@@ -1,0 +1,394 @@
+// The tracer: records kiln ops into an MLIR function while a kiln::function runs its
+// callable with symbolic tensors. State is thread-local and explicit (one TraceState per
+// trace in progress on a thread).
+#include "compiler/trace.h"
+
+#include <atomic>
+#include <unordered_map>
+
+#include "compiler/graph.h"
+#include "compiler/mlir_context.h"
+#include "ir/KilnOps.h"
+#include "ir/TypeConversion.h"
+#include "kiln/error.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "runtime/dispatch.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::detail {
+
+void GraphDeleter::operator()(Graph* g) const { delete g; }
+
+namespace {
+
+std::atomic<uint64_t> next_trace_id{1};
+
+/// Captured concrete tensors up to this many elements become kiln.constant (so they fold);
+/// larger ones become graph inputs bound to the same immutable tensor at every call.
+constexpr int64_t kMaxConstantElements = 16;
+
+struct TraceState {
+  uint64_t id = 0;
+  bool first_trace = false;
+  mlir::MLIRContext* context = nullptr;
+  mlir::OpBuilder builder;
+  mlir::Block* entry = nullptr;
+  std::vector<std::shared_ptr<VariableState>> variables;
+  std::unordered_map<const VariableState*, int64_t> variable_index;
+  std::vector<Tensor> captures;
+  std::unordered_map<const TensorImpl*, mlir::Value> capture_values;
+  TraceState* outer = nullptr;  // a trace started while another runs on this thread
+  std::source_location fallback;  // where kiln::function was called
+
+  explicit TraceState(mlir::MLIRContext* ctx) : context(ctx), builder(ctx) {}
+};
+
+thread_local TraceState* current = nullptr;
+
+mlir::Location location_of(TraceState& t, const std::source_location* loc) {
+  if (loc == nullptr) loc = &t.fallback;
+  return mlir::FileLineColLoc::get(t.context, loc->file_name(), loc->line(), loc->column());
+}
+
+mlir::DenseElementsAttr elements_of(TraceState& t, const Tensor& x) {
+  auto type = ir::tensor_type(t.context, {x.dtype(), x.shape()});
+  return dispatch_dtype(x.dtype(), [&]<class T>() -> mlir::DenseElementsAttr {
+    const T* p = data<T>(x);
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      llvm::SmallVector<bool> bits(p, p + x.numel());
+      return mlir::DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));
+    } else {
+      return mlir::DenseElementsAttr::get(type, llvm::ArrayRef<T>(p, x.numel()));
+    }
+  });
+}
+
+/// The IR value standing for `x` in the current trace.
+mlir::Value value_of(TraceState& t, const Tensor& x, const CallSite& site) {
+  const TensorImpl& impl = *x.impl();
+  if (impl.symbolic()) {
+    if (impl.trace_id != t.id)
+      throw_op_error(site, "an operand is a symbolic tensor of another trace (a tensor kept from "
+                           "an earlier or an outer trace cannot be used here)", {&x});
+    return mlir::Value::getFromOpaquePointer(impl.symbol);
+  }
+  if (x.numel() <= kMaxConstantElements) {
+    mlir::OperationState state(location_of(t, site.loc), "kiln.constant");
+    auto attr = elements_of(t, x);
+    state.addAttribute("value", attr);
+    state.addTypes(attr.getType());
+    return t.builder.create(state)->getResult(0);
+  }
+  auto it = t.capture_values.find(&impl);
+  if (it != t.capture_values.end()) return it->second;
+  mlir::Value arg = t.entry->addArgument(ir::tensor_type(t.context, {x.dtype(), x.shape()}),
+                                         location_of(t, nullptr));
+  t.captures.push_back(x);
+  t.capture_values[&impl] = arg;
+  return arg;
+}
+
+Tensor symbolic_of(TraceState& t, mlir::Value v) {
+  auto type = ir::kiln_type(v.getType());
+  return symbolic(type.dtype, type.shape, v.getAsOpaquePointer(), t.id);
+}
+
+mlir::Attribute attribute_of(TraceState& t, const AttrValue& value) {
+  mlir::Builder& b = t.builder;
+  return std::visit(
+      [&](const auto& v) -> mlir::Attribute {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, int64_t>) return b.getI64IntegerAttr(v);
+        else if constexpr (std::is_same_v<V, double>) return b.getF64FloatAttr(v);
+        else if constexpr (std::is_same_v<V, bool>) return b.getBoolAttr(v);
+        else if constexpr (std::is_same_v<V, std::vector<int64_t>>) return b.getDenseI64ArrayAttr(v);
+        else if constexpr (std::is_same_v<V, std::string>) return b.getStringAttr(v);
+        else return mlir::TypeAttr::get(ir::element_type(t.context, v));
+      },
+      value);
+}
+
+/// Verifies one new op; a failure (a kiln bug: op functions check first) becomes an Error.
+void verify_or_throw(mlir::Operation* op, const CallSite& site) {
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler(op->getContext(), [&](mlir::Diagnostic& d) {
+    message += d.str();
+    return mlir::success();
+  });
+  if (mlir::failed(mlir::verify(op, /*verifyRecursively=*/false)))
+    throw_op_error(site, "internal error: the recorded op does not verify: " + message, {});
+}
+
+TraceState& active(const char* what) {
+  if (current == nullptr) throw Error(std::string("[") + what + "] no trace is active");
+  return *current;
+}
+
+/// Types of yielded tensors, for comparing branches and loop bodies.
+std::string types_str(const std::vector<Tensor>& ts) {
+  std::string s;
+  for (const Tensor& t : ts) s += (s.empty() ? "" : ", ") + describe(t);
+  return "(" + s + ")";
+}
+
+/// Traces `fn` into a new block (not yet attached to a region) with the given argument
+/// types; returns the block and the results as values.
+mlir::Block* trace_block(TraceState& t, const std::vector<mlir::Type>& arg_types,
+                         const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& fn,
+                         std::vector<Tensor>& results, const CallSite& site) {
+  auto* block = new mlir::Block();
+  std::vector<Tensor> args;
+  for (mlir::Type type : arg_types)
+    args.push_back(symbolic_of(t, block->addArgument(type, location_of(t, site.loc))));
+  mlir::OpBuilder::InsertionGuard guard(t.builder);
+  t.builder.setInsertionPointToStart(block);
+  try {
+    results = fn(args);
+    llvm::SmallVector<mlir::Value> values;
+    for (const Tensor& r : results) {
+      check_operands(site, {&r});
+      values.push_back(value_of(t, r, site));
+    }
+    mlir::OperationState yield(location_of(t, site.loc), "kiln.yield");
+    yield.addOperands(values);
+    t.builder.create(yield);
+  } catch (...) {
+    delete block;
+    throw;
+  }
+  return block;
+}
+
+std::vector<mlir::Type> types_of(TraceState& t, const std::vector<Tensor>& ts) {
+  std::vector<mlir::Type> types;
+  for (const Tensor& x : ts) types.push_back(ir::tensor_type(t.context, {x.dtype(), x.shape()}));
+  return types;
+}
+
+}  // namespace
+
+bool is_symbolic(const Tensor& t) { return t.defined() && t.impl()->symbolic(); }
+
+bool tracing() { return current != nullptr; }
+
+std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_view name,
+                                            const std::vector<const Tensor*>& operands,
+                                            const Attrs& attrs,
+                                            const std::vector<rules::TensorType>& results,
+                                            bool effect) {
+  if (current == nullptr) return std::nullopt;
+  bool record = effect;
+  for (const Tensor* t : operands) record |= is_symbolic(*t);
+  if (!record) return std::nullopt;
+  TraceState& t = *current;
+  mlir::OperationState state(location_of(t, site.loc), "kiln." + std::string(name));
+  for (const Tensor* x : operands) state.addOperands(value_of(t, *x, site));
+  for (const Attr& a : attrs.list()) state.addAttribute(a.name, attribute_of(t, a.value));
+  for (const auto& r : results) state.addTypes(ir::tensor_type(t.context, r));
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
+}
+
+TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
+                     const TraceFn& fn, bool first_trace, std::source_location fallback) {
+  mlir::MLIRContext* context = kiln_mlir_context();
+  TraceState state(context);
+  state.fallback = fallback;
+  const mlir::Location where = location_of(state, nullptr);
+  state.id = next_trace_id++;
+  state.first_trace = first_trace;
+
+  auto graph = GraphPtr(new Graph);
+  graph->module = mlir::ModuleOp::create(where);
+  state.builder.setInsertionPointToEnd(graph->module->getBody());
+  llvm::SmallVector<mlir::Type> arg_types;
+  for (const auto& a : args) arg_types.push_back(ir::tensor_type(context, a));
+  auto func = state.builder.create<mlir::func::FuncOp>(
+      where, name.empty() ? "fn" : name,
+      state.builder.getFunctionType(arg_types, {}));
+  state.entry = func.addEntryBlock();
+  state.builder.setInsertionPointToStart(state.entry);
+
+  std::vector<Tensor> sym_args;
+  for (mlir::Value v : state.entry->getArguments()) sym_args.push_back(symbolic_of(state, v));
+
+  state.outer = current;
+  current = &state;
+  std::vector<Tensor> results;
+  try {
+    results = fn(sym_args);
+    llvm::SmallVector<mlir::Value> values;
+    CallSite site{"return"};
+    for (const Tensor& r : results) {
+      check_operands(site, {&r});
+      values.push_back(value_of(state, r, site));
+    }
+    state.builder.create<mlir::func::ReturnOp>(where, values);
+    llvm::SmallVector<mlir::Type> result_types;
+    for (mlir::Value v : values) result_types.push_back(v.getType());
+    func.setType(state.builder.getFunctionType(state.entry->getArgumentTypes(), result_types));
+  } catch (...) {
+    current = state.outer;
+    throw;
+  }
+  current = state.outer;
+
+  std::string message;
+  {
+    mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic& d) {
+      message += d.str();
+      return mlir::success();
+    });
+    if (mlir::failed(mlir::verify(*graph->module)))
+      throw Error("[function] internal error: the traced graph does not verify: " + message);
+  }
+  TracedFunction traced;
+  traced.graph = std::move(graph);
+  traced.variables = std::move(state.variables);
+  traced.captures = std::move(state.captures);
+  traced.num_outputs = results.size();
+  return traced;
+}
+
+Tensor trace_read_variable(const std::shared_ptr<VariableState>& v) {
+  TraceState& t = active("read_variable");
+  auto [it, inserted] = t.variable_index.emplace(v.get(), static_cast<int64_t>(t.variables.size()));
+  if (inserted) t.variables.push_back(v);
+  mlir::OperationState state(location_of(t, nullptr), "kiln.read_variable");
+  state.addAttribute("index", t.builder.getI64IntegerAttr(it->second));
+  state.addTypes(ir::tensor_type(t.context, {v->dtype, v->shape}));
+  return symbolic_of(t, t.builder.create(state)->getResult(0));
+}
+
+void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor& value) {
+  TraceState& t = active("assign");
+  auto [it, inserted] = t.variable_index.emplace(v.get(), static_cast<int64_t>(t.variables.size()));
+  if (inserted) t.variables.push_back(v);
+  CallSite site{"assign"};
+  mlir::OperationState state(location_of(t, nullptr), "kiln.assign_variable");
+  state.addAttribute("index", t.builder.getI64IntegerAttr(it->second));
+  state.addOperands(value_of(t, value, site));
+  t.builder.create(state);
+}
+
+void check_variable_creation() {
+  if (current != nullptr && !current->first_trace)
+    throw Error("[Variable] function tried to create variables on non-first call");
+}
+
+std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,
+                               std::source_location loc) {
+  TraceState& t = active("cond");
+  CallSite site{"cond", &loc};
+  if (pred.dtype() != DType::boolean || !(pred.rank() == 0 || pred.numel() == 1))
+    throw_op_error(site, "the predicate must be a boolean tensor with one element", {&pred});
+  Tensor p = pred.rank() == 0 ? pred : reshape(pred, {});
+  mlir::Value pv = value_of(t, p, site);
+  std::vector<Tensor> then_results, else_results;
+  std::unique_ptr<mlir::Block> then_block(trace_block(
+      t, {}, [&](const std::vector<Tensor>&) { return then_fn(); }, then_results, site));
+  std::unique_ptr<mlir::Block> else_block(trace_block(
+      t, {}, [&](const std::vector<Tensor>&) { return else_fn(); }, else_results, site));
+  if (types_of(t, then_results) != types_of(t, else_results))
+    throw_op_error(site, "the branches return different types: " + types_str(then_results) +
+                             " vs " + types_str(else_results), {});
+  mlir::OperationState state(location_of(t, &loc), "kiln.cond");
+  state.addOperands(pv);
+  state.addTypes(types_of(t, then_results));
+  state.addRegion()->push_back(then_block.release());
+  state.addRegion()->push_back(else_block.release());
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
+}
+
+std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
+                                const std::vector<Tensor>& init, std::source_location loc) {
+  TraceState& t = active("while_loop");
+  CallSite site{"while_loop", &loc};
+  llvm::SmallVector<mlir::Value> init_values;
+  for (const Tensor& x : init) {
+    check_operands(site, {&x});
+    init_values.push_back(value_of(t, x, site));
+  }
+  auto carried_types = types_of(t, init);
+  std::vector<Tensor> cond_results, body_results;
+  std::unique_ptr<mlir::Block> cond_block(trace_block(
+      t, carried_types,
+      [&](const std::vector<Tensor>& c) {
+        Tensor p = cond(c);
+        if (!p.defined() || p.dtype() != DType::boolean || !(p.rank() == 0 || p.numel() == 1))
+          throw_op_error(site, "the condition must return a boolean tensor with one element", {&p});
+        return std::vector<Tensor>{p.rank() == 0 ? p : reshape(p, {})};
+      },
+      cond_results, site));
+  std::unique_ptr<mlir::Block> body_block(trace_block(t, carried_types, body, body_results, site));
+  if (types_of(t, body_results) != carried_types)
+    throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
+                             types_str(init), {});
+  mlir::OperationState state(location_of(t, &loc), "kiln.while_loop");
+  state.addOperands(init_values);
+  state.addTypes(carried_types);
+  state.addRegion()->push_back(cond_block.release());
+  state.addRegion()->push_back(body_block.release());
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
+}
+
+std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
+                              const std::vector<Tensor>& init, std::source_location loc) {
+  TraceState& t = active("for_range");
+  CallSite site{"for_range", &loc};
+  mlir::Value nv = value_of(t, n, site);
+  llvm::SmallVector<mlir::Value> init_values;
+  for (const Tensor& x : init) {
+    check_operands(site, {&x});
+    init_values.push_back(value_of(t, x, site));
+  }
+  auto carried_types = types_of(t, init);
+  std::vector<mlir::Type> block_types{ir::tensor_type(t.context, {DType::i64, {}})};
+  block_types.insert(block_types.end(), carried_types.begin(), carried_types.end());
+  std::vector<Tensor> body_results;
+  std::unique_ptr<mlir::Block> body_block(trace_block(
+      t, block_types,
+      [&](const std::vector<Tensor>& a) {
+        return body(a[0], std::vector<Tensor>(a.begin() + 1, a.end()));
+      },
+      body_results, site));
+  if (types_of(t, body_results) != carried_types)
+    throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
+                             types_str(init), {});
+  mlir::OperationState state(location_of(t, &loc), "kiln.for_range");
+  state.addOperands(nv);
+  state.addOperands(init_values);
+  state.addTypes(carried_types);
+  state.addRegion()->push_back(body_block.release());
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
+}
+
+std::string print(const Graph& graph) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  mlir::OpPrintingFlags flags;
+  flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  graph.get()->print(os, flags);
+  return text;
+}
+
+}  // namespace kiln::detail

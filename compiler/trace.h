@@ -1,0 +1,56 @@
+// The tracer's interface to the rest of compiler/ (no MLIR here): tracing a callable into
+// a graph, the graph's stages as text, and the hooks variables and control flow use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/trace_api.h"
+#include "compiler/variable_state.h"
+#include "kiln/control_flow.h"
+#include "kiln/function.h"
+#include "runtime/executable.h"
+
+namespace kiln::detail {
+
+/// An MLIR module holding one concrete function (opaque outside compiler/trace*.cpp).
+struct Graph;
+struct GraphDeleter {
+  void operator()(Graph* g) const;
+};
+using GraphPtr = std::unique_ptr<Graph, GraphDeleter>;
+
+struct TracedFunction {
+  GraphPtr graph;
+  std::vector<std::shared_ptr<VariableState>> variables;  // kiln.read/assign_variable index
+  std::vector<Tensor> captures;  // concrete tensors that became trailing graph inputs
+  size_t num_outputs = 0;
+};
+
+/// Traces `fn` with symbolic arguments of the given types. Throws kiln::Error (and leaves
+/// nothing behind) if the callable throws or the graph does not verify.
+/// Ops without a location of their own (C++ operators, constants) point at `fallback`.
+TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
+                     const TraceFn& fn, bool first_trace, std::source_location fallback);
+
+/// Simplifies the graph in place: canonicalize (with folding), CSE, DCE.
+void optimize(Graph& graph);
+/// The graph as MLIR text (with source locations).
+std::string print(const Graph& graph);
+/// The execution plan of the graph: a flat list of runtime-kernel steps.
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced);
+
+// Hooks for variables and control flow (compiler/variable.cpp, control_flow.cpp).
+Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);
+void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor& value);
+/// Throws if this thread traces a function whose first trace is over.
+void check_variable_creation();
+std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,
+                               std::source_location loc);
+std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
+                                const std::vector<Tensor>& init, std::source_location loc);
+std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
+                              const std::vector<Tensor>& init, std::source_location loc);
+
+}  // namespace kiln::detail

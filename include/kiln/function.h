@@ -1,0 +1,289 @@
+// kiln::function: traces a C++ callable into a graph per input signature, caches the
+// compiled graph, and runs it on later calls without running the callable.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "kiln/dtype.h"
+#include "kiln/tensor.h"
+#include "kiln/variable.h"
+
+namespace kiln {
+
+/// The stages of a concrete function's IR, in pipeline order.
+enum class Stage { traced, optimized, fused, lowered, llvm, ptx };
+std::string_view stage_name(Stage stage);
+
+struct TensorSpec {
+  Shape shape;  // -1 marks a dynamic dimension
+  DType dtype = DType::f32;
+};
+
+struct FunctionOptions {
+  std::string name;
+  bool jit = true;  // false: the optimized graph runs op by op on runtime kernels
+  std::optional<std::vector<TensorSpec>> input_signature;  // fixes the interface
+  bool reduce_retracing = false;  // dimensions that keep changing become dynamic
+  size_t cache_capacity = 64;     // least recently used concrete functions are dropped
+};
+
+struct FunctionStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  double trace_ms = 0;    // total over all traces
+  double compile_ms = 0;  // optimize + build the executable, total
+  std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
+};
+
+namespace detail {
+
+/// One flattened argument: a tensor, or the text key of a host value (scalar, variable
+/// identity, container length) that becomes part of the signature.
+struct FlatArgs {
+  std::vector<Tensor> tensors;
+  std::vector<int> tensor_arg;  // which user argument each tensor came from
+  std::string key;              // host values, in order
+  std::vector<std::shared_ptr<VariableState>> variables;  // Variable& arguments
+};
+
+/// Runs the user's callable with the given (symbolic) tensors in place of the tensor
+/// arguments; returns its results flattened.
+using TraceFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+class FunctionCore;  // compiler/function_core.h
+
+/// The type-erased part of kiln::function: signature, cache, tracing, execution.
+class FunctionBase {
+ public:
+  FunctionBase(FunctionOptions options, std::source_location defined_at);
+  std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace);
+  std::string ir(const FlatArgs& args, const TraceFn& trace, Stage stage);
+  size_t trace_count() const;
+  size_t cache_size() const;
+  FunctionStats stats() const;
+  /// True while this thread is tracing some function: nested calls are inlined.
+  static bool tracing();
+
+ private:
+  std::shared_ptr<FunctionCore> core_;
+};
+
+// ---- flattening arguments ---------------------------------------------------------------
+template <class T>
+struct ArgCodec {
+  static_assert(std::is_arithmetic_v<T> || std::is_enum_v<T>,
+                "kiln::function arguments are Tensor, Variable&, scalars, strings, enums and "
+                "std::vector/std::tuple/std::pair of tensors");
+  static size_t count(const T&) { return 0; }
+  static void flatten(const T& v, int index, FlatArgs& out) {
+    (void)index;
+    if constexpr (std::is_enum_v<T>)
+      out.key += "e" + std::to_string(static_cast<long long>(v)) + ";";
+    else if constexpr (std::is_floating_point_v<T>)
+      out.key += "f" + std::to_string(sizeof(T)) + ":" + hex_of(static_cast<double>(v)) + ";";
+    else
+      out.key += "i" + std::to_string(sizeof(T)) + ":" + std::to_string(static_cast<long long>(v)) + ";";
+  }
+  static const T& rebuild(const T& v, const std::vector<Tensor>&, size_t) { return v; }
+  static std::string hex_of(double d) {
+    uint64_t bits;
+    static_assert(sizeof bits == sizeof d);
+    __builtin_memcpy(&bits, &d, sizeof d);
+    return std::to_string(bits);
+  }
+};
+template <>
+struct ArgCodec<Tensor> {
+  static size_t count(const Tensor&) { return 1; }
+  static void flatten(const Tensor& t, int index, FlatArgs& out) {
+    out.tensors.push_back(t);
+    out.tensor_arg.push_back(index);
+  }
+  static Tensor rebuild(const Tensor&, const std::vector<Tensor>& sym, size_t at) { return sym[at]; }
+};
+template <>
+struct ArgCodec<std::string> {
+  static size_t count(const std::string&) { return 0; }
+  static void flatten(const std::string& s, int, FlatArgs& out) {
+    out.key += "s" + std::to_string(s.size()) + ":" + s + ";";
+  }
+  static const std::string& rebuild(const std::string& s, const std::vector<Tensor>&, size_t) { return s; }
+};
+template <>
+struct ArgCodec<Variable> {
+  static size_t count(const Variable&) { return 0; }
+  static void flatten(const Variable& v, int, FlatArgs& out) {
+    out.key += "v" + std::to_string(reinterpret_cast<uintptr_t>(v.state().get())) + ";";
+    out.variables.push_back(v.state());
+  }
+  static Variable& rebuild(const Variable& v, const std::vector<Tensor>&, size_t) {
+    return const_cast<Variable&>(v);  // the caller passed a non-const Variable&
+  }
+};
+template <>
+struct ArgCodec<std::vector<Tensor>> {
+  static size_t count(const std::vector<Tensor>& v) { return v.size(); }
+  static void flatten(const std::vector<Tensor>& v, int index, FlatArgs& out) {
+    out.key += "n" + std::to_string(v.size()) + ";";
+    for (const Tensor& t : v) ArgCodec<Tensor>::flatten(t, index, out);
+  }
+  static std::vector<Tensor> rebuild(const std::vector<Tensor>& v, const std::vector<Tensor>& sym,
+                                     size_t at) {
+    return std::vector<Tensor>(sym.begin() + at, sym.begin() + at + v.size());
+  }
+};
+template <class... Ts>
+struct ArgCodec<std::tuple<Ts...>> {
+  static_assert((std::is_same_v<Ts, Tensor> && ...), "tuples of Tensor only");
+  using T = std::tuple<Ts...>;
+  static size_t count(const T&) { return sizeof...(Ts); }
+  static void flatten(const T& t, int index, FlatArgs& out) {
+    std::apply([&](const auto&... x) { (ArgCodec<Tensor>::flatten(x, index, out), ...); }, t);
+  }
+  static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) {
+    return [&]<size_t... I>(std::index_sequence<I...>) { return T{sym[at + I]...}; }(
+        std::index_sequence_for<Ts...>{});
+  }
+};
+template <>
+struct ArgCodec<std::pair<Tensor, Tensor>> {
+  using T = std::pair<Tensor, Tensor>;
+  static size_t count(const T&) { return 2; }
+  static void flatten(const T& t, int index, FlatArgs& out) {
+    ArgCodec<Tensor>::flatten(t.first, index, out);
+    ArgCodec<Tensor>::flatten(t.second, index, out);
+  }
+  static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) { return {sym[at], sym[at + 1]}; }
+};
+
+// ---- results ----------------------------------------------------------------------------
+template <class R>
+struct ResultCodec;
+template <>
+struct ResultCodec<void> {
+  template <class Call>
+  static std::vector<Tensor> run(Call&& call) {
+    call();
+    return {};
+  }
+  static void rebuild(std::vector<Tensor>&&) {}
+};
+template <>
+struct ResultCodec<Tensor> {
+  template <class Call>
+  static std::vector<Tensor> run(Call&& call) { return {call()}; }
+  static Tensor rebuild(std::vector<Tensor>&& v) { return std::move(v.at(0)); }
+};
+template <>
+struct ResultCodec<std::vector<Tensor>> {
+  template <class Call>
+  static std::vector<Tensor> run(Call&& call) { return call(); }
+  static std::vector<Tensor> rebuild(std::vector<Tensor>&& v) { return std::move(v); }
+};
+template <class... Ts>
+struct ResultCodec<std::tuple<Ts...>> {
+  static_assert((std::is_same_v<Ts, Tensor> && ...), "tuples of Tensor only");
+  template <class Call>
+  static std::vector<Tensor> run(Call&& call) {
+    return std::apply([](auto&&... t) { return std::vector<Tensor>{t...}; }, call());
+  }
+  static std::tuple<Ts...> rebuild(std::vector<Tensor>&& v) {
+    return [&]<size_t... I>(std::index_sequence<I...>) { return std::tuple<Ts...>{v.at(I)...}; }(
+        std::index_sequence_for<Ts...>{});
+  }
+};
+template <>
+struct ResultCodec<std::pair<Tensor, Tensor>> {
+  template <class Call>
+  static std::vector<Tensor> run(Call&& call) {
+    auto p = call();
+    return {p.first, p.second};
+  }
+  static std::pair<Tensor, Tensor> rebuild(std::vector<Tensor>&& v) { return {v.at(0), v.at(1)}; }
+};
+
+template <class T>
+using Plain = std::remove_cvref_t<T>;
+
+}  // namespace detail
+
+/// The callable kiln::function returns. Copies share one cache.
+template <class F>
+class Function {
+ public:
+  /// `defined_at` is where ops without a location of their own (C++ operators) point.
+  Function(F fn, FunctionOptions options, std::source_location defined_at)
+      : fn_(std::make_shared<F>(std::move(fn))), base_(std::move(options), defined_at) {}
+
+  template <class... Args>
+  auto operator()(Args&&... args) {
+    using R = std::decay_t<std::invoke_result_t<F&, Args&&...>>;
+    if (detail::FunctionBase::tracing()) return (*fn_)(std::forward<Args>(args)...);  // inlined
+    detail::FlatArgs flat = flatten(args...);
+    auto trace = make_trace<R>(args...);
+    return detail::ResultCodec<R>::rebuild(base_.call(flat, trace));
+  }
+
+  /// f.ir(args..., Stage): the IR of the concrete function for these arguments.
+  template <class... ArgsAndStage>
+  std::string ir(ArgsAndStage&&... all) {
+    static_assert(sizeof...(ArgsAndStage) >= 1, "f.ir(args..., Stage)");
+    auto refs = std::forward_as_tuple(std::forward<ArgsAndStage>(all)...);
+    constexpr size_t n = sizeof...(ArgsAndStage) - 1;
+    Stage stage = std::get<n>(refs);
+    return [&]<size_t... I>(std::index_sequence<I...>) {
+      using R = std::decay_t<std::invoke_result_t<F&, std::tuple_element_t<I, decltype(refs)>...>>;
+      detail::FlatArgs flat = flatten(std::get<I>(refs)...);
+      return base_.ir(flat, make_trace<R>(std::get<I>(refs)...), stage);
+    }(std::make_index_sequence<n>{});
+  }
+
+  size_t trace_count() const { return base_.trace_count(); }
+  size_t cache_size() const { return base_.cache_size(); }
+  FunctionStats stats() const { return base_.stats(); }
+
+ private:
+  template <class... Args>
+  static detail::FlatArgs flatten(const Args&... args) {
+    detail::FlatArgs flat;
+    int index = 0;
+    ((detail::ArgCodec<detail::Plain<Args>>::flatten(args, index++, flat)), ...);
+    return flat;
+  }
+
+  /// The lambda that replays a call with symbolic tensors in place of the arguments'.
+  template <class R, class... Args>
+  detail::TraceFn make_trace(Args&... args) {
+    return [fn = fn_, &args...](const std::vector<Tensor>& sym) {
+      std::array<size_t, sizeof...(Args) + 1> offsets{};
+      size_t k = 0, i = 0;
+      ((offsets[i++] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(args)), ...);
+      return [&]<size_t... I>(std::index_sequence<I...>) {
+        return detail::ResultCodec<R>::run([&]() -> decltype(auto) {
+          return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(args, sym, offsets[I])...);
+        });
+      }(std::index_sequence_for<Args...>{});
+    };
+  }
+
+  std::shared_ptr<F> fn_;
+  detail::FunctionBase base_;
+};
+
+template <class F>
+auto function(F&& fn, FunctionOptions options = {},
+              std::source_location loc = std::source_location::current()) {
+  return Function<std::decay_t<F>>(std::forward<F>(fn), std::move(options), loc);
+}
+
+}  // namespace kiln

@@ -1,0 +1,45 @@
+// kiln::Variable: mutable state that lives across calls of compiled functions.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "kiln/dtype.h"
+#include "kiln/tensor.h"
+
+namespace kiln {
+
+namespace detail {
+struct VariableState;  // compiler/variable_state.h
+}
+
+/// A named, mutable tensor slot with a fixed dtype and shape. Lambdas capture variables
+/// by reference; inside a traced function a read becomes a graph input read at every
+/// call and an assignment a side effect applied at every call, in program order.
+class Variable {
+ public:
+  explicit Variable(Tensor initial, std::string name = "");
+  Variable(const Variable&) = delete;  // a variable is one slot; share it by reference
+  Variable& operator=(const Variable&) = delete;
+  ~Variable();
+
+  Tensor value() const;  // a read
+  operator Tensor() const { return value(); }  // NOLINT: reads convert implicitly
+
+  /// The new value must have the variable's dtype and shape.
+  void assign(const Tensor& value);
+  void assign_add(const Tensor& delta);
+  void assign_sub(const Tensor& delta);
+
+  DType dtype() const;
+  const Shape& shape() const;
+  const std::string& name() const;
+
+  // Internal: the shared slot compiled functions keep.
+  const std::shared_ptr<detail::VariableState>& state() const { return state_; }
+
+ private:
+  std::shared_ptr<detail::VariableState> state_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,327 @@
+// The ops of the `kiln` dialect, one per entry of runtime/op_list.h (factories are
+// traced as kiln.constant). Result types come from the shared rules in
+// runtime/shape_rules.h through InferTypeOpAdaptor; the C++ halves live in
+// KilnOps.cpp (inference, verifiers) and KilnFold.cpp (folders).
+#ifndef KILN_IR_OPS_TD
+#define KILN_IR_OPS_TD
+
+include "ir/KilnDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+/// The state kiln's side effects act on: prints and variables. One resource, so they
+/// stay ordered relative to each other.
+def Kiln_State : Resource<"::kiln::ir::KilnStateResource">;
+
+class Kiln_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kiln_Dialect, mnemonic, traits>;
+
+// A pure op whose result type the shared rule infers. `infer` is the body of
+// inferReturnTypes (names in scope: context, location, adaptor, inferredReturnTypes).
+class Kiln_InferredOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, traits # [Pure, InferTypeOpAdaptor]> {
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===------------------------------------------------------------------------------------===//
+// Constants
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, Pure, InferTypeOpAdaptor]> {
+  let summary = "A tensor literal (also what traced factories become)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===------------------------------------------------------------------------------------===//
+// Elementwise
+//===------------------------------------------------------------------------------------===//
+
+// kind: the rules::ElementwiseKind enumerator (arithmetic, floating, compare, logical).
+class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = []>
+    : Kiln_InferredOp<mnemonic, traits> {
+  let summary = "Elementwise " # mnemonic # " with NumPy broadcasting";
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+  let hasFolder = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      return ::kiln::ir::detail::inferBinary(context, location, getOperationName(),
+          ::kiln::rules::ElementwiseKind::}] # kind # [{, adaptor.getLhs().getType(),
+          adaptor.getRhs().getType(), inferredReturnTypes);
+    }
+  }];
+}
+
+def Kiln_AddOp : Kiln_BinaryOp<"add", "arithmetic", [Commutative]>;
+def Kiln_SubtractOp : Kiln_BinaryOp<"subtract", "arithmetic">;
+def Kiln_MultiplyOp : Kiln_BinaryOp<"multiply", "arithmetic", [Commutative]>;
+def Kiln_DivideOp : Kiln_BinaryOp<"divide", "arithmetic">;
+def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic">;
+def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "arithmetic", [Commutative]>;
+def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", "arithmetic", [Commutative]>;
+def Kiln_EqualOp : Kiln_BinaryOp<"equal", "compare", [Commutative]>;
+def Kiln_NotEqualOp : Kiln_BinaryOp<"not_equal", "compare", [Commutative]>;
+def Kiln_LessOp : Kiln_BinaryOp<"less", "compare">;
+def Kiln_LessEqualOp : Kiln_BinaryOp<"less_equal", "compare">;
+def Kiln_GreaterOp : Kiln_BinaryOp<"greater", "compare">;
+def Kiln_GreaterEqualOp : Kiln_BinaryOp<"greater_equal", "compare">;
+def Kiln_LogicalAndOp : Kiln_BinaryOp<"logical_and", "logical", [Commutative]>;
+def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", "logical", [Commutative]>;
+
+class Kiln_UnaryOp<string mnemonic, string kind, list<Trait> traits = []>
+    : Kiln_InferredOp<mnemonic, traits> {
+  let summary = "Elementwise " # mnemonic;
+  let arguments = (ins Kiln_Tensor:$x);
+  let hasFolder = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      return ::kiln::ir::detail::inferUnary(context, location, getOperationName(),
+          ::kiln::rules::ElementwiseKind::}] # kind # [{, adaptor.getX().getType(),
+          inferredReturnTypes);
+    }
+  }];
+}
+
+def Kiln_NegativeOp : Kiln_UnaryOp<"negative", "arithmetic">;
+def Kiln_AbsOp : Kiln_UnaryOp<"abs", "arithmetic">;
+def Kiln_ReluOp : Kiln_UnaryOp<"relu", "arithmetic">;
+def Kiln_ExpOp : Kiln_UnaryOp<"exp", "floating">;
+def Kiln_LogOp : Kiln_UnaryOp<"log", "floating">;
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", "floating">;
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "floating">;
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "floating">;
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "floating">;
+def Kiln_GeluOp : Kiln_UnaryOp<"gelu", "floating">;
+def Kiln_SinOp : Kiln_UnaryOp<"sin", "floating">;
+def Kiln_CosOp : Kiln_UnaryOp<"cos", "floating">;
+def Kiln_ErfOp : Kiln_UnaryOp<"erf", "floating">;
+def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", "logical">;
+
+def Kiln_WhereOp : Kiln_InferredOp<"where"> {
+  let summary = "cond ? lhs : rhs, all three broadcasting together";
+  let arguments = (ins Kiln_Tensor:$cond, Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+}
+
+def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+  let summary = "Converts the element type; the result type is given";
+  let description = [{
+    The result type is explicit (same shape as x, any kiln element type). Float to
+    integer truncates toward zero; anything to i1 is `!= 0`.
+  }];
+  let arguments = (ins Kiln_Tensor:$x);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "::kiln::DType":$dtype)>
+  ];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===------------------------------------------------------------------------------------===//
+// Reductions
+//===------------------------------------------------------------------------------------===//
+
+class Kiln_ReduceOp<string mnemonic> : Kiln_InferredOp<mnemonic> {
+  let summary = mnemonic # " over `axes` (normalized: sorted, unique, in [0, rank))";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      return ::kiln::ir::detail::inferReduce(context, location, getOperationName(),
+          adaptor.getX().getType(), adaptor.getAxes(), adaptor.getKeepdims(),
+          inferredReturnTypes);
+    }
+  }];
+}
+
+def Kiln_SumOp : Kiln_ReduceOp<"sum">;
+def Kiln_MeanOp : Kiln_ReduceOp<"mean">;
+def Kiln_MaxOp : Kiln_ReduceOp<"max">;
+def Kiln_MinOp : Kiln_ReduceOp<"min">;
+
+def Kiln_ArgmaxOp : Kiln_InferredOp<"argmax"> {
+  let summary = "Index (i64) of the first maximum along `axis` (normalized)";
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis, BoolAttr:$keepdims);
+}
+
+//===------------------------------------------------------------------------------------===//
+// Shape
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_ReshapeOp : Kiln_InferredOp<"reshape"> {
+  let summary = "Reshape to `shape`; one -1 is inferred (or stays dynamic)";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$shape);
+  let hasFolder = 1;
+}
+
+def Kiln_TransposeOp : Kiln_InferredOp<"transpose"> {
+  let summary = "Permute the axes: result dim i is x dim perm[i]";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$perm);
+  let hasFolder = 1;
+}
+
+def Kiln_BroadcastToOp : Kiln_InferredOp<"broadcast_to"> {
+  let summary = "NumPy broadcast to `shape`";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$shape);
+  let hasFolder = 1;
+}
+
+def Kiln_ExpandDimsOp : Kiln_InferredOp<"expand_dims"> {
+  let summary = "Insert a size-1 axis at `axis` (result numbering)";
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis);
+}
+
+def Kiln_SqueezeOp : Kiln_InferredOp<"squeeze"> {
+  let summary = "Remove the size-1 axes `axes` (normalized)";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$axes);
+}
+
+def Kiln_SliceOp : Kiln_InferredOp<"slice"> {
+  let summary = "x[begin:end] per axis (normalized: 0 <= begin <= end <= dim)";
+  let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$begin, DenseI64ArrayAttr:$end);
+}
+
+def Kiln_ConcatOp : Kiln_InferredOp<"concat"> {
+  let summary = "Concatenate along `axis`";
+  let arguments = (ins Variadic<Kiln_Tensor>:$xs, I64Attr:$axis);
+}
+
+def Kiln_GatherOp : Kiln_InferredOp<"gather"> {
+  let summary = "Take `indices` along `axis`";
+  let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$indices, I64Attr:$axis);
+}
+
+def Kiln_OneHotOp : Kiln_InferredOp<"one_hot"> {
+  let summary = "A trailing axis of `depth`; element type `dtype`";
+  let arguments = (ins Kiln_Tensor:$indices, I64Attr:$depth, TypeAttrOf<Kiln_Element>:$dtype);
+}
+
+//===------------------------------------------------------------------------------------===//
+// Linear algebra and composites
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_MatmulOp : Kiln_InferredOp<"matmul"> {
+  let summary = "(..., M, K) @ (..., K, N) -> (..., M, N), batch dims broadcast";
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+}
+
+def Kiln_SoftmaxOp : Kiln_InferredOp<"softmax"> {
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis);
+}
+
+def Kiln_LogSoftmaxOp : Kiln_InferredOp<"log_softmax"> {
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis);
+}
+
+def Kiln_LayerNormOp : Kiln_InferredOp<"layer_norm"> {
+  let summary = "Normalize over the last axis, then scale by gamma and shift by beta";
+  let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$gamma, Kiln_Tensor:$beta, F64Attr:$eps);
+}
+
+def Kiln_SoftmaxCrossEntropyOp : Kiln_InferredOp<"softmax_cross_entropy"> {
+  let summary = "-log_softmax(logits)[labels] per example";
+  let arguments = (ins Kiln_Tensor:$logits, Kiln_Tensor:$labels);
+}
+
+//===------------------------------------------------------------------------------------===//
+// Random (counter-based: same seed, same values, so pure)
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_RandomUniformOp : Kiln_InferredOp<"random_uniform"> {
+  let arguments = (ins DenseI64ArrayAttr:$shape, I64Attr:$seed, F64Attr:$lo, F64Attr:$hi,
+                       TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_RandomNormalOp : Kiln_InferredOp<"random_normal"> {
+  let arguments = (ins DenseI64ArrayAttr:$shape, I64Attr:$seed, F64Attr:$mean,
+                       F64Attr:$stddev, TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+//===------------------------------------------------------------------------------------===//
+// Side effects: ordered through Kiln_State, never CSE'd or dropped (reads may be)
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_PrintOp : Kiln_Op<"print", [MemoryEffects<[MemWrite<Kiln_State>]>]> {
+  let summary = "Prints `label: ` and x each time it runs";
+  let arguments = (ins Kiln_Tensor:$x, StrAttr:$label);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def Kiln_ReadVariableOp : Kiln_Op<"read_variable", [MemoryEffects<[MemRead<Kiln_State>]>]> {
+  let summary = "Reads captured variable number `index`; the result type is given";
+  let arguments = (ins I64Attr:$index);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Kiln_AssignVariableOp : Kiln_Op<"assign_variable", [MemoryEffects<[MemWrite<Kiln_State>]>]> {
+  let summary = "Writes `value` to captured variable number `index`";
+  let arguments = (ins I64Attr:$index, Kiln_Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+//===------------------------------------------------------------------------------------===//
+// Structured control flow
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator,
+    ParentOneOf<["CondOp", "WhileLoopOp", "ForRangeOp"]>]> {
+  let summary = "Ends a region of cond, while_loop or for_range";
+  let arguments = (ins Variadic<Kiln_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def Kiln_CondOp : Kiln_Op<"cond", [RecursiveMemoryEffects]> {
+  let summary = "pred ? then_region : else_region, each yielding the results";
+  let arguments = (ins Kiln_Pred:$pred);
+  let results = (outs Variadic<Kiln_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$then_region, SizedRegion<1>:$else_region);
+  let assemblyFormat = [{
+    $pred `:` type($pred) (`->` `(` type($results)^ `)`)? $then_region `else` $else_region attr-dict
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Kiln_WhileLoopOp : Kiln_Op<"while_loop", [RecursiveMemoryEffects]> {
+  let summary = "while (cond(carried)) carried = body(carried)";
+  let description = [{
+    `cond` takes the carried values and yields one tensor<i1> of rank 0; `body` takes
+    them and yields their next values. The results are the carried values at exit.
+  }];
+  let arguments = (ins Variadic<Kiln_Tensor>:$init);
+  let results = (outs Variadic<Kiln_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $init `)` attr-dict `:` functional-type($init, $results) $cond `do` $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Kiln_ForRangeOp : Kiln_Op<"for_range", [RecursiveMemoryEffects]> {
+  let summary = "for i in [0, n): carried = body(i, carried)";
+  let description = [{
+    `n` is a rank-0 tensor<i64>; the body's block arguments are (i : tensor<i64>,
+    carried...) and it yields the next carried values.
+  }];
+  let arguments = (ins Kiln_Index:$n, Variadic<Kiln_Tensor>:$init);
+  let results = (outs Variadic<Kiln_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $n `iter` `(` $init `)` attr-dict `:` functional-type(operands, $results) $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+#endif  // KILN_IR_OPS_TD

@@ -1,0 +1,53 @@
+// A compiled concrete function as the runtime runs it: an ordered plan of steps over value
+// slots. Cached calls run this and touch no IR. The steps are built by compiler/ (graph
+// mode: runtime kernel calls; later JIT'd kernels) and only captured here as callables.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "kiln/tensor.h"
+
+namespace kiln::runtime {
+
+/// The values of one run: one slot per IR value.
+struct Frame {
+  std::vector<Tensor> slots;
+};
+
+struct Step {
+  std::function<void(Frame&)> run;
+  std::vector<int> release;  // slots whose last use is this step: freed right after it
+};
+
+/// A straight-line list of steps (a region's body). Control-flow steps hold nested programs.
+struct Program {
+  std::vector<Step> steps;
+  void run(Frame& frame) const {
+    for (const Step& s : steps) {
+      s.run(frame);
+      for (int slot : s.release) frame.slots[slot] = Tensor();  // memory back to the cache
+    }
+  }
+};
+
+class Executable {
+ public:
+  int num_slots = 0;
+  std::vector<int> inputs;   // slots of the graph's arguments, in order
+  std::vector<int> outputs;  // slots of the results, in order
+  Program program;
+
+  std::vector<Tensor> run(const std::vector<Tensor>& args) const {
+    Frame frame;
+    frame.slots.resize(num_slots);
+    for (size_t i = 0; i < inputs.size(); ++i) frame.slots[inputs[i]] = args[i];
+    program.run(frame);
+    std::vector<Tensor> out;
+    out.reserve(outputs.size());
+    for (int s : outputs) out.push_back(frame.slots[s]);
+    return out;
+  }
+};
+
+}  // namespace kiln::runtime

@@ -1,0 +1,17 @@
+# lit configuration of kiln's IR tests: `.mlir` files with RUN lines over kiln-opt.
+import os
+
+import lit.formats
+
+config.name = "kiln"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test", "lit")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+
+# kiln-opt from this build; FileCheck, not, split-file from LLVM 19.
+config.substitutions.append(("kiln-opt", config.kiln_opt))
+for tool in ["FileCheck", "not", "split-file"]:
+    config.substitutions.append(
+        (r"\b%s\b" % tool, os.path.join(config.llvm_tools_dir, tool)))

@@ -1,0 +1,253 @@
+// kiln::function: tracing, the signature cache, variables, control flow and graph mode.
+#include <catch2/catch.hpp>
+#include <kiln/kiln.h>
+
+#include <atomic>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+using namespace kiln;
+
+namespace {
+
+std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
+
+void check_close(const Tensor& got, const Tensor& want, double tol = 1e-6) {
+  REQUIRE(got.dtype() == want.dtype());
+  REQUIRE(got.shape() == want.shape());
+  auto g = got.to_vector<double>(), w = want.to_vector<double>();
+  for (size_t i = 0; i < g.size(); ++i) REQUIRE(std::abs(g[i] - w[i]) <= tol * (1 + std::abs(w[i])));
+}
+
+/// Captures std::cout while alive.
+struct CoutCapture {
+  std::ostringstream buffer;
+  std::streambuf* old = std::cout.rdbuf(buffer.rdbuf());
+  ~CoutCapture() { std::cout.rdbuf(old); }
+};
+
+}  // namespace
+
+TEST_CASE("a cached signature runs the plan, not the lambda", "[function]") {
+  int runs = 0;
+  auto f = kiln::function([&](Tensor x, Tensor y) {
+    ++runs;
+    return tanh(x * 1.01f + y);
+  });
+  auto x = random_uniform({4, 5}, 1), y = random_uniform({5}, 2);
+  check_close(f(x, y), tanh(x * 1.01f + y));
+  REQUIRE(runs == 1);
+  for (int i = 0; i < 100; ++i) f(x, y);
+  CHECK(runs == 1);
+  CHECK(f.trace_count() == 1);
+  CHECK(f.stats().hits == 100);
+  CHECK(f.stats().misses == 1);
+}
+
+TEST_CASE("shapes, dtypes and scalar values select concrete functions", "[function]") {
+  int runs = 0;
+  auto f = kiln::function([&](Tensor x, float scale) {
+    ++runs;
+    return x * scale;
+  });
+  auto a = ones({2, 3}), b = ones({3, 2});
+  f(a, 2.0f), f(b, 2.0f), f(a, 2.0f), f(b, 2.0f), f(a, 2.0f);
+  CHECK(f.trace_count() == 2);
+  CHECK(runs == 2);
+  f(ones({2, 3}, DType::f64), 2.0f);
+  CHECK(f.trace_count() == 3);
+  CHECK(f.stats().last_miss_reason == "argument 0: dtype f32 -> f64");
+  f(a, 2.0f);  // a hit: now the most recently used
+  check_close(f(a, 3.0f), a * 3.0f);
+  CHECK(f.trace_count() == 4);
+  CHECK(f.stats().last_miss_reason == "non-tensor arguments changed");
+  f(b, 3.0f);
+  CHECK(f.stats().last_miss_reason == "argument 0: shape (2, 3) -> (3, 2)");
+}
+
+TEST_CASE("input_signature with a dynamic dimension", "[function]") {
+  FunctionOptions options;
+  options.name = "dyn";
+  options.input_signature = std::vector<TensorSpec>{{{-1, 4}, DType::f32}};
+  auto w = random_uniform({4, 3}, 7);
+  auto f = kiln::function(
+      [&](Tensor x) { return std::vector<Tensor>{sum(x, 0), matmul(x, w), mean(x * 2.0f, 1)}; },
+      options);
+  for (int64_t rows : {1, 7, 1000}) {
+    auto x = random_uniform({rows, 4}, static_cast<uint64_t>(rows));
+    auto out = f(x);
+    check_close(out[0], sum(x, 0), 1e-5);
+    check_close(out[1], matmul(x, w), 1e-5);
+    check_close(out[2], mean(x * 2.0f, 1), 1e-5);
+  }
+  CHECK(f.trace_count() == 1);
+  CHECK(f.ir(ones({2, 4}), Stage::traced).find("tensor<?x4xf32>") != std::string::npos);
+
+  const size_t traces = f.trace_count(), size = f.cache_size();
+  REQUIRE_THROWS_WITH(f(ones({3, 5})), Catch::Contains("argument 0") &&
+                                           Catch::Contains("f32 (?, 4)") &&
+                                           Catch::Contains("f32 (3, 5)"));
+  REQUIRE_THROWS_WITH(f(ones({4})), Catch::Contains("f32 (4,)"));
+  REQUIRE_THROWS_WITH(f(ones({2, 4}, DType::f64)), Catch::Contains("f64 (2, 4)"));
+  CHECK(f.trace_count() == traces);
+  CHECK(f.cache_size() == size);
+}
+
+TEST_CASE("reduce_retracing generalizes a changing dimension", "[function]") {
+  FunctionOptions options;
+  options.reduce_retracing = true;
+  auto f = kiln::function([](Tensor x) { return sum(x * x, 1); }, options);
+  for (int64_t n : {2, 3, 4, 5, 6}) {
+    auto x = random_uniform({n, 3}, static_cast<uint64_t>(n));
+    check_close(f(x), sum(x * x, 1), 1e-6);
+  }
+  CHECK(f.trace_count() == 2);  // (2, 3), then (?, 3) for every later size
+}
+
+TEST_CASE("cache_capacity evicts the least recently used", "[function]") {
+  FunctionOptions options;
+  options.cache_capacity = 3;
+  auto f = kiln::function([](Tensor x) { return x + 1.0f; }, options);
+  for (int64_t n = 1; n <= 4; ++n) f(ones({n}));  // (1) is evicted
+  CHECK(f.cache_size() == 3);
+  CHECK(f.trace_count() == 4);
+  f(ones({4}));  // most recent: a hit
+  CHECK(f.trace_count() == 4);
+  f(ones({1}));  // evicted: traced again, evicting (2)
+  CHECK(f.trace_count() == 5);
+  CHECK(f.cache_size() == 3);
+  f(ones({3}));
+  CHECK(f.trace_count() == 5);
+  f(ones({2}));
+  CHECK(f.trace_count() == 6);
+}
+
+TEST_CASE("concurrent first calls trace once", "[function][threads]") {
+  std::atomic<int> runs{0};
+  auto f = kiln::function([&](Tensor x) {
+    ++runs;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // widen the race window
+    return exp(x) * 2.0f;
+  });
+  auto x = random_uniform({8, 8}, 3);
+  auto want = exp(x) * 2.0f;
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&] {
+      auto got = f(x).to_vector<float>();
+      if (got == want.to_vector<float>()) ++good;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(runs == 1);
+  CHECK(f.trace_count() == 1);
+  CHECK(good == 16);
+}
+
+TEST_CASE("variables: reads are inputs, assignments are ordered effects", "[function][variable]") {
+  Variable v(zeros({}), "v");
+  auto step = kiln::function([&]() {
+    print(v, "a");
+    v.assign_add(ones({}));
+    print(v, "b");
+    std::cout << "tracing\n";
+    return v.value();
+  });
+  std::string out;
+  {
+    CoutCapture capture;
+    for (int i = 0; i < 3; ++i) step();
+    out = capture.buffer.str();
+  }
+  CHECK(v.value().item<float>() == 3.0f);
+  CHECK(out ==
+        "tracing\n"
+        "a: kiln.Tensor(0, shape=(), dtype=f32)\nb: kiln.Tensor(1, shape=(), dtype=f32)\n"
+        "a: kiln.Tensor(1, shape=(), dtype=f32)\nb: kiln.Tensor(2, shape=(), dtype=f32)\n"
+        "a: kiln.Tensor(2, shape=(), dtype=f32)\nb: kiln.Tensor(3, shape=(), dtype=f32)\n");
+
+  v.assign(full({}, 10.0f));  // eager write between calls: seen without a retrace
+  {
+    CoutCapture capture;
+    CHECK(step().item<float>() == 11.0f);
+  }
+  CHECK(step.trace_count() == 1);
+}
+
+TEST_CASE("creating a variable on a later trace throws", "[function][variable]") {
+  std::vector<std::unique_ptr<Variable>> made;
+  auto f = kiln::function([&](Tensor x) {
+    made.push_back(std::make_unique<Variable>(zeros({}), "slot"));
+    return x + made.back()->value();
+  });
+  f(ones({2}));
+  REQUIRE_THROWS_WITH(f(ones({3})), Catch::Contains("function tried to create variables on non-first call"));
+  CHECK(f.cache_size() == 1);
+}
+
+TEST_CASE("cond, while_loop and for_range agree with eager", "[function][control]") {
+  auto body = [](Tensor x, Tensor n) {
+    Tensor c = cond(sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
+    auto w = while_loop([](const std::vector<Tensor>& s) { return s[0] < 10.0f; },
+                        [](const std::vector<Tensor>& s) {
+                          return std::vector<Tensor>{s[0] + 1.0f, s[1] * 2.0f};
+                        },
+                        {sum(x), ones({2})});
+    auto r = for_range(n, [](const Tensor& i, const std::vector<Tensor>& s) {
+      return std::vector<Tensor>{s[0] + cast(i, DType::f32)};
+    }, {zeros({})});
+    return std::vector<Tensor>{c, w[0], w[1], r[0]};
+  };
+  auto f = kiln::function(body);
+  for (float sign : {1.0f, -1.0f})
+    for (float start : {12.0f, 9.5f, 0.5f})  // 0, 1 and many while iterations
+      for (int64_t n : {0, 1, 5}) {
+        auto x = full({2, 2}, sign * start / 4);
+        auto nt = Tensor::scalar<int64_t>(n);
+        auto got = f(x, nt);
+        auto want = body(x, nt);
+        for (size_t k = 0; k < want.size(); ++k) check_close(got[k], want[k]);
+      }
+  CHECK(f.trace_count() == 1);
+}
+
+TEST_CASE("a failing trace leaves the cache as it was", "[function][errors]") {
+  auto f = kiln::function([](Tensor x) {
+    if (x.shape()[0] == 3) return matmul(x, ones({5, 2}));  // (3, 4) @ (5, 2): bad
+    return x * 2.0f;
+  });
+  f(ones({2, 4}));
+  REQUIRE(f.cache_size() == 1);
+  REQUIRE_THROWS_WITH(f(ones({3, 4})), Catch::Contains("[matmul]") && Catch::Contains("test_function.cpp"));
+  CHECK(f.cache_size() == 1);
+  CHECK(f.trace_count() == 1);
+  check_close(f(ones({4, 4})), full({4, 4}, 2.0f));
+
+  auto g = kiln::function([](Tensor x) {
+    if (sum(x).item<float>() > 0) return x;  // a host read of a traced tensor
+    return -x;
+  });
+  REQUIRE_THROWS_WITH(g(ones({2})), Catch::Contains("kiln::cond"));
+  CHECK(g.cache_size() == 0);
+}
+
+TEST_CASE("traced IR: folded constants, CSE and source locations", "[function][ir]") {
+  auto f = kiln::function([](Tensor x) {
+    Tensor a = exp(x) + exp(x);   // CSE: one exp
+    Tensor k = full({}, 2.0f) * 3.0f;  // concrete: computed while tracing
+    return a * k;
+  });
+  auto x = ones({3});
+  std::string traced = f.ir(x, Stage::traced);
+  std::string optimized = f.ir(x, Stage::optimized);
+  auto count = [](const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(traced, "kiln.exp") == 2);
+  CHECK(count(optimized, "kiln.exp") == 1);
+  CHECK(traced.find("test_function.cpp") != std::string::npos);
+  check_close(f(x), (exp(x) + exp(x)) * 6.0f, 1e-6);
+}

@@ -29,6 +29,11 @@ message(STATUS "kiln: CUDA toolkit ${KILN_HAVE_CUDA}; sanitizers '${KILN_SANITIZ
 set(MLIR_DIR "/usr/lib/llvm-19/lib/cmake/mlir" CACHE PATH "MLIR's CMake package directory")
 find_package(MLIR REQUIRED CONFIG)
 list(APPEND CMAKE_MODULE_PATH ${MLIR_CMAKE_DIR} ${LLVM_CMAKE_DIR})
+# LLVM's TableGen.cmake writes depfiles relative to the build root; with CMP0116 NEW, CMake
+# would rebase them onto the calling directory ("ir/ir/...") and Ninja would regenerate the
+# .inc files and rebuild every MLIR file on every build. LLVM sets the same policy. It must
+# be set before the include: functions keep the policies of where they were defined.
+cmake_policy(SET CMP0116 OLD)
 include(TableGen)
 include(AddLLVM)
 include(AddMLIR)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: sets up, builds the normal and the address/undefined-sanitizer
-# configurations, and runs ctest in both.
-#   scripts/test.sh            everything
+# configurations and runs ctest in both, then runs the multi-threaded tests under the
+# thread sanitizer.
+#   scripts/test.sh                          everything
 #   KILN_SKIP_SANITIZERS=1 scripts/test.sh   the normal build only (quicker, local use)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${KILN_JOBS:-2}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths relative to the checkout, so a fresh clone elsewhere reuses the compile cache.
+export CCACHE_BASEDIR="$root"
+export CCACHE_NOHASHDIR=1
 
 "$root/scripts/setup.sh" "$root/build"
 cmake --build "$root/build" -j "$jobs"
@@ -17,6 +21,11 @@ if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then
   "$root/scripts/setup.sh" "$root/build-asan" -DKILN_SANITIZE=address
   cmake --build "$root/build-asan" -j "$jobs"
   echo "== ctest (address + undefined sanitizers)"
-  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+
+  "$root/scripts/setup.sh" "$root/build-tsan" -DKILN_SANITIZE=thread
+  cmake --build "$root/build-tsan" -j "$jobs" --target kiln_tests
+  echo "== ctest (thread sanitizer: the multi-threaded tests)"
+  TSAN_OPTIONS=halt_on_error=1 "$root/build-tsan/test/kiln_tests" "[threads]"
 fi

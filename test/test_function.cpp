@@ -2,16 +2,20 @@
 #include <catch2/catch.hpp>
 #include <kiln/kiln.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 using namespace kiln;
 
 namespace {
-
-std::vector<float> values(const Tensor& t) { return t.to_vector<float>(); }
 
 void check_close(const Tensor& got, const Tensor& want, double tol = 1e-6) {
   REQUIRE(got.dtype() == want.dtype());
@@ -72,7 +76,10 @@ TEST_CASE("input_signature with a dynamic dimension", "[function]") {
   options.input_signature = std::vector<TensorSpec>{{{-1, 4}, DType::f32}};
   auto w = random_uniform({4, 3}, 7);
   auto f = kiln::function(
-      [&](Tensor x) { return std::vector<Tensor>{sum(x, 0), matmul(x, w), mean(x * 2.0f, 1)}; },
+      [&](Tensor x) {
+        return std::vector<Tensor>{sum(x, 0), matmul(x, w), mean(x * 2.0f, 1),
+                                   matmul(transpose(x), x)};  // contracts the dynamic dim
+      },
       options);
   for (int64_t rows : {1, 7, 1000}) {
     auto x = random_uniform({rows, 4}, static_cast<uint64_t>(rows));
@@ -80,6 +87,7 @@ TEST_CASE("input_signature with a dynamic dimension", "[function]") {
     check_close(out[0], sum(x, 0), 1e-5);
     check_close(out[1], matmul(x, w), 1e-5);
     check_close(out[2], mean(x * 2.0f, 1), 1e-5);
+    check_close(out[3], matmul(transpose(x), x), 1e-5);
   }
   CHECK(f.trace_count() == 1);
   CHECK(f.ir(ones({2, 4}), Stage::traced).find("tensor<?x4xf32>") != std::string::npos);
@@ -250,4 +258,27 @@ TEST_CASE("traced IR: folded constants, CSE and source locations", "[function][i
   CHECK(count(optimized, "kiln.exp") == 1);
   CHECK(traced.find("test_function.cpp") != std::string::npos);
   check_close(f(x), (exp(x) + exp(x)) * 6.0f, 1e-6);
+}
+
+TEST_CASE("KILN_DUMP_IR writes every stage of every trace", "[function][ir]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("kiln_dump_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  ::setenv("KILN_DUMP_IR", dir.c_str(), 1);
+  FunctionOptions options;
+  options.name = "dumped";
+  auto f = kiln::function([](Tensor x) { return exp(x) + 1.0f; }, options);
+  f(ones({2}));
+  f(ones({3}));
+  ::unsetenv("KILN_DUMP_IR");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() == 4);  // two signatures x (traced, optimized)
+  for (const auto& n : names) CHECK(n.rfind("dumped.", 0) == 0);
+  CHECK(names[0].find(".optimized.mlir") != std::string::npos);
+  std::ifstream in(dir / names[1]);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("kiln.exp") != std::string::npos);
+  fs::remove_all(dir);
 }

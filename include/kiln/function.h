@@ -79,6 +79,13 @@ class FunctionBase {
 };
 
 // ---- flattening arguments ---------------------------------------------------------------
+/// Appends "<kind><text>;" to a signature key.
+inline void append_key(std::string& key, char kind, const std::string& text) {
+  key += kind;
+  key += text;
+  key += ';';
+}
+
 template <class T>
 struct ArgCodec {
   static_assert(std::is_arithmetic_v<T> || std::is_enum_v<T>,
@@ -88,11 +95,11 @@ struct ArgCodec {
   static void flatten(const T& v, int index, FlatArgs& out) {
     (void)index;
     if constexpr (std::is_enum_v<T>)
-      out.key += "e" + std::to_string(static_cast<long long>(v)) + ";";
+      append_key(out.key, 'e', std::to_string(static_cast<long long>(v)));
     else if constexpr (std::is_floating_point_v<T>)
-      out.key += "f" + std::to_string(sizeof(T)) + ":" + hex_of(static_cast<double>(v)) + ";";
+      append_key(out.key, 'f', std::to_string(sizeof(T)) + ":" + hex_of(static_cast<double>(v)));
     else
-      out.key += "i" + std::to_string(sizeof(T)) + ":" + std::to_string(static_cast<long long>(v)) + ";";
+      append_key(out.key, 'i', std::to_string(sizeof(T)) + ":" + std::to_string(static_cast<long long>(v)));
   }
   static const T& rebuild(const T& v, const std::vector<Tensor>&, size_t) { return v; }
   static std::string hex_of(double d) {
@@ -115,7 +122,7 @@ template <>
 struct ArgCodec<std::string> {
   static size_t count(const std::string&) { return 0; }
   static void flatten(const std::string& s, int, FlatArgs& out) {
-    out.key += "s" + std::to_string(s.size()) + ":" + s + ";";
+    append_key(out.key, 's', std::to_string(s.size()) + ":" + s);
   }
   static const std::string& rebuild(const std::string& s, const std::vector<Tensor>&, size_t) { return s; }
 };
@@ -123,7 +130,7 @@ template <>
 struct ArgCodec<Variable> {
   static size_t count(const Variable&) { return 0; }
   static void flatten(const Variable& v, int, FlatArgs& out) {
-    out.key += "v" + std::to_string(reinterpret_cast<uintptr_t>(v.state().get())) + ";";
+    append_key(out.key, 'v', std::to_string(reinterpret_cast<uintptr_t>(v.state().get())));
     out.variables.push_back(v.state());
   }
   static Variable& rebuild(const Variable& v, const std::vector<Tensor>&, size_t) {
@@ -134,7 +141,7 @@ template <>
 struct ArgCodec<std::vector<Tensor>> {
   static size_t count(const std::vector<Tensor>& v) { return v.size(); }
   static void flatten(const std::vector<Tensor>& v, int index, FlatArgs& out) {
-    out.key += "n" + std::to_string(v.size()) + ";";
+    append_key(out.key, 'n', std::to_string(v.size()));
     for (const Tensor& t : v) ArgCodec<Tensor>::flatten(t, index, out);
   }
   static std::vector<Tensor> rebuild(const std::vector<Tensor>& v, const std::vector<Tensor>& sym,
@@ -268,6 +275,7 @@ class Function {
       std::array<size_t, sizeof...(Args) + 1> offsets{};
       size_t k = 0, i = 0;
       ((offsets[i++] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(args)), ...);
+      (void)k;  // unused when the callable takes no arguments
       return [&]<size_t... I>(std::index_sequence<I...>) {
         return detail::ResultCodec<R>::run([&]() -> decltype(auto) {
           return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(args, sym, offsets[I])...);

@@ -1,0 +1,126 @@
+// kiln-ir's model table. Every model is a kiln::function over fixed-seed inputs; its IR is
+// what f.ir(args..., stage) returns. The test/lit/IR tests check these graphs: keep a
+// model's ops stable or update its test with it.
+#include "ir_models.h"
+
+#include <memory>
+#include <utility>
+
+namespace kiln::tools {
+namespace {
+
+/// Keeps the function object and its arguments alive for as long as the IrOfStage lives.
+template <class F, class... Args>
+IrOfStage ir_of(F f, Args... args) {
+  auto state = std::make_shared<std::tuple<F, Args...>>(std::move(f), std::move(args)...);
+  return [state](Stage stage) {
+    return std::apply([stage](F& fn, Args&... a) { return fn.ir(a..., stage); }, *state);
+  };
+}
+
+FunctionOptions named(const char* name) {
+  FunctionOptions options;
+  options.name = name;
+  return options;
+}
+
+// gelu_tanh(x * (2 * 3)) with its tanh term written twice. Constant subexpressions:
+// `full({}, 2.0f) * 3.0f` becomes one constant 6.0 (the tracer evaluates an op without
+// traced operands at once), and `full({}, 3.0f) - 2.0f` becomes 1.0, so that `* unit` is
+// a multiply by one, which the optimizer's folding removes. The second `tanh(inner)` is
+// the same computation as the first, which CSE removes.
+IrOfStage gelu_chain() {
+  auto f = kiln::function(
+      [](Tensor x) {
+        Tensor scale = full({}, 2.0f) * 3.0f;  // 6.0
+        Tensor unit = full({}, 3.0f) - 2.0f;   // 1.0
+        Tensor v = x * scale * unit;           // the multiply by one folds away
+        Tensor inner = (v + v * v * v * 0.044715f) * 0.7978845608f;
+        Tensor a = 0.5f * v * (1.0f + tanh(inner));
+        Tensor b = 0.5f * v * (1.0f + tanh(inner));  // a duplicate of a: CSE
+        return a + b;
+      },
+      named("gelu_chain"));
+  return ir_of(std::move(f), random_uniform({4, 8}, 11, -2.0f, 2.0f));
+}
+
+// W3 of WORKLOADS.md: 64x784 -> 512 -> 512 -> 10, bias and relu, softmax. The weights are
+// tensors captured from the enclosing scope (graph inputs of the concrete function).
+IrOfStage mlp() {
+  Tensor w1 = random_normal({784, 512}, 21, 0.0f, 0.05f), b1 = zeros({512});
+  Tensor w2 = random_normal({512, 512}, 22, 0.0f, 0.05f), b2 = zeros({512});
+  Tensor w3 = random_normal({512, 10}, 23, 0.0f, 0.05f), b3 = zeros({10});
+  auto f = kiln::function(
+      [=](Tensor x) {
+        Tensor h1 = relu(matmul(x, w1) + b1);
+        Tensor h2 = relu(matmul(h1, w2) + b2);
+        return softmax(matmul(h2, w3) + b3, -1);
+      },
+      named("mlp"));
+  return ir_of(std::move(f), random_uniform({64, 784}, 24));
+}
+
+// W1 of WORKLOADS.md: x 16x16; 50 times x = tanh(x * 1.01 + 0.1), unrolled by C++.
+IrOfStage w1_loop() {
+  auto f = kiln::function(
+      [](Tensor x) {
+        for (int i = 0; i < 50; ++i) x = tanh(x * 1.01f + 0.1f);
+        return x;
+      },
+      named("w1_loop"));
+  return ir_of(std::move(f), random_uniform({16, 16}, 31));
+}
+
+// kiln::cond on a reduction of the input: x * 2 where sum(x) > 0, else -x.
+IrOfStage cond_model() {
+  auto f = kiln::function(
+      [](Tensor x) {
+        return cond(sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
+      },
+      named("cond"));
+  return ir_of(std::move(f), random_uniform({8}, 41, -1.0f, 1.0f));
+}
+
+// kiln::while_loop doubling max(|x|) + 1 until it exceeds 1000, counting the steps.
+IrOfStage while_model() {
+  auto f = kiln::function(
+      [](Tensor x) {
+        return while_loop([](const std::vector<Tensor>& s) { return s[0] <= 1000.0f; },
+                          [](const std::vector<Tensor>& s) {
+                            return std::vector<Tensor>{s[0] * 2.0f, s[1] + 1.0f};
+                          },
+                          {max(abs(x)) + 1.0f, zeros({})});
+      },
+      named("while_loop"));
+  return ir_of(std::move(f), random_uniform({8}, 51, -1.0f, 1.0f));
+}
+
+// kiln::for_range over a host count: acc += x * i for i = 0 .. 9.
+IrOfStage for_range_model() {
+  auto f = kiln::function(
+      [](Tensor x) {
+        return for_range(10, [&](const Tensor& i, const std::vector<Tensor>& s) {
+          return std::vector<Tensor>{s[0] + x * cast(i, DType::f32)};
+        }, {zeros({8})})[0];
+      },
+      named("for_range"));
+  return ir_of(std::move(f), random_uniform({8}, 61));
+}
+
+}  // namespace
+
+const std::vector<IrModel>& ir_models() {
+  static const std::vector<IrModel> models = {
+      {"gelu_chain", "gelu_tanh(x * (2*3) * (3-2)) on 4x8 with a duplicated tanh term: folding and CSE",
+       gelu_chain},
+      {"mlp", "W3 MLP inference: 64x784 -> 512 -> 512 -> 10, bias, relu, softmax", mlp},
+      {"w1_loop", "W1: x 16x16; 50 times x = tanh(x * 1.01 + 0.1), unrolled", w1_loop},
+      {"cond", "kiln::cond on sum(x) > 0: x * 2 or -x", cond_model},
+      {"while_loop", "kiln::while_loop doubling max(|x|) + 1 until it exceeds 1000",
+       while_model},
+      {"for_range", "kiln::for_range: acc += x * i for i in 0..9", for_range_model},
+  };
+  return models;
+}
+
+}  // namespace kiln::tools

@@ -1,0 +1,158 @@
+// kiln-ir: traces a built-in example model with kiln::function and prints its IR at a
+// stage (API.md, "Tools").
+//
+//   kiln-ir --list
+//   kiln-ir --model=NAME [--stage=traced|optimized|fused|lowered|llvm|ptx] [--format=mlir]
+//
+// Exit codes: 0 success; 1 the compiler refused (a stage it does not produce yet, or a
+// tracing error); 2 bad command line (usage on stderr).
+#include <algorithm>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <kiln/kiln.h>
+
+#include "ir_models.h"
+
+namespace {
+
+using kiln::Stage;
+
+/// Every stage of the kiln::Stage enum, in pipeline order: the names come from
+/// kiln::stage_name, which answers "?" past the last enumerator.
+std::vector<Stage> all_stages() {
+  std::vector<Stage> stages;
+  for (int i = 0;; ++i) {
+    auto stage = static_cast<Stage>(i);
+    if (kiln::stage_name(stage) == "?") break;
+    stages.push_back(stage);
+  }
+  return stages;
+}
+
+std::string stage_list(const std::vector<Stage>& stages, std::string_view sep) {
+  std::string out;
+  for (Stage s : stages) {
+    if (!out.empty()) out += sep;
+    out += kiln::stage_name(s);
+  }
+  return out;
+}
+
+std::optional<Stage> parse_stage(std::string_view name) {
+  for (Stage s : all_stages())
+    if (kiln::stage_name(s) == name) return s;
+  return std::nullopt;
+}
+
+void usage(std::ostream& os) {
+  os << "usage: kiln-ir --list\n"
+        "       kiln-ir --model=NAME [--stage=" << stage_list(all_stages(), "|")
+     << "] [--format=mlir]\n"
+        "Traces a built-in example model with kiln::function on fixed-seed inputs and\n"
+        "prints its IR at a stage (default: optimized). --list shows the models.\n";
+}
+
+int bad_usage(const std::string& why) {
+  std::cerr << "kiln-ir: " << why << "\n";
+  usage(std::cerr);
+  return 2;
+}
+
+const kiln::tools::IrModel* find_model(std::string_view name) {
+  for (const auto& m : kiln::tools::ir_models())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool list = false;
+  std::string model_name, stage_text = "optimized", format = "mlir";
+  bool have_model = false;
+
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    // --flag=VALUE or --flag VALUE.
+    auto value_of = [&](std::string_view flag, std::string& out) {
+      if (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=') {
+        out = std::string(arg.substr(flag.size() + 1));
+        return true;
+      }
+      if (arg == flag) {
+        if (i + 1 == argc) throw std::invalid_argument("missing value of " + std::string(flag));
+        out = argv[++i];
+        return true;
+      }
+      return false;
+    };
+    try {
+      if (arg == "--help" || arg == "-h") {
+        usage(std::cout);
+        return 0;
+      } else if (arg == "--list") {
+        list = true;
+      } else if (value_of("--model", model_name)) {
+        have_model = true;
+      } else if (value_of("--stage", stage_text) || value_of("--format", format)) {
+      } else {
+        return bad_usage("unknown argument '" + std::string(arg) + "'");
+      }
+    } catch (const std::invalid_argument& e) {
+      return bad_usage(e.what());
+    }
+  }
+
+  const auto& models = kiln::tools::ir_models();
+  if (list) {
+    size_t width = 0;
+    for (const auto& m : models) width = std::max(width, m.name.size());
+    for (const auto& m : models)
+      std::cout << m.name << std::string(width - m.name.size() + 2, ' ') << m.description << "\n";
+    return 0;
+  }
+  if (!have_model) return bad_usage("no --model given (see --list)");
+  const kiln::tools::IrModel* model = find_model(model_name);
+  if (!model) {
+    std::string names;
+    for (const auto& m : models) names += (names.empty() ? "" : ", ") + m.name;
+    return bad_usage("unknown model '" + model_name + "' (models: " + names + ")");
+  }
+  std::optional<Stage> stage = parse_stage(stage_text);
+  if (!stage) return bad_usage("unknown stage '" + stage_text + "'");
+  if (format != "mlir")
+    return bad_usage("unknown or unavailable format '" + format + "' (available: mlir)");
+
+  kiln::tools::IrOfStage ir;
+  try {
+    ir = model->make();
+    std::string text = ir(*stage);
+    std::cout << text;
+    if (!text.empty() && text.back() != '\n') std::cout << "\n";
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  } catch (const kiln::Error& e) {
+    // Name the stages this build produces: those for which the model's IR can be had.
+    std::vector<Stage> available;
+    if (ir) {
+      for (Stage s : all_stages()) try {
+          ir(s);
+          available.push_back(s);
+        } catch (const kiln::Error&) {
+        }
+    }
+    std::cerr << "kiln-ir: model '" << model->name << "', stage '" << kiln::stage_name(*stage)
+              << "': " << e.what() << "\n";
+    if (!available.empty())
+      std::cerr << "kiln-ir: stages available: " << stage_list(available, ", ") << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "kiln-ir: model '" << model->name << "': " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -71,10 +71,11 @@ void print_goals(const Report& r, std::FILE* out) {
   if (!r.roofline) return;
   const Roofline& f = *r.roofline;
   std::fprintf(out, "\nroofline (%d threads):\n", r.threads);
-  std::fprintf(out, "  memory copy      %7s GB/s   (256 MiB arrays, read + written, best of 10)\n",
+  std::fprintf(out, "  memory copy      %7s GB/s   (256 MiB arrays, read + written, median of 11)\n",
                num(f.copy_gbs).c_str());
   std::fprintf(out, "  memory triad     %7s GB/s   (a = b + s*c)\n", num(f.triad_gbs).c_str());
-  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (2048^3, best of 5)\n", num(f.sgemm_gflops).c_str());
+  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (2048^3, timed like a workload)\n", num(f.sgemm_gflops).c_str());
+  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (1024^3 = W6's shape)\n", num(f.sgemm_w6_gflops).c_str());
   std::fprintf(out, "  eager add  16M   %7s GB/s   (12 B/element) = %3.0f%% of copy\n",
                num(f.eager_add_gbs).c_str(), 100 * f.eager_add_gbs / f.copy_gbs);
   std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of copy\n",
@@ -85,10 +86,10 @@ void print_goals(const Report& r, std::FILE* out) {
   std::fprintf(out, "  %s eager tanh >= 70%% of copy bandwidth: %.0f%%\n", check_mark(tanh >= 0.7).c_str(), 100 * tanh);
   const Result* w6 = find(r, "W6", Mode::eager);
   if (w6 && w6->error.empty() && w6->gflops) {
-    double ratio = *w6->gflops / f.sgemm_gflops;
-    std::fprintf(out, "  %s W6 eager  >= 90%% of OpenBLAS sgemm: %.0f%% (%s of %s GFLOP/s)\n",
+    double ratio = *w6->gflops / f.sgemm_w6_gflops;
+    std::fprintf(out, "  %s W6 eager  >= 90%% of OpenBLAS sgemm at 1024^3: %.0f%% (%s of %s GFLOP/s)\n",
                  check_mark(ratio >= 0.9).c_str(), 100 * ratio, num(*w6->gflops).c_str(),
-                 num(f.sgemm_gflops).c_str());
+                 num(f.sgemm_w6_gflops).c_str());
   }
   for (const char* id : {"W2", "W5"}) {
     const Result* res = find(r, id, Mode::eager);
@@ -201,6 +202,7 @@ bool write_json(const Report& r, const std::string& path, std::string* error) {
     const Roofline& f = *r.roofline;
     j << "  \"roofline\": {\"copy_gbs\": " << json_num(f.copy_gbs)
       << ", \"sgemm_gflops\": " << json_num(f.sgemm_gflops)
+      << ", \"sgemm_w6_gflops\": " << json_num(f.sgemm_w6_gflops)
       << ", \"eager_add_gbs\": " << json_num(f.eager_add_gbs)
       << ", \"eager_tanh_gbs\": " << json_num(f.eager_tanh_gbs)
       << ", \"triad_gbs\": " << json_num(f.triad_gbs) << "},\n";

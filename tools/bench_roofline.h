@@ -8,9 +8,10 @@
 namespace kiln_bench {
 
 struct Roofline {
-  double copy_gbs = 0;      // best parallel copy, bytes read + written
-  double triad_gbs = 0;     // best a = b + s*c, bytes read + written
-  double sgemm_gflops = 0;  // best cblas_sgemm 2048^3
+  double copy_gbs = 0;      // median parallel copy, bytes read + written
+  double triad_gbs = 0;     // median a = b + s*c, bytes read + written
+  double sgemm_gflops = 0;     // median cblas_sgemm 2048^3 (the machine's GEMM peak)
+  double sgemm_w6_gflops = 0;  // median cblas_sgemm 1024^3: W6's problem, OpenBLAS alone
   double eager_add_gbs = 0;   // kiln add of two 16M f32 tensors, 12 bytes/element, median
   double eager_tanh_gbs = 0;  // kiln tanh of a 16M f32 tensor, 8 bytes/element, median
 };

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/broadcast.h"
+#include "kernels/cpu/streaming.h"
 #include "kernels/cpu/vec_math.h"
 #include "kiln/error.h"
 #include "runtime/convert.h"
@@ -51,8 +52,11 @@ template <class T, class F>
 void map(const Tensor& x, const Tensor& out, int64_t grain, F f) {
   const T* in = detail::data<T>(x);
   T* o = detail::mutable_data<T>(out);
+  const bool stream = grain == runtime::kParallelGrain &&  // cheap ops: memory-bound
+                      static_cast<size_t>(out.numel()) * sizeof(T) >= kStreamingBytes;
   runtime::parallel_for(x.numel(), grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) o[i] = f(in[i]);
+    if (stream) stream_map(o, b, e, [&](int64_t i) { return f(in[i]); });
+    else for (int64_t i = b; i < e; ++i) o[i] = f(in[i]);
   });
 }
 
@@ -130,6 +134,14 @@ void broadcast_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) 
   R* po = detail::mutable_data<R>(out);
   auto plan = make_broadcast_plan<2>(out.shape(), {&a.shape(), &b.shape()});
   const int64_t sa = plan.inner_stride[0], sb = plan.inner_stride[1];
+  if (sa == 1 && sb == 1 && plan.outer.empty() &&
+      static_cast<size_t>(plan.total) * sizeof(R) >= kStreamingBytes) {
+    // Same shapes, far beyond cache: stream the output.
+    runtime::parallel_for(plan.total, runtime::kParallelGrain, [&](int64_t lo, int64_t hi) {
+      stream_map(po, lo, hi, [&](int64_t i) { return f(pa[i], pb[i]); });
+    });
+    return;
+  }
   for_each_run<2>(plan, runtime::kParallelGrain,
                   [&](const std::array<int64_t, 2>& off, int64_t o, int64_t n) {
                     const T* x = pa + off[0];

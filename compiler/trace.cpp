@@ -169,6 +169,33 @@ std::vector<mlir::Type> types_of(TraceState& t, const std::vector<Tensor>& ts) {
   return types;
 }
 
+llvm::SmallVector<mlir::Value> values_of(TraceState& t, const std::vector<Tensor>& ts,
+                                         const CallSite& site) {
+  llvm::SmallVector<mlir::Value> values;
+  for (const Tensor& x : ts) {
+    check_operands(site, {&x});
+    values.push_back(value_of(t, x, site));
+  }
+  return values;
+}
+
+/// Creates a region op (kiln.cond, kiln.while_loop, kiln.for_range) from traced blocks and
+/// returns its results as symbolic tensors.
+std::vector<Tensor> create_region_op(TraceState& t, const CallSite& site, const char* name,
+                                     llvm::ArrayRef<mlir::Value> operands,
+                                     const std::vector<mlir::Type>& result_types,
+                                     std::vector<std::unique_ptr<mlir::Block>> blocks) {
+  mlir::OperationState state(location_of(t, site.loc), name);
+  state.addOperands(operands);
+  state.addTypes(result_types);
+  for (auto& block : blocks) state.addRegion()->push_back(block.release());
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
+}
+
 }  // namespace
 
 bool is_symbolic(const Tensor& t) { return t.defined() && t.impl()->symbolic(); }
@@ -299,27 +326,17 @@ std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const 
   if (types_of(t, then_results) != types_of(t, else_results))
     throw_op_error(site, "the branches return different types: " + types_str(then_results) +
                              " vs " + types_str(else_results), {});
-  mlir::OperationState state(location_of(t, &loc), "kiln.cond");
-  state.addOperands(pv);
-  state.addTypes(types_of(t, then_results));
-  state.addRegion()->push_back(then_block.release());
-  state.addRegion()->push_back(else_block.release());
-  mlir::Operation* op = t.builder.create(state);
-  verify_or_throw(op, site);
-  std::vector<Tensor> out;
-  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
-  return out;
+  std::vector<std::unique_ptr<mlir::Block>> blocks;
+  blocks.push_back(std::move(then_block));
+  blocks.push_back(std::move(else_block));
+  return create_region_op(t, site, "kiln.cond", {pv}, types_of(t, then_results), std::move(blocks));
 }
 
 std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
                                 const std::vector<Tensor>& init, std::source_location loc) {
   TraceState& t = active("while_loop");
   CallSite site{"while_loop", &loc};
-  llvm::SmallVector<mlir::Value> init_values;
-  for (const Tensor& x : init) {
-    check_operands(site, {&x});
-    init_values.push_back(value_of(t, x, site));
-  }
+  auto init_values = values_of(t, init, site);
   auto carried_types = types_of(t, init);
   std::vector<Tensor> cond_results, body_results;
   std::unique_ptr<mlir::Block> cond_block(trace_block(
@@ -335,28 +352,18 @@ std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
   if (types_of(t, body_results) != carried_types)
     throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
                              types_str(init), {});
-  mlir::OperationState state(location_of(t, &loc), "kiln.while_loop");
-  state.addOperands(init_values);
-  state.addTypes(carried_types);
-  state.addRegion()->push_back(cond_block.release());
-  state.addRegion()->push_back(body_block.release());
-  mlir::Operation* op = t.builder.create(state);
-  verify_or_throw(op, site);
-  std::vector<Tensor> out;
-  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
-  return out;
+  std::vector<std::unique_ptr<mlir::Block>> blocks;
+  blocks.push_back(std::move(cond_block));
+  blocks.push_back(std::move(body_block));
+  return create_region_op(t, site, "kiln.while_loop", init_values, carried_types, std::move(blocks));
 }
 
 std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
                               const std::vector<Tensor>& init, std::source_location loc) {
   TraceState& t = active("for_range");
   CallSite site{"for_range", &loc};
-  mlir::Value nv = value_of(t, n, site);
-  llvm::SmallVector<mlir::Value> init_values;
-  for (const Tensor& x : init) {
-    check_operands(site, {&x});
-    init_values.push_back(value_of(t, x, site));
-  }
+  llvm::SmallVector<mlir::Value> operands{value_of(t, n, site)};
+  operands.append(values_of(t, init, site));
   auto carried_types = types_of(t, init);
   std::vector<mlir::Type> block_types{ir::tensor_type(t.context, {DType::i64, {}})};
   block_types.insert(block_types.end(), carried_types.begin(), carried_types.end());
@@ -370,16 +377,9 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
   if (types_of(t, body_results) != carried_types)
     throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
                              types_str(init), {});
-  mlir::OperationState state(location_of(t, &loc), "kiln.for_range");
-  state.addOperands(nv);
-  state.addOperands(init_values);
-  state.addTypes(carried_types);
-  state.addRegion()->push_back(body_block.release());
-  mlir::Operation* op = t.builder.create(state);
-  verify_or_throw(op, site);
-  std::vector<Tensor> out;
-  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
-  return out;
+  std::vector<std::unique_ptr<mlir::Block>> blocks;
+  blocks.push_back(std::move(body_block));
+  return create_region_op(t, site, "kiln.for_range", operands, carried_types, std::move(blocks));
 }
 
 std::string print(const Graph& graph) {

@@ -131,7 +131,7 @@ TEST_CASE("cache_capacity evicts the least recently used", "[function]") {
   CHECK(f.trace_count() == 6);
 }
 
-TEST_CASE("concurrent first calls trace once", "[function][threads]") {
+TEST_CASE("concurrent first calls trace once", "[function][concurrency]") {
   std::atomic<int> runs{0};
   auto f = kiln::function([&](Tensor x) {
     ++runs;

@@ -1,5 +1,7 @@
 #include "compiler/op_support.h"
 
+#include "compiler/trace_api.h"
+
 #include <cmath>
 
 #include "runtime/convert.h"
@@ -24,8 +26,9 @@ void throw_op_error(const CallSite& site, const std::string& message,
       m += describe(*t);
     }
   }
-  if (site.loc != nullptr)
-    m += " (at " + std::string(site.loc->file_name()) + ":" + std::to_string(site.loc->line()) + ")";
+  const std::source_location* loc = site.loc != nullptr ? site.loc : trace_fallback_location();
+  if (loc != nullptr)
+    m += " (at " + std::string(loc->file_name()) + ":" + std::to_string(loc->line()) + ")";
   throw Error(m);
 }
 

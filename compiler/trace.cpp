@@ -202,6 +202,10 @@ bool is_symbolic(const Tensor& t) { return t.defined() && t.impl()->symbolic(); 
 
 bool tracing() { return current != nullptr; }
 
+const std::source_location* trace_fallback_location() {
+  return current != nullptr ? &current->fallback : nullptr;
+}
+
 std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_view name,
                                             const std::vector<const Tensor*>& operands,
                                             const Attrs& attrs,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <source_location>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,10 @@ bool is_symbolic(const Tensor& t);
 
 /// True while this thread traces a function.
 bool tracing();
+
+/// While tracing: where the traced kiln::function was called (the location ops without
+/// their own, such as C++ operators, report); nullptr otherwise.
+const std::source_location* trace_fallback_location();
 
 /// If this thread is tracing and the op must be recorded (an operand is symbolic, or
 /// `effect` is set), records op `kiln.<name>` with the operands, attributes and result

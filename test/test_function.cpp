@@ -238,6 +238,10 @@ TEST_CASE("a failing trace leaves the cache as it was", "[function][errors]") {
   });
   REQUIRE_THROWS_WITH(g(ones({2})), Catch::Contains("kiln::cond"));
   CHECK(g.cache_size() == 0);
+
+  // An operator has no location of its own: while tracing it reports the function's.
+  auto h = kiln::function([](Tensor x) { return x + ones({5}); });
+  REQUIRE_THROWS_WITH(h(ones({3})), Catch::Contains("[add]") && Catch::Contains("test_function.cpp"));
 }
 
 TEST_CASE("traced IR: folded constants, CSE and source locations", "[function][ir]") {

@@ -47,13 +47,11 @@ struct FunctionStats {
 
 namespace detail {
 
-/// One flattened argument: a tensor, or the text key of a host value (scalar, variable
-/// identity, container length) that becomes part of the signature.
+/// A call's arguments flattened: the tensors in order, and the text key of the host
+/// values (scalars, variable identities, container lengths) that are part of the signature.
 struct FlatArgs {
   std::vector<Tensor> tensors;
-  std::vector<int> tensor_arg;  // which user argument each tensor came from
-  std::string key;              // host values, in order
-  std::vector<std::shared_ptr<VariableState>> variables;  // Variable& arguments
+  std::string key;
 };
 
 /// Runs the user's callable with the given (symbolic) tensors in place of the tensor
@@ -92,8 +90,7 @@ struct ArgCodec {
                 "kiln::function arguments are Tensor, Variable&, scalars, strings, enums and "
                 "std::vector/std::tuple/std::pair of tensors");
   static size_t count(const T&) { return 0; }
-  static void flatten(const T& v, int index, FlatArgs& out) {
-    (void)index;
+  static void flatten(const T& v, FlatArgs& out) {
     if constexpr (std::is_enum_v<T>)
       append_key(out.key, 'e', std::to_string(static_cast<long long>(v)));
     else if constexpr (std::is_floating_point_v<T>)
@@ -112,16 +109,13 @@ struct ArgCodec {
 template <>
 struct ArgCodec<Tensor> {
   static size_t count(const Tensor&) { return 1; }
-  static void flatten(const Tensor& t, int index, FlatArgs& out) {
-    out.tensors.push_back(t);
-    out.tensor_arg.push_back(index);
-  }
+  static void flatten(const Tensor& t, FlatArgs& out) { out.tensors.push_back(t); }
   static Tensor rebuild(const Tensor&, const std::vector<Tensor>& sym, size_t at) { return sym[at]; }
 };
 template <>
 struct ArgCodec<std::string> {
   static size_t count(const std::string&) { return 0; }
-  static void flatten(const std::string& s, int, FlatArgs& out) {
+  static void flatten(const std::string& s, FlatArgs& out) {
     append_key(out.key, 's', std::to_string(s.size()) + ":" + s);
   }
   static const std::string& rebuild(const std::string& s, const std::vector<Tensor>&, size_t) { return s; }
@@ -129,9 +123,8 @@ struct ArgCodec<std::string> {
 template <>
 struct ArgCodec<Variable> {
   static size_t count(const Variable&) { return 0; }
-  static void flatten(const Variable& v, int, FlatArgs& out) {
+  static void flatten(const Variable& v, FlatArgs& out) {
     append_key(out.key, 'v', std::to_string(reinterpret_cast<uintptr_t>(v.state().get())));
-    out.variables.push_back(v.state());
   }
   static Variable& rebuild(const Variable& v, const std::vector<Tensor>&, size_t) {
     return const_cast<Variable&>(v);  // the caller passed a non-const Variable&
@@ -140,9 +133,9 @@ struct ArgCodec<Variable> {
 template <>
 struct ArgCodec<std::vector<Tensor>> {
   static size_t count(const std::vector<Tensor>& v) { return v.size(); }
-  static void flatten(const std::vector<Tensor>& v, int index, FlatArgs& out) {
+  static void flatten(const std::vector<Tensor>& v, FlatArgs& out) {
     append_key(out.key, 'n', std::to_string(v.size()));
-    for (const Tensor& t : v) ArgCodec<Tensor>::flatten(t, index, out);
+    for (const Tensor& t : v) ArgCodec<Tensor>::flatten(t, out);
   }
   static std::vector<Tensor> rebuild(const std::vector<Tensor>& v, const std::vector<Tensor>& sym,
                                      size_t at) {
@@ -154,8 +147,8 @@ struct ArgCodec<std::tuple<Ts...>> {
   static_assert((std::is_same_v<Ts, Tensor> && ...), "tuples of Tensor only");
   using T = std::tuple<Ts...>;
   static size_t count(const T&) { return sizeof...(Ts); }
-  static void flatten(const T& t, int index, FlatArgs& out) {
-    std::apply([&](const auto&... x) { (ArgCodec<Tensor>::flatten(x, index, out), ...); }, t);
+  static void flatten(const T& t, FlatArgs& out) {
+    std::apply([&](const auto&... x) { (ArgCodec<Tensor>::flatten(x, out), ...); }, t);
   }
   static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) {
     return [&]<size_t... I>(std::index_sequence<I...>) { return T{sym[at + I]...}; }(
@@ -166,9 +159,9 @@ template <>
 struct ArgCodec<std::pair<Tensor, Tensor>> {
   using T = std::pair<Tensor, Tensor>;
   static size_t count(const T&) { return 2; }
-  static void flatten(const T& t, int index, FlatArgs& out) {
-    ArgCodec<Tensor>::flatten(t.first, index, out);
-    ArgCodec<Tensor>::flatten(t.second, index, out);
+  static void flatten(const T& t, FlatArgs& out) {
+    ArgCodec<Tensor>::flatten(t.first, out);
+    ArgCodec<Tensor>::flatten(t.second, out);
   }
   static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) { return {sym[at], sym[at + 1]}; }
 };
@@ -263,8 +256,7 @@ class Function {
   template <class... Args>
   static detail::FlatArgs flatten(const Args&... args) {
     detail::FlatArgs flat;
-    int index = 0;
-    ((detail::ArgCodec<detail::Plain<Args>>::flatten(args, index++, flat)), ...);
+    (detail::ArgCodec<detail::Plain<Args>>::flatten(args, flat), ...);
     return flat;
   }
 

@@ -284,7 +284,6 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   traced.graph = std::move(graph);
   traced.variables = std::move(state.variables);
   traced.captures = std::move(state.captures);
-  traced.num_outputs = results.size();
   return traced;
 }
 

@@ -25,7 +25,6 @@ struct TracedFunction {
   GraphPtr graph;
   std::vector<std::shared_ptr<VariableState>> variables;  // kiln.read/assign_variable index
   std::vector<Tensor> captures;  // concrete tensors that became trailing graph inputs
-  size_t num_outputs = 0;
 };
 
 /// Traces `fn` with symbolic arguments of the given types. Throws kiln::Error (and leaves

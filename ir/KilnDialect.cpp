@@ -297,20 +297,24 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext* context, std::optional<Loc
   return result(context, loc, op, rules::matmul(*a, *b), out);
 }
 
+/// softmax and log_softmax share one rule.
+static LogicalResult inferSoftmax(MLIRContext* context, std::optional<Location> loc, StringRef op,
+                                  Type x_type, int64_t axis, SmallVectorImpl<Type>& out) {
+  auto x = operand(loc, op, x_type);
+  if (failed(x)) return failure();
+  return result(context, loc, op, rules::softmax(*x, axis), out);
+}
+
 LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                           Adaptor adaptor, SmallVectorImpl<Type>& out) {
-  StringRef op = getOperationName();
-  auto x = operand(loc, op, adaptor.getX().getType());
-  if (failed(x)) return failure();
-  return result(context, loc, op, rules::softmax(*x, static_cast<int64_t>(adaptor.getAxis())), out);
+  return inferSoftmax(context, loc, getOperationName(), adaptor.getX().getType(),
+                      static_cast<int64_t>(adaptor.getAxis()), out);
 }
 
 LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                              Adaptor adaptor, SmallVectorImpl<Type>& out) {
-  StringRef op = getOperationName();
-  auto x = operand(loc, op, adaptor.getX().getType());
-  if (failed(x)) return failure();
-  return result(context, loc, op, rules::softmax(*x, static_cast<int64_t>(adaptor.getAxis())), out);
+  return inferSoftmax(context, loc, getOperationName(), adaptor.getX().getType(),
+                      static_cast<int64_t>(adaptor.getAxis()), out);
 }
 
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,

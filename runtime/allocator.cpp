@@ -57,10 +57,6 @@ class HostCache {
     free_.clear();
     cached_ = 0;
   }
-  size_t cached() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return cached_;
-  }
   ~HostCache() { clear(); }
 
  private:
@@ -97,8 +93,5 @@ void host_deallocate(void* ptr, size_t bytes) {
   if (cls >= kCacheMinBytes && cache().put(ptr, cls)) return;
   std::free(ptr);
 }
-
-void host_empty_cache() { cache().clear(); }
-size_t host_cached_bytes() { return cache().cached(); }
 
 }  // namespace kiln::runtime

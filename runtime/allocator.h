@@ -10,9 +10,4 @@ namespace kiln::runtime {
 void* host_allocate(size_t bytes);
 void host_deallocate(void* ptr, size_t bytes);
 
-/// Returns every cached block to the system.
-void host_empty_cache();
-/// Bytes held in the cache, not in use.
-size_t host_cached_bytes();
-
 }  // namespace kiln::runtime

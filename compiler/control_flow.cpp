@@ -1,6 +1,7 @@
 // cond, while_loop, for_range: run directly in eager mode; become kiln.cond,
 // kiln.while_loop and kiln.for_range while tracing.
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace.h"
 #include "kiln/control_flow.h"
 #include "kiln/ops.h"
@@ -29,17 +30,86 @@ void check_carried(const std::vector<Tensor>& before, const std::vector<Tensor>&
                                describe(before[i]) + " to " + describe(after[i]), {});
 }
 
+/// Runs a branch under a tape watching `inputs` and returns the gradients of its results
+/// (with upstream `output_grads`) for `inputs` then `variables`, zeros where unconnected.
+std::vector<Tensor> branch_gradients(const Branch& fn, const std::vector<Tensor>& output_grads,
+                                     const std::vector<Tensor>& inputs,
+                                     const std::vector<std::shared_ptr<VariableState>>& variables) {
+  TapeState tape;
+  push_tape(&tape);
+  std::vector<Tensor> outs;
+  try {
+    for (const Tensor& x : inputs) tape.track(x);
+    outs = fn();
+  } catch (...) {
+    pop_tape(&tape);
+    throw;
+  }
+  pop_tape(&tape);
+  std::vector<Tensor> targets, grads;
+  for (size_t i = 0; i < outs.size() && i < output_grads.size(); ++i)
+    if (is_floating(outs[i].dtype())) {
+      targets.push_back(outs[i]);
+      grads.push_back(output_grads[i]);
+    }
+  return tape_gradient(tape, targets, grads, inputs, variables);
+}
+
+/// A region node whose gradient refuses reverse mode.
+MakeRegionVjp refuse(const std::string& message) {
+  return [message](const std::vector<Tensor>&, const std::vector<std::shared_ptr<VariableState>>&) {
+    return CustomVjp([message](const std::vector<Tensor>&) -> std::vector<Tensor> {
+      throw Error(message);
+    });
+  };
+}
+
+// Past this many iterations a traced for_range is not unrolled for a tape.
+constexpr int64_t kMaxUnrolledIterations = 4096;
+
 }  // namespace
 
 std::vector<Tensor> cond_impl(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,
                               std::source_location loc) {
-  if (is_symbolic(pred)) return trace_cond(pred, then_fn, else_fn, loc);
-  return host_predicate(pred, "cond", loc) ? then_fn() : else_fn();
+  if (!is_symbolic(pred)) return host_predicate(pred, "cond", loc) ? then_fn() : else_fn();
+  if (!taping()) return trace_cond(pred, then_fn, else_fn, loc);
+  // Traced under a tape: the branches' ops fold into one node whose gradient is a
+  // kiln.cond of the branches' gradients (each branch re-run under its own tape).
+  TapeMark mark = tape_mark();
+  std::vector<Tensor> yielded;
+  auto keep = [&yielded](const Branch& fn) {
+    return Branch([&yielded, &fn] {
+      std::vector<Tensor> r = fn();
+      yielded.insert(yielded.end(), r.begin(), r.end());
+      return r;
+    });
+  };
+  std::vector<Tensor> results = trace_cond(pred, keep(then_fn), keep(else_fn), loc);
+  fold_region(mark, "cond", yielded, results,
+              [pred, then_fn, else_fn, loc](const std::vector<Tensor>& inputs,
+                                            const std::vector<std::shared_ptr<VariableState>>& vars) {
+                return CustomVjp([=](const std::vector<Tensor>& output_grads) {
+                  return cond_impl(
+                      pred, [&] { return branch_gradients(then_fn, output_grads, inputs, vars); },
+                      [&] { return branch_gradients(else_fn, output_grads, inputs, vars); }, loc);
+                });
+              });
+  return results;
 }
 
 std::vector<Tensor> while_loop_impl(const LoopCond& cond, const LoopBody& body,
                                     std::vector<Tensor> init, std::source_location loc) {
-  if (tracing()) return trace_while(cond, body, init, loc);
+  if (tracing()) {
+    TapeMark mark = tape_mark();
+    std::vector<Tensor> results = trace_while(cond, body, init, loc);
+    if (!mark.tapes.empty())
+      fold_region(mark, "while_loop", init, results,
+                  refuse("[GradientTape] a traced while_loop does not support reverse-mode "
+                         "differentiation (while_loop at " + std::string(loc.file_name()) + ":" +
+                         std::to_string(loc.line()) +
+                         "); use for_range with a trip count known while tracing"));
+    return results;
+  }
   std::vector<Tensor> carried = std::move(init);
   while (host_predicate(cond(carried), "while_loop", loc)) {
     std::vector<Tensor> next = body(carried);
@@ -55,7 +125,23 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body,
   check_operands(site, {&n});
   if (!is_integer(n.dtype()) || n.rank() != 0)
     throw_op_error(site, "the trip count must be an integer scalar tensor", {&n});
-  if (tracing()) return trace_for(n.dtype() == DType::i64 ? n : cast(n, DType::i64), body, init, loc);
+  // Under a tape, a traced loop whose trip count is known is unrolled so that its
+  // gradient is the ordinary one; eagerly the loop runs (and records) directly.
+  const bool unroll = tracing() && taping() && !is_symbolic(n) &&
+                      n.item<int64_t>() <= kMaxUnrolledIterations;
+  if (tracing() && !unroll) {
+    TapeMark mark = tape_mark();
+    std::vector<Tensor> results =
+        trace_for(n.dtype() == DType::i64 ? n : cast(n, DType::i64), body, init, loc);
+    if (!mark.tapes.empty())
+      fold_region(mark, "for_range", init, results,
+                  refuse("[GradientTape] a traced for_range whose trip count is a graph value "
+                         "(or above " + std::to_string(kMaxUnrolledIterations) +
+                         ") does not support reverse-mode differentiation (for_range at " +
+                         std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
+                         "); pass a host integer count"));
+    return results;
+  }
   const int64_t count = n.item<int64_t>();
   std::vector<Tensor> carried = std::move(init);
   for (int64_t i = 0; i < count; ++i) {

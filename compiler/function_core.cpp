@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace.h"
 #include "kiln/error.h"
 #include "kiln/function.h"
@@ -81,7 +82,19 @@ class FunctionCore {
     auto fn = concrete(args, trace_fn);
     std::vector<Tensor> inputs = args.tensors;
     inputs.insert(inputs.end(), fn->traced.captures.begin(), fn->traced.captures.end());
-    return fn->executable.run(inputs);
+    if (!taping()) return fn->executable.run(inputs);
+    // A tape outside the call cannot see into the plan; a gradient through it throws.
+    std::vector<Tensor> results;
+    {
+      TapeSuspension hide_tapes;
+      results = fn->executable.run(inputs);
+    }
+    record_opaque(options_.name.empty() ? "function" : options_.name, args.tensors, results,
+                  "[GradientTape] cannot differentiate through a call of the compiled function '" +
+                      (options_.name.empty() ? std::string("function") : options_.name) +
+                      "': a tape outside a kiln::function does not see its ops; create the "
+                      "GradientTape inside the function instead");
+    return results;
   }
 
   std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {

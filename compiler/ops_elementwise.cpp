@@ -1,5 +1,6 @@
 // Elementwise ops: binary (with broadcasting and scalar operands), unary, where, cast.
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/elementwise.h"
 #include "runtime/tensor_impl.h"
@@ -20,6 +21,7 @@ Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const
   if (auto t = detail::trace_op1(site, site.op, {&a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
+  detail::record1(site.op, {&a, &b}, {}, out);
   return out;
 }
 
@@ -36,6 +38,7 @@ Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const T
   if (auto t = detail::trace_op1(site, site.op, {&x}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::unary(op, x, out);
+  detail::record1(site.op, {&x}, {}, out);
   return out;
 }
 
@@ -119,6 +122,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
   if (auto t = detail::trace_op1(site, "where", {&cond, &a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::where(cond, a, b, out);
+  detail::record1("where", {&cond, &a, &b}, {}, out);
   return out;
 }
 
@@ -131,6 +135,7 @@ Tensor cast(const Tensor& x, DType dtype, Loc loc) {
     return *t;
   Tensor out = detail::empty(dtype, x.shape());
   kernels::cast(x, out);
+  detail::record1("cast", {&x}, {}, out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // matmul and the row-wise composites (softmax, log_softmax, layer_norm, cross-entropy).
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/normalization.h"
@@ -17,6 +18,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   if (auto t = detail::trace_op1(site, "matmul", {&a, &b}, {}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::matmul(a, b, out);
+  detail::record1("matmul", {&a, &b}, {}, out);
   return out;
 }
 
@@ -28,6 +30,7 @@ Tensor run_softmax(const CallSite& site, const Tensor& x, int64_t axis, bool log
   if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axis", axis}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::softmax(x, axis, log, out);
+  if (detail::taping()) detail::record(site.op, {&x}, {{"axis", axis}}, {out});
   return out;
 }
 }  // namespace
@@ -50,6 +53,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
     return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::layer_norm(x, gamma, beta, eps, out);
+  if (detail::taping()) detail::record("layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, {out});
   return out;
 }
 
@@ -64,6 +68,7 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc
   Tensor out = detail::empty(type.dtype, type.shape);
   detail::run_kernel(site, {&logits, &labels},
                      [&] { kernels::softmax_cross_entropy(logits, labels, out); });
+  detail::record1("softmax_cross_entropy", {&logits, &labels}, {}, out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Reductions: sum, mean, max, min over axes; argmax over one axis.
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/reduce.h"
 #include "runtime/tensor_impl.h"
@@ -26,6 +27,7 @@ Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, c
     return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::reduce(op, x, norm, out);
+  if (detail::taping()) detail::record(site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, {out});
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
 // gather, one_hot.
 #include "compiler/op_support.h"
+#include "compiler/tape.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/layout.h"
 #include "runtime/tensor_impl.h"
@@ -14,7 +15,9 @@ Tensor reshape(const Tensor& x, Shape shape, Loc loc) {
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::reshape(detail::type_of(x), shape), {&x});
   if (auto t = detail::trace_op1(site, "reshape", {&x}, {{"shape", type.shape}}, type)) return *t;
-  return detail::view(x, type.shape);  // contiguous storage: a reshape shares it
+  Tensor out = detail::view(x, type.shape);  // contiguous storage: a reshape shares it
+  if (detail::taping()) detail::record("reshape", {&x}, {{"shape", type.shape}}, {out});
+  return out;
 }
 
 Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
@@ -26,6 +29,7 @@ Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
   if (auto t = detail::trace_op1(site, "transpose", {&x}, {{"perm", perm}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::permute_into(x, perm, out);
+  if (detail::taping()) detail::record("transpose", {&x}, {{"perm", perm}}, {out});
   return out;
 }
 
@@ -37,6 +41,7 @@ Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
   if (auto t = detail::trace_op1(site, "broadcast_to", {&x}, {{"shape", type.shape}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::broadcast_into(x, out);
+  if (detail::taping()) detail::record("broadcast_to", {&x}, {{"shape", type.shape}}, {out});
   return out;
 }
 
@@ -46,7 +51,9 @@ Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
   auto type = detail::unwrap(site, rules::expand_dims(detail::type_of(x), axis), {&x});
   if (axis < 0) axis += x.rank() + 1;
   if (auto t = detail::trace_op1(site, "expand_dims", {&x}, {{"axis", axis}}, type)) return *t;
-  return detail::view(x, type.shape);
+  Tensor out = detail::view(x, type.shape);
+  if (detail::taping()) detail::record("expand_dims", {&x}, {{"axis", axis}}, {out});
+  return out;
 }
 
 Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
@@ -61,7 +68,9 @@ Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
         if (x.shape()[i] == 1) removed.push_back(i);
     if (auto t = detail::trace_op1(site, "squeeze", {&x}, {{"axes", removed}}, type)) return *t;
   }
-  return detail::view(x, type.shape);
+  Tensor out = detail::view(x, type.shape);
+  detail::record1("squeeze", {&x}, {}, out);  // its gradient needs no attribute
+  return out;
 }
 
 Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> end, Loc loc) {
@@ -71,6 +80,7 @@ Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> e
   if (auto t = detail::trace_op1(site, "slice", {&x}, {{"begin", begin}, {"end", end}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape);
   kernels::slice_into(x, begin, out);
+  if (detail::taping()) detail::record("slice", {&x}, {{"begin", begin}, {"end", end}}, {out});
   return out;
 }
 
@@ -93,6 +103,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
   if (auto t = detail::trace_op1(site, "concat", operands, {{"axis", axis}}, *type)) return *t;
   Tensor out = detail::empty(type->dtype, type->shape);
   kernels::concat_into(xs, axis, out);
+  if (detail::taping()) detail::record("concat", operands, {{"axis", axis}}, {out});
   return out;
 }
 
@@ -107,6 +118,7 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   detail::run_kernel(site, {&x, &indices}, [&] {
     kernels::gather_into(x, indices, axis, out);
   });
+  if (detail::taping()) detail::record("gather", {&x, &indices}, {{"axis", axis}}, {out});
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "compiler/graph.h"
 #include "compiler/mlir_context.h"
+#include "compiler/tape.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kiln/error.h"
@@ -224,12 +225,14 @@ std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_vi
   verify_or_throw(op, site);
   std::vector<Tensor> out;
   for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  if (taping()) detail::record(name, operands, attrs, out);
   return out;
 }
 
 TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
                      const TraceFn& fn, bool first_trace, std::source_location fallback) {
   mlir::MLIRContext* context = kiln_mlir_context();
+  TapeSuspension hide_tapes;  // tapes outside the function do not see its symbolic ops
   TraceState state(context);
   state.fallback = fallback;
   const mlir::Location where = location_of(state, nullptr);

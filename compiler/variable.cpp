@@ -1,6 +1,7 @@
 // kiln::Variable: eager reads and writes, or graph reads and effects while tracing.
 #include <atomic>
 
+#include "compiler/tape.h"
 #include "compiler/trace.h"
 #include "compiler/variable_state.h"
 #include "kiln/error.h"
@@ -41,8 +42,8 @@ Variable::Variable(Tensor initial, std::string name) {
 Variable::~Variable() = default;
 
 Tensor Variable::value() const {
-  if (detail::tracing()) return detail::trace_read_variable(state_);
-  return state_->read();
+  Tensor v = detail::tracing() ? detail::trace_read_variable(state_) : state_->read();
+  return detail::taping() ? detail::record_variable_read(state_, v) : v;
 }
 
 void Variable::assign(const Tensor& value) {

@@ -34,14 +34,15 @@ std::vector<Tensor> as_tensors(R&& r) {
 }  // namespace detail
 
 /// pred: a boolean tensor with one element. Both branches return a Tensor (or both a
-/// std::vector<Tensor>) of the same dtypes and shapes.
+/// std::vector<Tensor>) of the same dtypes and shapes. The branches are copied: a traced
+/// cond's gradient runs them again (see kiln/autodiff.h).
 template <class Then, class Else>
 auto cond(const Tensor& pred, Then&& then_fn, Else&& else_fn,
           std::source_location loc = std::source_location::current()) {
   using R = std::decay_t<std::invoke_result_t<Then>>;
   auto results = detail::cond_impl(
-      pred, [&] { return detail::as_tensors(then_fn()); },
-      [&] { return detail::as_tensors(else_fn()); }, loc);
+      pred, [fn = std::decay_t<Then>(std::forward<Then>(then_fn))] { return detail::as_tensors(fn()); },
+      [fn = std::decay_t<Else>(std::forward<Else>(else_fn))] { return detail::as_tensors(fn()); }, loc);
   if constexpr (std::is_same_v<R, Tensor>) return results.at(0);
   else return results;
 }

@@ -1,6 +1,7 @@
 // The one header a kiln user includes. It pulls in no MLIR or LLVM header.
 #pragma once
 
+#include "kiln/autodiff.h"
 #include "kiln/control_flow.h"
 #include "kiln/dtype.h"
 #include "kiln/error.h"

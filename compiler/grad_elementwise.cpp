@@ -1,0 +1,146 @@
+// Gradients of the elementwise ops (ops_elementwise.cpp). Broadcasting is undone by
+// summing back to each operand's shape; comparisons and logical ops have no gradient.
+#include <cmath>
+#include <numbers>
+
+#include "compiler/gradients.h"
+#include "kiln/ops.h"
+
+namespace kiln::detail {
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+Tensor zero_like_scalar(const Tensor& t) { return full({}, 0, t.dtype()); }
+
+/// g where `mask` holds, zero elsewhere.
+Tensor masked(const Tensor& mask, const Tensor& g) { return where(mask, g, zero_like_scalar(g)); }
+
+/// The gradients of a binary op from the two partial products (computed only if needed).
+template <class FA, class FB>
+Grads binary(const VjpArgs& a, FA&& da, FB&& db) {
+  Grads out(2);
+  if (a.needed[0]) out[0] = unbroadcast(da(), a.inputs[0].shape());
+  if (a.needed[1]) out[1] = unbroadcast(db(), a.inputs[1].shape());
+  return out;
+}
+
+Grads add_vjp(const VjpArgs& a) {
+  const Tensor& g = a.grads[0];
+  return binary(a, [&] { return g; }, [&] { return g; });
+}
+Grads subtract_vjp(const VjpArgs& a) {
+  const Tensor& g = a.grads[0];
+  return binary(a, [&] { return g; }, [&] { return -g; });
+}
+Grads multiply_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
+  return binary(a, [&] { return g * y; }, [&] { return g * x; });
+}
+Grads divide_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &y = a.inputs[1], &out = a.outputs[0];
+  return binary(a, [&] { return g / y; }, [&] { return -(g * out) / y; });
+}
+Grads pow_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1], &out = a.outputs[0];
+  // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
+  return binary(
+      a, [&] { return g * y * pow(x, y - 1); },
+      [&] { return g * out * where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype()))), zero_like_scalar(x)); });
+}
+// Ties send the gradient to the first operand (TensorFlow's choice).
+Grads maximum_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
+  Tensor first = x >= y;
+  return binary(a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
+}
+Grads minimum_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
+  Tensor first = x <= y;
+  return binary(a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
+}
+
+Grads negative_vjp(const VjpArgs& a) { return {-a.grads[0]}; }
+Grads abs_vjp(const VjpArgs& a) {
+  const Tensor &g = a.grads[0], &x = a.inputs[0];
+  return {where(x > 0, g, masked(x < 0, -g))};  // 0 at 0, like sign(x)
+}
+Grads relu_vjp(const VjpArgs& a) { return {masked(a.inputs[0] > 0, a.grads[0])}; }
+Grads exp_vjp(const VjpArgs& a) { return {a.grads[0] * a.outputs[0]}; }
+Grads log_vjp(const VjpArgs& a) { return {a.grads[0] / a.inputs[0]}; }
+Grads sqrt_vjp(const VjpArgs& a) { return {a.grads[0] / (a.outputs[0] * 2)}; }
+Grads rsqrt_vjp(const VjpArgs& a) {
+  const Tensor& y = a.outputs[0];  // d/dx x^-1/2 = -1/2 x^-3/2 = -1/2 y^3
+  return {a.grads[0] * (y * y * y) * -0.5};
+}
+Grads tanh_vjp(const VjpArgs& a) {
+  const Tensor& y = a.outputs[0];
+  return {a.grads[0] * (1 - y * y)};
+}
+Grads sigmoid_vjp(const VjpArgs& a) {
+  const Tensor& y = a.outputs[0];
+  return {a.grads[0] * (y * (1 - y))};
+}
+Grads gelu_vjp(const VjpArgs& a) {
+  // d/dx x Φ(x) = Φ(x) + x φ(x).
+  const Tensor& x = a.inputs[0];
+  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
+  Tensor cdf = (1 + erf(x * std::numbers::sqrt2 / 2)) * 0.5;
+  Tensor pdf = exp(x * x * -0.5) * inv_sqrt_2pi;
+  return {a.grads[0] * (cdf + x * pdf)};
+}
+Grads sin_vjp(const VjpArgs& a) { return {a.grads[0] * cos(a.inputs[0])}; }
+Grads cos_vjp(const VjpArgs& a) { return {-(a.grads[0] * sin(a.inputs[0]))}; }
+Grads erf_vjp(const VjpArgs& a) {
+  const Tensor& x = a.inputs[0];
+  return {a.grads[0] * exp(-(x * x)) * (2 / std::sqrt(std::numbers::pi))};
+}
+
+Grads where_vjp(const VjpArgs& a) {
+  const Tensor &c = a.inputs[0], &g = a.grads[0];
+  Grads out(3);
+  if (a.needed[1]) out[1] = unbroadcast(masked(c, g), a.inputs[1].shape());
+  if (a.needed[2]) out[2] = unbroadcast(masked(logical_not(c), g), a.inputs[2].shape());
+  return out;
+}
+Grads cast_vjp(const VjpArgs& a) {
+  const Tensor& x = a.inputs[0];
+  if (!is_floating(x.dtype())) return {Tensor()};
+  return {cast(a.grads[0], x.dtype())};
+}
+
+}  // namespace
+
+const GradientRule grad_add{&add_vjp};
+const GradientRule grad_subtract{&subtract_vjp};
+const GradientRule grad_multiply{&multiply_vjp};
+const GradientRule grad_divide{&divide_vjp};
+const GradientRule grad_pow{&pow_vjp};
+const GradientRule grad_maximum{&maximum_vjp};
+const GradientRule grad_minimum{&minimum_vjp};
+const GradientRule grad_equal = kNotDifferentiable;
+const GradientRule grad_not_equal = kNotDifferentiable;
+const GradientRule grad_less = kNotDifferentiable;
+const GradientRule grad_less_equal = kNotDifferentiable;
+const GradientRule grad_greater = kNotDifferentiable;
+const GradientRule grad_greater_equal = kNotDifferentiable;
+const GradientRule grad_logical_and = kNotDifferentiable;
+const GradientRule grad_logical_or = kNotDifferentiable;
+const GradientRule grad_logical_not = kNotDifferentiable;
+const GradientRule grad_negative{&negative_vjp};
+const GradientRule grad_abs{&abs_vjp};
+const GradientRule grad_relu{&relu_vjp};
+const GradientRule grad_exp{&exp_vjp};
+const GradientRule grad_log{&log_vjp};
+const GradientRule grad_sqrt{&sqrt_vjp};
+const GradientRule grad_rsqrt{&rsqrt_vjp};
+const GradientRule grad_tanh{&tanh_vjp};
+const GradientRule grad_sigmoid{&sigmoid_vjp};
+const GradientRule grad_gelu{&gelu_vjp};
+const GradientRule grad_sin{&sin_vjp};
+const GradientRule grad_cos{&cos_vjp};
+const GradientRule grad_erf{&erf_vjp};
+const GradientRule grad_where{&where_vjp};
+const GradientRule grad_cast{&cast_vjp};
+
+}  // namespace kiln::detail

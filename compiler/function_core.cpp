@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "compiler/jit.h"
 #include "compiler/op_support.h"
 #include "compiler/tape.h"
 #include "compiler/trace.h"
@@ -59,7 +60,8 @@ struct ConcreteFunction {
   std::string host;  // the host arguments' key
   TracedFunction traced;
   runtime::Executable executable;
-  std::string ir[2];  // traced, optimized
+  std::string ir[5];  // indexed by Stage: traced, optimized, fused, lowered, llvm
+  std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
 };
 
 struct Entry {
@@ -100,13 +102,20 @@ class FunctionCore {
   std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
     auto fn = concrete(args, trace_fn);
     switch (stage) {
-      case Stage::traced: return fn->ir[0];
-      case Stage::optimized: return fn->ir[1];
-      default:
-        throw Error("[ir] stage '" + std::string(stage_name(stage)) +
-                    "' does not exist yet: graph mode stops at 'optimized' (fusion and the JIT "
-                    "come later)");
+      case Stage::traced:
+      case Stage::optimized: return fn->ir[static_cast<int>(stage)];
+      case Stage::fused:
+      case Stage::lowered:
+      case Stage::llvm:
+        if (!options_.jit)
+          throw Error("[ir] stage '" + std::string(stage_name(stage)) +
+                      "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
+        return fn->ir[static_cast<int>(stage)];
+      case Stage::ptx:
+        throw Error("[ir] stage 'ptx' exists only for CUDA tensors, and this build runs on the "
+                    "CPU only");
     }
+    return {};
   }
 
   size_t trace_count() const {
@@ -272,12 +281,25 @@ class FunctionCore {
     auto t1 = Clock::now();
     optimize(*fn->traced.graph);
     fn->ir[1] = print(*fn->traced.graph);
-    fn->executable = build_executable(*fn->traced.graph, fn->traced);
+    double optimize_ms = ms_since(t1);
+    double codegen_ms = 0;
+    if (options_.jit) {
+      JitResult jit = jit_compile(*fn->traced.graph);
+      fn->ir[2] = std::move(jit.fused);
+      fn->ir[3] = std::move(jit.lowered);
+      fn->ir[4] = std::move(jit.llvm);
+      fn->kernels = std::move(jit.kernels);
+      optimize_ms += jit.fuse_ms;
+      codegen_ms = jit.codegen_ms;
+    }
+    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get());
     double compile_ms = ms_since(t1);
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.trace_ms += trace_ms;
     stats_.compile_ms += compile_ms;
+    stats_.optimize_ms += optimize_ms;
+    stats_.codegen_ms += codegen_ms;
     return fn;
   }
 
@@ -290,8 +312,9 @@ class FunctionCore {
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>()(key));
     std::filesystem::create_directories(dir);
-    const Stage stages[] = {Stage::traced, Stage::optimized};
-    for (int i = 0; i < 2; ++i) {
+    const Stage stages[] = {Stage::traced, Stage::optimized, Stage::fused, Stage::lowered,
+                            Stage::llvm};
+    for (int i = 0; i < (options_.jit ? 5 : 2); ++i) {
       std::ofstream out(std::string(dir) + "/" + name() + "." + hash + "." +
                         std::string(stage_name(stages[i])) + ".mlir");
       out << fn.ir[i];

@@ -5,13 +5,16 @@
 // memory back to the caching allocator for the next step to reuse.
 #include <string>
 
+#include "compiler/fusion_call.h"
 #include "compiler/graph.h"
+#include "compiler/jit.h"
 #include "compiler/op_dispatch.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
+#include "passes/FusionLayout.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
 
@@ -64,7 +67,8 @@ void with_location(const std::string& where, Fn&& fn) {
 
 class PlanBuilder {
  public:
-  explicit PlanBuilder(const TracedFunction& traced) : traced_(traced) {}
+  PlanBuilder(const TracedFunction& traced, const JitKernels* kernels)
+      : traced_(traced), kernels_(kernels) {}
 
   runtime::Executable build(mlir::func::FuncOp func) {
     runtime::Executable exe;
@@ -150,6 +154,7 @@ class PlanBuilder {
     if (auto p = llvm::dyn_cast<ir::PrintOp>(op)) {
       return [label = p.getLabel().str(), i = in[0]](runtime::Frame& f) { print(f.slots[i], label); };
     }
+    if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) return fusion_step(fusion, in, out, where);
     if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
       auto then_prog = std::make_shared<runtime::Program>(program(c.getThenRegion().front(), out));
       auto else_prog = std::make_shared<runtime::Program>(program(c.getElseRegion().front(), out));
@@ -213,15 +218,53 @@ class PlanBuilder {
     };
   }
 
+  /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
+  std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
+                                                   std::vector<int> out, std::string where) {
+    if (!kernels_ || !fusion.getKernel())
+      throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
+    auto shape_of = [](mlir::Type t) {
+      auto s = llvm::cast<mlir::ShapedType>(t).getShape();
+      return std::vector<int64_t>(s.begin(), s.end());
+    };
+    std::vector<std::vector<int64_t>> input_shapes;
+    for (mlir::Value v : fusion.getInputs()) input_shapes.push_back(shape_of(v.getType()));
+    passes::FusionLayout layout =
+        passes::collapseFusion(shape_of(fusion.getResult(0).getType()), input_shapes);
+    auto call = std::make_shared<FusionCall>();
+    call->kernel = kernels_->address(fusion.getKernel()->str());
+    call->space = layout.shape;
+    call->input_shapes = layout.inputs;
+    for (mlir::Type t : fusion.getResultTypes()) {
+      auto type = ir::kiln_type(t);
+      call->output_dtypes.push_back(type.dtype);
+      call->output_shapes.push_back(type.shape);
+    }
+    // Cheap bodies need large chunks to pay for a parallel launch.
+    int64_t ops = 0;
+    fusion.getBody().walk([&](mlir::Operation*) { ++ops; });
+    call->grain = std::max<int64_t>(4096, (64 * 1024) / std::max<int64_t>(1, ops / 2));
+    return [call, in, out, where](runtime::Frame& f) {
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      for (int s : in) args.push_back(f.slots[s]);
+      std::vector<Tensor> results;
+      with_location(where, [&] { results = run_fusion(*call, args); });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
   const TracedFunction& traced_;
+  const JitKernels* kernels_;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
 };
 
 }  // namespace
 
-runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced) {
-  return PlanBuilder(traced).build(graph.func());
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
+                                     const JitKernels* kernels) {
+  return PlanBuilder(traced, kernels).build(graph.func());
 }
 
 }  // namespace kiln::detail

@@ -37,8 +37,11 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
 void optimize(Graph& graph);
 /// The graph as MLIR text (with source locations).
 std::string print(const Graph& graph);
-/// The execution plan of the graph: a flat list of runtime-kernel steps.
-runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced);
+class JitKernels;
+/// The execution plan of the graph: a flat list of steps, runtime kernels or (for
+/// kiln.fusion ops) the JIT-compiled kernels in `kernels`.
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
+                                     const JitKernels* kernels = nullptr);
 
 // Hooks for variables and control flow (compiler/variable.cpp, control_flow.cpp).
 Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);

@@ -419,6 +419,17 @@ LogicalResult CondOp::verifyRegions() {
   return success();
 }
 
+LogicalResult FusionOp::verifyRegions() {
+  auto yield = yieldOf(*this, getBody(), "body");
+  if (failed(yield)) return failure();
+  if (failed(sameTypes(*this, getBody().getArgumentTypes(), getInputs().getTypes(),
+                       "the body's arguments")) ||
+      failed(sameTypes(*this, yield->getValues().getTypes(), getResultTypes(),
+                       "the values yielded by the body")))
+    return failure();
+  return success();
+}
+
 LogicalResult WhileLoopOp::verifyRegions() {
   TypeRange carried = getInit().getTypes();
   if (failed(sameTypes(*this, getResultTypes(), carried, "the results")) ||

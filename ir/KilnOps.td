@@ -277,8 +277,8 @@ def Kiln_AssignVariableOp : Kiln_Op<"assign_variable", [MemoryEffects<[MemWrite<
 //===------------------------------------------------------------------------------------===//
 
 def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator,
-    ParentOneOf<["CondOp", "WhileLoopOp", "ForRangeOp"]>]> {
-  let summary = "Ends a region of cond, while_loop or for_range";
+    ParentOneOf<["CondOp", "WhileLoopOp", "ForRangeOp", "FusionOp"]>]> {
+  let summary = "Ends a region of cond, while_loop, for_range or fusion";
   let arguments = (ins Variadic<Kiln_Tensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
@@ -320,6 +320,29 @@ def Kiln_ForRangeOp : Kiln_Op<"for_range", [RecursiveMemoryEffects]> {
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $n `iter` `(` $init `)` attr-dict `:` functional-type(operands, $results) $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+//===------------------------------------------------------------------------------------===//
+// Fusion (made by passes/, never traced)
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_FusionOp : Kiln_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects]> {
+  let summary = "ops compiled into one kernel";
+  let description = [{
+    The body takes the inputs as block arguments and yields the results: values of the
+    fused ops that are used outside. `kind` says how the kernel iterates: "loop" is one
+    loop nest over the results' common shape, each op applied elementwise with NumPy
+    broadcasting of the inputs. `kernel`, once set by kiln-outline-fusions, names the
+    outlined kernel function.
+  }];
+  let arguments = (ins Variadic<Kiln_Tensor>:$inputs, StrAttr:$kind,
+                       OptionalAttr<FlatSymbolRefAttr>:$kernel);
+  let results = (outs Variadic<Kiln_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
   }];
   let hasRegionVerifier = 1;
 }

@@ -139,13 +139,17 @@ TEST_CASE("concurrent first calls trace once", "[function][concurrency]") {
     return exp(x) * 2.0f;
   });
   auto x = random_uniform({8, 8}, 3);
-  auto want = exp(x) * 2.0f;
+  // The JIT's exp is a polynomial: equal to eager within a few ulp, not bit for bit.
+  const auto want = (exp(x) * 2.0f).to_vector<float>();
   std::vector<std::thread> threads;
   std::atomic<int> good{0};
   for (int i = 0; i < 16; ++i)
     threads.emplace_back([&] {
       auto got = f(x).to_vector<float>();
-      if (got == want.to_vector<float>()) ++good;
+      bool close = got.size() == want.size();
+      for (size_t k = 0; close && k < got.size(); ++k)
+        close = std::fabs(got[k] - want[k]) <= 1e-6f * std::fabs(want[k]);
+      if (close) ++good;
     });
   for (auto& t : threads) t.join();
   CHECK(runs == 1);
@@ -278,11 +282,21 @@ TEST_CASE("KILN_DUMP_IR writes every stage of every trace", "[function][ir]") {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  REQUIRE(names.size() == 4);  // two signatures x (traced, optimized)
+  // two signatures x (traced, optimized, fused, lowered, llvm), sorted by signature
+  // hash and then stage name: fused, llvm, lowered, optimized, traced.
+  REQUIRE(names.size() == 10);
   for (const auto& n : names) CHECK(n.rfind("dumped.", 0) == 0);
-  CHECK(names[0].find(".optimized.mlir") != std::string::npos);
-  std::ifstream in(dir / names[1]);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK(text.find("kiln.exp") != std::string::npos);
+  auto read = [&](const std::string& name) {
+    std::ifstream in(dir / name);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  CHECK(names[0].find(".fused.mlir") != std::string::npos);
+  CHECK(read(names[0]).find("kiln.fusion") != std::string::npos);
+  CHECK(names[1].find(".llvm.mlir") != std::string::npos);
+  CHECK(read(names[1]).find("llvm.func") != std::string::npos);
+  CHECK(names[2].find(".lowered.mlir") != std::string::npos);
+  CHECK(read(names[2]).find("linalg.generic") != std::string::npos);
+  CHECK(names[4].find(".traced.mlir") != std::string::npos);
+  CHECK(read(names[4]).find("kiln.exp") != std::string::npos);
   fs::remove_all(dir);
 }

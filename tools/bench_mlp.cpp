@@ -40,41 +40,48 @@ Tensor mlp_probs(const Tensor& x, const std::vector<Tensor>& p) {
   return kiln::softmax(kiln::matmul(h2, p[4]) + p[5], 1);
 }
 
-std::vector<Tensor> mlp_loss_and_grads(const Tensor& x, const Tensor& labels,
-                                       const std::vector<Tensor>& p) {
-  using kiln::greater;
-  using kiln::matmul;
-  using kiln::transpose;
-  using kiln::where;
-  const int64_t batch = x.shape()[0];
-  const int64_t classes = p[4].shape()[1];
-  Tensor zero = kiln::zeros({}, x.dtype());
-  // Forward, keeping what the backward pass needs.
-  Tensor z1 = matmul(x, p[0]) + p[1];
-  Tensor h1 = kiln::relu(z1);
-  Tensor z2 = matmul(h1, p[2]) + p[3];
-  Tensor h2 = kiln::relu(z2);
-  Tensor logits = matmul(h2, p[4]) + p[5];
-  Tensor loss = kiln::mean(kiln::softmax_cross_entropy(logits, labels));
-  // d(mean loss)/d logits = (softmax(logits) - one_hot(labels)) / batch.
-  Tensor dlogits = (kiln::softmax(logits, 1) - kiln::one_hot(labels, classes, x.dtype())) /
-                   static_cast<double>(batch);
-  Tensor dw3 = matmul(transpose(h2), dlogits);
-  Tensor db3 = kiln::sum(dlogits, 0);
-  Tensor dz2 = where(greater(z2, 0.0f), matmul(dlogits, transpose(p[4])), zero);
-  Tensor dw2 = matmul(transpose(h1), dz2);
-  Tensor db2 = kiln::sum(dz2, 0);
-  Tensor dz1 = where(greater(z1, 0.0f), matmul(dz2, transpose(p[2])), zero);
-  Tensor dw1 = matmul(transpose(x), dz1);
-  Tensor db1 = kiln::sum(dz1, 0);
-  return {loss, dw1, db1, dw2, db2, dw3, db3};
+Tensor mlp_loss(const Tensor& x, const Tensor& labels, const std::vector<Tensor>& p) {
+  Tensor h1 = kiln::relu(kiln::matmul(x, p[0]) + p[1]);
+  Tensor h2 = kiln::relu(kiln::matmul(h1, p[2]) + p[3]);
+  return kiln::mean(kiln::softmax_cross_entropy(kiln::matmul(h2, p[4]) + p[5], labels));
 }
 
-std::vector<Tensor> mlp_train_step(const Tensor& x, const Tensor& labels,
-                                   const std::vector<Tensor>& p, float lr) {
-  auto g = mlp_loss_and_grads(x, labels, p);
-  std::vector<Tensor> out{g[0]};
-  for (size_t i = 0; i < p.size(); ++i) out.push_back(p[i] - g[i + 1] * lr);
+std::vector<Tensor> mlp_loss_and_grads(const Tensor& x, const Tensor& labels,
+                                       const std::vector<Tensor>& p) {
+  kiln::GradientTape tape;
+  for (const Tensor& t : p) tape.watch(t);
+  Tensor loss = mlp_loss(x, labels, p);
+  std::vector<Tensor> out{loss};
+  for (Tensor& g : tape.gradient(loss, p)) out.push_back(std::move(g));
+  return out;
+}
+
+MlpTrainer::MlpTrainer(const std::vector<Tensor>& init, double lr) : sgd(lr) {
+  static const char* names[] = {"w1", "b1", "w2", "b2", "w3", "b3"};
+  for (size_t k = 0; k < init.size(); ++k)
+    params.push_back(std::make_unique<kiln::Variable>(init[k], names[k % 6]));
+}
+
+std::vector<kiln::Variable*> MlpTrainer::variables() {
+  std::vector<kiln::Variable*> out;
+  for (auto& v : params) out.push_back(v.get());
+  return out;
+}
+
+std::vector<Tensor> MlpTrainer::step(const Tensor& x, const Tensor& labels) {
+  auto vars = variables();
+  Tensor loss;
+  std::vector<Tensor> grads;
+  {  // the tape ends before the update, like tf's `with GradientTape()` block
+    kiln::GradientTape tape;
+    std::vector<Tensor> values;
+    for (auto* v : vars) values.push_back(v->value());
+    loss = mlp_loss(x, labels, values);
+    grads = tape.gradient(loss, vars);
+  }
+  sgd.apply(grads, vars);
+  std::vector<Tensor> out{loss};
+  for (auto* v : vars) out.push_back(v->value());  // a read after the step's writes
   return out;
 }
 
@@ -164,7 +171,7 @@ std::string mlp_selfcheck(std::string* report) {
       ++checked;
       if (!(err <= 1e-3)) {  // f32 gradients against an f64 loss
         char buf[200];
-        std::snprintf(buf, sizeof buf, "d loss / d %s[%zu]: hand backward %.7g, finite differences %.7g",
+        std::snprintf(buf, sizeof buf, "d loss / d %s[%zu]: tape %.7g, finite differences %.7g",
                       names[k], i, analytic[i], numeric);
         failure = buf;
         break;
@@ -172,9 +179,10 @@ std::string mlp_selfcheck(std::string* report) {
     }
   }
   char buf[200];
-  std::snprintf(buf, sizeof buf,
-                "W4 hand backward vs central differences: %d entries, worst relative error %.2g: %s",
-                checked, worst, failure.empty() ? "ok" : "FAILED");
+  std::snprintf(
+      buf, sizeof buf,
+      "W4 tape gradients vs central differences: %d entries, worst relative error %.2g: %s",
+      checked, worst, failure.empty() ? "ok" : "FAILED");
   if (report) *report = buf;
   return failure;
 }

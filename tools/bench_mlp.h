@@ -1,9 +1,10 @@
-// kiln-bench: the MLP of W3 and W4 (784 -> 512 -> 512 -> 10, bias and relu), its eager
-// training step with a hand-written backward pass (kiln has no autodiff yet), a host f64
-// reference, and the finite-difference check of the hand backward.
+// kiln-bench: the MLP of W3 and W4 (784 -> 512 -> 512 -> 10, bias and relu), its training
+// step (kiln::GradientTape + kiln::SGD on variables), a host f64 reference, and the
+// finite-difference check of the tape's gradients.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,26 @@ kiln::Tensor mlp_labels(const MlpShape& shape, uint64_t seed);
 /// softmax(logits, 1) of the MLP: W3's body.
 kiln::Tensor mlp_probs(const kiln::Tensor& x, const std::vector<kiln::Tensor>& params);
 
-/// {mean loss, dw1, db1, dw2, db2, dw3, db3}, by the chain rule written in kiln ops.
+/// softmax cross-entropy of the MLP's logits, averaged over the batch.
+kiln::Tensor mlp_loss(const kiln::Tensor& x, const kiln::Tensor& labels,
+                      const std::vector<kiln::Tensor>& params);
+
+/// {mean loss, dw1, db1, dw2, db2, dw3, db3}, by kiln::GradientTape (params watched).
 std::vector<kiln::Tensor> mlp_loss_and_grads(const kiln::Tensor& x, const kiln::Tensor& labels,
                                              const std::vector<kiln::Tensor>& params);
-/// W4's body: {loss, w1', b1', w2', b2', w3', b3'} with p' = p - lr * dp.
-std::vector<kiln::Tensor> mlp_train_step(const kiln::Tensor& x, const kiln::Tensor& labels,
-                                         const std::vector<kiln::Tensor>& params, float lr);
+
+/// W4's state: the parameters as variables and the optimizer (its slots, if any, are
+/// created by the first step, eager or traced).
+struct MlpTrainer {
+  MlpTrainer(const std::vector<kiln::Tensor>& init, double lr);
+  std::vector<kiln::Variable*> variables();
+  /// W4's body: one tape, one SGD step; {loss, w1, b1, w2, b2, w3, b3} with the
+  /// parameters as they are after the step.
+  std::vector<kiln::Tensor> step(const kiln::Tensor& x, const kiln::Tensor& labels);
+
+  std::vector<std::unique_ptr<kiln::Variable>> params;
+  kiln::SGD sgd;
+};
 
 /// Host f64 reference of the forward pass: probabilities of the given rows
 /// (row-major, rows.size() x out), and the mean loss over the whole batch.
@@ -41,9 +56,9 @@ double host_mlp_loss(const MlpShape& shape, const std::vector<double>& x,
                      const std::vector<int64_t>& labels,
                      const std::vector<std::vector<double>>& params);
 
-/// Checks mlp_loss_and_grads against central finite differences of the host f64 loss on
-/// a tiny instance (every weight and bias entry). "" when all agree; `report` receives a
-/// one-line summary either way.
+/// Checks the tape's gradients (mlp_loss_and_grads) against central finite differences of
+/// the host f64 loss on a tiny instance (every weight and bias entry). "" when all agree;
+/// `report` receives a one-line summary either way.
 std::string mlp_selfcheck(std::string* report);
 
 }  // namespace kiln_bench

@@ -20,7 +20,7 @@ struct Instance {
   std::vector<kiln::Tensor> inputs;
   Body body;
   /// {output, input}: after each call that output becomes that input for the next call
-  /// (state carried across calls, such as W4's weights after an SGD step).
+  /// (state a body returns rather than keeps in variables; W4 keeps its weights in variables).
   std::vector<std::pair<size_t, size_t>> carry;
 };
 

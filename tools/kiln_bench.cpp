@@ -50,7 +50,7 @@ const char* kUsage =
     "                    (with --filter '^$' only the roofline runs)\n"
     "  --min-time S      seconds per measurement (default 0.5)\n"
     "  --reps N          measurements per figure; the median is reported (default 5)\n"
-    "  --selfcheck       run every check (W4's hand backward against finite\n"
+    "  --selfcheck       run every check (W4's tape gradients against finite\n"
     "                    differences, each workload against its reference), time nothing\n"
     "  --list            list the workloads and exit\n"
     "  --help            this text\n";
@@ -182,7 +182,7 @@ int run(const Options& o) {
   bool has_w4 = false;
   for (auto& w : report.workloads) has_w4 |= w.id == "W4";
   if (has_w4 || o.selfcheck) {
-    progress.note("W4 self-check: hand backward vs finite differences");
+    progress.note("W4 self-check: tape gradients vs finite differences");
     std::string summary;
     try {
       std::string failure = mlp_selfcheck(&summary);

@@ -24,6 +24,7 @@
 //   asking for a gradient through one throws. Put the tape inside the function.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <vector>
 
@@ -50,6 +51,11 @@ class GradientTape {
   /// summed first (its upstream gradient is ones), as in TensorFlow.
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable*>& sources);
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources);
+  /// `gradient(loss, {&w, &b})`: without this overload two Variable pointers would also
+  /// read as std::vector<Tensor>'s (first, last) iterator pair.
+  std::vector<Tensor> gradient(const Tensor& target, std::initializer_list<Variable*> sources) {
+    return gradient(target, std::vector<Variable*>(sources));
+  }
 
   bool persistent() const;
 

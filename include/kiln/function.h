@@ -41,7 +41,9 @@ struct FunctionStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
   double trace_ms = 0;    // total over all traces
-  double compile_ms = 0;  // optimize + build the executable, total
+  double compile_ms = 0;  // everything after the trace (optimize_ms + codegen_ms + the plan), total
+  double optimize_ms = 0;  // simplification and fusion, total
+  double codegen_ms = 0;   // jit=true: lowering the fused kernels and native code, total
   std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
 };
 

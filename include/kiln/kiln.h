@@ -6,6 +6,8 @@
 #include "kiln/dtype.h"
 #include "kiln/error.h"
 #include "kiln/function.h"
+#include "kiln/nn.h"
 #include "kiln/ops.h"
+#include "kiln/optimizers.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"

@@ -1,0 +1,28 @@
+// Calling a JIT-compiled loop fusion from the execution plan (no MLIR here): memref
+// descriptors over the tensors' contiguous storage in the fusion's collapsed layout, and
+// dimension 0 of the iteration space split over the kiln threads.
+#pragma once
+
+#include <vector>
+
+#include "kiln/tensor.h"
+
+namespace kiln::detail {
+
+struct FusionCall {
+  void* kernel = nullptr;  // _mlir_ciface_<name>: one descriptor pointer per argument
+  std::vector<int64_t> space;                     // collapsed iteration shape
+  std::vector<std::vector<int64_t>> input_shapes;  // collapsed, one per input
+  std::vector<DType> output_dtypes;
+  std::vector<Shape> output_shapes;  // the results' real shapes
+  int64_t grain = 0;                 // elements per parallel chunk, at least
+};
+
+/// At most this many kernel arguments (inputs + outputs) and this collapsed rank.
+inline constexpr int kMaxFusionArgs = 16;
+inline constexpr int kMaxFusionRank = 8;
+
+/// Allocates the results and runs the kernel over them.
+std::vector<Tensor> run_fusion(const FusionCall& call, const std::vector<Tensor>& inputs);
+
+}  // namespace kiln::detail

@@ -1,0 +1,143 @@
+// jit=true: kiln-fuse-elementwise, kiln-outline-fusions, kiln-lower-kernels, then one
+// LLVM module per concrete function compiled for the host CPU.
+#include "compiler/jit.h"
+
+#include <chrono>
+#include <mutex>
+
+#include "compiler/graph.h"
+#include "ir/KilnOps.h"
+#include "kiln/error.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
+
+namespace kiln::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string text(mlir::Operation* op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  op->print(os, mlir::OpPrintingFlags().enableDebugInfo(true, /*prettyForm=*/true));
+  return s;
+}
+
+/// Runs `pm` on `module`; failures become a kiln::Error with MLIR's diagnostics.
+void run(mlir::PassManager& pm, mlir::ModuleOp module, const char* what) {
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler(module.getContext(), [&](mlir::Diagnostic& d) {
+    message += d.str() + "\n";
+    return mlir::success();
+  });
+  if (mlir::failed(pm.run(module)))
+    throw Error(std::string("[function] internal error: ") + what + " failed: " + message);
+}
+
+class EngineKernels : public JitKernels {
+ public:
+  explicit EngineKernels(std::unique_ptr<mlir::ExecutionEngine> engine) : engine_(std::move(engine)) {}
+  void* address(const std::string& name) const override {
+    auto sym = engine_->lookup("_mlir_ciface_" + name);
+    if (!sym) {
+      llvm::consumeError(sym.takeError());
+      throw Error("[function] internal error: the JIT has no kernel '" + name + "'");
+    }
+    return *sym;
+  }
+
+ private:
+  std::unique_ptr<mlir::ExecutionEngine> engine_;
+};
+
+std::unique_ptr<llvm::TargetMachine> host_machine() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    llvm::consumeError(builder.takeError());
+    throw Error("[function] the JIT cannot describe this host CPU");
+  }
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = builder->createTargetMachine();
+  if (!tm) {
+    llvm::consumeError(tm.takeError());
+    throw Error("[function] the JIT cannot create a target machine for this host CPU");
+  }
+  return std::move(*tm);
+}
+
+}  // namespace
+
+JitResult jit_compile(Graph& graph) {
+  JitResult result;
+  mlir::ModuleOp module = graph.get();
+  mlir::MLIRContext* context = module.getContext();
+
+  auto t0 = Clock::now();
+  {
+    mlir::PassManager pm(context);
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
+    pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
+    run(pm, module, "fusion");
+  }
+  result.fused = text(module);
+  {
+    mlir::PassManager pm(context);
+    pm.addPass(passes::createOutlineFusions());
+    run(pm, module, "outlining fused kernels");
+  }
+  result.lowered = text(module);
+
+  // The kernels move to a module of their own; the graph keeps the fusions naming them.
+  mlir::OpBuilder b(context);
+  mlir::OwningOpRef<mlir::ModuleOp> kernels = mlir::ModuleOp::create(module.getLoc());
+  b.setInsertionPointToEnd(kernels->getBody());
+  mlir::func::FuncOp main = graph.func();
+  for (auto f : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
+    if (f == main) continue;
+    b.clone(*f);
+    f->erase();
+  }
+  result.fuse_ms = ms_since(t0);
+  if (kernels->getBody()->empty()) return result;
+
+  auto t1 = Clock::now();
+  {
+    mlir::PassManager pm(context);
+    passes::addKernelLoweringPasses(pm);
+    run(pm, *kernels, "lowering fused kernels to LLVM");
+  }
+  result.llvm = text(*kernels);
+
+  // The host TargetMachine goes to both the optimizer and the engine: with the optimizer
+  // alone LLVM does not vectorize (TOOLCHAIN.md).
+  std::unique_ptr<llvm::TargetMachine> tm = host_machine();
+  auto transformer = mlir::makeOptimizingTransformer(3, 0, tm.get());
+  mlir::ExecutionEngineOptions options;
+  options.transformer = transformer;  // a function_ref: `transformer` outlives create()
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = mlir::ExecutionEngine::create(*kernels, options, std::move(tm));
+  if (!engine) {
+    std::string message = llvm::toString(engine.takeError());
+    throw Error("[function] internal error: JIT compilation failed: " + message);
+  }
+  result.kernels = std::make_shared<EngineKernels>(std::move(*engine));
+  result.codegen_ms = ms_since(t1);
+  return result;
+}
+
+}  // namespace kiln::detail

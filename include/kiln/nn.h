@@ -1,0 +1,83 @@
+// Layers for small models: kiln::Dense and kiln::MLP. Their weights are kiln::Variables,
+// so a layer called inside a kiln::function reads them as graph inputs, and a
+// GradientTape watches them without a `watch` call.
+//
+//   kiln::MLP model({784, 512, 10}, /*seed=*/1);   // relu between layers, none after
+//   Tensor logits = model(x);                       // x: (batch, 784)
+//   auto grads = tape.gradient(loss, model.variables());
+//
+// Layers own their variables through std::unique_ptr: a layer moves (a std::vector of
+// them is fine) but does not copy, since a Variable is one slot shared by reference.
+// Constructing a layer creates variables, which inside a kiln::function is allowed on the
+// first trace only (as in tf.function): build models outside the traced lambda.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/dtype.h"
+#include "kiln/tensor.h"
+#include "kiln/variable.h"
+
+namespace kiln {
+
+enum class Activation { none, relu, tanh, gelu };
+
+std::string_view activation_name(Activation activation);  // "none", "relu", "tanh", "gelu"
+/// The activation applied to x (x itself for Activation::none); gelu is the exact one.
+Tensor activate(const Tensor& x, Activation activation);
+
+/// y = act(x @ kernel + bias): kernel (in, out) drawn Glorot/Xavier-uniform from `seed`,
+/// in ±sqrt(6 / (in + out)), so a seed gives the same layer on every machine; bias (out,)
+/// starts at zero.
+class Dense {
+ public:
+  Dense(int64_t in_features, int64_t out_features, uint64_t seed,
+        Activation activation = Activation::none, DType dtype = DType::f32,
+        std::string name = "dense");
+
+  /// x (..., in) -> (..., out); x has rank 2 or more (matmul's rule).
+  Tensor operator()(const Tensor& x) const;
+
+  /// {kernel, bias}: what a tape differentiates and an optimizer updates.
+  std::vector<Variable*> variables();
+
+  Variable& kernel() { return *kernel_; }
+  Variable& bias() { return *bias_; }
+  const Variable& kernel() const { return *kernel_; }
+  const Variable& bias() const { return *bias_; }
+  int64_t in_features() const { return kernel_->shape()[0]; }
+  int64_t out_features() const { return kernel_->shape()[1]; }
+  Activation activation() const { return activation_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  Activation activation_;
+  std::unique_ptr<Variable> kernel_, bias_;
+};
+
+/// Dense layers of sizes[0] -> sizes[1] -> ... -> sizes.back(): `hidden` after every layer
+/// but the last, which has no activation (it returns logits). Layer i is seeded from
+/// (seed, i), so two MLPs of one seed are identical and different seeds share no layer.
+class MLP {
+ public:
+  MLP(std::vector<int64_t> sizes, uint64_t seed, Activation hidden = Activation::relu,
+      DType dtype = DType::f32, std::string name = "mlp");
+
+  Tensor operator()(const Tensor& x) const;
+
+  /// Every layer's {kernel, bias}, first layer first.
+  std::vector<Variable*> variables();
+
+  std::vector<Dense>& layers() { return layers_; }
+  const std::vector<Dense>& layers() const { return layers_; }
+
+ private:
+  std::vector<Dense> layers_;
+};
+
+}  // namespace kiln

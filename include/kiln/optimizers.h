@@ -1,0 +1,120 @@
+// Optimizers: kiln::SGD and kiln::Adam, with tf.keras' update rules.
+//
+//   kiln::Adam opt(1e-3);
+//   auto step = kiln::function([&](Tensor x, Tensor labels) {
+//     kiln::GradientTape tape;
+//     Tensor loss = mean(softmax_cross_entropy(model(x), labels));
+//     opt.apply(tape.gradient(loss, model.variables()), model.variables());
+//     return loss;
+//   });
+//
+// `apply` writes each variable with assign/assign_sub, so it works eagerly and inside a
+// kiln::function, where the writes become graph effects that happen at every call.
+//
+// State ("slots": SGD's momentum, Adam's m, v and step count) lives in Variables that the
+// first `apply` creates, one set per variable of that call's list; later calls must pass
+// the same variables in the same order. Inside a kiln::function, creating variables is
+// allowed on the function's first trace only (as in tf.function): make the first `apply`
+// happen eagerly or in the first trace of the first function that uses the optimizer, not
+// in a retrace. The learning rate and the other hyperparameters are constants of a traced
+// graph.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/tensor.h"
+#include "kiln/variable.h"
+
+namespace kiln {
+
+/// What SGD and Adam share: the checks of `apply` and the slot bookkeeping.
+class Optimizer {
+ public:
+  virtual ~Optimizer();
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+  Optimizer(Optimizer&&) noexcept;
+  Optimizer& operator=(Optimizer&&) noexcept;
+
+  /// Updates vars[i] with grads[i]. Every gradient must be defined and have its variable's
+  /// dtype and shape; variables must be floating. A bad call throws kiln::Error naming the
+  /// optimizer and the variable, before anything is written.
+  void apply(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars);
+
+  /// The optimizer's own variables (empty before the first apply).
+  std::vector<Variable*> variables();
+  const std::string& name() const { return name_; }
+  double learning_rate() const { return lr_; }
+
+ protected:
+  Optimizer(std::string name, double lr);
+
+  /// Makes a slot for `var`: zeros of its dtype and shape, named "<var>/<suffix>".
+  Variable& add_slot(const Variable& var, const std::string& suffix);
+  /// A slot of another dtype and shape (Adam's step count).
+  Variable& add_slot(Tensor initial, const std::string& name);
+
+  /// Called once, on the first apply, after the checks.
+  virtual void create_slots(const std::vector<Variable*>& vars) = 0;
+  /// Called on every apply, after the checks (and create_slots).
+  virtual void update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) = 0;
+
+ private:
+  void check(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) const;
+
+  std::string name_;
+  double lr_;
+  bool built_ = false;
+  /// The variables of the first apply, by identity (weak: the optimizer does not keep a
+  /// dropped model's weights alive; a dropped one no longer matches).
+  std::vector<std::weak_ptr<detail::VariableState>> bound_;
+  std::vector<std::string> bound_names_;
+  std::vector<std::unique_ptr<Variable>> slots_;
+};
+
+/// Stochastic gradient descent, tf.keras.optimizers.SGD:
+///   momentum == 0: var -= lr * g
+///   otherwise:     m = momentum * m - lr * g; var += m   (m starts at zero)
+class SGD : public Optimizer {
+ public:
+  explicit SGD(double lr, double momentum = 0);
+  double momentum() const { return momentum_; }
+
+ private:
+  void create_slots(const std::vector<Variable*>& vars) override;
+  void update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) override;
+
+  double momentum_;
+  std::vector<Variable*> velocity_;  // owned by Optimizer's slots
+};
+
+/// Adam, tf.keras.optimizers.Adam (Kingma & Ba, with epsilon outside the square root):
+///   t += 1
+///   m = beta1 * m + (1 - beta1) * g
+///   v = beta2 * v + (1 - beta2) * g^2
+///   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+///   var -= lr_t * m / (sqrt(v) + eps)
+/// t is an f64 scalar Variable ("adam/step") and the bias correction is computed from it
+/// with kiln ops (in f64, then cast to each variable's dtype), so a compiled step counts.
+class Adam : public Optimizer {
+ public:
+  explicit Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-7);
+  double beta1() const { return beta1_; }
+  double beta2() const { return beta2_; }
+  double epsilon() const { return eps_; }
+  /// The step count variable (nullptr before the first apply).
+  const Variable* step() const { return step_; }
+
+ private:
+  void create_slots(const std::vector<Variable*>& vars) override;
+  void update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) override;
+
+  double beta1_, beta2_, eps_;
+  Variable* step_ = nullptr;  // owned by Optimizer's slots, like m_ and v_
+  std::vector<Variable*> m_, v_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,46 @@
+// kiln's passes. Each is registered with kiln-opt (tools/kiln_opt.cpp) and used by the
+// compile pipeline (compiler/jit_compile.cpp).
+#ifndef KILN_PASSES_TD
+#define KILN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Groups elementwise ops into kiln.fusion regions (loop fusion)";
+  let description = [{
+    Chains and DAGs of elementwise ops (with NumPy broadcasting of their operands) whose
+    results share one shape become one `kiln.fusion "loop"`: one loop nest reads the
+    fusion's inputs once and writes the values used outside (several results where more
+    than one escapes). An op joins a fusion only if every op it has a scalar lowering for
+    (passes/ScalarLowering.h) and no user outside the fusion would then need a value before
+    the fusion runs. Side effects, matmuls, reductions and region ops stay outside.
+  }];
+  let dependentDialects = ["::kiln::ir::KilnDialect"];
+}
+
+def OutlineFusions : Pass<"kiln-outline-fusions", "mlir::ModuleOp"> {
+  let summary = "Turns each kiln.fusion into a kernel function on memrefs";
+  let description = [{
+    For every `kiln.fusion "loop"` adds `func.func @<fn>_k<i>` to the module: one
+    `linalg.generic` over the fusion's iteration space (adjacent dimensions that every
+    operand treats alike are collapsed; the outermost one is dynamic so the runtime can
+    hand each thread a range of it), its body the ops' scalar lowerings. The fusion gets
+    a `kernel` attribute naming the function. Kernels carry `llvm.emit_c_interface`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Replaces f32 transcendental math ops by polynomial approximations";
+  let description = [{
+    tanh, exp, log, erf, sin, cos (f32) become arith code that LLVM vectorizes; without
+    this they are scalar libm calls (TOOLCHAIN.md: ~20 ns per element for tanh). f64
+    math stays libm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+#endif  // KILN_PASSES_TD

@@ -1,0 +1,178 @@
+#include "passes/ScalarLowering.h"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "ir/KilnOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace kiln::passes {
+namespace {
+
+using mlir::Type;
+using mlir::Value;
+
+Type elementOf(Type t) { return llvm::cast<mlir::ShapedType>(t).getElementType(); }
+
+bool isFloat(Type t) { return llvm::isa<mlir::FloatType>(t); }
+
+Value constant(mlir::OpBuilder& b, mlir::Location loc, Type type, double v) {
+  if (isFloat(type)) return b.create<mlir::arith::ConstantOp>(loc, b.getFloatAttr(type, v));
+  return b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(type, static_cast<int64_t>(v)));
+}
+
+// Fast-math contraction only: lets LLVM form FMAs, keeps NaN and infinity semantics.
+mlir::arith::FastMathFlagsAttr contract(mlir::OpBuilder& b) {
+  return mlir::arith::FastMathFlagsAttr::get(b.getContext(), mlir::arith::FastMathFlags::contract);
+}
+
+template <class FOp, class IOp>
+Value arithmetic(mlir::OpBuilder& b, mlir::Location loc, Value x, Value y) {
+  if (isFloat(x.getType())) return b.create<FOp>(loc, x, y, contract(b));
+  return b.create<IOp>(loc, x, y);
+}
+
+Value compare(mlir::OpBuilder& b, mlir::Location loc, mlir::arith::CmpFPredicate fp,
+              mlir::arith::CmpIPredicate ip, Value x, Value y) {
+  if (isFloat(x.getType())) return b.create<mlir::arith::CmpFOp>(loc, fp, x, y);
+  return b.create<mlir::arith::CmpIOp>(loc, ip, x, y);
+}
+
+/// x != 0, the rule of every cast to boolean (NaN is true).
+Value nonzero(mlir::OpBuilder& b, mlir::Location loc, Value x) {
+  Value zero = constant(b, loc, x.getType(), 0);
+  return compare(b, loc, mlir::arith::CmpFPredicate::UNE, mlir::arith::CmpIPredicate::ne, x, zero);
+}
+
+/// Float to integer saturates; NaN becomes 0 (runtime/convert.cpp).
+Value saturatingToInt(mlir::OpBuilder& b, mlir::Location loc, Value x, mlir::IntegerType to) {
+  const unsigned width = to.getWidth();
+  const double lo = -std::ldexp(1.0, static_cast<int>(width) - 1);
+  const double hi = std::ldexp(1.0, static_cast<int>(width) - 1) - 1;  // rounds like C++
+  Type from = x.getType();
+  Value raw = b.create<mlir::arith::FPToSIOp>(loc, to, x);
+  Value low = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OLE, x, constant(b, loc, from, lo));
+  // hi as a From value (2^31 - 1 rounds to 2^31 in f32, as static_cast<float> does).
+  Value high = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OGE, x,
+                                             constant(b, loc, from, hi));
+  Value nan = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::UNO, x, x);
+  const int64_t min = width == 32 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
+  const int64_t max = width == 32 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max();
+  Value r = b.create<mlir::arith::SelectOp>(loc, low, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, min)), raw);
+  r = b.create<mlir::arith::SelectOp>(loc, high, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, max)), r);
+  return b.create<mlir::arith::SelectOp>(loc, nan, constant(b, loc, to, 0), r);
+}
+
+Value castScalar(mlir::OpBuilder& b, mlir::Location loc, Value x, Type to) {
+  Type from = x.getType();
+  if (from == to) return x;
+  if (to.isInteger(1)) return nonzero(b, loc, x);
+  if (from.isInteger(1)) {
+    if (isFloat(to)) return b.create<mlir::arith::UIToFPOp>(loc, to, x);
+    return b.create<mlir::arith::ExtUIOp>(loc, to, x);
+  }
+  if (isFloat(from) && isFloat(to)) {
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return b.create<mlir::arith::ExtFOp>(loc, to, x);
+    return b.create<mlir::arith::TruncFOp>(loc, to, x);
+  }
+  if (isFloat(to)) return b.create<mlir::arith::SIToFPOp>(loc, to, x);
+  if (isFloat(from)) return saturatingToInt(b, loc, x, llvm::cast<mlir::IntegerType>(to));
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return b.create<mlir::arith::ExtSIOp>(loc, to, x);
+  return b.create<mlir::arith::TruncIOp>(loc, to, x);
+}
+
+}  // namespace
+
+bool hasScalarLowering(mlir::Operation* op) {
+  if (op->getNumResults() != 1 || !llvm::isa<mlir::RankedTensorType>(op->getResult(0).getType()))
+    return false;
+  Type in = op->getNumOperands() ? elementOf(op->getOperand(0).getType()) : Type();
+  const bool integer = in && !isFloat(in);
+  return llvm::TypeSwitch<mlir::Operation*, bool>(op)
+      .Case<ir::DivideOp, ir::PowOp>([&](auto) { return !integer; })
+      .Case<ir::AddOp, ir::SubtractOp, ir::MultiplyOp, ir::MaximumOp, ir::MinimumOp, ir::EqualOp,
+            ir::NotEqualOp, ir::LessOp, ir::LessEqualOp, ir::GreaterOp, ir::GreaterEqualOp,
+            ir::LogicalAndOp, ir::LogicalOrOp, ir::LogicalNotOp, ir::NegativeOp, ir::AbsOp,
+            ir::ReluOp, ir::ExpOp, ir::LogOp, ir::SqrtOp, ir::RsqrtOp, ir::TanhOp, ir::SigmoidOp,
+            ir::GeluOp, ir::SinOp, ir::CosOp, ir::ErfOp, ir::WhereOp, ir::CastOp,
+            ir::BroadcastToOp>([](auto) { return true; })
+      .Default([](mlir::Operation*) { return false; });
+}
+
+Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange args) {
+  namespace arith = mlir::arith;
+  namespace math = mlir::math;
+  const mlir::Location loc = op->getLoc();
+  const Type out = elementOf(op->getResult(0).getType());
+  auto x = [&] { return args[0]; };
+  auto y = [&] { return args[1]; };
+  auto fconst = [&](double v) { return constant(b, loc, x().getType(), v); };
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  return llvm::TypeSwitch<mlir::Operation*, Value>(op)
+      .Case([&](ir::AddOp) { return arithmetic<arith::AddFOp, arith::AddIOp>(b, loc, x(), y()); })
+      .Case([&](ir::SubtractOp) { return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, x(), y()); })
+      .Case([&](ir::MultiplyOp) { return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, x(), y()); })
+      .Case([&](ir::DivideOp) { return b.create<arith::DivFOp>(loc, x(), y(), contract(b)).getResult(); })
+      .Case([&](ir::PowOp) { return b.create<math::PowFOp>(loc, x(), y()).getResult(); })
+      .Case([&](ir::MaximumOp) { return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x(), y()); })
+      .Case([&](ir::MinimumOp) { return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, x(), y()); })
+      .Case([&](ir::EqualOp) { return compare(b, loc, FP::OEQ, IP::eq, x(), y()); })
+      .Case([&](ir::NotEqualOp) { return compare(b, loc, FP::UNE, IP::ne, x(), y()); })
+      .Case([&](ir::LessOp) { return compare(b, loc, FP::OLT, IP::slt, x(), y()); })
+      .Case([&](ir::LessEqualOp) { return compare(b, loc, FP::OLE, IP::sle, x(), y()); })
+      .Case([&](ir::GreaterOp) { return compare(b, loc, FP::OGT, IP::sgt, x(), y()); })
+      .Case([&](ir::GreaterEqualOp) { return compare(b, loc, FP::OGE, IP::sge, x(), y()); })
+      .Case([&](ir::LogicalAndOp) { return b.create<arith::AndIOp>(loc, x(), y()).getResult(); })
+      .Case([&](ir::LogicalOrOp) { return b.create<arith::OrIOp>(loc, x(), y()).getResult(); })
+      .Case([&](ir::LogicalNotOp) {
+        return b.create<arith::XOrIOp>(loc, x(), constant(b, loc, x().getType(), 1)).getResult();
+      })
+      .Case([&](ir::NegativeOp) {
+        if (isFloat(out)) return b.create<arith::NegFOp>(loc, x()).getResult();
+        return b.create<arith::SubIOp>(loc, fconst(0), x()).getResult();
+      })
+      .Case([&](ir::AbsOp) {
+        if (isFloat(out)) return b.create<math::AbsFOp>(loc, x()).getResult();
+        return b.create<math::AbsIOp>(loc, x()).getResult();
+      })
+      .Case([&](ir::ReluOp) {  // v < 0 ? 0 : v, so NaN stays NaN
+        Value neg = compare(b, loc, FP::OLT, IP::slt, x(), fconst(0));
+        return b.create<arith::SelectOp>(loc, neg, fconst(0), x()).getResult();
+      })
+      .Case([&](ir::ExpOp) { return b.create<math::ExpOp>(loc, x()).getResult(); })
+      .Case([&](ir::LogOp) { return b.create<math::LogOp>(loc, x()).getResult(); })
+      .Case([&](ir::SqrtOp) { return b.create<math::SqrtOp>(loc, x()).getResult(); })
+      .Case([&](ir::RsqrtOp) {
+        Value root = b.create<math::SqrtOp>(loc, x());
+        return b.create<arith::DivFOp>(loc, fconst(1), root).getResult();
+      })
+      .Case([&](ir::TanhOp) { return b.create<math::TanhOp>(loc, x()).getResult(); })
+      .Case([&](ir::SigmoidOp) {
+        Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x()));
+        Value d = b.create<arith::AddFOp>(loc, fconst(1), e);
+        return b.create<arith::DivFOp>(loc, fconst(1), d).getResult();
+      })
+      .Case([&](ir::GeluOp) {  // 0.5 x (1 + erf(x / sqrt 2))
+        Value s = b.create<arith::MulFOp>(loc, x(), fconst(std::numbers::sqrt2 / 2), contract(b));
+        Value e = b.create<math::ErfOp>(loc, s);
+        Value one = b.create<arith::AddFOp>(loc, fconst(1), e, contract(b));
+        Value h = b.create<arith::MulFOp>(loc, x(), fconst(0.5), contract(b));
+        return b.create<arith::MulFOp>(loc, h, one, contract(b)).getResult();
+      })
+      .Case([&](ir::SinOp) { return b.create<math::SinOp>(loc, x()).getResult(); })
+      .Case([&](ir::CosOp) { return b.create<math::CosOp>(loc, x()).getResult(); })
+      .Case([&](ir::ErfOp) { return b.create<math::ErfOp>(loc, x()).getResult(); })
+      .Case([&](ir::WhereOp) { return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]).getResult(); })
+      .Case([&](ir::CastOp) { return castScalar(b, loc, x(), out); })
+      .Case([&](ir::BroadcastToOp) { return x(); })  // the loop's index maps broadcast
+      .Default([](mlir::Operation*) -> Value { return {}; });
+}
+
+}  // namespace kiln::passes

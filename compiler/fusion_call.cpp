@@ -77,8 +77,21 @@ void call(void* fn, Ptr* a, size_t n) {
 std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& inputs) {
   std::vector<Tensor> outputs;
   outputs.reserve(c.output_dtypes.size());
-  for (size_t i = 0; i < c.output_dtypes.size(); ++i)
-    outputs.push_back(empty(c.output_dtypes[i], c.output_shapes[i]));
+  std::vector<bool> donated(inputs.size(), false);
+  for (size_t o = 0; o < c.output_dtypes.size(); ++o) {
+    Tensor out;
+    for (size_t i = 0; i < inputs.size() && !out.defined(); ++i) {
+      const Tensor& in = inputs[i];
+      // Sole owner: the plan moved the value here, and no view shares its buffer.
+      if (donated[i] || !c.donatable[i] || in.dtype() != c.output_dtypes[o] ||
+          c.input_shapes[i] != c.space || in.impl().use_count() != 1 ||
+          in.impl()->buffer.use_count() != 1)
+        continue;
+      donated[i] = true;
+      out = view(in, c.output_shapes[o]);
+    }
+    outputs.push_back(out.defined() ? out : empty(c.output_dtypes[o], c.output_shapes[o]));
+  }
   const size_t n = inputs.size() + outputs.size();
   int64_t row = 1;
   for (size_t k = 1; k < c.space.size(); ++k) row *= c.space[k];

@@ -16,13 +16,17 @@ struct FusionCall {
   std::vector<DType> output_dtypes;
   std::vector<Shape> output_shapes;  // the results' real shapes
   int64_t grain = 0;                 // elements per parallel chunk, at least
+  // Per input: its value dies at this fusion (an intermediate of the plan), so its buffer
+  // may become an output's when nothing else holds it (checked at run time).
+  std::vector<bool> donatable;
 };
 
 /// At most this many kernel arguments (inputs + outputs) and this collapsed rank.
 inline constexpr int kMaxFusionArgs = 16;
 inline constexpr int kMaxFusionRank = 8;
 
-/// Allocates the results and runs the kernel over them.
+/// Allocates the results (or writes them over dead inputs of the same size and dtype:
+/// each element is read before it is written, at the same index) and runs the kernel.
 std::vector<Tensor> run_fusion(const FusionCall& call, const std::vector<Tensor>& inputs);
 
 }  // namespace kiln::detail

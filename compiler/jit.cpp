@@ -3,6 +3,7 @@
 #include "compiler/jit.h"
 
 #include <chrono>
+#include <unordered_map>
 #include <mutex>
 
 #include "compiler/graph.h"
@@ -46,18 +47,27 @@ void run(mlir::PassManager& pm, mlir::ModuleOp module, const char* what) {
 
 class EngineKernels : public JitKernels {
  public:
-  explicit EngineKernels(std::unique_ptr<mlir::ExecutionEngine> engine) : engine_(std::move(engine)) {}
-  void* address(const std::string& name) const override {
-    auto sym = engine_->lookup("_mlir_ciface_" + name);
-    if (!sym) {
-      llvm::consumeError(sym.takeError());
-      throw Error("[function] internal error: the JIT has no kernel '" + name + "'");
+  EngineKernels(std::unique_ptr<mlir::ExecutionEngine> engine, const std::vector<std::string>& names)
+      : engine_(std::move(engine)) {
+    for (const std::string& name : names) {
+      auto sym = engine_->lookup("_mlir_ciface_" + name);
+      if (!sym) {
+        std::string message = llvm::toString(sym.takeError());
+        throw Error("[function] internal error: the JIT has no kernel '" + name + "': " + message);
+      }
+      addresses_[name] = *sym;
     }
-    return *sym;
+  }
+  void* address(const std::string& name) const override {
+    auto it = addresses_.find(name);
+    if (it == addresses_.end())
+      throw Error("[function] internal error: the JIT has no kernel '" + name + "'");
+    return it->second;
   }
 
  private:
   std::unique_ptr<mlir::ExecutionEngine> engine_;
+  std::unordered_map<std::string, void*> addresses_;
 };
 
 std::unique_ptr<llvm::TargetMachine> host_machine() {
@@ -107,8 +117,10 @@ JitResult jit_compile(Graph& graph) {
   mlir::OwningOpRef<mlir::ModuleOp> kernels = mlir::ModuleOp::create(module.getLoc());
   b.setInsertionPointToEnd(kernels->getBody());
   mlir::func::FuncOp main = graph.func();
+  std::vector<std::string> names;
   for (auto f : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
     if (f == main) continue;
+    names.push_back(f.getSymName().str());
     b.clone(*f);
     f->erase();
   }
@@ -135,7 +147,8 @@ JitResult jit_compile(Graph& graph) {
     std::string message = llvm::toString(engine.takeError());
     throw Error("[function] internal error: JIT compilation failed: " + message);
   }
-  result.kernels = std::make_shared<EngineKernels>(std::move(*engine));
+  // Looking the kernels up makes ORC generate their code now, inside codegen_ms.
+  result.kernels = std::make_shared<EngineKernels>(std::move(*engine), names);
   result.codegen_ms = ms_since(t1);
   return result;
 }

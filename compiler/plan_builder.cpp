@@ -218,6 +218,21 @@ class PlanBuilder {
     };
   }
 
+  /// Whether `v` is an intermediate of this block whose last use is `op`: not an argument,
+  /// a constant or a variable's value (their storage belongs to someone else), not
+  /// returned, and not used after `op`.
+  bool dies_at(mlir::Value v, mlir::Operation* op) {
+    mlir::Operation* def = v.getDefiningOp();
+    if (!def || def->getBlock() != op->getBlock() || is_output(v) ||
+        llvm::isa<ir::ConstantOp, ir::ReadVariableOp>(def))
+      return false;
+    for (mlir::Operation* user : v.getUsers()) {
+      mlir::Operation* at = op->getBlock()->findAncestorOpInBlock(*user);
+      if (!at || (at != op && !at->isBeforeInBlock(op))) return false;
+    }
+    return true;
+  }
+
   /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
   std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
                                                    std::vector<int> out, std::string where) {
@@ -244,10 +259,12 @@ class PlanBuilder {
     int64_t ops = 0;
     fusion.getBody().walk([&](mlir::Operation*) { ++ops; });
     call->grain = std::max<int64_t>(4096, (64 * 1024) / std::max<int64_t>(1, ops / 2));
+    for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(dies_at(v, fusion));
     return [call, in, out, where](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
-      for (int s : in) args.push_back(f.slots[s]);
+      for (size_t k = 0; k < in.size(); ++k)  // a dying value moves: its slot is freed next
+        args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
       std::vector<Tensor> results;
       with_location(where, [&] { results = run_fusion(*call, args); });
       for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);

@@ -84,7 +84,7 @@ std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& i
       const Tensor& in = inputs[i];
       // Sole owner: the plan moved the value here, and no view shares its buffer.
       if (donated[i] || !c.donatable[i] || in.dtype() != c.output_dtypes[o] ||
-          c.input_shapes[i] != c.space || in.impl().use_count() != 1 ||
+          c.input_shapes[i] != c.output_layouts[o] || in.impl().use_count() != 1 ||
           in.impl()->buffer.use_count() != 1)
         continue;
       donated[i] = true;
@@ -109,7 +109,7 @@ std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& i
     }
     for (size_t o = 0; o < outputs.size(); ++o) {
       const size_t k = inputs.size() + o;
-      fill(desc[k], static_cast<const char*>(outputs[o].data()), c.space,
+      fill(desc[k], static_cast<const char*>(outputs[o].data()), c.output_layouts[o],
            dtype_size(outputs[o].dtype()), true, begin, end);
       args[k] = desc[k].data();
     }

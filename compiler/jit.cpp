@@ -100,6 +100,8 @@ JitResult jit_compile(Graph& graph) {
   auto t0 = Clock::now();
   {
     mlir::PassManager pm(context);
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
     pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
     pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
     run(pm, module, "fusion");

@@ -244,12 +244,26 @@ class PlanBuilder {
     };
     std::vector<std::vector<int64_t>> input_shapes;
     for (mlir::Value v : fusion.getInputs()) input_shapes.push_back(shape_of(v.getType()));
-    passes::FusionLayout layout =
-        passes::collapseFusion(shape_of(fusion.getResult(0).getType()), input_shapes);
     auto call = std::make_shared<FusionCall>();
     call->kernel = kernels_->address(fusion.getKernel()->str());
-    call->space = layout.shape;
-    call->input_shapes = layout.inputs;
+    if (fusion.getKind() == "rows") {
+      // The row space is the reduced values' shape (passes/OutlineFusions.cpp).
+      std::vector<int64_t> space;
+      fusion.getBody().walk([&](mlir::Operation* op) {
+        if (space.empty() && llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op))
+          space = shape_of(op->getOperand(0).getType());
+      });
+      call->space = passes::rowShape(space, space);
+      for (const auto& s : input_shapes) call->input_shapes.push_back(passes::rowShape(space, s));
+      for (mlir::Type t : fusion.getResultTypes())
+        call->output_layouts.push_back(passes::rowShape(space, shape_of(t)));
+    } else {
+      passes::FusionLayout layout =
+          passes::collapseFusion(shape_of(fusion.getResult(0).getType()), input_shapes);
+      call->space = layout.shape;
+      call->input_shapes = layout.inputs;
+      call->output_layouts.assign(fusion.getNumResults(), layout.shape);
+    }
     for (mlir::Type t : fusion.getResultTypes()) {
       auto type = ir::kiln_type(t);
       call->output_dtypes.push_back(type.dtype);

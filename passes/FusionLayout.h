@@ -49,3 +49,30 @@ inline FusionLayout collapseFusion(const std::vector<int64_t>& shape,
 }
 
 }  // namespace kiln::passes
+
+namespace kiln::passes {
+
+/// A row fusion's view of one operand of shape `shape` against the row space S = (..., D):
+/// (P or 1, D or 1) where P is the product of S's leading dimensions; empty if the
+/// operand is none of full, per row, per column or scalar.
+inline std::vector<int64_t> rowShape(const std::vector<int64_t>& space,
+                                     const std::vector<int64_t>& shape) {
+  const size_t n = space.size();
+  if (n == 0 || shape.size() > n) return {};
+  int64_t P = 1;
+  for (size_t i = 0; i + 1 < n; ++i) P *= space[i];
+  const int64_t D = space.back();
+  const int64_t last = shape.empty() ? 1 : shape.back();
+  if (last != D && last != 1) return {};
+  bool full = true, ones = true;
+  const size_t offset = n - shape.size();
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const int64_t d = i >= offset ? shape[i - offset] : 1;
+    full = full && d == space[i];
+    ones = ones && d == 1;
+  }
+  if (!full && !ones) return {};
+  return {full ? P : 1, last == D ? D : 1};
+}
+
+}  // namespace kiln::passes

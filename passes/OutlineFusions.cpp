@@ -1,5 +1,7 @@
 // kiln-outline-fusions: each kiln.fusion "loop" becomes a kernel function on memrefs
 // whose body is one linalg.generic over the collapsed iteration space (FusionLayout.h).
+#include <cmath>
+
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -7,6 +9,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "passes/FusionLayout.h"
 #include "passes/Passes.h"
@@ -125,6 +128,220 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   return mlir::success();
 }
 
+// ---- Row fusions ------------------------------------------------------------------------
+//
+// The kernel loops over its rows; within a row, a reduction needs the whole row before
+// the values that use its result, so the row is walked in phases: phase k computes the
+// full-width values that depend on reductions of phases < k (and the reductions of those
+// values), one vectorizable loop over the row each. Per-row scalars (reduction results
+// and what is computed from them) live in registers between phases. A full-width value
+// used in a later phase is kept in a stack buffer of one row (cache-resident).
+
+/// Where a body value lives in the row space: its collapsed (P or 1, D or 1) shape.
+struct RowValue {
+  bool full = false;  // width D (else one value per row, or per kernel)
+  int phase = 0;      // full: the phase that computes it; else the phase it is ready for
+};
+
+mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
+  mlir::Block& body = fusion.getBody().front();
+  std::vector<int64_t> space;
+  for (mlir::Operation& op : body)
+    if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) {
+      space = shapeOf(op.getOperand(0).getType());
+      break;
+    }
+  if (space.empty()) return fusion.emitOpError("a rows fusion needs a reduction");
+  const int64_t D = space.back();
+  const std::vector<int64_t> full_shape = rowShape(space, space);
+  mlir::MLIRContext* ctx = fusion.getContext();
+
+  auto collapsed = [&](mlir::Type t) { return rowShape(space, shapeOf(t)); };
+  llvm::SmallVector<mlir::Type> arg_types;
+  for (mlir::Value v : fusion.getInputs()) {
+    auto shape = collapsed(v.getType());
+    if (shape.empty()) return fusion.emitOpError("an input does not fit the row space");
+    arg_types.push_back(kernelMemRef(shape, full_shape, llvm::cast<mlir::ShapedType>(v.getType()).getElementType()));
+  }
+  for (mlir::Type t : fusion.getResultTypes())
+    arg_types.push_back(kernelMemRef(collapsed(t), full_shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
+
+  // Phases, and which full values must outlive their phase.
+  llvm::DenseMap<mlir::Value, RowValue> info;
+  auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
+  for (mlir::BlockArgument a : body.getArguments()) info[a] = RowValue{collapsed(a.getType())[1] == D, 0};
+  int phases = 1;
+  for (mlir::Operation& op : body.without_terminator()) {
+    int ready = 0;
+    for (mlir::Value v : op.getOperands()) ready = std::max(ready, info.lookup(v).phase);
+    if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) {
+      info[op.getResult(0)] = RowValue{false, ready + 1};  // reduced in phase `ready`
+      phases = std::max(phases, ready + 1);
+    } else {
+      const bool full = collapsed(op.getResult(0).getType())[1] == D;
+      info[op.getResult(0)] = RowValue{full, ready};
+      if (full) phases = std::max(phases, ready + 1);
+    }
+  }
+  // A full value read in a later phase than its own needs a buffer.
+  llvm::DenseSet<mlir::Value> buffered;
+  for (mlir::Operation& op : body.without_terminator())
+    for (mlir::Value v : op.getOperands()) {
+      const RowValue& r = info.lookup(v);
+      if (r.full && !llvm::isa<mlir::BlockArgument>(v) && info.lookup(op.getResult(0)).phase > r.phase &&
+          !(llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) && info.lookup(op.getResult(0)).phase == r.phase + 1))
+        buffered.insert(v);
+    }
+
+  mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
+  auto kernel = b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
+  kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  mlir::Block* entry = kernel.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  const mlir::Location loc = fusion.getLoc();
+  const size_t num_inputs = fusion.getInputs().size();
+  auto index = [&](int64_t v) { return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult(); };
+  mlir::Value c0 = index(0), c1 = index(1), cD = index(D);
+  mlir::Value rows = b.create<mlir::memref::DimOp>(loc, entry->getArgument(num_inputs), c0);
+
+  llvm::DenseMap<mlir::Value, mlir::Value> memory;  // a value's buffer (full) or memref (input)
+  for (size_t i = 0; i < num_inputs; ++i) memory[body.getArgument(i)] = entry->getArgument(i);
+  for (mlir::Value v : buffered) {
+    auto element = memoryElement(llvm::cast<mlir::ShapedType>(v.getType()).getElementType());
+    memory[v] = b.create<mlir::memref::AllocaOp>(loc, mlir::MemRefType::get({D}, element));
+  }
+  // Yielded values: their output memref.
+  llvm::DenseMap<mlir::Value, mlir::Value> output;
+  for (auto [i, v] : llvm::enumerate(yield.getValues())) output[v] = entry->getArgument(num_inputs + i);
+
+  auto toScalar = [&](mlir::OpBuilder& nb, mlir::Value loaded, mlir::Type element) -> mlir::Value {
+    if (!element.isInteger(1)) return loaded;
+    return nb.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, loaded,
+                                          nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
+  };
+  auto toMemory = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
+    if (!v.getType().isInteger(1)) return v;
+    return nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), v);
+  };
+  auto elementOf = [](mlir::Value v) { return llvm::cast<mlir::ShapedType>(v.getType()).getElementType(); };
+  bool failed = false;
+
+  b.create<mlir::scf::ForOp>(loc, c0, rows, c1, mlir::ValueRange{}, [&](mlir::OpBuilder& rb, mlir::Location, mlir::Value r, mlir::ValueRange) {
+    llvm::DenseMap<mlir::Value, mlir::Value> scalar;  // per-row scalars, valid in the row body
+    // Per-row and per-kernel inputs, and splat constants.
+    for (size_t i = 0; i < num_inputs; ++i) {
+      mlir::Value a = body.getArgument(i);
+      if (info[a].full) continue;
+      auto shape = collapsed(a.getType());
+      mlir::Value row = shape[0] == 1 ? c0 : r;
+      scalar[a] = toScalar(rb, rb.create<mlir::memref::LoadOp>(loc, entry->getArgument(i), mlir::ValueRange{row, c0}), elementOf(a));
+    }
+    auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
+      for (mlir::Operation& op : body.without_terminator()) {
+        if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) continue;
+        const RowValue& ri = info[op.getResult(0)];
+        if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
+        if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
+          scalar[c.getResult()] = scalarConstant(sb, c);
+          continue;
+        }
+        llvm::SmallVector<mlir::Value> args;
+        for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
+        mlir::Value res = lowerToScalar(sb, &op, args);
+        if (!res) {
+          op.emitOpError("has no scalar lowering inside a fusion");
+          failed = true;
+          continue;
+        }
+        scalar[op.getResult(0)] = res;
+        if (auto out = output.lookup(op.getResult(0)))
+          sb.create<mlir::memref::StoreOp>(loc, toMemory(sb, res), out, mlir::ValueRange{r, c0});
+      }
+    };
+    for (int k = 0; k < phases; ++k) {
+      emitScalarOps(rb, k);
+      // The reductions of this phase and their starting values.
+      llvm::SmallVector<mlir::Operation*> reductions;
+      llvm::SmallVector<mlir::Value> init;
+      for (mlir::Operation& op : body.without_terminator())
+        if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) && info[op.getResult(0)].phase == k + 1) {
+          reductions.push_back(&op);
+          mlir::Type t = elementOf(op.getResult(0));
+          double start = llvm::isa<ir::MaxOp>(op) ? -INFINITY : llvm::isa<ir::MinOp>(op) ? INFINITY : 0.0;
+          init.push_back(rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(t, start)));
+        }
+      auto loop = rb.create<mlir::scf::ForOp>(loc, c0, cD, c1, init, [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
+        llvm::DenseMap<mlir::Value, mlir::Value> here;  // full values of this phase, at j
+        auto read = [&](mlir::Value v) -> mlir::Value {
+          if (auto it = here.find(v); it != here.end()) return it->second;
+          if (!info[v].full) return scalar.lookup(v);
+          mlir::Value mem = memory.lookup(v);
+          mlir::Value loaded;
+          if (llvm::isa<mlir::BlockArgument>(v)) {
+            mlir::Value row = collapsed(v.getType())[0] == 1 ? c0 : r;
+            loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{row, j});
+          } else {
+            loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{j});
+          }
+          mlir::Value s = toScalar(jb, loaded, elementOf(v));
+          here[v] = s;
+          return s;
+        };
+        llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
+        for (mlir::Operation& op : body.without_terminator()) {
+          const bool is_reduction = llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
+          if (is_reduction) {
+            auto at = llvm::find(reductions, &op);
+            if (at == reductions.end()) continue;
+            size_t slot = at - reductions.begin();
+            mlir::Value x = read(op.getOperand(0));
+            auto fm = mlir::arith::FastMathFlagsAttr::get(ctx, mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
+            if (llvm::isa<ir::MaxOp>(op)) next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
+            else if (llvm::isa<ir::MinOp>(op)) next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
+            else next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, fm);
+            continue;
+          }
+          const RowValue& ri = info[op.getResult(0)];
+          if (!ri.full || ri.phase != k) continue;
+          mlir::Value res;
+          if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
+            res = scalarConstant(jb, c);
+          } else {
+            llvm::SmallVector<mlir::Value> args;
+            for (mlir::Value v : op.getOperands()) args.push_back(read(v));
+            res = lowerToScalar(jb, &op, args);
+          }
+          if (!res) {
+            op.emitOpError("has no scalar lowering inside a fusion");
+            failed = true;
+            continue;
+          }
+          here[op.getResult(0)] = res;
+          if (buffered.contains(op.getResult(0)))
+            jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), memory.lookup(op.getResult(0)), mlir::ValueRange{j});
+          if (auto out = output.lookup(op.getResult(0)))
+            jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), out, mlir::ValueRange{r, j});
+        }
+        jb.create<mlir::scf::YieldOp>(loc, next);
+      });
+      for (auto [i, op] : llvm::enumerate(reductions)) {
+        mlir::Value v = loop.getResult(i);
+        if (llvm::isa<ir::MeanOp>(op))
+          v = rb.create<mlir::arith::DivFOp>(loc, v, rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(v.getType(), static_cast<double>(D))));
+        scalar[op->getResult(0)] = v;
+        if (auto out = output.lookup(op->getResult(0)))
+          rb.create<mlir::memref::StoreOp>(loc, v, out, mlir::ValueRange{r, c0});
+      }
+    }
+    emitScalarOps(rb, phases);
+    rb.create<mlir::scf::YieldOp>(loc);
+  });
+  b.create<mlir::func::ReturnOp>(loc);
+  if (failed) return mlir::failure();
+  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(kernel.getSymNameAttr()));
+  return mlir::success();
+}
+
 struct OutlineFusions : impl::OutlineFusionsBase<OutlineFusions> {
   void runOnOperation() override {
     mlir::ModuleOp module = getOperation();
@@ -132,12 +349,14 @@ struct OutlineFusions : impl::OutlineFusionsBase<OutlineFusions> {
     for (auto func : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
       size_t i = 0;
       func.walk([&](ir::FusionOp f) {
-        if (f.getKind() == "loop" && !f.getKernel())
+        if (!f.getKernel())
           work.push_back({f, func.getSymName().str() + "_k" + std::to_string(i++)});
       });
     }
-    for (auto& [f, name] : work)
-      if (mlir::failed(outline(f, module, name))) return signalPassFailure();
+    for (auto& [f, name] : work) {
+      auto done = f.getKind() == "rows" ? outlineRows(f, module, name) : outline(f, module, name);
+      if (mlir::failed(done)) return signalPassFailure();
+    }
   }
 };
 

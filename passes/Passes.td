@@ -5,6 +5,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+def DecomposeComposites : Pass<"kiln-decompose-composites", "mlir::func::FuncOp"> {
+  let summary = "Writes softmax, log_softmax and layer_norm over the last axis as primitives";
+  let description = [{
+    Reductions over the last axis (keepdims) and elementwise ops, so that row fusion
+    (kiln-fuse-rows) can compile a chain of them, and the elementwise work around them,
+    into one pass over each row. Other axes keep the composite op and its runtime kernel.
+  }];
+  let dependentDialects = ["::kiln::ir::KilnDialect"];
+}
+
+def FuseRows : Pass<"kiln-fuse-rows", "mlir::func::FuncOp"> {
+  let summary = "Input fusion: reductions over the last axis with their elementwise users";
+  let description = [{
+    Starting at a reduction (sum, mean, max, min; floating, last axis, keepdims) of a
+    value of shape S = (..., D), gathers the elementwise ops that follow on values of
+    shape S or (..., 1) into one `kiln.fusion "rows"`. Its kernel walks each row once per
+    reduction that the next values depend on, keeping the row in cache, so a softmax or
+    layer_norm reads its input from memory once. Operands must be full (S), per row
+    (..., 1), per column (D) or scalars.
+  }];
+  let dependentDialects = ["::kiln::ir::KilnDialect"];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Groups elementwise ops into kiln.fusion regions (loop fusion)";
   let description = [{
@@ -29,7 +52,7 @@ def OutlineFusions : Pass<"kiln-outline-fusions", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect"];
 }
 
 def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {

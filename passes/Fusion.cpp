@@ -1,15 +1,19 @@
-// kiln-fuse-elementwise: loop fusion of elementwise ops into kiln.fusion "loop" regions.
+// Fusion passes: kiln-fuse-rows (reductions over the last axis with the elementwise work
+// around them, "rows") and kiln-fuse-elementwise (loop fusion, "loop"). Both grow clusters
+// of ops in program order and replace each by one kiln.fusion.
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "passes/FusionLayout.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
 
 namespace kiln::passes {
 
 #define GEN_PASS_DEF_FUSEELEMENTWISE
+#define GEN_PASS_DEF_FUSEROWS
 #include "passes/Passes.h.inc"
 
 namespace {
@@ -85,7 +89,7 @@ bool canAppend(const Cluster& c, Operation* op, mlir::Block& block) {
   return true;
 }
 
-void buildFusion(Cluster& c) {
+void buildFusion(Cluster& c, llvm::StringRef kind) {
   Operation* last = c.ops.back();
   mlir::OpBuilder b(last);
   // Inputs: values from outside, in first-use order (one-element constants are cloned).
@@ -115,7 +119,7 @@ void buildFusion(Cluster& c) {
                                          for (Operation* op : c.ops) locs.push_back(op->getLoc());
                                          return locs;
                                        }()),
-                                       result_types, inputs, b.getStringAttr("loop"),
+                                       result_types, inputs, b.getStringAttr(kind),
                                        mlir::FlatSymbolRefAttr());
   mlir::Block* body = new mlir::Block;
   fusion.getBody().push_back(body);
@@ -159,16 +163,93 @@ void fuseBlock(mlir::Block& block) {
     clusters[*chosen].members.insert(&op);
     cluster_of[&op] = *chosen;
   }
-  for (Cluster& c : clusters) buildFusion(c);
+  for (Cluster& c : clusters) buildFusion(c, "loop");
 }
+
+// ---- Row fusion ------------------------------------------------------------------------
+
+std::vector<int64_t> shapeOf(mlir::Value v) {
+  auto s = llvm::cast<mlir::ShapedType>(v.getType()).getShape();
+  return {s.begin(), s.end()};
+}
+
+/// A floating reduction over the last axis with keepdims: what seeds and joins a row fusion.
+bool rowReduction(Operation* op) {
+  if (!llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) return false;
+  mlir::Value x = op->getOperand(0);
+  auto t = llvm::cast<mlir::RankedTensorType>(x.getType());
+  if (!t.hasStaticShape() || t.getRank() < 1 || t.getRank() > kMaxRank ||
+      !llvm::isa<mlir::FloatType>(t.getElementType()))
+    return false;
+  auto axes = op->getAttrOfType<mlir::DenseI64ArrayAttr>("axes").asArrayRef();
+  return axes.size() == 1 && axes[0] == t.getRank() - 1 &&
+         op->getAttrOfType<mlir::BoolAttr>("keepdims").getValue();
+}
+
+/// An elementwise op that fits the row space `space`: its result full or per row, every
+/// operand full, per row, per column or a scalar.
+bool fitsRows(Operation* op, const std::vector<int64_t>& space) {
+  if (!fusible(op)) return false;
+  auto result = rowShape(space, shapeOf(op->getResult(0)));
+  if (result.empty() || result[0] != rowShape(space, space)[0]) return false;
+  for (mlir::Value v : op->getOperands())
+    if (rowShape(space, shapeOf(v)).empty()) return false;
+  return true;
+}
+
+void fuseRowsInBlock(mlir::Block& block) {
+  struct RowCluster {
+    Cluster c;
+    std::vector<int64_t> space;
+  };
+  std::vector<RowCluster> clusters;
+  llvm::DenseMap<Operation*, size_t> cluster_of;
+  for (Operation& op : block) {
+    const bool reduction = rowReduction(&op);
+    std::optional<size_t> chosen;
+    for (mlir::Value v : op.getOperands()) {
+      Operation* def = v.getDefiningOp();
+      auto it = def ? cluster_of.find(def) : cluster_of.end();
+      if (it == cluster_of.end()) continue;
+      RowCluster& rc = clusters[it->second];
+      const bool fits = reduction ? shapeOf(op.getOperand(0)) == rc.space : fitsRows(&op, rc.space);
+      if (fits && canAppend(rc.c, &op, block)) {
+        chosen = it->second;
+        break;
+      }
+    }
+    if (!chosen && reduction) {  // a new row fusion, seeded here
+      chosen = clusters.size();
+      clusters.push_back({});
+      clusters.back().space = shapeOf(op.getOperand(0));
+      clusters.back().c.type = llvm::cast<mlir::RankedTensorType>(op.getOperand(0).getType());
+    }
+    if (!chosen) continue;
+    clusters[*chosen].c.ops.push_back(&op);
+    clusters[*chosen].c.members.insert(&op);
+    cluster_of[&op] = *chosen;
+  }
+  for (RowCluster& rc : clusters) buildFusion(rc.c, "rows");
+}
+
+/// The blocks a fusion pass works on: every block but fusion bodies.
+llvm::SmallVector<mlir::Block*> blocksOf(mlir::Operation* root) {
+  llvm::SmallVector<mlir::Block*> blocks;
+  root->walk([&](mlir::Block* b) {
+    if (!llvm::isa<ir::FusionOp>(b->getParentOp())) blocks.push_back(b);
+  });
+  return blocks;
+}
+
+struct FuseRows : impl::FuseRowsBase<FuseRows> {
+  void runOnOperation() override {
+    for (mlir::Block* b : blocksOf(getOperation())) fuseRowsInBlock(*b);
+  }
+};
 
 struct FuseElementwise : impl::FuseElementwiseBase<FuseElementwise> {
   void runOnOperation() override {
-    llvm::SmallVector<mlir::Block*> blocks;
-    getOperation()->walk([&](mlir::Block* b) {
-      if (!llvm::isa<ir::FusionOp>(b->getParentOp())) blocks.push_back(b);
-    });
-    for (mlir::Block* b : blocks) fuseBlock(*b);
+    for (mlir::Block* b : blocksOf(getOperation())) fuseBlock(*b);
   }
 };
 

@@ -1,0 +1,88 @@
+// kiln-decompose-composites: softmax, log_softmax and layer_norm over the last axis as
+// reductions and elementwise ops (for kiln-fuse-rows).
+#include "ir/KilnDialect.h"
+#include "ir/KilnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "passes/Passes.h"
+
+namespace kiln::passes {
+
+#define GEN_PASS_DEF_DECOMPOSECOMPOSITES
+#include "passes/Passes.h.inc"
+
+namespace {
+
+using mlir::Value;
+
+bool lastAxisFloat(mlir::Value x, int64_t axis) {
+  auto t = llvm::cast<mlir::RankedTensorType>(x.getType());
+  return t.hasStaticShape() && t.getRank() >= 1 && axis == t.getRank() - 1 &&
+         llvm::isa<mlir::FloatType>(t.getElementType());
+}
+
+struct Builder {
+  mlir::OpBuilder& b;
+  mlir::Location loc;
+  int64_t axis;
+  template <class Op>
+  Value reduce(Value x) {
+    return b.create<Op>(loc, x, b.getDenseI64ArrayAttr({axis}), b.getBoolAttr(true));
+  }
+  template <class Op>
+  Value binary(Value x, Value y) {
+    return b.create<Op>(loc, x, y);
+  }
+  template <class Op>
+  Value unary(Value x) {
+    return b.create<Op>(loc, x);
+  }
+  Value scalar(Value like, double v) {
+    auto element = llvm::cast<mlir::ShapedType>(like.getType()).getElementType();
+    auto type = mlir::RankedTensorType::get({}, element);
+    return b.create<ir::ConstantOp>(loc, mlir::DenseElementsAttr::get(type, b.getFloatAttr(element, v)));
+  }
+};
+
+struct DecomposeComposites : impl::DecomposeCompositesBase<DecomposeComposites> {
+  void runOnOperation() override {
+    llvm::SmallVector<mlir::Operation*> work;
+    getOperation()->walk([&](mlir::Operation* op) {
+      if (llvm::isa<ir::SoftmaxOp, ir::LogSoftmaxOp, ir::LayerNormOp>(op)) work.push_back(op);
+    });
+    for (mlir::Operation* op : work) {
+      mlir::OpBuilder b(op);
+      Value result;
+      if (auto s = llvm::dyn_cast<ir::SoftmaxOp>(op)) {
+        if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
+        Builder k{b, op->getLoc(), s.getAxis()};
+        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.reduce<ir::MaxOp>(s.getX()));
+        Value e = k.unary<ir::ExpOp>(shifted);
+        result = k.binary<ir::DivideOp>(e, k.reduce<ir::SumOp>(e));
+      } else if (auto s = llvm::dyn_cast<ir::LogSoftmaxOp>(op)) {
+        if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
+        Builder k{b, op->getLoc(), s.getAxis()};
+        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.reduce<ir::MaxOp>(s.getX()));
+        Value total = k.reduce<ir::SumOp>(k.unary<ir::ExpOp>(shifted));
+        result = k.binary<ir::SubtractOp>(shifted, k.unary<ir::LogOp>(total));
+      } else {
+        auto n = llvm::cast<ir::LayerNormOp>(op);
+        auto rank = llvm::cast<mlir::ShapedType>(n.getX().getType()).getRank();
+        if (!lastAxisFloat(n.getX(), rank - 1)) continue;
+        Builder k{b, op->getLoc(), rank - 1};
+        // Centered two-pass variance, as the eager kernel computes it.
+        Value centered = k.binary<ir::SubtractOp>(n.getX(), k.reduce<ir::MeanOp>(n.getX()));
+        Value var = k.reduce<ir::MeanOp>(k.binary<ir::MultiplyOp>(centered, centered));
+        Value rstd = k.unary<ir::RsqrtOp>(
+            k.binary<ir::AddOp>(var, k.scalar(var, n.getEps().convertToDouble())));
+        Value scaled = k.binary<ir::MultiplyOp>(k.binary<ir::MultiplyOp>(centered, rstd), n.getGamma());
+        result = k.binary<ir::AddOp>(scaled, n.getBeta());
+      }
+      op->getResult(0).replaceAllUsesWith(result);
+      op->erase();
+    }
+  }
+};
+
+}  // namespace
+}  // namespace kiln::passes

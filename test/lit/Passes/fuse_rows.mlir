@@ -1,0 +1,51 @@
+// kiln-decompose-composites and kiln-fuse-rows: W5's layer_norm(softmax(x)) becomes
+// reductions over the last axis and elementwise ops, all in one kiln.fusion "rows"; its
+// kernel walks each row in phases (one per reduction the next values depend on).
+// RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise | FileCheck %s --check-prefix=FUSE
+// RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise --kiln-outline-fusions | FileCheck %s --check-prefix=KERNEL
+
+// FUSE-LABEL: func.func @w5
+// FUSE-NEXT: kiln.constant
+// FUSE-NEXT: %[[F:.*]] = kiln.fusion "rows"(%arg0, %arg1, %arg2)
+// FUSE: kiln.max {{.*}} {axes = array<i64: 1>, keepdims = true}
+// FUSE: kiln.exp
+// FUSE: kiln.sum
+// FUSE: kiln.divide
+// FUSE: kiln.mean
+// FUSE: kiln.mean
+// FUSE: kiln.rsqrt
+// FUSE: kiln.yield
+// FUSE-NEXT: }
+// FUSE-NEXT: return %[[F]]
+// FUSE-NOT: kiln.softmax
+// FUSE-NOT: kiln.layer_norm
+
+// Five phases over a row: max; exp and sum; divide and mean; center and variance; scale.
+// KERNEL-LABEL: func.func @w5_k0(%arg0: memref<?x16xf32>, %arg1: memref<1x16xf32>, %arg2: memref<1x16xf32>, %arg3: memref<?x16xf32>)
+// KERNEL: memref.alloca() : memref<16xf32>
+// KERNEL: scf.for %[[R:.*]] = %c0 to %{{.*}} step %c1 {
+// KERNEL: arith.maximumf
+// KERNEL: math.exp
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: arith.divf
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: arith.mulf
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: math.sqrt
+// KERNEL: scf.for
+// KERNEL: memref.store {{.*}}, %arg3[%[[R]], %{{.*}}] : memref<?x16xf32>
+func.func @w5(%x: tensor<8x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<8x16xf32> {
+  %0 = kiln.softmax %x {axis = 1 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %1 = kiln.layer_norm %0, %g, %b {eps = 1.0e-5 : f64} : (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
+  return %1 : tensor<8x16xf32>
+}
+
+// Softmax over another axis keeps its runtime kernel; a sum without keepdims is no seed.
+// FUSE-LABEL: func.func @not_rows
+// FUSE: kiln.softmax {{.*}} {axis = 0 : i64}
+// FUSE: kiln.sum {{.*}} keepdims = false
+func.func @not_rows(%x: tensor<8x16xf32>) -> (tensor<8x16xf32>, tensor<8xf32>) {
+  %0 = kiln.softmax %x {axis = 0 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>
+  %1 = kiln.sum %x {axes = array<i64: 1>, keepdims = false} : (tensor<8x16xf32>) -> tensor<8xf32>
+  return %0, %1 : tensor<8x16xf32>, tensor<8xf32>
+}

@@ -269,10 +269,16 @@ class PlanBuilder {
       call->output_dtypes.push_back(type.dtype);
       call->output_shapes.push_back(type.shape);
     }
-    // Cheap bodies need large chunks to pay for a parallel launch.
-    int64_t ops = 0;
-    fusion.getBody().walk([&](mlir::Operation*) { ++ops; });
-    call->grain = std::max<int64_t>(4096, (64 * 1024) / std::max<int64_t>(1, ops / 2));
+    // A parallel launch costs a few microseconds: chunks get about that much work. A
+    // transcendental function costs ~16 simple ops.
+    int64_t cost = 0;
+    fusion.getBody().walk([&](mlir::Operation* op) {
+      cost += llvm::isa<ir::ExpOp, ir::LogOp, ir::TanhOp, ir::SigmoidOp, ir::GeluOp, ir::SinOp,
+                        ir::CosOp, ir::ErfOp, ir::PowOp, ir::SqrtOp, ir::RsqrtOp>(op)
+                  ? 16
+                  : 1;
+    });
+    call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
     for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(dies_at(v, fusion));
     return [call, in, out, where](runtime::Frame& f) {
       std::vector<Tensor> args;

@@ -1,5 +1,6 @@
 #include "bench_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -45,6 +46,21 @@ std::string compare_results(const std::vector<kiln::Tensor>& got,
     if (!message.empty()) return message;
   }
   return "";
+}
+
+Deviation deviation(const std::vector<kiln::Tensor>& got, const std::vector<kiln::Tensor>& want,
+                    double rtol, double atol) {
+  Deviation d;
+  for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
+    auto g = host(got[k]), w = host(want[k]);
+    for (size_t i = 0; i < g.size() && i < w.size(); ++i) {
+      double diff = std::fabs(g[i] - w[i]);
+      d.max_abs = std::max(d.max_abs, diff);
+      if (w[i] != 0) d.max_rel = std::max(d.max_rel, diff / std::fabs(w[i]));
+      d.max_fraction = std::max(d.max_fraction, diff / (atol + rtol * std::fabs(w[i])));
+    }
+  }
+  return d;
 }
 
 }  // namespace kiln_bench

@@ -22,6 +22,16 @@ std::string compare_tensors(const kiln::Tensor& got, const kiln::Tensor& want, d
 std::string compare_results(const std::vector<kiln::Tensor>& got,
                             const std::vector<kiln::Tensor>& want, double rtol, double atol);
 
+/// How far one result list is from another, for the record (a check that passed may
+/// still want to say by how much): the largest |got - want|, the largest
+/// |got - want| / |want| over elements with want != 0, and the largest fraction of the
+/// tolerance atol + rtol * |want| used (> 1: the check fails). Sizes must agree.
+struct Deviation {
+  double max_abs = 0, max_rel = 0, max_fraction = 0;
+};
+Deviation deviation(const std::vector<kiln::Tensor>& got, const std::vector<kiln::Tensor>& want,
+                    double rtol, double atol);
+
 /// The tensor's values as doubles (any dtype).
 std::vector<double> host(const kiln::Tensor& t);
 

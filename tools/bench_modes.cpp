@@ -24,22 +24,15 @@ std::vector<kiln::Tensor> Runner::call() {
   return outputs;
 }
 
-std::optional<Body> compile_for(Mode mode, const Body& body, const std::string& name) {
-  switch (mode) {
-    case Mode::eager:
-      return body;
-    case Mode::graph: {
-      kiln::FunctionOptions options;
-      options.name = name;
-      options.jit = false;
-      auto f = std::make_shared<decltype(kiln::function(body, options))>(kiln::function(body, options));
-      return Body([f](const std::vector<kiln::Tensor>& in) { return (*f)(in); });
-    }
-    case Mode::jit:
-      // The JIT comes with the fusion issue; until then this column stays empty.
-      return std::nullopt;
-  }
-  return std::nullopt;
+std::optional<Compiled> compile_for(Mode mode, const Body& body, const std::string& name) {
+  if (mode == Mode::eager) return Compiled{body, {}};
+  kiln::FunctionOptions options;
+  options.name = name;
+  options.jit = mode == Mode::jit;  // graph: the optimized graph runs op by op
+  using Fn = decltype(kiln::function(body, options));
+  auto f = std::make_shared<Fn>(kiln::function(body, options));
+  return Compiled{Body([f](const std::vector<kiln::Tensor>& in) { return (*f)(in); }),
+                  [f] { return f->stats(); }};
 }
 
 }  // namespace kiln_bench

@@ -36,6 +36,21 @@ struct Report {
   bool checks_only = false;        // --selfcheck: no table, only notes and failures
 };
 
+/// A goal line: reported, never asserted. `met` is empty when it cannot be decided from
+/// this run (a bandwidth goal without --roofline); `value`/`target` are in `unit`.
+struct Goal {
+  std::string name;  // "W1 jit >= 10x faster than eager"
+  std::optional<bool> met;
+  std::optional<double> value;
+  double target = 0;
+  std::string unit;    // "x", "% of copy", "ms"
+  std::string detail;  // the figures behind it, for the printed line
+};
+
+/// The goal lines of this run: the roofline ones (eager against the machine, with
+/// --roofline) and those of issue 4 (the JIT), from the results of the same run.
+std::vector<Goal> goals(const Report& report);
+
 void print_report(const Report& report, std::FILE* out);
 /// Writes the JSON; returns false (and sets *error) when the file cannot be written.
 bool write_json(const Report& report, const std::string& path, std::string* error);

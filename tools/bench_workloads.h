@@ -39,8 +39,13 @@ struct Workload {
   std::function<std::string(const std::vector<kiln::Tensor>& inputs,
                             const std::vector<kiln::Tensor>& outputs)>
       sanity;
-  /// Tolerances when another mode is compared with eager.
+  /// Tolerances when graph mode is compared with eager (the same kernels run, op by op).
   double rtol = 1e-4, atol = 1e-5;
+  /// Tolerances when jit mode is compared with eager: |jit - eager| <= jit_atol +
+  /// jit_rtol * |eager|. The JIT's fused kernels compute tanh, exp, erf and the like with
+  /// their own f32 polynomials, a few ulp away from eager's, and may contract a*b+c into
+  /// an FMA; 1e-5 relative (~80 ulp) plus 1e-6 absolute (for values near zero) covers that.
+  double jit_rtol = 1e-5, jit_atol = 1e-6;
 };
 
 /// W0..W7 in order.

@@ -1,10 +1,11 @@
-// kiln-bench: the eager-vs-graph benchmark suite of WORKLOADS.md.
+// kiln-bench: the eager / graph / jit benchmark suite of WORKLOADS.md.
 //
 //   kiln-bench [--filter RE] [--threads N] [--json FILE] [--roofline] [--min-time S]
 //              [--reps N] [--selfcheck] [--list] [--help]
 //
 // Every workload runs in every mode kiln has; each mode's result is checked (eager's
-// against a host f64 reference, the others' against eager's) before it is timed. A
+// against a host f64 reference, graph's and jit's against eager's, jit with the
+// tolerance of Workload::jit_rtol/jit_atol) before it is timed. A
 // benchmark reports times, it never asserts them: the exit status is non-zero only when a
 // check fails or the command line is wrong.
 #include <cstdio>
@@ -51,7 +52,8 @@ const char* kUsage =
     "  --min-time S      seconds per measurement (default 0.5)\n"
     "  --reps N          measurements per figure; the median is reported (default 5)\n"
     "  --selfcheck       run every check (W4's tape gradients against finite\n"
-    "                    differences, each workload against its reference), time nothing\n"
+    "                    differences, each workload's eager result against its host\n"
+    "                    reference, graph and jit against eager), time nothing\n"
     "  --list            list the workloads and exit\n"
     "  --help            this text\n";
 
@@ -124,27 +126,44 @@ bool selected(const Workload& w, const std::string& filter) {
 
 // One workload in one mode: check, then time. `reference` is eager's first result
 // (empty when eager itself runs). Returns false when the mode does not exist yet.
+// `checked` receives, for graph and jit, how far the first result was from eager's.
 bool run_mode(const Workload& w, Mode mode, const Options& o, Progress& progress,
-              std::vector<kiln::Tensor>& eager_reference, Result& result) {
+              std::vector<kiln::Tensor>& eager_reference, Result& result, std::string* checked) {
   Instance instance = w.make();
   Body body = instance.body;
   std::string label = w.id + " " + std::string(mode_name(mode));
-  std::optional<Body> compiled = compile_for(mode, body, w.id);
+  std::optional<Compiled> compiled = compile_for(mode, body, w.id);
   if (!compiled) return false;
   result.workload = w.id;
   result.mode = mode;
   try {
-    Runner runner(std::move(instance), *compiled);
+    Runner runner(std::move(instance), compiled->body);
     progress.note(label + " check");
     std::vector<kiln::Tensor> before = runner.inputs();
     double t0 = now_s();
     std::vector<kiln::Tensor> outputs = runner.call();
     double first_ms = (now_s() - t0) * 1e3;
-    if (mode != Mode::eager) result.first_call = FirstCall{first_ms, 0, 0, 0};
-    std::string problem = mode == Mode::eager
-                              ? w.sanity(before, outputs)
-                              : compare_results(outputs, eager_reference, w.rtol, w.atol);
-    if (mode == Mode::eager) eager_reference = outputs;
+    if (compiled->stats) {
+      kiln::FunctionStats s = compiled->stats();  // after one call: the first trace's costs
+      result.first_call = FirstCall{first_ms, s.trace_ms, s.optimize_ms, s.codegen_ms, s.compile_ms};
+    }
+    std::string problem;
+    if (mode == Mode::eager) {
+      problem = w.sanity(before, outputs);
+      eager_reference = outputs;
+    } else {
+      double rtol = mode == Mode::jit ? w.jit_rtol : w.rtol;
+      double atol = mode == Mode::jit ? w.jit_atol : w.atol;
+      problem = compare_results(outputs, eager_reference, rtol, atol);
+      if (problem.empty() && checked) {
+        Deviation d = deviation(outputs, eager_reference, rtol, atol);
+        char buf[200];
+        std::snprintf(buf, sizeof buf,
+                      "max |diff| %.2g, max rel %.2g; tolerance rel %.0e + abs %.0e, %.0f%% of it used",
+                      d.max_abs, d.max_rel, rtol, atol, 100 * d.max_fraction);
+        *checked = buf;
+      }
+    }
     if (!problem.empty()) {
       result.error = "check failed: " + problem;
       return true;
@@ -212,14 +231,17 @@ int run(const Options& o) {
     std::optional<double> eager_s;
     for (Mode mode : kAllModes) {
       Result result;
-      if (!run_mode(w, mode, o, progress, eager_reference, result)) continue;
+      std::string checked;
+      if (!run_mode(w, mode, o, progress, eager_reference, result, &checked)) continue;
       if (!result.error.empty()) ok = false;
       if (result.error.empty() && !o.selfcheck) {
         if (mode == Mode::eager) eager_s = result.stats.median_s;
         else if (eager_s) result.speedup_vs_eager = *eager_s / result.stats.median_s;
       }
       if (!o.selfcheck || !result.error.empty()) report.results.push_back(result);
-      else if (o.selfcheck) report.notes.push_back(w.id + " " + std::string(mode_name(mode)) + ": check ok");
+      else if (o.selfcheck)
+        report.notes.push_back(w.id + " " + std::string(mode_name(mode)) + ": check ok" +
+                               (checked.empty() ? "" : " (" + checked + ")"));
     }
   }
   progress.clear();

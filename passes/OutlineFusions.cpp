@@ -306,6 +306,14 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, cons
           mlir::Value res;
           if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
             res = scalarConstant(jb, c);
+          } else if (llvm::isa<ir::DivideOp>(op) && !info[op.getOperand(1)].full &&
+                     llvm::isa<mlir::FloatType>(elementOf(op.getResult(0)))) {
+            // A row divided by a per-row value: one reciprocal per row (LLVM hoists it)
+            // and a multiply per element, as the eager softmax does.
+            mlir::Value d = read(op.getOperand(1));
+            mlir::Value one = jb.create<mlir::arith::ConstantOp>(loc, jb.getFloatAttr(d.getType(), 1.0));
+            res = jb.create<mlir::arith::MulFOp>(loc, read(op.getOperand(0)),
+                                                 jb.create<mlir::arith::DivFOp>(loc, one, d));
           } else {
             llvm::SmallVector<mlir::Value> args;
             for (mlir::Value v : op.getOperands()) args.push_back(read(v));

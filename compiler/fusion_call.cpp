@@ -96,7 +96,8 @@ std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& i
   int64_t row = 1;
   for (size_t k = 1; k < c.space.size(); ++k) row *= c.space[k];
   const int64_t rows = c.space[0];
-  if (rows * row == 0) return outputs;
+  // A zero-width row still runs: a reduction over an empty axis writes its identity.
+  if (rows == 0) return outputs;
   runtime::parallel_for(rows, std::max<int64_t>(1, c.grain / std::max<int64_t>(row, 1)),
                         [&](int64_t begin, int64_t end) {
     std::array<Descriptor, kMaxFusionArgs> desc;

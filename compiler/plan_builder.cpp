@@ -279,7 +279,10 @@ class PlanBuilder {
                   : 1;
     });
     call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
-    for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(dies_at(v, fusion));
+    // Only a loop fusion reads each element before writing it at the same index; a row
+    // kernel reads its inputs again in later phases, after it has stored results.
+    const bool loop = fusion.getKind() == "loop";
+    for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(loop && dies_at(v, fusion));
     return [call, in, out, where](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());

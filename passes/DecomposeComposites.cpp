@@ -1,5 +1,7 @@
 // kiln-decompose-composites: softmax, log_softmax and layer_norm over the last axis as
 // reductions and elementwise ops (for kiln-fuse-rows).
+#include <cmath>
+
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,6 +39,13 @@ struct Builder {
   Value unary(Value x) {
     return b.create<Op>(loc, x);
   }
+  /// The row maximum, or 0 where it is not finite (as the eager kernel shifts), so a row
+  /// holding +inf gives NaN only where inf - inf does.
+  Value shift(Value x) {
+    Value m = reduce<ir::MaxOp>(x);
+    Value finite = binary<ir::LessOp>(unary<ir::AbsOp>(m), scalar(m, INFINITY));
+    return b.create<ir::WhereOp>(loc, finite, m, scalar(m, 0.0));
+  }
   Value scalar(Value like, double v) {
     auto element = llvm::cast<mlir::ShapedType>(like.getType()).getElementType();
     auto type = mlir::RankedTensorType::get({}, element);
@@ -56,13 +65,13 @@ struct DecomposeComposites : impl::DecomposeCompositesBase<DecomposeComposites> 
       if (auto s = llvm::dyn_cast<ir::SoftmaxOp>(op)) {
         if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
         Builder k{b, op->getLoc(), s.getAxis()};
-        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.reduce<ir::MaxOp>(s.getX()));
+        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.shift(s.getX()));
         Value e = k.unary<ir::ExpOp>(shifted);
         result = k.binary<ir::DivideOp>(e, k.reduce<ir::SumOp>(e));
       } else if (auto s = llvm::dyn_cast<ir::LogSoftmaxOp>(op)) {
         if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
         Builder k{b, op->getLoc(), s.getAxis()};
-        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.reduce<ir::MaxOp>(s.getX()));
+        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.shift(s.getX()));
         Value total = k.reduce<ir::SumOp>(k.unary<ir::ExpOp>(shifted));
         result = k.binary<ir::SubtractOp>(shifted, k.unary<ir::LogOp>(total));
       } else {

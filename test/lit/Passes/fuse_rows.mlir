@@ -4,10 +4,14 @@
 // RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise | FileCheck %s --check-prefix=FUSE
 // RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise --kiln-outline-fusions | FileCheck %s --check-prefix=KERNEL
 
+// The row max shifts the row unless it is infinite (then 0, as the eager kernel does).
 // FUSE-LABEL: func.func @w5
-// FUSE-NEXT: kiln.constant
-// FUSE-NEXT: %[[F:.*]] = kiln.fusion "rows"(%arg0, %arg1, %arg2)
-// FUSE: kiln.max {{.*}} {axes = array<i64: 1>, keepdims = true}
+// FUSE: %[[F:.*]] = kiln.fusion "rows"(%arg0, %arg1, %arg2)
+// FUSE: %[[M:.*]] = kiln.max {{.*}} {axes = array<i64: 1>, keepdims = true}
+// FUSE-NEXT: %[[A:.*]] = kiln.abs %[[M]]
+// FUSE-NEXT: %[[FIN:.*]] = kiln.less %[[A]]
+// FUSE-NEXT: %[[S:.*]] = kiln.where %[[FIN]], %[[M]]
+// FUSE-NEXT: kiln.subtract %arg3, %[[S]]
 // FUSE: kiln.exp
 // FUSE: kiln.sum
 // FUSE: kiln.divide

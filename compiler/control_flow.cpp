@@ -1,9 +1,9 @@
 // cond, while_loop, for_range: run directly in eager mode; become kiln.cond,
 // kiln.while_loop and kiln.for_range while tracing.
+#include "kiln/control_flow.h"
 #include "compiler/op_support.h"
 #include "compiler/tape.h"
 #include "compiler/trace.h"
-#include "kiln/control_flow.h"
 #include "kiln/ops.h"
 
 namespace kiln::detail {
@@ -21,13 +21,17 @@ void check_carried(const std::vector<Tensor>& before, const std::vector<Tensor>&
                    const char* op, const std::source_location& loc) {
   CallSite site{op, &loc};
   if (before.size() != after.size())
-    throw_op_error(site, "the body returned " + std::to_string(after.size()) + " tensors for " +
-                             std::to_string(before.size()) + " carried ones", {});
+    throw_op_error(site,
+                   "the body returned " + std::to_string(after.size()) + " tensors for " +
+                       std::to_string(before.size()) + " carried ones",
+                   {});
   for (size_t i = 0; i < before.size(); ++i)
     if (!after[i].defined() || after[i].dtype() != before[i].dtype() ||
         after[i].shape() != before[i].shape())
-      throw_op_error(site, "carried value " + std::to_string(i) + " changed from " +
-                               describe(before[i]) + " to " + describe(after[i]), {});
+      throw_op_error(site,
+                     "carried value " + std::to_string(i) + " changed from " + describe(before[i]) +
+                         " to " + describe(after[i]),
+                     {});
 }
 
 /// Runs a branch under a tape watching `inputs` and returns the gradients of its results
@@ -58,9 +62,8 @@ std::vector<Tensor> branch_gradients(const Branch& fn, const std::vector<Tensor>
 /// A region node whose gradient refuses reverse mode.
 MakeRegionVjp refuse(const std::string& message) {
   return [message](const std::vector<Tensor>&, const std::vector<std::shared_ptr<VariableState>>&) {
-    return CustomVjp([message](const std::vector<Tensor>&) -> std::vector<Tensor> {
-      throw Error(message);
-    });
+    return CustomVjp(
+        [message](const std::vector<Tensor>&) -> std::vector<Tensor> { throw Error(message); });
   };
 }
 
@@ -85,15 +88,16 @@ std::vector<Tensor> cond_impl(const Tensor& pred, const Branch& then_fn, const B
     });
   };
   std::vector<Tensor> results = trace_cond(pred, keep(then_fn), keep(else_fn), loc);
-  fold_region(mark, "cond", yielded, results,
-              [pred, then_fn, else_fn, loc](const std::vector<Tensor>& inputs,
-                                            const std::vector<std::shared_ptr<VariableState>>& vars) {
-                return CustomVjp([=](const std::vector<Tensor>& output_grads) {
-                  return cond_impl(
-                      pred, [&] { return branch_gradients(then_fn, output_grads, inputs, vars); },
-                      [&] { return branch_gradients(else_fn, output_grads, inputs, vars); }, loc);
-                });
-              });
+  fold_region(
+      mark, "cond", yielded, results,
+      [pred, then_fn, else_fn, loc](const std::vector<Tensor>& inputs,
+                                    const std::vector<std::shared_ptr<VariableState>>& vars) {
+        return CustomVjp([=](const std::vector<Tensor>& output_grads) {
+          return cond_impl(
+              pred, [&] { return branch_gradients(then_fn, output_grads, inputs, vars); },
+              [&] { return branch_gradients(else_fn, output_grads, inputs, vars); }, loc);
+        });
+      });
   return results;
 }
 
@@ -105,8 +109,8 @@ std::vector<Tensor> while_loop_impl(const LoopCond& cond, const LoopBody& body,
     if (!mark.tapes.empty())
       fold_region(mark, "while_loop", init, results,
                   refuse("[GradientTape] a traced while_loop does not support reverse-mode "
-                         "differentiation (while_loop at " + std::string(loc.file_name()) + ":" +
-                         std::to_string(loc.line()) +
+                         "differentiation (while_loop at " +
+                         std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
                          "); use for_range with a trip count known while tracing"));
     return results;
   }
@@ -119,16 +123,16 @@ std::vector<Tensor> while_loop_impl(const LoopCond& cond, const LoopBody& body,
   return carried;
 }
 
-std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body,
-                                   std::vector<Tensor> init, std::source_location loc) {
+std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::vector<Tensor> init,
+                                   std::source_location loc) {
   CallSite site{"for_range", &loc};
   check_operands(site, {&n});
   if (!is_integer(n.dtype()) || n.rank() != 0)
     throw_op_error(site, "the trip count must be an integer scalar tensor", {&n});
   // Under a tape, a traced loop whose trip count is known is unrolled so that its
   // gradient is the ordinary one; eagerly the loop runs (and records) directly.
-  const bool unroll = tracing() && taping() && !is_symbolic(n) &&
-                      n.item<int64_t>() <= kMaxUnrolledIterations;
+  const bool unroll =
+      tracing() && taping() && !is_symbolic(n) && n.item<int64_t>() <= kMaxUnrolledIterations;
   if (tracing() && !unroll) {
     TapeMark mark = tape_mark();
     std::vector<Tensor> results =
@@ -136,7 +140,8 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body,
     if (!mark.tapes.empty())
       fold_region(mark, "for_range", init, results,
                   refuse("[GradientTape] a traced for_range whose trip count is a graph value "
-                         "(or above " + std::to_string(kMaxUnrolledIterations) +
+                         "(or above " +
+                         std::to_string(kMaxUnrolledIterations) +
                          ") does not support reverse-mode differentiation (for_range at " +
                          std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
                          "); pass a host integer count"));

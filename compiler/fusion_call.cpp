@@ -63,12 +63,13 @@ void call(void* fn, Ptr* a, size_t n) {
 #define KILN_PTRS_15 KILN_PTRS_14, Ptr
 #define KILN_PTRS_16 KILN_PTRS_15, Ptr
 #define KILN_CALL(n) \
-  case n: return reinterpret_cast<void (*)(KILN_PTRS_##n)>(fn)(KILN_ARGS_##n);
+  case n:            \
+    return reinterpret_cast<void (*)(KILN_PTRS_##n)>(fn)(KILN_ARGS_##n);
   switch (n) {
-    KILN_CALL(1) KILN_CALL(2) KILN_CALL(3) KILN_CALL(4) KILN_CALL(5) KILN_CALL(6)
-    KILN_CALL(7) KILN_CALL(8) KILN_CALL(9) KILN_CALL(10) KILN_CALL(11) KILN_CALL(12)
-    KILN_CALL(13) KILN_CALL(14) KILN_CALL(15) KILN_CALL(16)
-    default: break;
+    KILN_CALL(1)
+    KILN_CALL(2) KILN_CALL(3) KILN_CALL(4) KILN_CALL(5) KILN_CALL(6) KILN_CALL(7) KILN_CALL(8)
+        KILN_CALL(9) KILN_CALL(10) KILN_CALL(11) KILN_CALL(12) KILN_CALL(13) KILN_CALL(14)
+            KILN_CALL(15) KILN_CALL(16) default : break;
   }
 }
 
@@ -100,22 +101,23 @@ std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& i
   if (rows == 0) return outputs;
   runtime::parallel_for(rows, std::max<int64_t>(1, c.grain / std::max<int64_t>(row, 1)),
                         [&](int64_t begin, int64_t end) {
-    std::array<Descriptor, kMaxFusionArgs> desc;
-    std::array<Ptr, kMaxFusionArgs> args;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const auto& shape = c.input_shapes[i];
-      fill(desc[i], static_cast<const char*>(inputs[i].data()), shape,
-           dtype_size(inputs[i].dtype()), shape[0] == rows, begin, end);
-      args[i] = desc[i].data();
-    }
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      const size_t k = inputs.size() + o;
-      fill(desc[k], static_cast<const char*>(outputs[o].data()), c.output_layouts[o],
-           dtype_size(outputs[o].dtype()), true, begin, end);
-      args[k] = desc[k].data();
-    }
-    call(c.kernel, args.data(), n);
-  });
+                          std::array<Descriptor, kMaxFusionArgs> desc;
+                          std::array<Ptr, kMaxFusionArgs> args;
+                          for (size_t i = 0; i < inputs.size(); ++i) {
+                            const auto& shape = c.input_shapes[i];
+                            fill(desc[i], static_cast<const char*>(inputs[i].data()), shape,
+                                 dtype_size(inputs[i].dtype()), shape[0] == rows, begin, end);
+                            args[i] = desc[i].data();
+                          }
+                          for (size_t o = 0; o < outputs.size(); ++o) {
+                            const size_t k = inputs.size() + o;
+                            fill(desc[k], static_cast<const char*>(outputs[o].data()),
+                                 c.output_layouts[o], dtype_size(outputs[o].dtype()), true, begin,
+                                 end);
+                            args[k] = desc[k].data();
+                          }
+                          call(c.kernel, args.data(), n);
+                        });
   return outputs;
 }
 

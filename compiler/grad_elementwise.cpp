@@ -27,37 +27,46 @@ Grads binary(const VjpArgs& a, FA&& da, FB&& db) {
 
 Grads add_vjp(const VjpArgs& a) {
   const Tensor& g = a.grads[0];
-  return binary(a, [&] { return g; }, [&] { return g; });
+  return binary(
+      a, [&] { return g; }, [&] { return g; });
 }
 Grads subtract_vjp(const VjpArgs& a) {
   const Tensor& g = a.grads[0];
-  return binary(a, [&] { return g; }, [&] { return -g; });
+  return binary(
+      a, [&] { return g; }, [&] { return -g; });
 }
 Grads multiply_vjp(const VjpArgs& a) {
   const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
-  return binary(a, [&] { return g * y; }, [&] { return g * x; });
+  return binary(
+      a, [&] { return g * y; }, [&] { return g * x; });
 }
 Grads divide_vjp(const VjpArgs& a) {
   const Tensor &g = a.grads[0], &y = a.inputs[1], &out = a.outputs[0];
-  return binary(a, [&] { return g / y; }, [&] { return -(g * out) / y; });
+  return binary(
+      a, [&] { return g / y; }, [&] { return -(g * out) / y; });
 }
 Grads pow_vjp(const VjpArgs& a) {
   const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1], &out = a.outputs[0];
   // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
   return binary(
       a, [&] { return g * y * pow(x, y - 1); },
-      [&] { return g * out * where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype()))), zero_like_scalar(x)); });
+      [&] {
+        return g * out *
+               where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype()))), zero_like_scalar(x));
+      });
 }
 // Ties send the gradient to the first operand (TensorFlow's choice).
 Grads maximum_vjp(const VjpArgs& a) {
   const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
   Tensor first = x >= y;
-  return binary(a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
+  return binary(
+      a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
 }
 Grads minimum_vjp(const VjpArgs& a) {
   const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
   Tensor first = x <= y;
-  return binary(a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
+  return binary(
+      a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
 }
 
 Grads negative_vjp(const VjpArgs& a) { return {-a.grads[0]}; }

@@ -20,9 +20,7 @@ Tensor kept(const VjpArgs& a, const Tensor& t) {
   return reshape(t, kept_shape(a.inputs[0], a.attrs.ints("axes")));
 }
 
-Grads sum_vjp(const VjpArgs& a) {
-  return {broadcast_to(kept(a, a.grads[0]), a.inputs[0].shape())};
-}
+Grads sum_vjp(const VjpArgs& a) { return {broadcast_to(kept(a, a.grads[0]), a.inputs[0].shape())}; }
 
 Grads mean_vjp(const VjpArgs& a) {
   const Tensor& x = a.inputs[0];

@@ -13,7 +13,8 @@ Grads reshape_vjp(const VjpArgs& a) { return {reshape(a.grads[0], a.inputs[0].sh
 Grads transpose_vjp(const VjpArgs& a) {
   const std::vector<int64_t>& perm = a.attrs.ints("perm");
   std::vector<int64_t> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < perm.size(); ++i)
+    inverse[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
   return {transpose(a.grads[0], inverse)};
 }
 

@@ -3,8 +3,8 @@
 #include "compiler/jit.h"
 
 #include <chrono>
-#include <unordered_map>
 #include <mutex>
+#include <unordered_map>
 
 #include "compiler/graph.h"
 #include "ir/KilnOps.h"
@@ -47,7 +47,8 @@ void run(mlir::PassManager& pm, mlir::ModuleOp module, const char* what) {
 
 class EngineKernels : public JitKernels {
  public:
-  EngineKernels(std::unique_ptr<mlir::ExecutionEngine> engine, const std::vector<std::string>& names)
+  EngineKernels(std::unique_ptr<mlir::ExecutionEngine> engine,
+                const std::vector<std::string>& names)
       : engine_(std::move(engine)) {
     for (const std::string& name : names) {
       auto sym = engine_->lookup("_mlir_ciface_" + name);

@@ -20,11 +20,11 @@ class JitKernels {
 
 struct JitResult {
   std::shared_ptr<JitKernels> kernels;  // null when the graph has no fusion
-  std::string fused;    // the graph with kiln.fusion regions
-  std::string lowered;  // the graph and its outlined kernels (linalg on memrefs)
-  std::string llvm;     // the kernels in the LLVM dialect
-  double fuse_ms = 0;     // fusion and outlining
-  double codegen_ms = 0;  // lowering and native code generation
+  std::string fused;                    // the graph with kiln.fusion regions
+  std::string lowered;                  // the graph and its outlined kernels (linalg on memrefs)
+  std::string llvm;                     // the kernels in the LLVM dialect
+  double fuse_ms = 0;                   // fusion and outlining
+  double codegen_ms = 0;                // lowering and native code generation
 };
 
 /// Fuses `graph` in place (each fusion gets a `kernel`) and compiles the kernels. Throws

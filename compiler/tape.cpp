@@ -132,7 +132,8 @@ Tensor record_variable_read(const std::shared_ptr<VariableState>& v, const Tenso
   return read;
 }
 
-TapeSuspension::TapeSuspension() : saved_(std::move(active_tapes())), saved_recording_(recording_tapes) {
+TapeSuspension::TapeSuspension()
+    : saved_(std::move(active_tapes())), saved_recording_(recording_tapes) {
   active_tapes().clear();
   recording_tapes = 0;
 }
@@ -216,8 +217,9 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
                                   const std::vector<Tensor>& sources,
                                   const std::vector<std::shared_ptr<VariableState>>& variables) {
   if (tape.used && !tape.persistent)
-    throw Error("[GradientTape] gradient was already asked of this tape; a non-persistent tape "
-                "answers once (create it with GradientTape(/*persistent=*/true) to ask again)");
+    throw Error(
+        "[GradientTape] gradient was already asked of this tape; a non-persistent tape "
+        "answers once (create it with GradientTape(/*persistent=*/true) to ask again)");
   tape.used = true;
   Pause pause(tape);  // the gradient's own ops are recorded by the other tapes only
 
@@ -228,9 +230,8 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
     if (!is_floating(t.dtype()))
       throw Error("[GradientTape] the target must be floating, not " +
                   std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()));
-    Tensor g = i < target_grads.size() && target_grads[i].defined()
-                   ? target_grads[i]
-                   : ones(t.shape(), t.dtype());
+    Tensor g = i < target_grads.size() && target_grads[i].defined() ? target_grads[i]
+                                                                    : ones(t.shape(), t.dtype());
     accumulate(grads, t, g);
   }
   // Sources keep their gradient when the walk passes their producer.

@@ -33,10 +33,10 @@ struct TapeNode {
   std::vector<Tensor> inputs;
   std::vector<Tensor> outputs;
   Attrs attrs;
-  std::shared_ptr<VariableState> variable;              // variable_read
+  std::shared_ptr<VariableState> variable;                // variable_read
   std::vector<std::shared_ptr<VariableState>> variables;  // custom: variables read inside
-  CustomVjp vjp;                                         // custom
-  std::string name;                                      // custom: for errors
+  CustomVjp vjp;                                          // custom
+  std::string name;                                       // custom: for errors
 };
 
 struct TapeState {

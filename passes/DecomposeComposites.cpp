@@ -49,7 +49,8 @@ struct Builder {
   Value scalar(Value like, double v) {
     auto element = llvm::cast<mlir::ShapedType>(like.getType()).getElementType();
     auto type = mlir::RankedTensorType::get({}, element);
-    return b.create<ir::ConstantOp>(loc, mlir::DenseElementsAttr::get(type, b.getFloatAttr(element, v)));
+    return b.create<ir::ConstantOp>(loc,
+                                    mlir::DenseElementsAttr::get(type, b.getFloatAttr(element, v)));
   }
 };
 
@@ -84,7 +85,8 @@ struct DecomposeComposites : impl::DecomposeCompositesBase<DecomposeComposites> 
         Value var = k.reduce<ir::MeanOp>(k.binary<ir::MultiplyOp>(centered, centered));
         Value rstd = k.unary<ir::RsqrtOp>(
             k.binary<ir::AddOp>(var, k.scalar(var, n.getEps().convertToDouble())));
-        Value scaled = k.binary<ir::MultiplyOp>(k.binary<ir::MultiplyOp>(centered, rstd), n.getGamma());
+        Value scaled =
+            k.binary<ir::MultiplyOp>(k.binary<ir::MultiplyOp>(centered, rstd), n.getGamma());
         result = k.binary<ir::AddOp>(scaled, n.getBeta());
       }
       op->getResult(0).replaceAllUsesWith(result);

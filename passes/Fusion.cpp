@@ -114,11 +114,13 @@ void buildFusion(Cluster& c, llvm::StringRef kind) {
 
   llvm::SmallVector<mlir::Type> result_types;
   for (mlir::Value v : escaping) result_types.push_back(v.getType());
-  auto fusion = b.create<ir::FusionOp>(mlir::FusedLoc::get(b.getContext(), [&] {
-                                         llvm::SmallVector<mlir::Location> locs;
-                                         for (Operation* op : c.ops) locs.push_back(op->getLoc());
-                                         return locs;
-                                       }()),
+  auto fusion = b.create<ir::FusionOp>(mlir::FusedLoc::get(b.getContext(),
+                                                           [&] {
+                                                             llvm::SmallVector<mlir::Location> locs;
+                                                             for (Operation* op : c.ops)
+                                                               locs.push_back(op->getLoc());
+                                                             return locs;
+                                                           }()),
                                        result_types, inputs, b.getStringAttr(kind),
                                        mlir::FlatSymbolRefAttr());
   mlir::Block* body = new mlir::Block;
@@ -133,7 +135,8 @@ void buildFusion(Cluster& c, llvm::StringRef kind) {
   inner.create<ir::YieldOp>(fusion.getLoc(), yielded);
 
   for (auto [v, r] : llvm::zip(escaping, fusion.getResults()))
-    v.replaceUsesWithIf(r, [&](mlir::OpOperand& use) { return !c.members.contains(use.getOwner()); });
+    v.replaceUsesWithIf(r,
+                        [&](mlir::OpOperand& use) { return !c.members.contains(use.getOwner()); });
   for (Operation* op : llvm::reverse(c.ops)) op->erase();
 }
 

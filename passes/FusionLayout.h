@@ -37,7 +37,8 @@ inline FusionLayout collapseFusion(const std::vector<int64_t>& shape,
         if (full(i, d)) layout.inputs[i].back() *= shape[d];
     } else {
       layout.shape.push_back(shape[d]);
-      for (size_t i = 0; i < inputs.size(); ++i) layout.inputs[i].push_back(full(i, d) ? shape[d] : 1);
+      for (size_t i = 0; i < inputs.size(); ++i)
+        layout.inputs[i].push_back(full(i, d) ? shape[d] : 1);
     }
     previous = static_cast<int64_t>(d);
   }

@@ -46,8 +46,21 @@ mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c) {
   auto attr = llvm::cast<mlir::DenseElementsAttr>(c.getValue());
   mlir::Type t = attr.getElementType();
   if (llvm::isa<mlir::FloatType>(t))
-    return b.create<mlir::arith::ConstantOp>(c.getLoc(), b.getFloatAttr(t, attr.getSplatValue<llvm::APFloat>()));
-  return b.create<mlir::arith::ConstantOp>(c.getLoc(), b.getIntegerAttr(t, attr.getSplatValue<llvm::APInt>()));
+    return b.create<mlir::arith::ConstantOp>(
+        c.getLoc(), b.getFloatAttr(t, attr.getSplatValue<llvm::APFloat>()));
+  return b.create<mlir::arith::ConstantOp>(c.getLoc(),
+                                           b.getIntegerAttr(t, attr.getSplatValue<llvm::APInt>()));
+}
+
+/// A body op on scalars: a splat constant's value, or the op's scalar lowering (null,
+/// with an error on the op, where it has none).
+mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange args) {
+  if (auto c = llvm::dyn_cast<ir::ConstantOp>(op);
+      c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat())
+    return scalarConstant(b, c);
+  mlir::Value r = lowerToScalar(b, &op, args);
+  if (!r) op.emitOpError("has no scalar lowering inside a fusion");
+  return r;
 }
 
 mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
@@ -60,7 +73,8 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   llvm::SmallVector<mlir::Type> arg_types;
   llvm::SmallVector<mlir::AffineMap> maps;
   for (size_t i = 0; i < input_shapes.size(); ++i) {
-    mlir::Type element = llvm::cast<mlir::ShapedType>(fusion.getInputs()[i].getType()).getElementType();
+    mlir::Type element =
+        llvm::cast<mlir::ShapedType>(fusion.getInputs()[i].getType()).getElementType();
     arg_types.push_back(kernelMemRef(layout.inputs[i], layout.shape, element));
     llvm::SmallVector<mlir::AffineExpr> exprs;
     for (size_t d = 0; d < rank; ++d)
@@ -69,12 +83,14 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     maps.push_back(mlir::AffineMap::get(rank, 0, exprs, ctx));
   }
   for (mlir::Type t : fusion.getResultTypes()) {
-    arg_types.push_back(kernelMemRef(layout.shape, layout.shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
+    arg_types.push_back(
+        kernelMemRef(layout.shape, layout.shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
     maps.push_back(mlir::AffineMap::getMultiDimIdentityMap(rank, ctx));
   }
 
   mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
-  auto kernel = b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
+  auto kernel =
+      b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
   kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   mlir::Block* entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -89,10 +105,12 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
         llvm::DenseMap<mlir::Value, mlir::Value> scalar;
         for (size_t i = 0; i < num_inputs; ++i) {
           mlir::Value e = elements[i];
-          mlir::Type t = llvm::cast<mlir::ShapedType>(body.getArgument(i).getType()).getElementType();
+          mlir::Type t =
+              llvm::cast<mlir::ShapedType>(body.getArgument(i).getType()).getElementType();
           if (t.isInteger(1))  // a byte in memory; any nonzero byte is true
-            e = nb.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, e,
-                                               nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
+            e = nb.create<mlir::arith::CmpIOp>(
+                loc, mlir::arith::CmpIPredicate::ne, e,
+                nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
           scalar[body.getArgument(i)] = e;
         }
         llvm::SmallVector<mlir::Value> yielded;
@@ -100,21 +118,16 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
           if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
             for (mlir::Value v : y.getValues()) {
               mlir::Value s = scalar.lookup(v);
-              if (s.getType().isInteger(1)) s = nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), s);
+              if (s.getType().isInteger(1))
+                s = nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), s);
               yielded.push_back(s);
             }
             continue;
           }
-          if (auto c = llvm::dyn_cast<ir::ConstantOp>(op);
-              c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat()) {
-            scalar[c.getResult()] = scalarConstant(nb, c);
-            continue;
-          }
           llvm::SmallVector<mlir::Value> args;
           for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
-          mlir::Value r = lowerToScalar(nb, &op, args);
+          mlir::Value r = emitScalar(nb, op, args);
           if (!r) {
-            op.emitOpError("has no scalar lowering inside a fusion");
             failed = true;
             r = args.empty() ? mlir::Value() : args[0];
           }
@@ -143,7 +156,8 @@ struct RowValue {
   int phase = 0;      // full: the phase that computes it; else the phase it is ready for
 };
 
-mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
+mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
+                                const std::string& name) {
   mlir::Block& body = fusion.getBody().front();
   std::vector<int64_t> space;
   for (mlir::Operation& op : body)
@@ -161,15 +175,18 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, cons
   for (mlir::Value v : fusion.getInputs()) {
     auto shape = collapsed(v.getType());
     if (shape.empty()) return fusion.emitOpError("an input does not fit the row space");
-    arg_types.push_back(kernelMemRef(shape, full_shape, llvm::cast<mlir::ShapedType>(v.getType()).getElementType()));
+    arg_types.push_back(kernelMemRef(shape, full_shape,
+                                     llvm::cast<mlir::ShapedType>(v.getType()).getElementType()));
   }
   for (mlir::Type t : fusion.getResultTypes())
-    arg_types.push_back(kernelMemRef(collapsed(t), full_shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
+    arg_types.push_back(
+        kernelMemRef(collapsed(t), full_shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
 
   // Phases, and which full values must outlive their phase.
   llvm::DenseMap<mlir::Value, RowValue> info;
   auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
-  for (mlir::BlockArgument a : body.getArguments()) info[a] = RowValue{collapsed(a.getType())[1] == D, 0};
+  for (mlir::BlockArgument a : body.getArguments())
+    info[a] = RowValue{collapsed(a.getType())[1] == D, 0};
   int phases = 1;
   for (mlir::Operation& op : body.without_terminator()) {
     int ready = 0;
@@ -188,19 +205,24 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, cons
   for (mlir::Operation& op : body.without_terminator())
     for (mlir::Value v : op.getOperands()) {
       const RowValue& r = info.lookup(v);
-      if (r.full && !llvm::isa<mlir::BlockArgument>(v) && info.lookup(op.getResult(0)).phase > r.phase &&
-          !(llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) && info.lookup(op.getResult(0)).phase == r.phase + 1))
+      if (r.full && !llvm::isa<mlir::BlockArgument>(v) &&
+          info.lookup(op.getResult(0)).phase > r.phase &&
+          !(llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) &&
+            info.lookup(op.getResult(0)).phase == r.phase + 1))
         buffered.insert(v);
     }
 
   mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
-  auto kernel = b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
+  auto kernel =
+      b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
   kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   mlir::Block* entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
   const mlir::Location loc = fusion.getLoc();
   const size_t num_inputs = fusion.getInputs().size();
-  auto index = [&](int64_t v) { return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult(); };
+  auto index = [&](int64_t v) {
+    return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult();
+  };
   mlir::Value c0 = index(0), c1 = index(1), cD = index(D);
   mlir::Value rows = b.create<mlir::memref::DimOp>(loc, entry->getArgument(num_inputs), c0);
 
@@ -212,138 +234,158 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module, cons
   }
   // Yielded values: their output memref.
   llvm::DenseMap<mlir::Value, mlir::Value> output;
-  for (auto [i, v] : llvm::enumerate(yield.getValues())) output[v] = entry->getArgument(num_inputs + i);
+  for (auto [i, v] : llvm::enumerate(yield.getValues()))
+    output[v] = entry->getArgument(num_inputs + i);
 
   auto toScalar = [&](mlir::OpBuilder& nb, mlir::Value loaded, mlir::Type element) -> mlir::Value {
     if (!element.isInteger(1)) return loaded;
-    return nb.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, loaded,
-                                          nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
+    return nb.create<mlir::arith::CmpIOp>(
+        loc, mlir::arith::CmpIPredicate::ne, loaded,
+        nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
   };
   auto toMemory = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
     if (!v.getType().isInteger(1)) return v;
     return nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), v);
   };
-  auto elementOf = [](mlir::Value v) { return llvm::cast<mlir::ShapedType>(v.getType()).getElementType(); };
+  auto elementOf = [](mlir::Value v) {
+    return llvm::cast<mlir::ShapedType>(v.getType()).getElementType();
+  };
   bool failed = false;
 
-  b.create<mlir::scf::ForOp>(loc, c0, rows, c1, mlir::ValueRange{}, [&](mlir::OpBuilder& rb, mlir::Location, mlir::Value r, mlir::ValueRange) {
-    llvm::DenseMap<mlir::Value, mlir::Value> scalar;  // per-row scalars, valid in the row body
-    // Per-row and per-kernel inputs, and splat constants.
-    for (size_t i = 0; i < num_inputs; ++i) {
-      mlir::Value a = body.getArgument(i);
-      if (info[a].full) continue;
-      auto shape = collapsed(a.getType());
-      mlir::Value row = shape[0] == 1 ? c0 : r;
-      scalar[a] = toScalar(rb, rb.create<mlir::memref::LoadOp>(loc, entry->getArgument(i), mlir::ValueRange{row, c0}), elementOf(a));
-    }
-    auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
-      for (mlir::Operation& op : body.without_terminator()) {
-        if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) continue;
-        const RowValue& ri = info[op.getResult(0)];
-        if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
-        if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
-          scalar[c.getResult()] = scalarConstant(sb, c);
-          continue;
+  b.create<mlir::scf::ForOp>(
+      loc, c0, rows, c1, mlir::ValueRange{},
+      [&](mlir::OpBuilder& rb, mlir::Location, mlir::Value r, mlir::ValueRange) {
+        llvm::DenseMap<mlir::Value, mlir::Value> scalar;  // per-row scalars, valid in the row body
+        // Per-row and per-kernel inputs, and splat constants.
+        for (size_t i = 0; i < num_inputs; ++i) {
+          mlir::Value a = body.getArgument(i);
+          if (info[a].full) continue;
+          auto shape = collapsed(a.getType());
+          mlir::Value row = shape[0] == 1 ? c0 : r;
+          scalar[a] = toScalar(rb,
+                               rb.create<mlir::memref::LoadOp>(loc, entry->getArgument(i),
+                                                               mlir::ValueRange{row, c0}),
+                               elementOf(a));
         }
-        llvm::SmallVector<mlir::Value> args;
-        for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
-        mlir::Value res = lowerToScalar(sb, &op, args);
-        if (!res) {
-          op.emitOpError("has no scalar lowering inside a fusion");
-          failed = true;
-          continue;
-        }
-        scalar[op.getResult(0)] = res;
-        if (auto out = output.lookup(op.getResult(0)))
-          sb.create<mlir::memref::StoreOp>(loc, toMemory(sb, res), out, mlir::ValueRange{r, c0});
-      }
-    };
-    for (int k = 0; k < phases; ++k) {
-      emitScalarOps(rb, k);
-      // The reductions of this phase and their starting values.
-      llvm::SmallVector<mlir::Operation*> reductions;
-      llvm::SmallVector<mlir::Value> init;
-      for (mlir::Operation& op : body.without_terminator())
-        if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) && info[op.getResult(0)].phase == k + 1) {
-          reductions.push_back(&op);
-          mlir::Type t = elementOf(op.getResult(0));
-          double start = llvm::isa<ir::MaxOp>(op) ? -INFINITY : llvm::isa<ir::MinOp>(op) ? INFINITY : 0.0;
-          init.push_back(rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(t, start)));
-        }
-      auto loop = rb.create<mlir::scf::ForOp>(loc, c0, cD, c1, init, [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
-        llvm::DenseMap<mlir::Value, mlir::Value> here;  // full values of this phase, at j
-        auto read = [&](mlir::Value v) -> mlir::Value {
-          if (auto it = here.find(v); it != here.end()) return it->second;
-          if (!info[v].full) return scalar.lookup(v);
-          mlir::Value mem = memory.lookup(v);
-          mlir::Value loaded;
-          if (llvm::isa<mlir::BlockArgument>(v)) {
-            mlir::Value row = collapsed(v.getType())[0] == 1 ? c0 : r;
-            loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{row, j});
-          } else {
-            loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{j});
-          }
-          mlir::Value s = toScalar(jb, loaded, elementOf(v));
-          here[v] = s;
-          return s;
-        };
-        llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
-        for (mlir::Operation& op : body.without_terminator()) {
-          const bool is_reduction = llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
-          if (is_reduction) {
-            auto at = llvm::find(reductions, &op);
-            if (at == reductions.end()) continue;
-            size_t slot = at - reductions.begin();
-            mlir::Value x = read(op.getOperand(0));
-            auto fm = mlir::arith::FastMathFlagsAttr::get(ctx, mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
-            if (llvm::isa<ir::MaxOp>(op)) next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
-            else if (llvm::isa<ir::MinOp>(op)) next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
-            else next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, fm);
-            continue;
-          }
-          const RowValue& ri = info[op.getResult(0)];
-          if (!ri.full || ri.phase != k) continue;
-          mlir::Value res;
-          if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
-            res = scalarConstant(jb, c);
-          } else if (llvm::isa<ir::DivideOp>(op) && !info[op.getOperand(1)].full &&
-                     llvm::isa<mlir::FloatType>(elementOf(op.getResult(0)))) {
-            // A row divided by a per-row value: one reciprocal per row (LLVM hoists it)
-            // and a multiply per element, as the eager softmax does.
-            mlir::Value d = read(op.getOperand(1));
-            mlir::Value one = jb.create<mlir::arith::ConstantOp>(loc, jb.getFloatAttr(d.getType(), 1.0));
-            res = jb.create<mlir::arith::MulFOp>(loc, read(op.getOperand(0)),
-                                                 jb.create<mlir::arith::DivFOp>(loc, one, d));
-          } else {
+        auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
+          for (mlir::Operation& op : body.without_terminator()) {
+            if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) continue;
+            const RowValue& ri = info[op.getResult(0)];
+            if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
             llvm::SmallVector<mlir::Value> args;
-            for (mlir::Value v : op.getOperands()) args.push_back(read(v));
-            res = lowerToScalar(jb, &op, args);
+            for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
+            mlir::Value res = emitScalar(sb, op, args);
+            if (!res) {
+              failed = true;
+              continue;
+            }
+            scalar[op.getResult(0)] = res;
+            if (auto out = output.lookup(op.getResult(0)))
+              sb.create<mlir::memref::StoreOp>(loc, toMemory(sb, res), out,
+                                               mlir::ValueRange{r, c0});
           }
-          if (!res) {
-            op.emitOpError("has no scalar lowering inside a fusion");
-            failed = true;
-            continue;
+        };
+        for (int k = 0; k < phases; ++k) {
+          emitScalarOps(rb, k);
+          // The reductions of this phase and their starting values.
+          llvm::SmallVector<mlir::Operation*> reductions;
+          llvm::SmallVector<mlir::Value> init;
+          for (mlir::Operation& op : body.without_terminator())
+            if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) &&
+                info[op.getResult(0)].phase == k + 1) {
+              reductions.push_back(&op);
+              mlir::Type t = elementOf(op.getResult(0));
+              double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
+                             : llvm::isa<ir::MinOp>(op) ? INFINITY
+                                                        : 0.0;
+              init.push_back(rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(t, start)));
+            }
+          auto loop = rb.create<mlir::scf::ForOp>(
+              loc, c0, cD, c1, init,
+              [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
+                llvm::DenseMap<mlir::Value, mlir::Value> here;  // full values of this phase, at j
+                auto read = [&](mlir::Value v) -> mlir::Value {
+                  if (auto it = here.find(v); it != here.end()) return it->second;
+                  if (!info[v].full) return scalar.lookup(v);
+                  mlir::Value mem = memory.lookup(v);
+                  mlir::Value loaded;
+                  if (llvm::isa<mlir::BlockArgument>(v)) {
+                    mlir::Value row = collapsed(v.getType())[0] == 1 ? c0 : r;
+                    loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{row, j});
+                  } else {
+                    loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{j});
+                  }
+                  mlir::Value s = toScalar(jb, loaded, elementOf(v));
+                  here[v] = s;
+                  return s;
+                };
+                llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
+                for (mlir::Operation& op : body.without_terminator()) {
+                  const bool is_reduction =
+                      llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
+                  if (is_reduction) {
+                    auto at = llvm::find(reductions, &op);
+                    if (at == reductions.end()) continue;
+                    size_t slot = at - reductions.begin();
+                    mlir::Value x = read(op.getOperand(0));
+                    auto fm = mlir::arith::FastMathFlagsAttr::get(
+                        ctx,
+                        mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
+                    if (llvm::isa<ir::MaxOp>(op))
+                      next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
+                    else if (llvm::isa<ir::MinOp>(op))
+                      next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
+                    else
+                      next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, fm);
+                    continue;
+                  }
+                  const RowValue& ri = info[op.getResult(0)];
+                  if (!ri.full || ri.phase != k) continue;
+                  mlir::Value res;
+                  if (llvm::isa<ir::DivideOp>(op) && !info[op.getOperand(1)].full &&
+                      llvm::isa<mlir::FloatType>(elementOf(op.getResult(0)))) {
+                    // A row divided by a per-row value: one reciprocal per row (LLVM hoists it)
+                    // and a multiply per element, as the eager softmax does.
+                    mlir::Value d = read(op.getOperand(1));
+                    mlir::Value one =
+                        jb.create<mlir::arith::ConstantOp>(loc, jb.getFloatAttr(d.getType(), 1.0));
+                    res = jb.create<mlir::arith::MulFOp>(
+                        loc, read(op.getOperand(0)), jb.create<mlir::arith::DivFOp>(loc, one, d));
+                  } else {
+                    llvm::SmallVector<mlir::Value> args;
+                    for (mlir::Value v : op.getOperands()) args.push_back(read(v));
+                    res = emitScalar(jb, op, args);
+                  }
+                  if (!res) {
+                    failed = true;
+                    continue;
+                  }
+                  here[op.getResult(0)] = res;
+                  if (buffered.contains(op.getResult(0)))
+                    jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res),
+                                                     memory.lookup(op.getResult(0)),
+                                                     mlir::ValueRange{j});
+                  if (auto out = output.lookup(op.getResult(0)))
+                    jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), out,
+                                                     mlir::ValueRange{r, j});
+                }
+                jb.create<mlir::scf::YieldOp>(loc, next);
+              });
+          for (auto [i, op] : llvm::enumerate(reductions)) {
+            mlir::Value v = loop.getResult(i);
+            if (llvm::isa<ir::MeanOp>(op))
+              v = rb.create<mlir::arith::DivFOp>(
+                  loc, v,
+                  rb.create<mlir::arith::ConstantOp>(
+                      loc, rb.getFloatAttr(v.getType(), static_cast<double>(D))));
+            scalar[op->getResult(0)] = v;
+            if (auto out = output.lookup(op->getResult(0)))
+              rb.create<mlir::memref::StoreOp>(loc, v, out, mlir::ValueRange{r, c0});
           }
-          here[op.getResult(0)] = res;
-          if (buffered.contains(op.getResult(0)))
-            jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), memory.lookup(op.getResult(0)), mlir::ValueRange{j});
-          if (auto out = output.lookup(op.getResult(0)))
-            jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), out, mlir::ValueRange{r, j});
         }
-        jb.create<mlir::scf::YieldOp>(loc, next);
+        emitScalarOps(rb, phases);
+        rb.create<mlir::scf::YieldOp>(loc);
       });
-      for (auto [i, op] : llvm::enumerate(reductions)) {
-        mlir::Value v = loop.getResult(i);
-        if (llvm::isa<ir::MeanOp>(op))
-          v = rb.create<mlir::arith::DivFOp>(loc, v, rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(v.getType(), static_cast<double>(D))));
-        scalar[op->getResult(0)] = v;
-        if (auto out = output.lookup(op->getResult(0)))
-          rb.create<mlir::memref::StoreOp>(loc, v, out, mlir::ValueRange{r, c0});
-      }
-    }
-    emitScalarOps(rb, phases);
-    rb.create<mlir::scf::YieldOp>(loc);
-  });
   b.create<mlir::func::ReturnOp>(loc);
   if (failed) return mlir::failure();
   fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(kernel.getSymNameAttr()));

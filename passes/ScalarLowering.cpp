@@ -55,15 +55,20 @@ Value saturatingToInt(mlir::OpBuilder& b, mlir::Location loc, Value x, mlir::Int
   const double hi = std::ldexp(1.0, static_cast<int>(width) - 1) - 1;  // rounds like C++
   Type from = x.getType();
   Value raw = b.create<mlir::arith::FPToSIOp>(loc, to, x);
-  Value low = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OLE, x, constant(b, loc, from, lo));
+  Value low = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OLE, x,
+                                            constant(b, loc, from, lo));
   // hi as a From value (2^31 - 1 rounds to 2^31 in f32, as static_cast<float> does).
   Value high = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OGE, x,
                                              constant(b, loc, from, hi));
   Value nan = b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::UNO, x, x);
-  const int64_t min = width == 32 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
-  const int64_t max = width == 32 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max();
-  Value r = b.create<mlir::arith::SelectOp>(loc, low, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, min)), raw);
-  r = b.create<mlir::arith::SelectOp>(loc, high, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, max)), r);
+  const int64_t min =
+      width == 32 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
+  const int64_t max =
+      width == 32 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max();
+  Value r = b.create<mlir::arith::SelectOp>(
+      loc, low, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, min)), raw);
+  r = b.create<mlir::arith::SelectOp>(
+      loc, high, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, max)), r);
   return b.create<mlir::arith::SelectOp>(loc, nan, constant(b, loc, to, 0), r);
 }
 
@@ -117,12 +122,22 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
   using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<mlir::Operation*, Value>(op)
       .Case([&](ir::AddOp) { return arithmetic<arith::AddFOp, arith::AddIOp>(b, loc, x(), y()); })
-      .Case([&](ir::SubtractOp) { return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, x(), y()); })
-      .Case([&](ir::MultiplyOp) { return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, x(), y()); })
-      .Case([&](ir::DivideOp) { return b.create<arith::DivFOp>(loc, x(), y(), contract(b)).getResult(); })
+      .Case([&](ir::SubtractOp) {
+        return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, x(), y());
+      })
+      .Case([&](ir::MultiplyOp) {
+        return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, x(), y());
+      })
+      .Case([&](ir::DivideOp) {
+        return b.create<arith::DivFOp>(loc, x(), y(), contract(b)).getResult();
+      })
       .Case([&](ir::PowOp) { return b.create<math::PowFOp>(loc, x(), y()).getResult(); })
-      .Case([&](ir::MaximumOp) { return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x(), y()); })
-      .Case([&](ir::MinimumOp) { return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, x(), y()); })
+      .Case([&](ir::MaximumOp) {
+        return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x(), y());
+      })
+      .Case([&](ir::MinimumOp) {
+        return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, x(), y());
+      })
       .Case([&](ir::EqualOp) { return compare(b, loc, FP::OEQ, IP::eq, x(), y()); })
       .Case([&](ir::NotEqualOp) { return compare(b, loc, FP::UNE, IP::ne, x(), y()); })
       .Case([&](ir::LessOp) { return compare(b, loc, FP::OLT, IP::slt, x(), y()); })
@@ -169,7 +184,9 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
       .Case([&](ir::SinOp) { return b.create<math::SinOp>(loc, x()).getResult(); })
       .Case([&](ir::CosOp) { return b.create<math::CosOp>(loc, x()).getResult(); })
       .Case([&](ir::ErfOp) { return b.create<math::ErfOp>(loc, x()).getResult(); })
-      .Case([&](ir::WhereOp) { return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]).getResult(); })
+      .Case([&](ir::WhereOp) {
+        return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]).getResult();
+      })
       .Case([&](ir::CastOp) { return castScalar(b, loc, x(), out); })
       .Case([&](ir::BroadcastToOp) { return x(); })  // the loop's index maps broadcast
       .Default([](mlir::Operation*) -> Value { return {}; });

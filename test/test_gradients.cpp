@@ -36,6 +36,8 @@
 #include "reference.h"
 #include "runtime/op_list.h"
 
+#include "capture_cout.h"
+
 using namespace kiln;
 using kt::Tol;
 
@@ -183,22 +185,7 @@ FunctionOptions graph_mode(bool jit) {
   return o;
 }
 
-/// Redirects std::cout into a string for its lifetime (print's kernel writes there).
-class CaptureCout {
- public:
-  CaptureCout() : old_(std::cout.rdbuf(buf_.rdbuf())) {}
-  ~CaptureCout() { std::cout.rdbuf(old_); }
-  CaptureCout(const CaptureCout&) = delete;
-  CaptureCout& operator=(const CaptureCout&) = delete;
-  std::string str() {
-    std::cout.flush();
-    return buf_.str();
-  }
-
- private:
-  std::ostringstream buf_;
-  std::streambuf* old_;
-};
+using kt::CaptureCout;
 
 // ---- Which ops are differentiable ---------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 // The JIT's own cases (jit = true against eager): what the fused kernels must get right
 // beyond single ops (test_graph_ops.cpp) and random graphs (test_jit_random.cpp), among
 // them the bugs the random tester found.
-#include <catch2/catch.hpp>
 #include <kiln/kiln.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <limits>
@@ -18,8 +18,10 @@ void check_same(const Tensor& got, const Tensor& want) {
   auto g = got.to_vector<double>(), w = want.to_vector<double>();
   for (size_t i = 0; i < g.size(); ++i) {
     INFO("element " << i);
-    if (std::isnan(w[i])) CHECK(std::isnan(g[i]));
-    else CHECK(g[i] == Approx(w[i]).epsilon(1e-5).margin(1e-6));
+    if (std::isnan(w[i]))
+      CHECK(std::isnan(g[i]));
+    else
+      CHECK(g[i] == Approx(w[i]).epsilon(1e-5).margin(1e-6));
   }
 }
 
@@ -76,7 +78,8 @@ TEST_CASE("W5's layer_norm(softmax(x)) is one row kernel equal to eager", "[jit]
   Tensor x = random_normal({64, 96}, 3), g = random_uniform({96}, 4), b = random_normal({96}, 5);
   // The normalized softmax amplifies rounding (its variance is tiny): 1e-4 relative.
   auto got = f(x, g, b).to_vector<float>(), want = fn(x, g, b).to_vector<float>();
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-4).margin(1e-4));
+  for (size_t i = 0; i < got.size(); ++i)
+    CHECK(got[i] == Approx(want[i]).epsilon(1e-4).margin(1e-4));
   std::string fused = f.ir(x, g, b, Stage::fused);
   CHECK(fused.find("kiln.fusion \"rows\"") != std::string::npos);
   CHECK(fused.find("kiln.softmax") == std::string::npos);

@@ -4,28 +4,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "capture_cout.h"
 #include "reference.h"
 
 using namespace kiln;
 
 namespace {
 
-/// Redirects std::cout into a string for its lifetime.
-class CaptureCout {
- public:
-  CaptureCout() : old_(std::cout.rdbuf(buf_.rdbuf())) {}
-  ~CaptureCout() { std::cout.rdbuf(old_); }
-  CaptureCout(const CaptureCout&) = delete;
-  CaptureCout& operator=(const CaptureCout&) = delete;
-  std::string str() {
-    std::cout.flush();
-    return buf_.str();
-  }
-
- private:
-  std::ostringstream buf_;
-  std::streambuf* old_;
-};
+using kt::CaptureCout;
 
 }  // namespace
 

@@ -63,16 +63,18 @@ struct DecomposeComposites : impl::DecomposeCompositesBase<DecomposeComposites> 
     for (mlir::Operation* op : work) {
       mlir::OpBuilder b(op);
       Value result;
-      if (auto s = llvm::dyn_cast<ir::SoftmaxOp>(op)) {
-        if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
-        Builder k{b, op->getLoc(), s.getAxis()};
-        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.shift(s.getX()));
+      if (auto soft = llvm::dyn_cast<ir::SoftmaxOp>(op)) {
+        const auto axis = static_cast<int64_t>(soft.getAxis());
+        if (!lastAxisFloat(soft.getX(), axis)) continue;
+        Builder k{b, op->getLoc(), axis};
+        Value shifted = k.binary<ir::SubtractOp>(soft.getX(), k.shift(soft.getX()));
         Value e = k.unary<ir::ExpOp>(shifted);
         result = k.binary<ir::DivideOp>(e, k.reduce<ir::SumOp>(e));
-      } else if (auto s = llvm::dyn_cast<ir::LogSoftmaxOp>(op)) {
-        if (!lastAxisFloat(s.getX(), s.getAxis())) continue;
-        Builder k{b, op->getLoc(), s.getAxis()};
-        Value shifted = k.binary<ir::SubtractOp>(s.getX(), k.shift(s.getX()));
+      } else if (auto logsoft = llvm::dyn_cast<ir::LogSoftmaxOp>(op)) {
+        const auto axis = static_cast<int64_t>(logsoft.getAxis());
+        if (!lastAxisFloat(logsoft.getX(), axis)) continue;
+        Builder k{b, op->getLoc(), axis};
+        Value shifted = k.binary<ir::SubtractOp>(logsoft.getX(), k.shift(logsoft.getX()));
         Value total = k.reduce<ir::SumOp>(k.unary<ir::ExpOp>(shifted));
         result = k.binary<ir::SubtractOp>(shifted, k.unary<ir::LogOp>(total));
       } else {

@@ -14,7 +14,7 @@
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
-#include "passes/FusionLayout.h"
+#include "passes/FusionQueries.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
 
@@ -105,8 +105,10 @@ class PlanBuilder {
       mlir::Operation& op = *ops[i];
       if (llvm::isa<mlir::func::ReturnOp>(op)) continue;  // outputs are read after the run
       runtime::Step s;
-      if (llvm::isa<ir::YieldOp>(op)) s.run = yield_step(op, yield_to);
-      else s.run = step(op);
+      if (llvm::isa<ir::YieldOp>(op))
+        s.run = yield_step(op, yield_to);
+      else
+        s.run = step(op);
       // Release what dies here, unless it is returned from the function.
       for (auto& [v, at] : last_use)
         if (at == i && !is_output(v)) s.release.push_back(slot(v));
@@ -152,7 +154,8 @@ class PlanBuilder {
       return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
     }
     if (auto p = llvm::dyn_cast<ir::PrintOp>(op)) {
-      return [label = p.getLabel().str(), i = in[0]](runtime::Frame& f) { print(f.slots[i], label); };
+      return
+          [label = p.getLabel().str(), i = in[0]](runtime::Frame& f) { print(f.slots[i], label); };
     }
     if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) return fusion_step(fusion, in, out, where);
     if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
@@ -203,7 +206,8 @@ class PlanBuilder {
 
     std::string name = op.getName().stripDialect().str();
     EagerOp fn = find_eager_op(name);
-    if (fn == nullptr) throw Error("[plan] internal error: no kernel for " + op.getName().getStringRef().str());
+    if (fn == nullptr)
+      throw Error("[plan] internal error: no kernel for " + op.getName().getStringRef().str());
     Attrs attrs;
     for (mlir::NamedAttribute a : op.getAttrs()) attrs.add(a.getName().str(), decode(a.getValue()));
     std::vector<rules::TensorType> types;
@@ -238,32 +242,12 @@ class PlanBuilder {
                                                    std::vector<int> out, std::string where) {
     if (!kernels_ || !fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
-    auto shape_of = [](mlir::Type t) {
-      auto s = llvm::cast<mlir::ShapedType>(t).getShape();
-      return std::vector<int64_t>(s.begin(), s.end());
-    };
-    std::vector<std::vector<int64_t>> input_shapes;
-    for (mlir::Value v : fusion.getInputs()) input_shapes.push_back(shape_of(v.getType()));
     auto call = std::make_shared<FusionCall>();
     call->kernel = kernels_->address(fusion.getKernel()->str());
-    if (fusion.getKind() == "rows") {
-      // The row space is the reduced values' shape (passes/OutlineFusions.cpp).
-      std::vector<int64_t> space;
-      fusion.getBody().walk([&](mlir::Operation* op) {
-        if (space.empty() && llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op))
-          space = shape_of(op->getOperand(0).getType());
-      });
-      call->space = passes::rowShape(space, space);
-      for (const auto& s : input_shapes) call->input_shapes.push_back(passes::rowShape(space, s));
-      for (mlir::Type t : fusion.getResultTypes())
-        call->output_layouts.push_back(passes::rowShape(space, shape_of(t)));
-    } else {
-      passes::FusionLayout layout =
-          passes::collapseFusion(shape_of(fusion.getResult(0).getType()), input_shapes);
-      call->space = layout.shape;
-      call->input_shapes = layout.inputs;
-      call->output_layouts.assign(fusion.getNumResults(), layout.shape);
-    }
+    passes::KernelLayout layout = passes::kernelLayout(fusion);  // what the kernel was built for
+    call->space = std::move(layout.space);
+    call->input_shapes = std::move(layout.inputs);
+    call->output_layouts = std::move(layout.outputs);
     for (mlir::Type t : fusion.getResultTypes()) {
       auto type = ir::kiln_type(t);
       call->output_dtypes.push_back(type.dtype);

@@ -90,9 +90,7 @@ class Pause {
 
 void record(std::string_view op_name, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
             const std::vector<Tensor>& outputs) {
-  std::vector<Tensor> outs;
-  for (const Tensor& o : outputs) outs.push_back(o);
-  if (!any_floating(outs)) return;  // integer and boolean results carry no gradient
+  if (!any_floating(outputs)) return;  // integer and boolean results carry no gradient
   bool resolved = false;
   OpId id{};
   for (TapeState* tape : active_tapes()) {
@@ -108,9 +106,9 @@ void record(std::string_view op_name, const std::vector<const Tensor*>& inputs, 
     TapeNode node;
     node.op = id;
     for (const Tensor* in : inputs) node.inputs.push_back(*in);
-    node.outputs = outs;
+    node.outputs = outputs;
     node.attrs = attrs;
-    for (const Tensor& o : outs) tape->track(o);
+    for (const Tensor& o : outputs) tape->track(o);
     tape->nodes.push_back(std::move(node));
   }
 }

@@ -6,7 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
-#include "passes/FusionLayout.h"
+#include "passes/FusionQueries.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
 
@@ -171,14 +171,9 @@ void fuseBlock(mlir::Block& block) {
 
 // ---- Row fusion ------------------------------------------------------------------------
 
-std::vector<int64_t> shapeOf(mlir::Value v) {
-  auto s = llvm::cast<mlir::ShapedType>(v.getType()).getShape();
-  return {s.begin(), s.end()};
-}
-
 /// A floating reduction over the last axis with keepdims: what seeds and joins a row fusion.
 bool rowReduction(Operation* op) {
-  if (!llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) return false;
+  if (!isReduction(op)) return false;
   mlir::Value x = op->getOperand(0);
   auto t = llvm::cast<mlir::RankedTensorType>(x.getType());
   if (!t.hasStaticShape() || t.getRank() < 1 || t.getRank() > kMaxRank ||
@@ -193,10 +188,10 @@ bool rowReduction(Operation* op) {
 /// operand full, per row, per column or a scalar.
 bool fitsRows(Operation* op, const std::vector<int64_t>& space) {
   if (!fusible(op)) return false;
-  auto result = rowShape(space, shapeOf(op->getResult(0)));
+  auto result = rowShape(space, shapeOf(op->getResult(0).getType()));
   if (result.empty() || result[0] != rowShape(space, space)[0]) return false;
   for (mlir::Value v : op->getOperands())
-    if (rowShape(space, shapeOf(v)).empty()) return false;
+    if (rowShape(space, shapeOf(v.getType())).empty()) return false;
   return true;
 }
 
@@ -215,7 +210,8 @@ void fuseRowsInBlock(mlir::Block& block) {
       auto it = def ? cluster_of.find(def) : cluster_of.end();
       if (it == cluster_of.end()) continue;
       RowCluster& rc = clusters[it->second];
-      const bool fits = reduction ? shapeOf(op.getOperand(0)) == rc.space : fitsRows(&op, rc.space);
+      const bool fits =
+          reduction ? shapeOf(op.getOperand(0).getType()) == rc.space : fitsRows(&op, rc.space);
       if (fits && canAppend(rc.c, &op, block)) {
         chosen = it->second;
         break;
@@ -224,7 +220,7 @@ void fuseRowsInBlock(mlir::Block& block) {
     if (!chosen && reduction) {  // a new row fusion, seeded here
       chosen = clusters.size();
       clusters.push_back({});
-      clusters.back().space = shapeOf(op.getOperand(0));
+      clusters.back().space = shapeOf(op.getOperand(0).getType());
       clusters.back().c.type = llvm::cast<mlir::RankedTensorType>(op.getOperand(0).getType());
     }
     if (!chosen) continue;

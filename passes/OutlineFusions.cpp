@@ -11,7 +11,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
-#include "passes/FusionLayout.h"
+#include "passes/FusionQueries.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
 
@@ -36,9 +36,28 @@ mlir::MemRefType kernelMemRef(const std::vector<int64_t>& shape, const std::vect
   return mlir::MemRefType::get(dims, memoryElement(element));
 }
 
-std::vector<int64_t> shapeOf(mlir::Type t) {
-  auto s = llvm::cast<mlir::ShapedType>(t).getShape();
-  return {s.begin(), s.end()};
+/// The kernel's arguments: one memref per input, then per result, of its collapsed shape.
+llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelLayout& layout) {
+  llvm::SmallVector<mlir::Type> types;
+  auto element = [](mlir::Type t) { return llvm::cast<mlir::ShapedType>(t).getElementType(); };
+  for (auto [v, shape] : llvm::zip(fusion.getInputs(), layout.inputs))
+    types.push_back(kernelMemRef(shape, layout.space, element(v.getType())));
+  for (auto [t, shape] : llvm::zip(fusion.getResultTypes(), layout.outputs))
+    types.push_back(kernelMemRef(shape, layout.space, element(t)));
+  return types;
+}
+
+/// An empty kernel function `name` appended to `module` (C interface, for the runtime);
+/// `b` is left at the start of its body.
+mlir::Block* createKernel(mlir::OpBuilder& b, mlir::ModuleOp module, ir::FusionOp fusion,
+                          const std::string& name, const KernelLayout& layout) {
+  b.setInsertionPointToEnd(module.getBody());
+  auto kernel = b.create<mlir::func::FuncOp>(
+      fusion.getLoc(), name, b.getFunctionType(kernelArguments(fusion, layout), {}));
+  kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  mlir::Block* entry = kernel.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  return entry;
 }
 
 /// The value of a splat kiln.constant as an arith.constant.
@@ -64,37 +83,23 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
 }
 
 mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
-  std::vector<std::vector<int64_t>> input_shapes;
-  for (mlir::Value v : fusion.getInputs()) input_shapes.push_back(shapeOf(v.getType()));
-  const FusionLayout layout = collapseFusion(shapeOf(fusion.getResult(0).getType()), input_shapes);
-  const size_t rank = layout.shape.size();
+  const KernelLayout layout = kernelLayout(fusion);
+  const size_t rank = layout.space.size();
   mlir::MLIRContext* ctx = fusion.getContext();
-
-  llvm::SmallVector<mlir::Type> arg_types;
+  // A broadcast dimension of an input is read at index 0.
   llvm::SmallVector<mlir::AffineMap> maps;
-  for (size_t i = 0; i < input_shapes.size(); ++i) {
-    mlir::Type element =
-        llvm::cast<mlir::ShapedType>(fusion.getInputs()[i].getType()).getElementType();
-    arg_types.push_back(kernelMemRef(layout.inputs[i], layout.shape, element));
+  for (const auto& shape : layout.inputs) {
     llvm::SmallVector<mlir::AffineExpr> exprs;
     for (size_t d = 0; d < rank; ++d)
-      exprs.push_back(layout.inputs[i][d] == layout.shape[d] ? mlir::getAffineDimExpr(d, ctx)
-                                                             : mlir::getAffineConstantExpr(0, ctx));
+      exprs.push_back(shape[d] == layout.space[d] ? mlir::getAffineDimExpr(d, ctx)
+                                                  : mlir::getAffineConstantExpr(0, ctx));
     maps.push_back(mlir::AffineMap::get(rank, 0, exprs, ctx));
   }
-  for (mlir::Type t : fusion.getResultTypes()) {
-    arg_types.push_back(
-        kernelMemRef(layout.shape, layout.shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
-    maps.push_back(mlir::AffineMap::getMultiDimIdentityMap(rank, ctx));
-  }
+  maps.append(fusion.getNumResults(), mlir::AffineMap::getMultiDimIdentityMap(rank, ctx));
 
-  mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
-  auto kernel =
-      b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
-  kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  mlir::Block* entry = kernel.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  const size_t num_inputs = input_shapes.size();
+  mlir::OpBuilder b(ctx);
+  mlir::Block* entry = createKernel(b, module, fusion, name, layout);
+  const size_t num_inputs = layout.inputs.size();
   llvm::SmallVector<mlir::utils::IteratorType> iterators(rank, mlir::utils::IteratorType::parallel);
   bool failed = false;
   b.create<mlir::linalg::GenericOp>(
@@ -137,7 +142,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       });
   b.create<mlir::func::ReturnOp>(fusion.getLoc());
   if (failed) return mlir::failure();
-  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(kernel.getSymNameAttr()));
+  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(ctx, name));
   return mlir::success();
 }
 
@@ -159,28 +164,14 @@ struct RowValue {
 mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                                 const std::string& name) {
   mlir::Block& body = fusion.getBody().front();
-  std::vector<int64_t> space;
-  for (mlir::Operation& op : body)
-    if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) {
-      space = shapeOf(op.getOperand(0).getType());
-      break;
-    }
+  const std::vector<int64_t> space = rowSpace(fusion);
   if (space.empty()) return fusion.emitOpError("a rows fusion needs a reduction");
-  const int64_t D = space.back();
-  const std::vector<int64_t> full_shape = rowShape(space, space);
-  mlir::MLIRContext* ctx = fusion.getContext();
-
-  auto collapsed = [&](mlir::Type t) { return rowShape(space, shapeOf(t)); };
-  llvm::SmallVector<mlir::Type> arg_types;
-  for (mlir::Value v : fusion.getInputs()) {
-    auto shape = collapsed(v.getType());
+  const KernelLayout layout = kernelLayout(fusion);
+  for (const auto& shape : layout.inputs)
     if (shape.empty()) return fusion.emitOpError("an input does not fit the row space");
-    arg_types.push_back(kernelMemRef(shape, full_shape,
-                                     llvm::cast<mlir::ShapedType>(v.getType()).getElementType()));
-  }
-  for (mlir::Type t : fusion.getResultTypes())
-    arg_types.push_back(
-        kernelMemRef(collapsed(t), full_shape, llvm::cast<mlir::ShapedType>(t).getElementType()));
+  const int64_t D = space.back();
+  mlir::MLIRContext* ctx = fusion.getContext();
+  auto collapsed = [&](mlir::Type t) { return rowShape(space, shapeOf(t)); };
 
   // Phases, and which full values must outlive their phase.
   llvm::DenseMap<mlir::Value, RowValue> info;
@@ -191,7 +182,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   for (mlir::Operation& op : body.without_terminator()) {
     int ready = 0;
     for (mlir::Value v : op.getOperands()) ready = std::max(ready, info.lookup(v).phase);
-    if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) {
+    if (isReduction(&op)) {
       info[op.getResult(0)] = RowValue{false, ready + 1};  // reduced in phase `ready`
       phases = std::max(phases, ready + 1);
     } else {
@@ -207,17 +198,12 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
       const RowValue& r = info.lookup(v);
       if (r.full && !llvm::isa<mlir::BlockArgument>(v) &&
           info.lookup(op.getResult(0)).phase > r.phase &&
-          !(llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) &&
-            info.lookup(op.getResult(0)).phase == r.phase + 1))
+          !(isReduction(&op) && info.lookup(op.getResult(0)).phase == r.phase + 1))
         buffered.insert(v);
     }
 
-  mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
-  auto kernel =
-      b.create<mlir::func::FuncOp>(fusion.getLoc(), name, b.getFunctionType(arg_types, {}));
-  kernel->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  mlir::Block* entry = kernel.addEntryBlock();
-  b.setInsertionPointToStart(entry);
+  mlir::OpBuilder b(ctx);
+  mlir::Block* entry = createKernel(b, module, fusion, name, layout);
   const mlir::Location loc = fusion.getLoc();
   const size_t num_inputs = fusion.getInputs().size();
   auto index = [&](int64_t v) {
@@ -269,7 +255,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
         }
         auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
           for (mlir::Operation& op : body.without_terminator()) {
-            if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op)) continue;
+            if (isReduction(&op)) continue;
             const RowValue& ri = info[op.getResult(0)];
             if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
             llvm::SmallVector<mlir::Value> args;
@@ -291,8 +277,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
           llvm::SmallVector<mlir::Operation*> reductions;
           llvm::SmallVector<mlir::Value> init;
           for (mlir::Operation& op : body.without_terminator())
-            if (llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op) &&
-                info[op.getResult(0)].phase == k + 1) {
+            if (isReduction(&op) && info[op.getResult(0)].phase == k + 1) {
               reductions.push_back(&op);
               mlir::Type t = elementOf(op.getResult(0));
               double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
@@ -321,8 +306,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                 };
                 llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
                 for (mlir::Operation& op : body.without_terminator()) {
-                  const bool is_reduction =
-                      llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
+                  const bool is_reduction = isReduction(&op);
                   if (is_reduction) {
                     auto at = llvm::find(reductions, &op);
                     if (at == reductions.end()) continue;
@@ -388,7 +372,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
       });
   b.create<mlir::func::ReturnOp>(loc);
   if (failed) return mlir::failure();
-  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(kernel.getSymNameAttr()));
+  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(ctx, name));
   return mlir::success();
 }
 

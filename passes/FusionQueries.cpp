@@ -1,0 +1,39 @@
+#include "passes/FusionQueries.h"
+
+namespace kiln::passes {
+
+bool isReduction(mlir::Operation* op) {
+  return llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
+}
+
+std::vector<int64_t> shapeOf(mlir::Type type) {
+  auto s = llvm::cast<mlir::ShapedType>(type).getShape();
+  return {s.begin(), s.end()};
+}
+
+std::vector<int64_t> rowSpace(ir::FusionOp fusion) {
+  if (fusion.getKind() != "rows") return {};
+  for (mlir::Operation& op : fusion.getBody().front())
+    if (isReduction(&op)) return shapeOf(op.getOperand(0).getType());
+  return {};
+}
+
+KernelLayout kernelLayout(ir::FusionOp fusion) {
+  std::vector<std::vector<int64_t>> inputs;
+  for (mlir::Value v : fusion.getInputs()) inputs.push_back(shapeOf(v.getType()));
+  KernelLayout k;
+  if (fusion.getKind() == "rows") {
+    const std::vector<int64_t> space = rowSpace(fusion);
+    k.space = rowShape(space, space);
+    for (const auto& s : inputs) k.inputs.push_back(rowShape(space, s));
+    for (mlir::Type t : fusion.getResultTypes()) k.outputs.push_back(rowShape(space, shapeOf(t)));
+    return k;
+  }
+  FusionLayout loop = collapseFusion(shapeOf(fusion.getResult(0).getType()), inputs);
+  k.space = loop.shape;
+  k.inputs = std::move(loop.inputs);
+  k.outputs.assign(fusion.getNumResults(), k.space);
+  return k;
+}
+
+}  // namespace kiln::passes

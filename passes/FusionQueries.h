@@ -1,0 +1,32 @@
+// What the outlining pass and the execution plan both need to know of a kiln.fusion,
+// answered in one place so the kernel's signature and the runtime's call cannot disagree.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir/KilnOps.h"
+#include "passes/FusionLayout.h"
+
+namespace kiln::passes {
+
+/// sum, mean, max or min: the reductions a row fusion computes.
+bool isReduction(mlir::Operation* op);
+
+/// A tensor type's static shape.
+std::vector<int64_t> shapeOf(mlir::Type type);
+
+/// A row fusion's row space S = (..., D): the shape of the values its reductions reduce
+/// (empty for a loop fusion).
+std::vector<int64_t> rowSpace(ir::FusionOp fusion);
+
+/// The collapsed iteration space and each input's and result's collapsed shape (in a row
+/// fusion: (P or 1, D or 1), see rowShape). Dimension 0 is what threads split.
+struct KernelLayout {
+  std::vector<int64_t> space;
+  std::vector<std::vector<int64_t>> inputs;
+  std::vector<std::vector<int64_t>> outputs;
+};
+KernelLayout kernelLayout(ir::FusionOp fusion);
+
+}  // namespace kiln::passes

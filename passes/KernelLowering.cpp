@@ -40,7 +40,9 @@ void addKernelLoweringPasses(mlir::OpPassManager& pm) {
   pm.addPass(mlir::createLowerAffinePass());
   pm.addPass(mlir::createConvertSCFToCFPass());
   pm.addPass(mlir::createConvertMathToLLVMPass());
+  // libm calls on vectors are unrolled into vector.extract/insert: vector lowering after.
   pm.addPass(mlir::createConvertMathToLibmPass());
+  pm.addPass(mlir::createConvertVectorToLLVMPass());
   pm.addPass(mlir::createArithToLLVMConversionPass());
   pm.addPass(mlir::memref::createExpandStridedMetadataPass());
   pm.addPass(mlir::createLowerAffinePass());

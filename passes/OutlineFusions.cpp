@@ -1,16 +1,17 @@
-// kiln-outline-fusions: each kiln.fusion "loop" becomes a kernel function on memrefs
-// whose body is one linalg.generic over the collapsed iteration space (FusionLayout.h).
+// kiln-outline-fusions: each kiln.fusion becomes a kernel function on memrefs: a "loop"
+// fusion a vectorized loop nest over the collapsed iteration space (FusionLayout.h), a
+// "rows" fusion a row loop with phases.
 #include <cmath>
 
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
@@ -82,65 +83,129 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
   return r;
 }
 
+/// Lanes of a loop kernel's vectors: 64 bytes of its widest element type (one AVX-512
+/// register, two AVX2 ones), fewer where the innermost dimension is shorter.
+int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost) {
+  unsigned widest = 8;
+  auto widen = [&](mlir::Type t) {
+    mlir::Type e = memoryElement(mlir::getElementTypeOrSelf(t));
+    widest = std::max(widest, e.getIntOrFloatBitWidth());
+  };
+  fusion.getBody().walk([&](mlir::Operation* op) {
+    for (mlir::Type t : op->getResultTypes()) widen(t);
+    for (mlir::Type t : op->getOperandTypes()) widen(t);
+  });
+  int64_t lanes = std::max<int64_t>(1, 512 / widest);
+  if (innermost != mlir::ShapedType::kDynamic)
+    while (lanes > 1 && lanes / 2 >= innermost) lanes /= 2;
+  return lanes;
+}
+
+/// A loop fusion's kernel: loops over the collapsed iteration space; the innermost one
+/// walks `lanes` elements at a time with masked vector loads and stores (the mask covers
+/// the tail), so the body exists once, as vector code, and LLVM has no loop to vectorize.
+/// An input broadcast along the innermost dimension is one scalar load, splat.
 mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
   const KernelLayout layout = kernelLayout(fusion);
   const size_t rank = layout.space.size();
   mlir::MLIRContext* ctx = fusion.getContext();
-  // A broadcast dimension of an input is read at index 0.
-  llvm::SmallVector<mlir::AffineMap> maps;
-  for (const auto& shape : layout.inputs) {
-    llvm::SmallVector<mlir::AffineExpr> exprs;
-    for (size_t d = 0; d < rank; ++d)
-      exprs.push_back(shape[d] == layout.space[d] ? mlir::getAffineDimExpr(d, ctx)
-                                                  : mlir::getAffineConstantExpr(0, ctx));
-    maps.push_back(mlir::AffineMap::get(rank, 0, exprs, ctx));
-  }
-  maps.append(fusion.getNumResults(), mlir::AffineMap::getMultiDimIdentityMap(rank, ctx));
-
+  const mlir::Location loc = fusion.getLoc();
   mlir::OpBuilder b(ctx);
   mlir::Block* entry = createKernel(b, module, fusion, name, layout);
   const size_t num_inputs = layout.inputs.size();
-  llvm::SmallVector<mlir::utils::IteratorType> iterators(rank, mlir::utils::IteratorType::parallel);
+  mlir::Value first_output = entry->getArgument(num_inputs);
+  auto index = [&](int64_t v) {
+    return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult();
+  };
+  const mlir::Value c0 = index(0), c1 = index(1);
+  auto extent = [&](size_t d) -> mlir::Value {
+    if (d == 0) return b.create<mlir::memref::DimOp>(loc, first_output, c0);
+    return index(layout.space[d]);
+  };
+  const int64_t inner_static = rank == 1 ? mlir::ShapedType::kDynamic : layout.space.back();
+  const int64_t lanes = kernelLanes(fusion, inner_static);
+
+  // The outer loops; `ivs` are their induction variables.
+  llvm::SmallVector<mlir::Value> ivs;
+  for (size_t d = 0; d + 1 < rank; ++d) {
+    auto loop = b.create<mlir::scf::ForOp>(loc, c0, extent(d), c1);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs.push_back(loop.getInductionVar());
+  }
+  mlir::Value n = extent(rank - 1);
+  auto inner = b.create<mlir::scf::ForOp>(loc, c0, n, index(lanes));
+  b.setInsertionPointToStart(inner.getBody());
+  mlir::Value j = inner.getInductionVar();
+  mlir::Value remaining = b.create<mlir::arith::SubIOp>(loc, n, j);
+  auto mask_type = mlir::VectorType::get({lanes}, b.getI1Type());
+  mlir::Value mask = b.create<mlir::vector::CreateMaskOp>(loc, mask_type, remaining);
+  auto vectorOf = [&](mlir::Type element) { return mlir::VectorType::get({lanes}, element); };
+  auto indices = [&](const std::vector<int64_t>& shape, bool innermost) {
+    llvm::SmallVector<mlir::Value> at;
+    for (size_t d = 0; d + 1 < rank; ++d) at.push_back(shape[d] == layout.space[d] ? ivs[d] : c0);
+    at.push_back(innermost ? j : c0);
+    return at;
+  };
+
+  mlir::Block& body = fusion.getBody().front();
+  llvm::DenseMap<mlir::Value, mlir::Value> lane;  // body value -> its vector
+  for (size_t i = 0; i < num_inputs; ++i) {
+    const auto& shape = layout.inputs[i];
+    mlir::Type t = llvm::cast<mlir::ShapedType>(body.getArgument(i).getType()).getElementType();
+    mlir::Type stored = memoryElement(t);
+    mlir::Value memref = entry->getArgument(i);
+    mlir::Value v;
+    if (shape.back() == layout.space.back()) {
+      mlir::Value zero = b.create<mlir::arith::ConstantOp>(
+          loc, mlir::SplatElementsAttr::get(vectorOf(stored), b.getZeroAttr(stored)));
+      v = b.create<mlir::vector::MaskedLoadOp>(loc, vectorOf(stored), memref, indices(shape, true),
+                                               mask, zero);
+    } else {
+      mlir::Value s = b.create<mlir::memref::LoadOp>(loc, memref, indices(shape, false));
+      v = b.create<mlir::vector::BroadcastOp>(loc, vectorOf(stored), s);
+    }
+    if (t.isInteger(1))  // a byte in memory; any nonzero byte is true
+      v = b.create<mlir::arith::CmpIOp>(
+          loc, mlir::arith::CmpIPredicate::ne, v,
+          b.create<mlir::arith::ConstantOp>(
+              loc, mlir::SplatElementsAttr::get(vectorOf(stored), b.getZeroAttr(stored))));
+    lane[body.getArgument(i)] = v;
+  }
   bool failed = false;
-  b.create<mlir::linalg::GenericOp>(
-      fusion.getLoc(), entry->getArguments().take_front(num_inputs),
-      entry->getArguments().drop_front(num_inputs), maps, iterators,
-      [&](mlir::OpBuilder& nb, mlir::Location loc, mlir::ValueRange elements) {
-        mlir::Block& body = fusion.getBody().front();
-        llvm::DenseMap<mlir::Value, mlir::Value> scalar;
-        for (size_t i = 0; i < num_inputs; ++i) {
-          mlir::Value e = elements[i];
-          mlir::Type t =
-              llvm::cast<mlir::ShapedType>(body.getArgument(i).getType()).getElementType();
-          if (t.isInteger(1))  // a byte in memory; any nonzero byte is true
-            e = nb.create<mlir::arith::CmpIOp>(
-                loc, mlir::arith::CmpIPredicate::ne, e,
-                nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
-          scalar[body.getArgument(i)] = e;
-        }
-        llvm::SmallVector<mlir::Value> yielded;
-        for (mlir::Operation& op : body) {
-          if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
-            for (mlir::Value v : y.getValues()) {
-              mlir::Value s = scalar.lookup(v);
-              if (s.getType().isInteger(1))
-                s = nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), s);
-              yielded.push_back(s);
-            }
-            continue;
-          }
-          llvm::SmallVector<mlir::Value> args;
-          for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
-          mlir::Value r = emitScalar(nb, op, args);
-          if (!r) {
-            failed = true;
-            r = args.empty() ? mlir::Value() : args[0];
-          }
-          scalar[op.getResult(0)] = r;
-        }
-        nb.create<mlir::linalg::YieldOp>(loc, yielded);
-      });
-  b.create<mlir::func::ReturnOp>(fusion.getLoc());
+  for (mlir::Operation& op : body) {
+    if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
+      for (auto [k, value] : llvm::enumerate(y.getValues())) {
+        mlir::Value v = lane.lookup(value);
+        if (!v) continue;
+        if (mlir::getElementTypeOrSelf(v.getType()).isInteger(1))
+          v = b.create<mlir::arith::ExtUIOp>(loc, vectorOf(b.getI8Type()), v);
+        b.create<mlir::vector::MaskedStoreOp>(loc, entry->getArgument(num_inputs + k),
+                                              indices(layout.outputs[k], true), mask, v);
+      }
+      continue;
+    }
+    mlir::Value r;
+    if (auto c = llvm::dyn_cast<ir::ConstantOp>(op);
+        c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat()) {
+      mlir::Value s = scalarConstant(b, c);
+      r = b.create<mlir::vector::BroadcastOp>(loc, vectorOf(s.getType()), s);
+    } else {
+      llvm::SmallVector<mlir::Value> args;
+      for (mlir::Value v : op.getOperands()) args.push_back(lane.lookup(v));
+      if (llvm::is_contained(args, mlir::Value())) {
+        failed = true;
+        continue;
+      }
+      r = emitScalar(b, op, args);
+    }
+    if (!r) {
+      failed = true;
+      continue;
+    }
+    lane[op.getResult(0)] = r;
+  }
+  b.setInsertionPointToEnd(entry);
+  b.create<mlir::func::ReturnOp>(loc);
   if (failed) return mlir::failure();
   fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(ctx, name));
   return mlir::success();

@@ -44,13 +44,15 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
 def OutlineFusions : Pass<"kiln-outline-fusions", "mlir::ModuleOp"> {
   let summary = "Turns each kiln.fusion into a kernel function on memrefs";
   let description = [{
-    For every `kiln.fusion "loop"` adds `func.func @<fn>_k<i>` to the module: one
-    `linalg.generic` over the fusion's iteration space (adjacent dimensions that every
-    operand treats alike are collapsed; the outermost one is dynamic so the runtime can
-    hand each thread a range of it), its body the ops' scalar lowerings. The fusion gets
-    a `kernel` attribute naming the function. Kernels carry `llvm.emit_c_interface`.
+    For every `kiln.fusion` adds `func.func @<fn>_k<i>` to the module. A "loop" fusion
+    becomes a loop nest over its iteration space (adjacent dimensions that every operand
+    treats alike are collapsed; the outermost one is dynamic so the runtime can hand each
+    thread a range of it) whose innermost loop runs the ops' lowerings on vectors, with
+    masked loads and stores for the tail. A "rows" fusion becomes a row loop with one
+    pass over the row per reduction level. The fusion gets a `kernel` attribute naming
+    the function. Kernels carry `llvm.emit_c_interface`.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
                            "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect"];
 }

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
 
 namespace kiln::passes {
 namespace {
@@ -18,11 +19,32 @@ using mlir::Value;
 
 Type elementOf(Type t) { return llvm::cast<mlir::ShapedType>(t).getElementType(); }
 
-bool isFloat(Type t) { return llvm::isa<mlir::FloatType>(t); }
+/// Float element (or vector of them).
+bool isFloat(Type t) { return llvm::isa<mlir::FloatType>(mlir::getElementTypeOrSelf(t)); }
 
+/// `element` in the shape of `like`: itself for a scalar, a vector of as many lanes.
+Type shaped(Type like, Type element) {
+  if (auto v = llvm::dyn_cast<mlir::VectorType>(like)) return v.clone(element);
+  return element;
+}
+
+/// The constant v of `type` (scalar, or splat over a vector's lanes).
 Value constant(mlir::OpBuilder& b, mlir::Location loc, Type type, double v) {
-  if (isFloat(type)) return b.create<mlir::arith::ConstantOp>(loc, b.getFloatAttr(type, v));
-  return b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(type, static_cast<int64_t>(v)));
+  Type element = mlir::getElementTypeOrSelf(type);
+  mlir::TypedAttr attr = isFloat(element)
+                             ? mlir::TypedAttr(b.getFloatAttr(element, v))
+                             : mlir::TypedAttr(b.getIntegerAttr(element, static_cast<int64_t>(v)));
+  if (auto vector = llvm::dyn_cast<mlir::VectorType>(type))
+    attr = mlir::SplatElementsAttr::get(vector, attr);
+  return b.create<mlir::arith::ConstantOp>(loc, attr);
+}
+
+/// The integer constant v of `type` (scalar or vector), exactly (no double in between).
+Value intConstant(mlir::OpBuilder& b, mlir::Location loc, Type type, int64_t v) {
+  mlir::TypedAttr attr = b.getIntegerAttr(mlir::getElementTypeOrSelf(type), v);
+  if (auto vector = llvm::dyn_cast<mlir::VectorType>(type))
+    attr = mlir::SplatElementsAttr::get(vector, attr);
+  return b.create<mlir::arith::ConstantOp>(loc, attr);
 }
 
 // Fast-math contraction only: lets LLVM form FMAs, keeps NaN and infinity semantics.
@@ -49,8 +71,8 @@ Value nonzero(mlir::OpBuilder& b, mlir::Location loc, Value x) {
 }
 
 /// Float to integer saturates; NaN becomes 0 (runtime/convert.cpp).
-Value saturatingToInt(mlir::OpBuilder& b, mlir::Location loc, Value x, mlir::IntegerType to) {
-  const unsigned width = to.getWidth();
+Value saturatingToInt(mlir::OpBuilder& b, mlir::Location loc, Value x, Type to) {
+  const unsigned width = mlir::getElementTypeOrSelf(to).getIntOrFloatBitWidth();
   const double lo = -std::ldexp(1.0, static_cast<int>(width) - 1);
   const double hi = std::ldexp(1.0, static_cast<int>(width) - 1) - 1;  // rounds like C++
   Type from = x.getType();
@@ -65,29 +87,29 @@ Value saturatingToInt(mlir::OpBuilder& b, mlir::Location loc, Value x, mlir::Int
       width == 32 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
   const int64_t max =
       width == 32 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max();
-  Value r = b.create<mlir::arith::SelectOp>(
-      loc, low, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, min)), raw);
-  r = b.create<mlir::arith::SelectOp>(
-      loc, high, b.create<mlir::arith::ConstantOp>(loc, b.getIntegerAttr(to, max)), r);
+  Value r = b.create<mlir::arith::SelectOp>(loc, low, intConstant(b, loc, to, min), raw);
+  r = b.create<mlir::arith::SelectOp>(loc, high, intConstant(b, loc, to, max), r);
   return b.create<mlir::arith::SelectOp>(loc, nan, constant(b, loc, to, 0), r);
 }
 
-Value castScalar(mlir::OpBuilder& b, mlir::Location loc, Value x, Type to) {
-  Type from = x.getType();
-  if (from == to) return x;
-  if (to.isInteger(1)) return nonzero(b, loc, x);
+/// x (a scalar or a vector) converted to element type `element`.
+Value castScalar(mlir::OpBuilder& b, mlir::Location loc, Value x, Type element) {
+  const Type from = mlir::getElementTypeOrSelf(x.getType());
+  const Type to = shaped(x.getType(), element);
+  if (from == element) return x;
+  if (element.isInteger(1)) return nonzero(b, loc, x);
   if (from.isInteger(1)) {
     if (isFloat(to)) return b.create<mlir::arith::UIToFPOp>(loc, to, x);
     return b.create<mlir::arith::ExtUIOp>(loc, to, x);
   }
   if (isFloat(from) && isFloat(to)) {
-    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    if (from.getIntOrFloatBitWidth() < element.getIntOrFloatBitWidth())
       return b.create<mlir::arith::ExtFOp>(loc, to, x);
     return b.create<mlir::arith::TruncFOp>(loc, to, x);
   }
   if (isFloat(to)) return b.create<mlir::arith::SIToFPOp>(loc, to, x);
-  if (isFloat(from)) return saturatingToInt(b, loc, x, llvm::cast<mlir::IntegerType>(to));
-  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+  if (isFloat(from)) return saturatingToInt(b, loc, x, to);
+  if (from.getIntOrFloatBitWidth() < element.getIntOrFloatBitWidth())
     return b.create<mlir::arith::ExtSIOp>(loc, to, x);
   return b.create<mlir::arith::TruncIOp>(loc, to, x);
 }

@@ -15,7 +15,9 @@ namespace kiln::passes {
 bool hasScalarLowering(mlir::Operation* op);
 
 /// Emits `op` applied to one element of each operand (`args`, one per operand, already
-/// of the operand's element type) and returns the result element.
+/// of the operand's element type) and returns the result element. `args` may instead be
+/// vectors of such elements, all of one lane count: the result is then the vector of
+/// per-lane results (the vectorized kernels use this).
 mlir::Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange args);
 
 }  // namespace kiln::passes

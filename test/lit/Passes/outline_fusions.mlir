@@ -1,10 +1,8 @@
-// kiln-outline-fusions: each fusion becomes a kernel on memrefs with one linalg.generic;
-// dimensions every operand treats alike collapse; dimension 0 stays dynamic for threads.
-// Kernels are appended to the module after the functions.
+// kiln-outline-fusions: each fusion becomes a kernel on memrefs: loops over the collapsed
+// iteration space (dimensions every operand treats alike collapse; dimension 0 stays
+// dynamic for threads), the innermost one on vectors with masked loads and stores, the
+// body once. Kernels are appended to the module after the functions.
 // RUN: kiln-opt %s --kiln-fuse-elementwise --kiln-outline-fusions | FileCheck %s
-
-// The bias map reads row 0 of a broadcast operand.
-// CHECK: affine_map<(d0, d1) -> (0, d1)>
 
 // CHECK-LABEL: func.func @flat(
 // CHECK: kiln.fusion "loop"(%arg0, %arg1) {kernel = @flat_k0}
@@ -23,19 +21,34 @@ func.func @bias_mask(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xi1>,
   return %1, %0 : tensor<4x8xi1>, tensor<4x8xf32>
 }
 
-// Same-shape operands: one flat dimension of 4*8*2 = 64 elements.
+// Same-shape operands: one flat dimension of 4*8*2 = 64 elements, 16 f32 lanes at a time;
+// the mask covers the tail.
 // CHECK-LABEL: func.func @flat_k0(%arg0: memref<?xf32>, %arg1: memref<?xf32>, %arg2: memref<?xf32>)
 // CHECK-SAME: attributes {llvm.emit_c_interface}
-// CHECK: linalg.generic {indexing_maps = [#[[ID:map[0-9]*]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]}
-// CHECK: arith.mulf {{.*}} fastmath<contract>
-// CHECK: math.exp
-// CHECK: linalg.yield
+// CHECK: %[[N:.*]] = memref.dim %arg2
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[N]] step %c16
+// CHECK: %[[REM:.*]] = arith.subi %[[N]], %[[J]]
+// CHECK: %[[M:.*]] = vector.create_mask %[[REM]] : vector<16xi1>
+// CHECK: %[[A:.*]] = vector.maskedload %arg0[%[[J]]], %[[M]]
+// CHECK: %[[B:.*]] = vector.maskedload %arg1[%[[J]]], %[[M]]
+// CHECK: %[[P:.*]] = arith.mulf %[[A]], %[[B]] fastmath<contract> : vector<16xf32>
+// CHECK: %[[E:.*]] = math.exp %[[P]] : vector<16xf32>
+// CHECK: vector.maskedstore %arg2[%[[J]]], %[[M]], %[[E]]
+// CHECK-NOT: math.exp
+// CHECK: return
 
-// A row broadcast keeps two dimensions: the bias is read at (0, j). Booleans are bytes in
-// memory and i1 inside; the splat constant is an arith.constant.
+// A row broadcast keeps two dimensions: a loop over rows, and 8 lanes over the row of 8
+// (lanes shrink to fit); the bias is read in row 0. Booleans are bytes in memory and i1
+// inside; the splat constant is broadcast.
 // CHECK-LABEL: func.func @bias_mask_k0(%arg0: memref<?x8xf32>, %arg1: memref<1x8xf32>, %arg2: memref<?x8xf32>, %arg3: memref<?x8xi8>)
-// CHECK: linalg.generic {indexing_maps = [#[[ID2:map[0-9]*]], #[[ROW:map[0-9]*]], #[[ID2]], #[[ID2]]]
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: scf.for %[[J2:.*]] =
+// CHECK: vector.create_mask {{.*}} : vector<8xi1>
+// CHECK: vector.maskedload %arg0[%[[I]], %[[J2]]]
+// CHECK: vector.maskedload %arg1[%c0, %[[J2]]]
 // CHECK: arith.constant 0.000000e+00 : f32
-// CHECK: arith.addf
-// CHECK: %[[B:.*]] = arith.cmpf ogt
-// CHECK: arith.extui %[[B]] : i1 to i8
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK: %[[G:.*]] = arith.cmpf ogt, %[[S]]
+// CHECK: vector.maskedstore %arg2[%[[I]], %[[J2]]], {{.*}}, %[[S]]
+// CHECK: %[[BYTE:.*]] = arith.extui %[[G]] : vector<8xi1> to vector<8xi8>
+// CHECK: vector.maskedstore %arg3[%[[I]], %[[J2]]], {{.*}}, %[[BYTE]]

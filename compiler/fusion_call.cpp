@@ -67,15 +67,16 @@ void call(void* fn, Ptr* a, size_t n) {
     return reinterpret_cast<void (*)(KILN_PTRS_##n)>(fn)(KILN_ARGS_##n);
   switch (n) {
     KILN_CALL(1)
-    KILN_CALL(2) KILN_CALL(3) KILN_CALL(4) KILN_CALL(5) KILN_CALL(6) KILN_CALL(7) KILN_CALL(8)
-        KILN_CALL(9) KILN_CALL(10) KILN_CALL(11) KILN_CALL(12) KILN_CALL(13) KILN_CALL(14)
-            KILN_CALL(15) KILN_CALL(16) default : break;
+    KILN_CALL(2)
+    KILN_CALL(3) KILN_CALL(4) KILN_CALL(5) KILN_CALL(6) KILN_CALL(7) KILN_CALL(8) KILN_CALL(9)
+        KILN_CALL(10) KILN_CALL(11) KILN_CALL(12) KILN_CALL(13) KILN_CALL(14) KILN_CALL(15)
+            KILN_CALL(16) default : break;
   }
 }
 
 }  // namespace
 
-std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& inputs) {
+std::vector<Tensor> fusion_outputs(const FusionCall& c, const std::vector<Tensor>& inputs) {
   std::vector<Tensor> outputs;
   outputs.reserve(c.output_dtypes.size());
   std::vector<bool> donated(inputs.size(), false);
@@ -93,31 +94,41 @@ std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& i
     }
     outputs.push_back(out.defined() ? out : empty(c.output_dtypes[o], c.output_shapes[o]));
   }
+  return outputs;
+}
+
+void run_fusion_range(const FusionCall& c, const std::vector<Tensor>& inputs,
+                      const std::vector<Tensor>& outputs, int64_t begin, int64_t end) {
   const size_t n = inputs.size() + outputs.size();
   int64_t row = 1;
   for (size_t k = 1; k < c.space.size(); ++k) row *= c.space[k];
   const int64_t rows = c.space[0];
+  if (end <= begin) return;
+  runtime::parallel_for(
+      end - begin, std::max<int64_t>(1, c.grain / std::max<int64_t>(row, 1)),
+      [&](int64_t b0, int64_t e0) {
+        std::array<Descriptor, kMaxFusionArgs> desc;
+        std::array<Ptr, kMaxFusionArgs> args;
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          const auto& shape = c.input_shapes[i];
+          fill(desc[i], static_cast<const char*>(inputs[i].data()), shape,
+               dtype_size(inputs[i].dtype()), shape[0] == rows, begin + b0, begin + e0);
+          args[i] = desc[i].data();
+        }
+        for (size_t o = 0; o < outputs.size(); ++o) {
+          const size_t k = inputs.size() + o;
+          fill(desc[k], static_cast<const char*>(outputs[o].data()), c.output_layouts[o],
+               dtype_size(outputs[o].dtype()), true, begin + b0, begin + e0);
+          args[k] = desc[k].data();
+        }
+        call(c.kernel, args.data(), n);
+      });
+}
+
+std::vector<Tensor> run_fusion(const FusionCall& c, const std::vector<Tensor>& inputs) {
+  std::vector<Tensor> outputs = fusion_outputs(c, inputs);
   // A zero-width row still runs: a reduction over an empty axis writes its identity.
-  if (rows == 0) return outputs;
-  runtime::parallel_for(rows, std::max<int64_t>(1, c.grain / std::max<int64_t>(row, 1)),
-                        [&](int64_t begin, int64_t end) {
-                          std::array<Descriptor, kMaxFusionArgs> desc;
-                          std::array<Ptr, kMaxFusionArgs> args;
-                          for (size_t i = 0; i < inputs.size(); ++i) {
-                            const auto& shape = c.input_shapes[i];
-                            fill(desc[i], static_cast<const char*>(inputs[i].data()), shape,
-                                 dtype_size(inputs[i].dtype()), shape[0] == rows, begin, end);
-                            args[i] = desc[i].data();
-                          }
-                          for (size_t o = 0; o < outputs.size(); ++o) {
-                            const size_t k = inputs.size() + o;
-                            fill(desc[k], static_cast<const char*>(outputs[o].data()),
-                                 c.output_layouts[o], dtype_size(outputs[o].dtype()), true, begin,
-                                 end);
-                            args[k] = desc[k].data();
-                          }
-                          call(c.kernel, args.data(), n);
-                        });
+  run_fusion_range(c, inputs, outputs, 0, c.space[0]);
   return outputs;
 }
 

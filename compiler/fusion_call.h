@@ -26,6 +26,15 @@ struct FusionCall {
 inline constexpr int kMaxFusionArgs = 16;
 inline constexpr int kMaxFusionRank = 8;
 
+/// The results, allocated or taken over from dead inputs of the same size and dtype (a
+/// loop kernel reads each element before it writes it, at the same index).
+std::vector<Tensor> fusion_outputs(const FusionCall& call, const std::vector<Tensor>& inputs);
+
+/// Runs the kernel on [begin, end) of dimension 0 of the iteration space, split over the
+/// kiln threads.
+void run_fusion_range(const FusionCall& call, const std::vector<Tensor>& inputs,
+                      const std::vector<Tensor>& outputs, int64_t begin, int64_t end);
+
 /// Allocates the results (or writes them over dead inputs of the same size and dtype:
 /// each element is read before it is written, at the same index) and runs the kernel.
 std::vector<Tensor> run_fusion(const FusionCall& call, const std::vector<Tensor>& inputs);

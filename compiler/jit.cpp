@@ -104,6 +104,7 @@ JitResult jit_compile(Graph& graph) {
     pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
     pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
     pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
     pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
     run(pm, module, "fusion");
   }

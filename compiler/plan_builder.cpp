@@ -11,6 +11,7 @@
 #include "compiler/op_dispatch.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
+#include "kernels/cpu/gemm.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
@@ -265,7 +266,8 @@ class PlanBuilder {
     call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
     // Only a loop fusion reads each element before writing it at the same index; a row
     // kernel reads its inputs again in later phases, after it has stored results.
-    const bool loop = fusion.getKind() == "loop";
+    const bool loop = fusion.getKind() != "rows";
+    if (passes::outputProduct(fusion)) return output_step(fusion, call, in, out, where);
     for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(loop && dies_at(v, fusion));
     return [call, in, out, where](runtime::Frame& f) {
       std::vector<Tensor> args;
@@ -274,6 +276,48 @@ class PlanBuilder {
         args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
       std::vector<Tensor> results;
       with_location(where, [&] { results = run_fusion(*call, args); });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
+  /// An output fusion: the product by blocks of rows, each followed by the epilogue
+  /// kernel on its rows while they are in cache; the epilogue writes over the product
+  /// where its result has the product's dtype.
+  std::function<void(runtime::Frame&)> output_step(ir::FusionOp fusion,
+                                                   std::shared_ptr<FusionCall> call,
+                                                   std::vector<int> in, std::vector<int> out,
+                                                   std::string where) {
+    auto product = ir::kiln_type(passes::outputProduct(fusion)->getResult(0).getType());
+    call->donatable.push_back(true);  // the product: made and dropped by this step
+    for (mlir::Value v : fusion.getInputs().drop_front(2))
+      call->donatable.push_back(dies_at(v, fusion));
+    const int64_t M = product.shape[0], N = product.shape[1];
+    // Iterations of dimension 0 per row of the product (the layout may merge M and N).
+    const int64_t per_row = M == 0 ? 0 : call->space[0] / M;
+    // Blocks of about 4 MiB of product (fits in this machine's caches with room to
+    // spare) but at least 256 rows: each block re-packs the right operand in OpenBLAS.
+    const int64_t row_bytes =
+        std::max<int64_t>(1, N * static_cast<int64_t>(dtype_size(product.dtype)));
+    const int64_t block = std::max<int64_t>(256, (int64_t{4} << 20) / row_bytes);
+    return [call, in, out, where, product, M, per_row, block](runtime::Frame& f) {
+      // The operands, held here: an epilogue input that is also an operand is then never
+      // given to an output (a later block's product still reads it).
+      const Tensor a = f.slots[in[0]];
+      const Tensor b = f.slots[in[1]];
+      std::vector<Tensor> args;
+      args.reserve(in.size() - 1);
+      args.push_back(empty(product.dtype, product.shape));
+      for (size_t k = 2; k < in.size(); ++k)
+        args.push_back(call->donatable[k - 1] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
+      std::vector<Tensor> results;
+      with_location(where, [&] {
+        results = fusion_outputs(*call, args);
+        for (int64_t r = 0; r < M; r += block) {
+          const int64_t e = std::min(M, r + block);
+          kernels::matmul_rows(a, b, args[0], r, e);
+          run_fusion_range(*call, args, results, r * per_row, e * per_row);
+        }
+      });
       for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
     };
   }

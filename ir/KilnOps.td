@@ -334,7 +334,10 @@ def Kiln_FusionOp : Kiln_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects
     The body takes the inputs as block arguments and yields the results: values of the
     fused ops that are used outside. `kind` says how the kernel iterates: "loop" is one
     loop nest over the results' common shape, each op applied elementwise with NumPy
-    broadcasting of the inputs. `kernel`, once set by kiln-outline-fusions, names the
+    broadcasting of the inputs; "rows" walks rows of its reductions' operand (input
+    fusion: last-axis reductions and the elementwise ops around them); "output" is a 2-D
+    matmul of inputs 0 and 1 (its only matmul) followed by a loop epilogue on its
+    result (output fusion). `kernel`, once set by kiln-outline-fusions, names the
     outlined kernel function.
   }];
   let arguments = (ins Variadic<Kiln_Tensor>:$inputs, StrAttr:$kind,

@@ -18,9 +18,26 @@ std::vector<int64_t> rowSpace(ir::FusionOp fusion) {
   return {};
 }
 
+mlir::Operation* outputProduct(ir::FusionOp fusion) {
+  if (fusion.getKind() != "output") return nullptr;
+  for (mlir::Operation& op : fusion.getBody().front())
+    if (llvm::isa<ir::MatmulOp>(op)) return &op;
+  return nullptr;
+}
+
+llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion) {
+  mlir::Block& body = fusion.getBody().front();
+  llvm::SmallVector<mlir::Value> values(body.getArguments().begin(), body.getArguments().end());
+  if (mlir::Operation* product = outputProduct(fusion)) {
+    values.erase(values.begin(), values.begin() + 2);
+    values.insert(values.begin(), product->getResult(0));
+  }
+  return values;
+}
+
 KernelLayout kernelLayout(ir::FusionOp fusion) {
   std::vector<std::vector<int64_t>> inputs;
-  for (mlir::Value v : fusion.getInputs()) inputs.push_back(shapeOf(v.getType()));
+  for (mlir::Value v : kernelInputs(fusion)) inputs.push_back(shapeOf(v.getType()));
   KernelLayout k;
   if (fusion.getKind() == "rows") {
     const std::vector<int64_t> space = rowSpace(fusion);

@@ -20,6 +20,14 @@ std::vector<int64_t> shapeOf(mlir::Type type);
 /// (empty for a loop fusion).
 std::vector<int64_t> rowSpace(ir::FusionOp fusion);
 
+/// The body values the outlined kernel reads as its inputs, in order: the body's
+/// arguments, except in an "output" fusion: the matmul's result, then the arguments
+/// after the matmul's two operands.
+llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion);
+
+/// An "output" fusion's matmul (of inputs 0 and 1); null for other kinds.
+mlir::Operation* outputProduct(ir::FusionOp fusion);
+
 /// The collapsed iteration space and each input's and result's collapsed shape (in a row
 /// fusion: (P or 1, D or 1), see rowShape). Dimension 0 is what threads split.
 struct KernelLayout {

@@ -41,7 +41,7 @@ mlir::MemRefType kernelMemRef(const std::vector<int64_t>& shape, const std::vect
 llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelLayout& layout) {
   llvm::SmallVector<mlir::Type> types;
   auto element = [](mlir::Type t) { return llvm::cast<mlir::ShapedType>(t).getElementType(); };
-  for (auto [v, shape] : llvm::zip(fusion.getInputs(), layout.inputs))
+  for (auto [v, shape] : llvm::zip(kernelInputs(fusion), layout.inputs))
     types.push_back(kernelMemRef(shape, layout.space, element(v.getType())));
   for (auto [t, shape] : llvm::zip(fusion.getResultTypes(), layout.outputs))
     types.push_back(kernelMemRef(shape, layout.space, element(t)));
@@ -101,7 +101,8 @@ int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost) {
   return lanes;
 }
 
-/// A loop fusion's kernel: loops over the collapsed iteration space; the innermost one
+/// A loop fusion's kernel (or an output fusion's epilogue): loops over the collapsed
+/// iteration space; the innermost one
 /// walks `lanes` elements at a time with masked vector loads and stores (the mask covers
 /// the tail), so the body exists once, as vector code, and LLVM has no loop to vectorize.
 /// An input broadcast along the innermost dimension is one scalar load, splat.
@@ -148,10 +149,12 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   };
 
   mlir::Block& body = fusion.getBody().front();
-  llvm::DenseMap<mlir::Value, mlir::Value> lane;  // body value -> its vector
+  const llvm::SmallVector<mlir::Value> inputs = kernelInputs(fusion);
+  mlir::Operation* product = outputProduct(fusion);  // computed by the runtime, not here
+  llvm::DenseMap<mlir::Value, mlir::Value> lane;     // body value -> its vector
   for (size_t i = 0; i < num_inputs; ++i) {
     const auto& shape = layout.inputs[i];
-    mlir::Type t = llvm::cast<mlir::ShapedType>(body.getArgument(i).getType()).getElementType();
+    mlir::Type t = llvm::cast<mlir::ShapedType>(inputs[i].getType()).getElementType();
     mlir::Type stored = memoryElement(t);
     mlir::Value memref = entry->getArgument(i);
     mlir::Value v;
@@ -169,10 +172,11 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
           loc, mlir::arith::CmpIPredicate::ne, v,
           b.create<mlir::arith::ConstantOp>(
               loc, mlir::SplatElementsAttr::get(vectorOf(stored), b.getZeroAttr(stored))));
-    lane[body.getArgument(i)] = v;
+    lane[inputs[i]] = v;
   }
   bool failed = false;
   for (mlir::Operation& op : body) {
+    if (&op == product) continue;
     if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
       for (auto [k, value] : llvm::enumerate(y.getValues())) {
         mlir::Value v = lane.lookup(value);

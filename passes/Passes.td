@@ -41,6 +41,18 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["::kiln::ir::KilnDialect"];
 }
 
+def FuseOutputs : Pass<"kiln-fuse-outputs", "mlir::func::FuncOp"> {
+  let summary = "Output fusion: a matmul joins the loop fusion that is its only user";
+  let description = [{
+    A 2-D f32/f64 `kiln.matmul` whose result is used only by a `kiln.fusion "loop"` of the
+    same shape (bias add, activation, ...) moves into that fusion, which becomes kind
+    "output": inputs (lhs, rhs, the epilogue's other inputs), the matmul first in the
+    body. The runtime computes the product by blocks of rows and applies the outlined
+    epilogue kernel to each block in place while it is in cache.
+  }];
+  let dependentDialects = ["::kiln::ir::KilnDialect"];
+}
+
 def OutlineFusions : Pass<"kiln-outline-fusions", "mlir::ModuleOp"> {
   let summary = "Turns each kiln.fusion into a kernel function on memrefs";
   let description = [{

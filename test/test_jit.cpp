@@ -85,3 +85,68 @@ TEST_CASE("W5's layer_norm(softmax(x)) is one row kernel equal to eager", "[jit]
   CHECK(fused.find("kiln.softmax") == std::string::npos);
   CHECK(fused.find("kiln.layer_norm") == std::string::npos);
 }
+
+// ---- Output fusion: a matmul with its elementwise epilogue ------------------------------
+
+namespace {
+
+bool has_output_fusion(const std::string& ir) {
+  return ir.find("kiln.fusion \"output\"") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("bias + relu after a matmul is one output fusion equal to eager", "[jit]") {
+  auto fn = [](Tensor x, Tensor w, Tensor b) { return relu(matmul(x, w) + b); };
+  auto f = kiln::function(fn);
+  Tensor x = random_normal({64, 96}, 1), w = random_normal({96, 40}, 2), b = random_normal({40}, 3);
+  CHECK(has_output_fusion(f.ir(x, w, b, Stage::fused)));
+  check_same(f(x, w, b), fn(x, w, b));
+  check_same(f(x, w, b), fn(x, w, b));  // cached call
+}
+
+TEST_CASE("an output fusion runs the product by row blocks, each with its epilogue", "[jit]") {
+  // 1,100 rows of 1,024 f32 (4 KiB each): more than one block of rows, the last partial.
+  auto fn = [](Tensor x, Tensor w, Tensor b) { return tanh(matmul(x, w) * 0.5f + b); };
+  auto f = kiln::function(fn);
+  Tensor x = random_normal({1100, 24}, 4), w = random_normal({24, 1024}, 5),
+         b = random_normal({1, 1024}, 6);
+  CHECK(has_output_fusion(f.ir(x, w, b, Stage::fused)));
+  check_same(f(x, w, b), fn(x, w, b));
+}
+
+TEST_CASE("output fusion: f64, several results, a bool result, and K = 0", "[jit]") {
+  SECTION("f64 with the pre-activation returned too") {
+    auto fn = [](Tensor x, Tensor w, Tensor b) {
+      Tensor z = matmul(x, w) + b;
+      return std::vector<Tensor>{z, relu(z), z > 0.0};
+    };
+    auto f = kiln::function(fn);
+    Tensor x = random_normal({33, 70}, 7, 0, 1, DType::f64),
+           w = random_normal({70, 17}, 8, 0, 1, DType::f64),
+           b = random_normal({17}, 9, 0, 1, DType::f64);
+    CHECK(has_output_fusion(f.ir(x, w, b, Stage::fused)));
+    auto got = f(x, w, b), want = fn(x, w, b);
+    for (size_t i = 0; i < want.size(); ++i) check_same(got[i], want[i]);
+  }
+  SECTION("an empty inner dimension: the product is zeros, the epilogue still runs") {
+    auto fn = [](Tensor x, Tensor w, Tensor b) { return matmul(x, w) + b; };
+    auto f = kiln::function(fn);
+    Tensor x = zeros({5, 0}), w = zeros({0, 3}), b = Tensor::from<float>({1, 2, 3}, {3});
+    check_same(f(x, w, b), fn(x, w, b));
+  }
+}
+
+TEST_CASE("an epilogue input that is also the product's operand is not overwritten", "[jit]") {
+  // x and y feed the product and the epilogue, and die at the fusion: neither may become
+  // the output buffer while the product still reads it.
+  auto fn = [](Tensor a, Tensor w) {
+    Tensor x = a * 1.5f, y = w - 0.25f;
+    return matmul(x, y) * x + y;
+  };
+  auto f = kiln::function(fn);
+  Tensor a = random_normal({48, 48}, 10), w = random_normal({48, 48}, 11);
+  CHECK(has_output_fusion(f.ir(a, w, Stage::fused)));
+  check_same(f(a, w), fn(a, w));
+  check_same(f(a, w), fn(a, w));
+}

@@ -34,7 +34,8 @@ void small_gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
       if constexpr (std::is_integral_v<T>) {
         using U = std::make_unsigned_t<T>;  // wrap on overflow like the other integer ops
         for (int64_t j = 0; j < N; ++j)
-          ci[j] = static_cast<T>(static_cast<U>(ci[j]) + static_cast<U>(aik) * static_cast<U>(bk[j]));
+          ci[j] =
+              static_cast<T>(static_cast<U>(ci[j]) + static_cast<U>(aik) * static_cast<U>(bk[j]));
       } else {
         for (int64_t j = 0; j < N; ++j) ci[j] += aik * bk[j];
       }
@@ -46,25 +47,47 @@ template <class T>
 void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
   if constexpr (std::is_same_v<T, float>) {
     if (M * N * K > kSmallGemm)
-      return cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N,
-                         0.0f, c, N);
+      return cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N, 0.0f,
+                         c, N);
   } else if constexpr (std::is_same_v<T, double>) {
     if (M * N * K > kSmallGemm)
-      return cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N,
-                         0.0, c, N);
+      return cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N, 0.0,
+                         c, N);
   }
   small_gemm(a, b, c, M, N, K);
+}
+
+/// OpenBLAS sizes its pool from the environment; match kiln's threads once, before the
+/// first product (kiln::set_num_threads keeps them matched afterwards).
+void match_blas_threads() {
+  static std::once_flag matched;
+  std::call_once(matched, [] { openblas_set_num_threads(runtime::num_threads()); });
 }
 
 }  // namespace
 
 void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
 
+void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end) {
+  match_blas_threads();
+  const int64_t K = a.shape()[1], N = b.shape()[1];
+  if (end <= begin || N == 0) return;
+  auto rows = [&]<class T>() {
+    T* po = detail::mutable_data<T>(out) + begin * N;
+    if (K == 0) {
+      std::fill(po, po + (end - begin) * N, T(0));
+      return;
+    }
+    gemm<T>(detail::data<T>(a) + begin * K, detail::data<T>(b), po, end - begin, N, K);
+  };
+  if (a.dtype() == DType::f32)
+    rows.operator()<float>();
+  else
+    rows.operator()<double>();
+}
+
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
-  // OpenBLAS sizes its pool from the environment; match kiln's threads once, before the
-  // first product (kiln::set_num_threads keeps them matched afterwards).
-  static std::once_flag matched;
-  std::call_once(matched, [] { set_blas_threads(runtime::num_threads()); });
+  match_blas_threads();
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();
   const Shape& so = out.shape();

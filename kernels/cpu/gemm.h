@@ -9,6 +9,10 @@ namespace kiln::kernels {
 /// caller's shape rule).
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out);
 
+/// Rows [begin, end) of out (M, N) = a (M, K) @ b (K, N), all 2-D f32 or f64 (the rest
+/// of out is not touched): what an output fusion runs block by block.
+void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end);
+
 /// BLAS threads follow kiln's thread count (set by kiln::set_num_threads).
 void set_blas_threads(int threads);
 

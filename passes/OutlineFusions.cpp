@@ -220,9 +220,10 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
 // The kernel loops over its rows; within a row, a reduction needs the whole row before
 // the values that use its result, so the row is walked in phases: phase k computes the
 // full-width values that depend on reductions of phases < k (and the reductions of those
-// values), one vectorizable loop over the row each. Per-row scalars (reduction results
-// and what is computed from them) live in registers between phases. A full-width value
-// used in a later phase is kept in a stack buffer of one row (cache-resident).
+// values), one vector loop over the row each (masked at the row's end; reductions keep
+// one accumulator per lane and combine the lanes after the loop). Per-row scalars (reduction
+// results and what is computed from them) live in registers between phases. A full-width value used
+// in a later phase is kept in a stack buffer of one row (cache-resident).
 
 /// Where a body value lives in the row space: its collapsed (P or 1, D or 1) shape.
 struct RowValue {
@@ -279,6 +280,12 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
     return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult();
   };
   mlir::Value c0 = index(0), c1 = index(1), cD = index(D);
+  // Each phase walks the row `lanes` elements at a time, masked at the row's end.
+  const int64_t lanes = kernelLanes(fusion, D);
+  mlir::Value cLanes = index(lanes);
+  auto vectorOf = [&](mlir::Type element) { return mlir::VectorType::get({lanes}, element); };
+  auto reassoc = mlir::arith::FastMathFlagsAttr::get(
+      ctx, mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
   mlir::Value rows = b.create<mlir::memref::DimOp>(loc, entry->getArgument(num_inputs), c0);
 
   llvm::DenseMap<mlir::Value, mlir::Value> memory;  // a value's buffer (full) or memref (input)
@@ -301,6 +308,16 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   auto toMemory = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
     if (!v.getType().isInteger(1)) return v;
     return nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), v);
+  };
+  auto toLanes = [&](mlir::OpBuilder& nb, mlir::Value loaded, mlir::Type element) -> mlir::Value {
+    if (!element.isInteger(1)) return loaded;
+    mlir::Value zero = nb.create<mlir::arith::ConstantOp>(
+        loc, mlir::SplatElementsAttr::get(vectorOf(nb.getI8Type()), nb.getI8IntegerAttr(0)));
+    return nb.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, loaded, zero);
+  };
+  auto toMemoryLanes = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
+    if (!mlir::getElementTypeOrSelf(v.getType()).isInteger(1)) return v;
+    return nb.create<mlir::arith::ExtUIOp>(loc, vectorOf(nb.getI8Type()), v);
   };
   auto elementOf = [](mlir::Value v) {
     return llvm::cast<mlir::ShapedType>(v.getType()).getElementType();
@@ -342,9 +359,9 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
         };
         for (int k = 0; k < phases; ++k) {
           emitScalarOps(rb, k);
-          // The reductions of this phase and their starting values.
+          // The reductions of this phase: one vector accumulator each, from the identity.
           llvm::SmallVector<mlir::Operation*> reductions;
-          llvm::SmallVector<mlir::Value> init;
+          llvm::SmallVector<mlir::Value> init, identity;
           for (mlir::Operation& op : body.without_terminator())
             if (isReduction(&op) && info[op.getResult(0)].phase == k + 1) {
               reductions.push_back(&op);
@@ -352,26 +369,39 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
               double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
                              : llvm::isa<ir::MinOp>(op) ? INFINITY
                                                         : 0.0;
-              init.push_back(rb.create<mlir::arith::ConstantOp>(loc, rb.getFloatAttr(t, start)));
+              identity.push_back(rb.create<mlir::arith::ConstantOp>(
+                  loc, mlir::SplatElementsAttr::get(vectorOf(t), rb.getFloatAttr(t, start))));
+              init.push_back(identity.back());
             }
           auto loop = rb.create<mlir::scf::ForOp>(
-              loc, c0, cD, c1, init,
+              loc, c0, cD, cLanes, init,
               [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
-                llvm::DenseMap<mlir::Value, mlir::Value> here;  // full values of this phase, at j
+                mlir::Value mask = jb.create<mlir::vector::CreateMaskOp>(
+                    loc, vectorOf(jb.getI1Type()),
+                    mlir::ValueRange{jb.create<mlir::arith::SubIOp>(loc, cD, j)});
+                llvm::DenseMap<mlir::Value, mlir::Value> here;  // values of this phase, at j
                 auto read = [&](mlir::Value v) -> mlir::Value {
                   if (auto it = here.find(v); it != here.end()) return it->second;
-                  if (!info[v].full) return scalar.lookup(v);
-                  mlir::Value mem = memory.lookup(v);
-                  mlir::Value loaded;
-                  if (llvm::isa<mlir::BlockArgument>(v)) {
-                    mlir::Value row = collapsed(v.getType())[0] == 1 ? c0 : r;
-                    loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{row, j});
+                  mlir::Value vec;
+                  if (!info[v].full) {  // a per-row scalar, the same in every lane
+                    mlir::Value s = scalar.lookup(v);
+                    vec = jb.create<mlir::vector::BroadcastOp>(loc, vectorOf(s.getType()), s);
                   } else {
-                    loaded = jb.create<mlir::memref::LoadOp>(loc, mem, mlir::ValueRange{j});
+                    mlir::Value mem = memory.lookup(v);
+                    llvm::SmallVector<mlir::Value> at{j};
+                    if (llvm::isa<mlir::BlockArgument>(v))
+                      at.insert(at.begin(), collapsed(v.getType())[0] == 1 ? c0 : r);
+                    mlir::Type stored = memoryElement(elementOf(v));
+                    mlir::Value pass = jb.create<mlir::arith::ConstantOp>(
+                        loc,
+                        mlir::SplatElementsAttr::get(vectorOf(stored), jb.getZeroAttr(stored)));
+                    vec = toLanes(jb,
+                                  jb.create<mlir::vector::MaskedLoadOp>(loc, vectorOf(stored), mem,
+                                                                        at, mask, pass),
+                                  elementOf(v));
                   }
-                  mlir::Value s = toScalar(jb, loaded, elementOf(v));
-                  here[v] = s;
-                  return s;
+                  here[v] = vec;
+                  return vec;
                 };
                 llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
                 for (mlir::Operation& op : body.without_terminator()) {
@@ -380,16 +410,15 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                     auto at = llvm::find(reductions, &op);
                     if (at == reductions.end()) continue;
                     size_t slot = at - reductions.begin();
-                    mlir::Value x = read(op.getOperand(0));
-                    auto fm = mlir::arith::FastMathFlagsAttr::get(
-                        ctx,
-                        mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
+                    // Lanes past the row's end contribute the identity.
+                    mlir::Value x = jb.create<mlir::arith::SelectOp>(
+                        loc, mask, read(op.getOperand(0)), identity[slot]);
                     if (llvm::isa<ir::MaxOp>(op))
                       next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
                     else if (llvm::isa<ir::MinOp>(op))
                       next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
                     else
-                      next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, fm);
+                      next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, reassoc);
                     continue;
                   }
                   const RowValue& ri = info[op.getResult(0)];
@@ -399,15 +428,18 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                       llvm::isa<mlir::FloatType>(elementOf(op.getResult(0)))) {
                     // A row divided by a per-row value: one reciprocal per row (LLVM hoists it)
                     // and a multiply per element, as the eager softmax does.
-                    mlir::Value d = read(op.getOperand(1));
+                    mlir::Value d = scalar.lookup(op.getOperand(1));
                     mlir::Value one =
                         jb.create<mlir::arith::ConstantOp>(loc, jb.getFloatAttr(d.getType(), 1.0));
-                    res = jb.create<mlir::arith::MulFOp>(
-                        loc, read(op.getOperand(0)), jb.create<mlir::arith::DivFOp>(loc, one, d));
+                    mlir::Value inverse = jb.create<mlir::vector::BroadcastOp>(
+                        loc, vectorOf(d.getType()), jb.create<mlir::arith::DivFOp>(loc, one, d));
+                    res = jb.create<mlir::arith::MulFOp>(loc, read(op.getOperand(0)), inverse);
                   } else {
                     llvm::SmallVector<mlir::Value> args;
                     for (mlir::Value v : op.getOperands()) args.push_back(read(v));
                     res = emitScalar(jb, op, args);
+                    if (res && !llvm::isa<mlir::VectorType>(res.getType()))  // a splat constant
+                      res = jb.create<mlir::vector::BroadcastOp>(loc, vectorOf(res.getType()), res);
                   }
                   if (!res) {
                     failed = true;
@@ -415,17 +447,27 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                   }
                   here[op.getResult(0)] = res;
                   if (buffered.contains(op.getResult(0)))
-                    jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res),
-                                                     memory.lookup(op.getResult(0)),
-                                                     mlir::ValueRange{j});
+                    jb.create<mlir::vector::MaskedStoreOp>(loc, memory.lookup(op.getResult(0)),
+                                                           mlir::ValueRange{j}, mask,
+                                                           toMemoryLanes(jb, res));
                   if (auto out = output.lookup(op.getResult(0)))
-                    jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, res), out,
-                                                     mlir::ValueRange{r, j});
+                    jb.create<mlir::vector::MaskedStoreOp>(loc, out, mlir::ValueRange{r, j}, mask,
+                                                           toMemoryLanes(jb, res));
                 }
                 jb.create<mlir::scf::YieldOp>(loc, next);
               });
+          // The accumulators' lanes combined: the row's reductions.
+          llvm::SmallVector<mlir::Value> reduced;
           for (auto [i, op] : llvm::enumerate(reductions)) {
-            mlir::Value v = loop.getResult(i);
+            using Kind = mlir::vector::CombiningKind;
+            const Kind kind = llvm::isa<ir::MaxOp>(op)   ? Kind::MAXIMUMF
+                              : llvm::isa<ir::MinOp>(op) ? Kind::MINIMUMF
+                                                         : Kind::ADD;
+            reduced.push_back(rb.create<mlir::vector::ReductionOp>(
+                loc, kind, loop.getResult(i), mlir::Value(), reassoc.getValue()));
+          }
+          for (auto [i, op] : llvm::enumerate(reductions)) {
+            mlir::Value v = reduced[i];
             if (llvm::isa<ir::MeanOp>(op))
               v = rb.create<mlir::arith::DivFOp>(
                   loc, v,

@@ -1,6 +1,7 @@
 // kiln-decompose-composites and kiln-fuse-rows: W5's layer_norm(softmax(x)) becomes
 // reductions over the last axis and elementwise ops, all in one kiln.fusion "rows"; its
-// kernel walks each row in phases (one per reduction the next values depend on).
+// kernel walks each row in phases (one per reduction the next values depend on), each a
+// vector loop with masked loads and stores and per-lane accumulators.
 // RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise | FileCheck %s --check-prefix=FUSE
 // RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise --kiln-outline-fusions | FileCheck %s --check-prefix=KERNEL
 
@@ -28,16 +29,19 @@
 // KERNEL-LABEL: func.func @w5_k0(%arg0: memref<?x16xf32>, %arg1: memref<1x16xf32>, %arg2: memref<1x16xf32>, %arg3: memref<?x16xf32>)
 // KERNEL: memref.alloca() : memref<16xf32>
 // KERNEL: scf.for %[[R:.*]] = %c0 to %{{.*}} step %c1 {
-// KERNEL: arith.maximumf
-// KERNEL: math.exp
-// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: vector.create_mask {{.*}} : vector<16xi1>
+// KERNEL: arith.maximumf {{.*}} : vector<16xf32>
+// KERNEL: vector.reduction <maximumf>
+// KERNEL: math.exp {{.*}} : vector<16xf32>
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
+// KERNEL: vector.reduction <add>
 // KERNEL: arith.divf
-// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
 // KERNEL: arith.mulf
-// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract>
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
 // KERNEL: math.sqrt
 // KERNEL: scf.for
-// KERNEL: memref.store {{.*}}, %arg3[%[[R]], %{{.*}}] : memref<?x16xf32>
+// KERNEL: vector.maskedstore %arg3[%[[R]], %{{.*}}]
 func.func @w5(%x: tensor<8x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<8x16xf32> {
   %0 = kiln.softmax %x {axis = 1 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>
   %1 = kiln.layer_norm %0, %g, %b {eps = 1.0e-5 : f64} : (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<8x16xf32>

@@ -10,10 +10,11 @@
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -91,6 +92,33 @@ std::unique_ptr<llvm::TargetMachine> host_machine() {
   return std::move(*tm);
 }
 
+// The LLVM passes the kernels need. They arrive vectorized, with masked tails, from MLIR,
+// so the O3 pipeline (loop and SLP vectorizers, repeated inlining and GVN) spends most of
+// codegen time finding nothing; what is left to do is cleaning up the lowering (SROA,
+// CSE, instcombine), hoisting per-row values out of the phase loops (LICM) and unrolling
+// the short fixed-count row loops (more independent accumulators).
+// (instcombine, as in LLVM's own pipelines, without the fixpoint check that aborts.)
+constexpr const char* kKernelPipeline =
+    "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop(loop-rotate),"
+    "loop-mssa(licm),loop-unroll<O3>,instcombine<no-verify-fixpoint>,simplifycfg)";
+
+llvm::Error optimize_kernels(llvm::Module* module, llvm::TargetMachine* machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes;
+  if (llvm::Error e = builder.parsePassPipeline(passes, kKernelPipeline)) return e;
+  passes.run(*module, mam);
+  return llvm::Error::success();
+}
+
 }  // namespace
 
 JitResult jit_compile(Graph& graph) {
@@ -139,10 +167,10 @@ JitResult jit_compile(Graph& graph) {
   }
   result.llvm = text(*kernels);
 
-  // The host TargetMachine goes to both the optimizer and the engine: with the optimizer
-  // alone LLVM does not vectorize (TOOLCHAIN.md).
+  // The host TargetMachine goes to both the optimizer (its cost model) and the engine.
   std::unique_ptr<llvm::TargetMachine> tm = host_machine();
-  auto transformer = mlir::makeOptimizingTransformer(3, 0, tm.get());
+  llvm::TargetMachine* machine = tm.get();
+  auto transformer = [machine](llvm::Module* m) { return optimize_kernels(m, machine); };
   mlir::ExecutionEngineOptions options;
   options.transformer = transformer;  // a function_ref: `transformer` outlives create()
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;

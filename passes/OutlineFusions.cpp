@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
@@ -83,9 +84,9 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
   return r;
 }
 
-/// Lanes of a loop kernel's vectors: 64 bytes of its widest element type (one AVX-512
+/// Lanes of a kernel's vectors: `bits` of its widest element type (512: one AVX-512
 /// register, two AVX2 ones), fewer where the innermost dimension is shorter.
-int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost) {
+int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost, int64_t bits = 512) {
   unsigned widest = 8;
   auto widen = [&](mlir::Type t) {
     mlir::Type e = memoryElement(mlir::getElementTypeOrSelf(t));
@@ -95,17 +96,44 @@ int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost) {
     for (mlir::Type t : op->getResultTypes()) widen(t);
     for (mlir::Type t : op->getOperandTypes()) widen(t);
   });
-  int64_t lanes = std::max<int64_t>(1, 512 / widest);
+  int64_t lanes = std::max<int64_t>(1, bits / widest);
   if (innermost != mlir::ShapedType::kDynamic)
     while (lanes > 1 && lanes / 2 >= innermost) lanes /= 2;
   return lanes;
 }
 
+/// The mask of the lanes of a vector loop's step at `j` that lie before `extent`; null
+/// where every step is whole (a static extent that is a multiple of `lanes`).
+mlir::Value stepMask(mlir::OpBuilder& b, mlir::Location loc, int64_t lanes, mlir::Value extent,
+                     mlir::Value j) {
+  if (auto n = mlir::getConstantIntValue(extent); n && *n % lanes == 0) return {};
+  return b.create<mlir::vector::CreateMaskOp>(
+      loc, mlir::VectorType::get({lanes}, b.getI1Type()),
+      mlir::ValueRange{b.create<mlir::arith::SubIOp>(loc, extent, j)});
+}
+
+/// `lanes` elements of `memref` from `at` (the masked-off ones read as zero).
+mlir::Value loadLanes(mlir::OpBuilder& b, mlir::Location loc, mlir::VectorType type,
+                      mlir::Value memref, mlir::ValueRange at, mlir::Value mask) {
+  if (!mask) return b.create<mlir::vector::LoadOp>(loc, type, memref, at);
+  mlir::Value zero = b.create<mlir::arith::ConstantOp>(
+      loc, mlir::SplatElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+  return b.create<mlir::vector::MaskedLoadOp>(loc, type, memref, at, mask, zero);
+}
+
+void storeLanes(mlir::OpBuilder& b, mlir::Location loc, mlir::Value value, mlir::Value memref,
+                mlir::ValueRange at, mlir::Value mask) {
+  if (!mask)
+    b.create<mlir::vector::StoreOp>(loc, value, memref, at);
+  else
+    b.create<mlir::vector::MaskedStoreOp>(loc, memref, at, mask, value);
+}
+
 /// A loop fusion's kernel (or an output fusion's epilogue): loops over the collapsed
-/// iteration space; the innermost one
-/// walks `lanes` elements at a time with masked vector loads and stores (the mask covers
-/// the tail), so the body exists once, as vector code, and LLVM has no loop to vectorize.
-/// An input broadcast along the innermost dimension is one scalar load, splat.
+/// iteration space; the innermost one walks `lanes` elements at a time with vector loads
+/// and stores, masked where the extent may leave a partial last step, so the body exists
+/// once, as vector code, and LLVM has no loop to vectorize. An input broadcast along the
+/// innermost dimension is one scalar load, splat.
 mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const std::string& name) {
   const KernelLayout layout = kernelLayout(fusion);
   const size_t rank = layout.space.size();
@@ -137,9 +165,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   auto inner = b.create<mlir::scf::ForOp>(loc, c0, n, index(lanes));
   b.setInsertionPointToStart(inner.getBody());
   mlir::Value j = inner.getInductionVar();
-  mlir::Value remaining = b.create<mlir::arith::SubIOp>(loc, n, j);
-  auto mask_type = mlir::VectorType::get({lanes}, b.getI1Type());
-  mlir::Value mask = b.create<mlir::vector::CreateMaskOp>(loc, mask_type, remaining);
+  mlir::Value mask = stepMask(b, loc, lanes, n, j);
   auto vectorOf = [&](mlir::Type element) { return mlir::VectorType::get({lanes}, element); };
   auto indices = [&](const std::vector<int64_t>& shape, bool innermost) {
     llvm::SmallVector<mlir::Value> at;
@@ -159,10 +185,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     mlir::Value memref = entry->getArgument(i);
     mlir::Value v;
     if (shape.back() == layout.space.back()) {
-      mlir::Value zero = b.create<mlir::arith::ConstantOp>(
-          loc, mlir::SplatElementsAttr::get(vectorOf(stored), b.getZeroAttr(stored)));
-      v = b.create<mlir::vector::MaskedLoadOp>(loc, vectorOf(stored), memref, indices(shape, true),
-                                               mask, zero);
+      v = loadLanes(b, loc, vectorOf(stored), memref, indices(shape, true), mask);
     } else {
       mlir::Value s = b.create<mlir::memref::LoadOp>(loc, memref, indices(shape, false));
       v = b.create<mlir::vector::BroadcastOp>(loc, vectorOf(stored), s);
@@ -183,8 +206,8 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
         if (!v) continue;
         if (mlir::getElementTypeOrSelf(v.getType()).isInteger(1))
           v = b.create<mlir::arith::ExtUIOp>(loc, vectorOf(b.getI8Type()), v);
-        b.create<mlir::vector::MaskedStoreOp>(loc, entry->getArgument(num_inputs + k),
-                                              indices(layout.outputs[k], true), mask, v);
+        storeLanes(b, loc, v, entry->getArgument(num_inputs + k), indices(layout.outputs[k], true),
+                   mask);
       }
       continue;
     }
@@ -281,7 +304,8 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   };
   mlir::Value c0 = index(0), c1 = index(1), cD = index(D);
   // Each phase walks the row `lanes` elements at a time, masked at the row's end.
-  const int64_t lanes = kernelLanes(fusion, D);
+  // Two registers' worth of lanes: each reduction has two independent accumulator chains.
+  const int64_t lanes = kernelLanes(fusion, D, 1024);
   mlir::Value cLanes = index(lanes);
   auto vectorOf = [&](mlir::Type element) { return mlir::VectorType::get({lanes}, element); };
   auto reassoc = mlir::arith::FastMathFlagsAttr::get(
@@ -376,9 +400,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
           auto loop = rb.create<mlir::scf::ForOp>(
               loc, c0, cD, cLanes, init,
               [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
-                mlir::Value mask = jb.create<mlir::vector::CreateMaskOp>(
-                    loc, vectorOf(jb.getI1Type()),
-                    mlir::ValueRange{jb.create<mlir::arith::SubIOp>(loc, cD, j)});
+                mlir::Value mask = stepMask(jb, loc, lanes, cD, j);
                 llvm::DenseMap<mlir::Value, mlir::Value> here;  // values of this phase, at j
                 auto read = [&](mlir::Value v) -> mlir::Value {
                   if (auto it = here.find(v); it != here.end()) return it->second;
@@ -392,12 +414,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                     if (llvm::isa<mlir::BlockArgument>(v))
                       at.insert(at.begin(), collapsed(v.getType())[0] == 1 ? c0 : r);
                     mlir::Type stored = memoryElement(elementOf(v));
-                    mlir::Value pass = jb.create<mlir::arith::ConstantOp>(
-                        loc,
-                        mlir::SplatElementsAttr::get(vectorOf(stored), jb.getZeroAttr(stored)));
-                    vec = toLanes(jb,
-                                  jb.create<mlir::vector::MaskedLoadOp>(loc, vectorOf(stored), mem,
-                                                                        at, mask, pass),
+                    vec = toLanes(jb, loadLanes(jb, loc, vectorOf(stored), mem, at, mask),
                                   elementOf(v));
                   }
                   here[v] = vec;
@@ -411,8 +428,8 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                     if (at == reductions.end()) continue;
                     size_t slot = at - reductions.begin();
                     // Lanes past the row's end contribute the identity.
-                    mlir::Value x = jb.create<mlir::arith::SelectOp>(
-                        loc, mask, read(op.getOperand(0)), identity[slot]);
+                    mlir::Value x = read(op.getOperand(0));
+                    if (mask) x = jb.create<mlir::arith::SelectOp>(loc, mask, x, identity[slot]);
                     if (llvm::isa<ir::MaxOp>(op))
                       next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
                     else if (llvm::isa<ir::MinOp>(op))
@@ -447,12 +464,10 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                   }
                   here[op.getResult(0)] = res;
                   if (buffered.contains(op.getResult(0)))
-                    jb.create<mlir::vector::MaskedStoreOp>(loc, memory.lookup(op.getResult(0)),
-                                                           mlir::ValueRange{j}, mask,
-                                                           toMemoryLanes(jb, res));
+                    storeLanes(jb, loc, toMemoryLanes(jb, res), memory.lookup(op.getResult(0)),
+                               mlir::ValueRange{j}, mask);
                   if (auto out = output.lookup(op.getResult(0)))
-                    jb.create<mlir::vector::MaskedStoreOp>(loc, out, mlir::ValueRange{r, j}, mask,
-                                                           toMemoryLanes(jb, res));
+                    storeLanes(jb, loc, toMemoryLanes(jb, res), out, mlir::ValueRange{r, j}, mask);
                 }
                 jb.create<mlir::scf::YieldOp>(loc, next);
               });

@@ -38,17 +38,17 @@ func.func @bias_mask(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xi1>,
 // CHECK: return
 
 // A row broadcast keeps two dimensions: a loop over rows, and 8 lanes over the row of 8
-// (lanes shrink to fit); the bias is read in row 0. Booleans are bytes in memory and i1
-// inside; the splat constant is broadcast.
+// (lanes shrink to fit; every step is whole, so no mask); the bias is read in row 0.
+// Booleans are bytes in memory and i1 inside; the splat constant is broadcast.
 // CHECK-LABEL: func.func @bias_mask_k0(%arg0: memref<?x8xf32>, %arg1: memref<1x8xf32>, %arg2: memref<?x8xf32>, %arg3: memref<?x8xi8>)
 // CHECK: scf.for %[[I:.*]] =
 // CHECK: scf.for %[[J2:.*]] =
-// CHECK: vector.create_mask {{.*}} : vector<8xi1>
-// CHECK: vector.maskedload %arg0[%[[I]], %[[J2]]]
-// CHECK: vector.maskedload %arg1[%c0, %[[J2]]]
+// CHECK-NOT: vector.create_mask
+// CHECK: vector.load %arg0[%[[I]], %[[J2]]] : memref<?x8xf32>, vector<8xf32>
+// CHECK: vector.load %arg1[%c0, %[[J2]]]
 // CHECK: arith.constant 0.000000e+00 : f32
 // CHECK: %[[S:.*]] = arith.addf
 // CHECK: %[[G:.*]] = arith.cmpf ogt, %[[S]]
-// CHECK: vector.maskedstore %arg2[%[[I]], %[[J2]]], {{.*}}, %[[S]]
+// CHECK: vector.store %[[S]], %arg2[%[[I]], %[[J2]]]
 // CHECK: %[[BYTE:.*]] = arith.extui %[[G]] : vector<8xi1> to vector<8xi8>
-// CHECK: vector.maskedstore %arg3[%[[I]], %[[J2]]], {{.*}}, %[[BYTE]]
+// CHECK: vector.store %[[BYTE]], %arg3[%[[I]], %[[J2]]]

@@ -5,12 +5,15 @@
 //
 // Every workload runs in every mode kiln has; each mode's result is checked (eager's
 // against a host f64 reference, graph's and jit's against eager's, jit with the
-// tolerance of Workload::jit_rtol/jit_atol) before it is timed. A
+// tolerance of Workload::jit_rtol/jit_atol) before any is timed; then a workload's modes
+// are timed interleaved, measurement r of each in turn (bench_interleave.h). A
 // benchmark reports times, it never asserts them: the exit status is non-zero only when a
 // check fails or the command line is wrong.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -19,6 +22,7 @@
 
 #include "bench_check.h"
 #include "bench_env.h"
+#include "bench_interleave.h"
 #include "bench_mlp.h"
 #include "bench_modes.h"
 #include "bench_report.h"
@@ -50,7 +54,9 @@ const char* kUsage =
     "                    OpenBLAS sgemm, eager add/tanh against copy bandwidth\n"
     "                    (with --filter '^$' only the roofline runs)\n"
     "  --min-time S      seconds per measurement (default 0.5)\n"
-    "  --reps N          measurements per figure; the median is reported (default 5)\n"
+    "  --reps N          measurements per figure; the median is reported (default 5).\n"
+    "                    A workload's modes are measured interleaved (eager, graph, jit,\n"
+    "                    eager, ...), so that drifts in machine load hit them alike\n"
     "  --selfcheck       run every check (W4's tape gradients against finite\n"
     "                    differences, each workload's eager result against its host\n"
     "                    reference, graph and jit against eager), time nothing\n"
@@ -124,28 +130,39 @@ bool selected(const Workload& w, const std::string& filter) {
   }
 }
 
-// One workload in one mode: check, then time. `reference` is eager's first result
-// (empty when eager itself runs). Returns false when the mode does not exist yet.
-// `checked` receives, for graph and jit, how far the first result was from eager's.
-bool run_mode(const Workload& w, Mode mode, const Options& o, Progress& progress,
-              std::vector<kiln::Tensor>& eager_reference, Result& result, std::string* checked) {
+// One workload in one mode after its first call and check: the Result so far and, when the
+// mode is to be timed, its Runner. The Runner lives on until every mode has been checked
+// and all of them are timed together, its state (W4's weights, carried outputs) going on
+// from the check's call.
+struct ModeRun {
+  Result result;
+  std::string checked;             // graph and jit: how far the first result was from eager's
+  std::unique_ptr<Runner> runner;  // null: not timed (check failed, threw, or --selfcheck)
+};
+
+// One workload in one mode: compile, first call, check. `eager_reference` is eager's first
+// result (filled in when eager itself runs). Returns nullopt when the mode does not exist yet.
+std::optional<ModeRun> prepare_mode(const Workload& w, Mode mode, bool timed, Progress& progress,
+                                    std::vector<kiln::Tensor>& eager_reference) {
   Instance instance = w.make();
   Body body = instance.body;
-  std::string label = w.id + " " + std::string(mode_name(mode));
   std::optional<Compiled> compiled = compile_for(mode, body, w.id);
-  if (!compiled) return false;
+  if (!compiled) return std::nullopt;
+  ModeRun run;
+  Result& result = run.result;
   result.workload = w.id;
   result.mode = mode;
   try {
-    Runner runner(std::move(instance), compiled->body);
-    progress.note(label + " check");
-    std::vector<kiln::Tensor> before = runner.inputs();
+    auto runner = std::make_unique<Runner>(std::move(instance), compiled->body);
+    progress.note(w.id + " " + std::string(mode_name(mode)) + " check");
+    std::vector<kiln::Tensor> before = runner->inputs();
     double t0 = now_s();
-    std::vector<kiln::Tensor> outputs = runner.call();
+    std::vector<kiln::Tensor> outputs = runner->call();
     double first_ms = (now_s() - t0) * 1e3;
     if (compiled->stats) {
       kiln::FunctionStats s = compiled->stats();  // after one call: the first trace's costs
-      result.first_call = FirstCall{first_ms, s.trace_ms, s.optimize_ms, s.codegen_ms, s.compile_ms};
+      result.first_call =
+          FirstCall{first_ms, s.trace_ms, s.optimize_ms, s.codegen_ms, s.compile_ms};
     }
     std::string problem;
     if (mode == Mode::eager) {
@@ -155,35 +172,60 @@ bool run_mode(const Workload& w, Mode mode, const Options& o, Progress& progress
       double rtol = mode == Mode::jit ? w.jit_rtol : w.rtol;
       double atol = mode == Mode::jit ? w.jit_atol : w.atol;
       problem = compare_results(outputs, eager_reference, rtol, atol);
-      if (problem.empty() && checked) {
+      if (problem.empty()) {
         Deviation d = deviation(outputs, eager_reference, rtol, atol);
         char buf[200];
-        std::snprintf(buf, sizeof buf,
-                      "max |diff| %.2g, max rel %.2g; tolerance rel %.0e + abs %.0e, %.0f%% of it used",
-                      d.max_abs, d.max_rel, rtol, atol, 100 * d.max_fraction);
-        *checked = buf;
+        std::snprintf(
+            buf, sizeof buf,
+            "max |diff| %.2g, max rel %.2g; tolerance rel %.0e + abs %.0e, %.0f%% of it used",
+            d.max_abs, d.max_rel, rtol, atol, 100 * d.max_fraction);
+        run.checked = buf;
       }
     }
-    if (!problem.empty()) {
+    if (!problem.empty())
       result.error = "check failed: " + problem;
-      return true;
-    }
-    if (o.selfcheck) return true;
-    outputs.clear();
-    result.stats = measure([&] { runner.call(); }, o.timing,
-                           [&](int done, int total) { progress.show(label, done, total); });
-    if (w.bytes_per_call > 0) result.gbs = w.bytes_per_call / result.stats.median_s / 1e9;
-    if (w.flops_per_call > 0) result.gflops = w.flops_per_call / result.stats.median_s / 1e9;
+    else if (timed)
+      run.runner = std::move(runner);
   } catch (const std::exception& e) {
     result.error = std::string("threw: ") + e.what();
   }
-  return true;
+  return run;
+}
+
+// Times one workload's checked modes interleaved (bench_interleave.h: measurement r of
+// eager, graph, jit in turn), so that drifts in machine load do not pass for speedups
+// between modes. A mode that throws while timed gets its error and no figures.
+void time_modes(const Workload& w, std::vector<ModeRun>& runs, const TimingOptions& timing,
+                Progress& progress) {
+  std::vector<Contender> contenders;
+  std::vector<Result*> results;
+  for (ModeRun& run : runs) {
+    if (!run.runner) continue;
+    Runner* runner = run.runner.get();
+    Contender c;
+    c.label = w.id + " " + std::string(mode_name(run.result.mode));
+    c.fn = [runner] { runner->call(); };
+    contenders.push_back(std::move(c));
+    results.push_back(&run.result);
+  }
+  measure_interleaved(contenders, timing, progress);
+  for (size_t i = 0; i < contenders.size(); ++i) {
+    Result& result = *results[i];
+    if (!contenders[i].error.empty()) {
+      result.error = "threw: " + contenders[i].error;
+      continue;
+    }
+    result.stats = contenders[i].stats;
+    if (w.bytes_per_call > 0) result.gbs = w.bytes_per_call / result.stats.median_s / 1e9;
+    if (w.flops_per_call > 0) result.gflops = w.flops_per_call / result.stats.median_s / 1e9;
+  }
 }
 
 int run(const Options& o) {
   auto workloads = all_workloads();
   if (o.list) {
-    for (auto& w : workloads) std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
+    for (auto& w : workloads)
+      std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
     return 0;
   }
   if (o.threads > 0) kiln::set_num_threads(o.threads);
@@ -227,21 +269,31 @@ int run(const Options& o) {
   }
 
   for (auto& w : report.workloads) {
+    // Every mode is checked (in order, against eager's first result) before any is timed.
     std::vector<kiln::Tensor> eager_reference;
+    std::vector<ModeRun> runs;
+    for (Mode mode : kAllModes)
+      if (auto run = prepare_mode(w, mode, !o.selfcheck, progress, eager_reference))
+        runs.push_back(std::move(*run));
+    eager_reference.clear();  // checked; no need to hold it while timing
+    if (!o.selfcheck) time_modes(w, runs, o.timing, progress);
+
     std::optional<double> eager_s;
-    for (Mode mode : kAllModes) {
-      Result result;
-      std::string checked;
-      if (!run_mode(w, mode, o, progress, eager_reference, result, &checked)) continue;
+    for (ModeRun& run : runs) {
+      Result& result = run.result;
+      Mode mode = result.mode;
       if (!result.error.empty()) ok = false;
       if (result.error.empty() && !o.selfcheck) {
-        if (mode == Mode::eager) eager_s = result.stats.median_s;
-        else if (eager_s) result.speedup_vs_eager = *eager_s / result.stats.median_s;
+        if (mode == Mode::eager)
+          eager_s = result.stats.median_s;
+        else if (eager_s)
+          result.speedup_vs_eager = *eager_s / result.stats.median_s;
       }
-      if (!o.selfcheck || !result.error.empty()) report.results.push_back(result);
+      if (!o.selfcheck || !result.error.empty())
+        report.results.push_back(result);
       else if (o.selfcheck)
         report.notes.push_back(w.id + " " + std::string(mode_name(mode)) + ": check ok" +
-                               (checked.empty() ? "" : " (" + checked + ")"));
+                               (run.checked.empty() ? "" : " (" + run.checked + ")"));
     }
   }
   progress.clear();

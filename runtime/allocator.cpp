@@ -1,5 +1,6 @@
 #include "runtime/allocator.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -65,6 +66,17 @@ class HostCache {
   size_t cached_ = 0;
 };
 
+std::atomic<size_t> live_bytes{0};
+std::atomic<size_t> peak_live_bytes{0};
+
+void count_allocation(size_t cls) {
+  const size_t live = live_bytes.fetch_add(cls, std::memory_order_relaxed) + cls;
+  size_t peak = peak_live_bytes.load(std::memory_order_relaxed);
+  while (live > peak &&
+         !peak_live_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+
 // The one process-wide cache (memory is a process-wide resource); thread-safe.
 HostCache& cache() {
   static HostCache instance;
@@ -76,22 +88,36 @@ HostCache& cache() {
 void* host_allocate(size_t bytes) {
   size_t cls = size_class(bytes == 0 ? 1 : bytes);
   if (cls >= kCacheMinBytes)
-    if (void* p = cache().take(cls)) return p;
+    if (void* p = cache().take(cls)) {
+      count_allocation(cls);
+      return p;
+    }
   void* p = std::aligned_alloc(kAlignment, cls);
   if (p == nullptr) {
     cache().clear();
     p = std::aligned_alloc(kAlignment, cls);
   }
-  if (p == nullptr) throw Error("[allocate] out of host memory allocating " +
-                                std::to_string(bytes) + " bytes");
+  if (p == nullptr)
+    throw Error("[allocate] out of host memory allocating " + std::to_string(bytes) + " bytes");
+  count_allocation(cls);
   return p;
 }
 
 void host_deallocate(void* ptr, size_t bytes) {
   if (ptr == nullptr) return;
   size_t cls = size_class(bytes == 0 ? 1 : bytes);
+  live_bytes.fetch_sub(cls, std::memory_order_relaxed);
   if (cls >= kCacheMinBytes && cache().put(ptr, cls)) return;
   std::free(ptr);
+}
+
+HostMemoryStats host_memory_stats() {
+  return {live_bytes.load(std::memory_order_relaxed),
+          peak_live_bytes.load(std::memory_order_relaxed)};
+}
+
+void reset_host_peak() {
+  peak_live_bytes.store(live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 }  // namespace kiln::runtime

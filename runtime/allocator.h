@@ -10,4 +10,14 @@ namespace kiln::runtime {
 void* host_allocate(size_t bytes);
 void host_deallocate(void* ptr, size_t bytes);
 
+/// Bytes of host blocks handed out and not yet given back (in the blocks' size classes),
+/// and the most there have been since the last reset_host_peak(): how much tensor memory
+/// a computation holds at once (tests check plans free intermediates at their last use).
+struct HostMemoryStats {
+  size_t live_bytes = 0;
+  size_t peak_live_bytes = 0;
+};
+HostMemoryStats host_memory_stats();
+void reset_host_peak();
+
 }  // namespace kiln::runtime

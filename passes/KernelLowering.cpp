@@ -55,6 +55,7 @@ void addKernelLoweringPasses(mlir::OpPassManager& pm) {
 
 void registerPasses() {
   registerKilnPasses();
+  registerGpuPipeline();
   mlir::PassPipelineRegistration<>("kiln-lower-kernels",
                                    "Lowers outlined kernels to the LLVM dialect",
                                    [](mlir::OpPassManager& pm) { addKernelLoweringPasses(pm); });

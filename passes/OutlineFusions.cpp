@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
+#include "passes/KernelBuilding.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
 
@@ -23,31 +24,6 @@ namespace kiln::passes {
 #include "passes/Passes.h.inc"
 
 namespace {
-
-/// Booleans are i1 in the IR and one byte in memory.
-mlir::Type memoryElement(mlir::Type t) {
-  return t.isInteger(1) ? mlir::IntegerType::get(t.getContext(), 8) : t;
-}
-
-/// memref of a collapsed shape; dimension 0 is dynamic where it follows the iteration
-/// space's dimension 0 (the one threads split).
-mlir::MemRefType kernelMemRef(const std::vector<int64_t>& shape, const std::vector<int64_t>& space,
-                              mlir::Type element) {
-  llvm::SmallVector<int64_t> dims(shape.begin(), shape.end());
-  if (dims[0] == space[0]) dims[0] = mlir::ShapedType::kDynamic;
-  return mlir::MemRefType::get(dims, memoryElement(element));
-}
-
-/// The kernel's arguments: one memref per input, then per result, of its collapsed shape.
-llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelLayout& layout) {
-  llvm::SmallVector<mlir::Type> types;
-  auto element = [](mlir::Type t) { return llvm::cast<mlir::ShapedType>(t).getElementType(); };
-  for (auto [v, shape] : llvm::zip(kernelInputs(fusion), layout.inputs))
-    types.push_back(kernelMemRef(shape, layout.space, element(v.getType())));
-  for (auto [t, shape] : llvm::zip(fusion.getResultTypes(), layout.outputs))
-    types.push_back(kernelMemRef(shape, layout.space, element(t)));
-  return types;
-}
 
 /// An empty kernel function `name` appended to `module` (C interface, for the runtime);
 /// `b` is left at the start of its body.
@@ -60,28 +36,6 @@ mlir::Block* createKernel(mlir::OpBuilder& b, mlir::ModuleOp module, ir::FusionO
   mlir::Block* entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
   return entry;
-}
-
-/// The value of a splat kiln.constant as an arith.constant.
-mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c) {
-  auto attr = llvm::cast<mlir::DenseElementsAttr>(c.getValue());
-  mlir::Type t = attr.getElementType();
-  if (llvm::isa<mlir::FloatType>(t))
-    return b.create<mlir::arith::ConstantOp>(
-        c.getLoc(), b.getFloatAttr(t, attr.getSplatValue<llvm::APFloat>()));
-  return b.create<mlir::arith::ConstantOp>(c.getLoc(),
-                                           b.getIntegerAttr(t, attr.getSplatValue<llvm::APInt>()));
-}
-
-/// A body op on scalars: a splat constant's value, or the op's scalar lowering (null,
-/// with an error on the op, where it has none).
-mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange args) {
-  if (auto c = llvm::dyn_cast<ir::ConstantOp>(op);
-      c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat())
-    return scalarConstant(b, c);
-  mlir::Value r = lowerToScalar(b, &op, args);
-  if (!r) op.emitOpError("has no scalar lowering inside a fusion");
-  return r;
 }
 
 /// Lanes of a kernel's vectors: `bits` of its widest element type (512: one AVX-512

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -12,8 +13,25 @@ namespace kiln::passes {
 #include "passes/Passes.h.inc"
 
 /// Outlined kernels (func.func on memrefs: loops, vector and scalar code, linalg) down to
-/// the LLVM dialect: polynomial approximations of f32 math, loops, LLVM. Runs on a module of kernels.
+/// the LLVM dialect: polynomial approximations of f32 math, loops, LLVM. Runs on a module of
+/// kernels.
 void addKernelLoweringPasses(mlir::OpPassManager& pm);
+
+/// The CUDA architecture kernels are compiled for, and libdevice (math beyond f32's
+/// polynomials); an empty path links none.
+struct GpuTarget {
+  std::string chip = "sm_90";
+  std::string libdevice;
+};
+
+/// libdevice.10.bc of the CUDA toolkit ($CUDA_HOME, $CUDA_PATH, /usr/local/cuda), or "".
+std::string findLibdevice();
+
+/// The module's gpu.module (kiln-outline-gpu-kernels) to a gpu.binary holding PTX.
+void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target);
+
+/// Registers the pipeline "kiln-lower-gpu-kernels" (sm_90, the toolkit's libdevice).
+void registerGpuPipeline();
 
 /// Registers the passes and the pipeline "kiln-lower-kernels" (for kiln-opt).
 void registerPasses();

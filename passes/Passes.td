@@ -69,6 +69,20 @@ def OutlineFusions : Pass<"kiln-outline-fusions", "mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect"];
 }
 
+def OutlineGpuKernels : Pass<"kiln-outline-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Turns each loop fusion (and output epilogue) into a CUDA kernel (gpu.func)";
+  let description = [{
+    Adds `gpu.module @kiln_gpu` holding, for every `kiln.fusion` of kind "loop" or
+    "output" (its epilogue), `gpu.func @<fn>_g<i> kernel`: one thread per element of the
+    collapsed iteration space (block id * block size + thread id, bounds-checked), the
+    body the ops' scalar lowerings. Arguments as the CPU kernels': one memref per input,
+    then per result. The fusion's `kernel` attribute names it. "rows" fusions are left.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
   let summary = "Replaces f32 transcendental math ops by polynomial approximations";
   let description = [{

@@ -1,0 +1,98 @@
+#include "compiler/gpu_codegen.h"
+
+#include <mutex>
+
+#include "ir/KilnDialect.h"
+#include "ir/KilnOps.h"
+#include "kiln/error.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "passes/Passes.h"
+
+namespace kiln::detail {
+namespace {
+
+/// A context of its own (the CPU JIT's never loads the GPU dialects), every dialect
+/// and translation the pipeline touches loaded up front; one compile at a time.
+mlir::MLIRContext& gpu_context() {
+  static mlir::MLIRContext* context = [] {
+    mlir::DialectRegistry registry;
+    mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+    mlir::registerBuiltinDialectTranslation(registry);
+    mlir::registerLLVMDialectTranslation(registry);
+    mlir::registerNVVMDialectTranslation(registry);
+    mlir::registerGPUDialectTranslation(registry);
+    auto* c = new mlir::MLIRContext(registry);
+    c->loadDialect<ir::KilnDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                   mlir::math::MathDialect, mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
+                   mlir::cf::ControlFlowDialect, mlir::vector::VectorDialect, mlir::gpu::GPUDialect,
+                   mlir::NVVM::NVVMDialect, mlir::LLVM::LLVMDialect>();
+    return c;
+  }();
+  return *context;
+}
+
+bool has_fusions(mlir::ModuleOp module) {
+  bool found = false;
+  module.walk([&](ir::FusionOp) { found = true; });
+  return found;
+}
+
+}  // namespace
+
+PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string& chip) {
+  static std::mutex one_at_a_time;
+  std::lock_guard<std::mutex> lock(one_at_a_time);
+  mlir::MLIRContext& context = gpu_context();
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic& d) {
+    message += d.str() + "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(fused_ir, &context);
+  if (!module) throw Error("[gpu] cannot parse the fused graph: " + message);
+
+  mlir::PassManager pm(&context);
+  if (!has_fusions(*module)) {  // a graph not fused yet: kiln's fusion passes first
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
+    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
+  }
+  pm.addPass(passes::createOutlineGpuKernels());
+  passes::addGpuKernelLoweringPasses(pm, passes::GpuTarget{chip, passes::findLibdevice()});
+  if (mlir::failed(pm.run(*module)))
+    throw Error("[gpu] compiling fused kernels to PTX for " + chip + " failed: " + message);
+
+  PtxModule result;
+  module->walk([&](ir::FusionOp f) {
+    if (f.getKernel()) result.kernels.push_back(f.getKernel()->str());
+  });
+  for (auto binary : module->getOps<mlir::gpu::BinaryOp>())
+    for (mlir::Attribute object : binary.getObjects()) {
+      llvm::StringRef text = llvm::cast<mlir::gpu::ObjectAttr>(object).getObject().getValue();
+      while (!text.empty() && text.back() == '\0') text = text.drop_back();  // C string
+      result.ptx += text.str();
+    }
+  return result;
+}
+
+}  // namespace kiln::detail

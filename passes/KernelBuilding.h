@@ -1,0 +1,30 @@
+// What every fusion kernel builder shares (CPU in OutlineFusions.cpp, GPU in
+// OutlineGpuKernels.cpp): the kernel's memref signature and each body op's scalar code.
+#pragma once
+
+#include "ir/KilnOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "passes/FusionQueries.h"
+
+namespace kiln::passes {
+
+/// Booleans are i1 in the IR and one byte in memory.
+mlir::Type memoryElement(mlir::Type t);
+
+/// memref of a collapsed shape; dimension 0 is dynamic where it follows the iteration
+/// space's dimension 0 (the one threads split).
+mlir::MemRefType kernelMemRef(const std::vector<int64_t>& shape, const std::vector<int64_t>& space,
+                              mlir::Type element);
+
+/// The kernel's arguments: one memref per input, then per result, of its collapsed shape.
+llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelLayout& layout);
+
+/// The value of a splat kiln.constant as an arith.constant.
+mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c);
+
+/// A body op on scalars: a splat constant's value, or the op's scalar lowering (null,
+/// with an error on the op, where it has none).
+mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange args);
+
+}  // namespace kiln::passes

@@ -302,6 +302,34 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   };
   bool failed = false;
 
+  // The next row's full-width inputs and outputs, requested while this row computes
+  // (phase 1, after the first pass has read it): a row's phases are compute-bound, and
+  // the hardware prefetcher does not run a whole row ahead. One prefetch per cache line.
+  llvm::SmallVector<mlir::Value> next_row_memrefs;
+  for (size_t i = 0; i < num_inputs; ++i)
+    if (layout.inputs[i] == layout.space) next_row_memrefs.push_back(entry->getArgument(i));
+  for (size_t o = 0; o < layout.outputs.size(); ++o)
+    if (layout.outputs[o] == layout.space)
+      next_row_memrefs.push_back(entry->getArgument(num_inputs + o));
+  auto prefetchNextRow = [&](mlir::OpBuilder& pb, mlir::Value r, mlir::Value j) {
+    mlir::Value last = pb.create<mlir::arith::SubIOp>(loc, rows, c1);
+    mlir::Value next =
+        pb.create<mlir::arith::MinUIOp>(loc, pb.create<mlir::arith::AddIOp>(loc, r, c1), last);
+    mlir::Value last_column = index(std::max<int64_t>(D - 1, 0));
+    for (mlir::Value memref : next_row_memrefs) {
+      const bool is_output = memref.cast<mlir::BlockArgument>().getArgNumber() >= num_inputs;
+      const int64_t element_bytes = std::max<unsigned>(
+          1, llvm::cast<mlir::MemRefType>(memref.getType()).getElementTypeBitWidth() / 8);
+      for (int64_t off = 0; off < lanes; off += std::max<int64_t>(1, 64 / element_bytes)) {
+        mlir::Value column = pb.create<mlir::arith::MinUIOp>(
+            loc, pb.create<mlir::arith::AddIOp>(loc, j, index(off)), last_column);
+        pb.create<mlir::memref::PrefetchOp>(loc, memref, mlir::ValueRange{next, column},
+                                            /*isWrite=*/is_output, /*localityHint=*/3,
+                                            /*isDataCache=*/true);
+      }
+    }
+  };
+
   b.create<mlir::scf::ForOp>(
       loc, c0, rows, c1, mlir::ValueRange{},
       [&](mlir::OpBuilder& rb, mlir::Location, mlir::Value r, mlir::ValueRange) {
@@ -374,6 +402,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                   here[v] = vec;
                   return vec;
                 };
+                if (k == 1) prefetchNextRow(jb, r, j);
                 llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
                 for (mlir::Operation& op : body.without_terminator()) {
                   const bool is_reduction = isReduction(&op);

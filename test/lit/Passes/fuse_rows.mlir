@@ -46,6 +46,9 @@ func.func @ragged(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
 // KERNEL: vector.load %arg0[%[[R]], %{{.*}}] : memref<?x16xf32>, vector<16xf32>
 // KERNEL: arith.maximumf {{.*}} : vector<16xf32>
 // KERNEL: vector.reduction <maximumf>
+// Phase 1 asks for the next row of x and of the output while it computes exp.
+// KERNEL: memref.prefetch %arg0[%{{.*}}, %{{.*}}], read, locality<3>, data
+// KERNEL: memref.prefetch %arg3[%{{.*}}, %{{.*}}], write, locality<3>, data
 // KERNEL: math.exp {{.*}} : vector<16xf32>
 // KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
 // KERNEL: vector.reduction <add>

@@ -254,15 +254,8 @@ class PlanBuilder {
       call->output_dtypes.push_back(type.dtype);
       call->output_shapes.push_back(type.shape);
     }
-    // A parallel launch costs a few microseconds: chunks get about that much work. A
-    // transcendental function costs ~16 simple ops.
-    int64_t cost = 0;
-    fusion.getBody().walk([&](mlir::Operation* op) {
-      cost += llvm::isa<ir::ExpOp, ir::LogOp, ir::TanhOp, ir::SigmoidOp, ir::GeluOp, ir::SinOp,
-                        ir::CosOp, ir::ErfOp, ir::PowOp, ir::SqrtOp, ir::RsqrtOp>(op)
-                  ? 16
-                  : 1;
-    });
+    // A parallel launch costs a few microseconds: chunks get about that much work.
+    const int64_t cost = passes::bodyCost(fusion).total;
     call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
     // Only a loop fusion reads each element before writing it at the same index; a row
     // kernel reads its inputs again in later phases, after it has stored results.

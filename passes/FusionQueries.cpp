@@ -6,6 +6,27 @@ bool isReduction(mlir::Operation* op) {
   return llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
 }
 
+int64_t opCost(mlir::Operation* op) {
+  return llvm::isa<ir::ExpOp, ir::LogOp, ir::TanhOp, ir::SigmoidOp, ir::GeluOp, ir::SinOp,
+                   ir::CosOp, ir::ErfOp, ir::PowOp, ir::SqrtOp, ir::RsqrtOp, ir::DivideOp>(op)
+             ? 16
+             : 1;
+}
+
+BodyCost bodyCost(ir::FusionOp fusion) {
+  BodyCost cost;
+  llvm::DenseMap<mlir::Value, int64_t> ready;  // a value's critical path
+  for (mlir::Operation& op : fusion.getBody().front().without_terminator()) {
+    int64_t start = 0;
+    for (mlir::Value v : op.getOperands()) start = std::max(start, ready.lookup(v));
+    const int64_t c = opCost(&op);
+    cost.total += c;
+    for (mlir::Value r : op.getResults()) ready[r] = start + c;
+    cost.critical_path = std::max(cost.critical_path, start + c);
+  }
+  return cost;
+}
+
 std::vector<int64_t> shapeOf(mlir::Type type) {
   auto s = llvm::cast<mlir::ShapedType>(type).getShape();
   return {s.begin(), s.end()};

@@ -13,6 +13,19 @@ namespace kiln::passes {
 /// sum, mean, max or min: the reductions a row fusion computes.
 bool isReduction(mlir::Operation* op);
 
+/// What one element of `op` costs in simple arithmetic operations: a transcendental
+/// function (a polynomial, a division) ~16, anything else 1. The plan sizes parallel
+/// chunks by it; outlining picks the vector width by it.
+int64_t opCost(mlir::Operation* op);
+
+/// The cost of a fusion body per element: all its ops (`total`), and its longest chain of
+/// dependent ops (`critical_path`): how latency-bound one element's computation is.
+struct BodyCost {
+  int64_t total = 0;
+  int64_t critical_path = 0;
+};
+BodyCost bodyCost(ir::FusionOp fusion);
+
 /// A tensor type's static shape.
 std::vector<int64_t> shapeOf(mlir::Type type);
 

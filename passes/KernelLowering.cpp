@@ -3,8 +3,6 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -35,9 +33,8 @@ struct ApproximateMath : impl::ApproximateMathBase<ApproximateMath> {
 }  // namespace
 
 void addKernelLoweringPasses(mlir::OpPassManager& pm) {
+  // Kernels arrive as scf loops of vector and scalar code (kiln-outline-fusions).
   pm.addPass(createApproximateMath());
-  pm.addNestedPass<mlir::func::FuncOp>(mlir::createConvertLinalgToLoopsPass());
-  pm.addPass(mlir::createLowerAffinePass());
   pm.addPass(mlir::createConvertSCFToCFPass());
   pm.addPass(mlir::createConvertMathToLLVMPass());
   // libm calls on vectors are unrolled into vector.extract/insert: vector lowering after.

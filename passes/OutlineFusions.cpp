@@ -106,7 +106,11 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     return index(layout.space[d]);
   };
   const int64_t inner_static = rank == 1 ? mlir::ShapedType::kDynamic : layout.space.back();
-  const int64_t lanes = kernelLanes(fusion, inner_static);
+  // A long chain of dependent ops (W1: 50 tanh in a row) is latency-bound: two registers
+  // per value give the core two independent chains to interleave. Short bodies keep one
+  // (twice the code costs compile time and gains nothing when memory is the limit).
+  const int64_t lanes =
+      kernelLanes(fusion, inner_static, bodyCost(fusion).critical_path >= 256 ? 1024 : 512);
 
   // The outer loops; `ivs` are their induction variables.
   llvm::SmallVector<mlir::Value> ivs;

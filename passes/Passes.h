@@ -12,8 +12,8 @@ namespace kiln::passes {
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 
-/// Outlined kernels (func.func on memrefs: loops, vector and scalar code, linalg) down to
-/// the LLVM dialect: polynomial approximations of f32 math, loops, LLVM. Runs on a module of
+/// Outlined kernels (func.func on memrefs: scf loops, vector and scalar code) down to the
+/// LLVM dialect: polynomial approximations of f32 math, control flow, LLVM. Runs on a module of
 /// kernels.
 void addKernelLoweringPasses(mlir::OpPassManager& pm);
 

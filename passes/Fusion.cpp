@@ -195,7 +195,36 @@ bool fitsRows(Operation* op, const std::vector<int64_t>& space) {
   return true;
 }
 
+/// The sum or mean over rows of a normalized softmax row, e / sum(e) with e = exp(...),
+/// becomes sum(e) (or mean(e)) / sum(e): the reduction then reads e, which a row kernel
+/// has one phase earlier, so softmax feeding layer_norm's mean costs no pass of its own
+/// (W5: 5 phases -> 4). Exact in real arithmetic and, since e >= 0 and sum(e) >= max(e),
+/// alike for zeros, infinities and NaN; in floating point a reassociation, as the
+/// kernels' reductions already are. A general (a * r) would not be: with a of mixed
+/// signs and r infinite, sum(a * r) is NaN where sum(a) * r is not.
+void factorSoftmaxSums(mlir::Block& block) {
+  for (Operation& op : llvm::make_early_inc_range(block)) {
+    if (!rowReduction(&op) || !llvm::isa<ir::SumOp, ir::MeanOp>(op)) continue;
+    auto divide = op.getOperand(0).getDefiningOp<ir::DivideOp>();
+    if (!divide) continue;
+    mlir::Value e = divide.getLhs(), total = divide.getRhs();
+    auto sum = total.getDefiningOp<ir::SumOp>();
+    if (!e.getDefiningOp<ir::ExpOp>() || !sum || sum.getX() != e || !rowReduction(sum) ||
+        total.getType() != op.getResult(0).getType())
+      continue;
+    mlir::OpBuilder b(&op);
+    Operation* reduced = b.clone(op);
+    reduced->setOperand(0, e);
+    Operation* scaled = b.clone(*divide);
+    scaled->setOperands({reduced->getResult(0), total});
+    scaled->getResult(0).setType(op.getResult(0).getType());
+    op.getResult(0).replaceAllUsesWith(scaled->getResult(0));
+    op.erase();
+  }
+}
+
 void fuseRowsInBlock(mlir::Block& block) {
+  factorSoftmaxSums(block);
   struct RowCluster {
     Cluster c;
     std::vector<int64_t> space;

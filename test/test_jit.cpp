@@ -86,6 +86,27 @@ TEST_CASE("W5's layer_norm(softmax(x)) is one row kernel equal to eager", "[jit]
   CHECK(fused.find("kiln.layer_norm") == std::string::npos);
 }
 
+TEST_CASE("the mean of a softmax row (factored out of its pass) keeps eager's specials", "[jit]") {
+  // mean(e / sum(e)) becomes mean(e) / sum(e) in the row kernel; rows holding +inf, -inf,
+  // NaN, only -inf, and one huge value must still give eager's NaN and finite values.
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  auto fn = [](Tensor x) {
+    Tensor s = softmax(x, 1);
+    return std::vector<Tensor>{mean(s, {1}, true), s - mean(s, {1}, true), sum(s, {1}, true)};
+  };
+  auto f = kiln::function(fn);
+  Tensor x = Tensor::from<float>({1,     2,    3,      4,     //
+                                  inf,   0,    1,      2,     //
+                                  -inf,  1,    2,      3,     //
+                                  nan,   1,    2,      3,     //
+                                  -inf,  -inf, -inf,   -inf,  //
+                                  3e38f, 1,    -3e38f, 0},
+                                 {6, 4});
+  CHECK(f.ir(x, Stage::fused).find("kiln.fusion \"rows\"") != std::string::npos);
+  auto got = f(x), want = fn(x);
+  for (size_t i = 0; i < want.size(); ++i) check_same(got[i], want[i]);
+}
+
 // ---- Output fusion: a matmul with its elementwise epilogue ------------------------------
 
 namespace {

@@ -26,10 +26,12 @@ func.func @ragged(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
 // FUSE-NEXT: %[[FIN:.*]] = kiln.less %[[A]]
 // FUSE-NEXT: %[[S:.*]] = kiln.where %[[FIN]], %[[M]]
 // FUSE-NEXT: kiln.subtract %arg3, %[[S]]
-// FUSE: kiln.exp
-// FUSE: kiln.sum
-// FUSE: kiln.divide
-// FUSE: kiln.mean
+// FUSE: %[[E:.*]] = kiln.exp
+// FUSE: %[[T:.*]] = kiln.sum %[[E]]
+// FUSE: %[[SM:.*]] = kiln.divide %[[E]], %[[T]]
+// The softmax row's mean is taken of e and divided by its sum (no pass over the row).
+// FUSE: %[[ME:.*]] = kiln.mean %[[E]]
+// FUSE-NEXT: kiln.divide %[[ME]], %[[T]] : (tensor<8x1xf32>, tensor<8x1xf32>)
 // FUSE: kiln.mean
 // FUSE: kiln.rsqrt
 // FUSE: kiln.yield
@@ -38,7 +40,7 @@ func.func @ragged(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
 // FUSE-NOT: kiln.softmax
 // FUSE-NOT: kiln.layer_norm
 
-// Five phases over a row: max; exp and sum; divide and mean; center and variance; scale.
+// Four phases over a row: max; exp, its sum and mean; divide, center and variance; scale.
 // KERNEL-LABEL: func.func @w5_k0(%arg0: memref<?x16xf32>, %arg1: memref<1x16xf32>, %arg2: memref<1x16xf32>, %arg3: memref<?x16xf32>)
 // KERNEL: memref.alloca() : memref<16xf32>
 // KERNEL: scf.for %[[R:.*]] = %c0 to %{{.*}} step %c1 {
@@ -51,14 +53,16 @@ func.func @ragged(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
 // KERNEL: memref.prefetch %arg3[%{{.*}}, %{{.*}}], write, locality<3>, data
 // KERNEL: math.exp {{.*}} : vector<16xf32>
 // KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
+// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
+// KERNEL: vector.reduction <add>
 // KERNEL: vector.reduction <add>
 // KERNEL: arith.divf
-// KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
 // KERNEL: arith.mulf
 // KERNEL: arith.addf {{.*}} fastmath<reassoc,contract> : vector<16xf32>
 // KERNEL: math.sqrt
 // KERNEL: scf.for
 // KERNEL: vector.store {{.*}}, %arg3[%[[R]], %{{.*}}]
+// KERNEL-NOT: scf.for
 
 func.func @w5(%x: tensor<8x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<8x16xf32> {
   %0 = kiln.softmax %x {axis = 1 : i64} : (tensor<8x16xf32>) -> tensor<8x16xf32>

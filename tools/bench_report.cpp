@@ -55,7 +55,8 @@ struct Column {
   bool right;
 };
 
-void print_row(std::FILE* out, const std::vector<Column>& cols, const std::vector<std::string>& cells) {
+void print_row(std::FILE* out, const std::vector<Column>& cols,
+               const std::vector<std::string>& cells) {
   std::string line;
   for (size_t i = 0; i < cols.size(); ++i) {
     if (i) line += "  ";
@@ -87,11 +88,14 @@ bool ran(const Report& r, const std::string& id) {
 
 void print_roofline(const Roofline& f, int threads, std::FILE* out) {
   std::fprintf(out, "\nroofline (%d threads):\n", threads);
-  std::fprintf(out, "  memory copy      %7s GB/s   (256 MiB arrays, read + written, median of 11)\n",
+  std::fprintf(out,
+               "  memory copy      %7s GB/s   (256 MiB arrays, read + written, median of 11)\n",
                num(f.copy_gbs).c_str());
   std::fprintf(out, "  memory triad     %7s GB/s   (a = b + s*c)\n", num(f.triad_gbs).c_str());
-  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (2048^3, timed like a workload)\n", num(f.sgemm_gflops).c_str());
-  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (1024^3 = W6's shape)\n", num(f.sgemm_w6_gflops).c_str());
+  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (2048^3, timed like a workload)\n",
+               num(f.sgemm_gflops).c_str());
+  std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (1024^3 = W6's shape)\n",
+               num(f.sgemm_w6_gflops).c_str());
   std::fprintf(out, "  eager add  16M   %7s GB/s   (12 B/element) = %3.0f%% of copy\n",
                num(f.eager_add_gbs).c_str(), 100 * f.eager_add_gbs / f.copy_gbs);
   std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of copy\n",
@@ -123,8 +127,8 @@ void print_goals(const Report& r, std::FILE* out) {
 // C1: the first call of W1, W3 and W4 in the compiled modes, split as kiln::FunctionStats
 // reports it right after that call.
 void print_first_calls(const Report& r, std::FILE* out) {
-  std::vector<Column> cols{{"id", 2, false},         {"mode", 4, false},    {"first call", 10, true},
-                           {"trace", 5, true},       {"optimize", 8, true}, {"codegen", 7, true},
+  std::vector<Column> cols{{"id", 2, false},   {"mode", 4, false},    {"first call", 10, true},
+                           {"trace", 5, true}, {"optimize", 8, true}, {"codegen", 7, true},
                            {"other", 5, true}};
   std::vector<std::vector<std::string>> rows;
   for (const char* id : {"W1", "W3", "W4"}) {
@@ -142,23 +146,28 @@ void print_first_calls(const Report& r, std::FILE* out) {
     cols[i].w = std::max(cols[i].w, width(cols[i].head));
     for (auto& row : rows) cols[i].w = std::max(cols[i].w, width(row[i]));
   }
-  std::fprintf(out, "\nC1 first-call latency (ms), split by kiln::FunctionStats after the first call:\n");
+  std::fprintf(
+      out,
+      "\nC1 first-call latency (ms), split by kiln::FunctionStats after the first call (median of\n"
+      "3 fresh functions):\n");
   std::vector<std::string> heads;
   size_t total = 0;
   for (auto& c : cols) heads.push_back(c.head), total += c.w + 2;
   print_row(out, cols, heads);
   std::fprintf(out, "%s\n", std::string(total - 2, '-').c_str());
   for (auto& row : rows) print_row(out, cols, row);
-  std::fprintf(out,
-               "optimize = simplification + fusion; codegen = lowering + LLVM native code (jit only);\n"
-               "other = first call - trace - optimize - codegen: the execution plan, argument\n"
-               "handling and running the call once.\n");
+  std::fprintf(
+      out,
+      "optimize = simplification + fusion; codegen = lowering + LLVM native code (jit only);\n"
+      "other = first call - trace - optimize - codegen: the execution plan, argument\n"
+      "handling and running the call once.\n");
   const Result* w0 = find(r, "W0", Mode::jit);
   if (w0 && w0->first_call && ran(r, "W1")) {
-    std::fprintf(out,
-                 "(the process's first JIT compile is W0's, which ran first: %s ms, codegen %s ms;\n"
-                 " whatever one-time set-up the JIT has is paid there, not in the rows above.)\n",
-                 num(w0->first_call->first_call_ms).c_str(), num(w0->first_call->codegen_ms).c_str());
+    std::fprintf(
+        out,
+        "(the process's first JIT compile is W0's, which ran first: %s ms, codegen %s ms;\n"
+        " whatever one-time set-up the JIT has is paid there, not in the rows above.)\n",
+        num(w0->first_call->first_call_ms).c_str(), num(w0->first_call->codegen_ms).c_str());
   }
 }
 
@@ -205,8 +214,8 @@ std::vector<Goal> goals(const Report& r) {
     const Workload* w = nullptr;
     for (auto& x : r.workloads)
       if (x.id == id) w = &x;
-    std::string detail = num(s) + "× (eager " + num(in_unit(*w, eager->stats.median_s)) +
-                         ", jit " + num(in_unit(*w, jit->stats.median_s)) + " " + w->unit_label +
+    std::string detail = num(s) + "× (eager " + num(in_unit(*w, eager->stats.median_s)) + ", jit " +
+                         num(in_unit(*w, jit->stats.median_s)) + " " + w->unit_label +
                          (noise ? "; within noise, ±3%" : "") + ")";
     add(name, met, s, target, "x", detail);
   };
@@ -244,8 +253,8 @@ std::vector<Goal> goals(const Report& r) {
     }
     const FirstCall& c = *jit->first_call;
     add(name, c.first_call_ms < limit, c.first_call_ms, limit, "ms",
-        num(c.first_call_ms) + " ms (trace " + num(c.trace_ms) + ", optimize " + num(c.optimize_ms) +
-            ", codegen " + num(c.codegen_ms) + ")");
+        num(c.first_call_ms) + " ms (trace " + num(c.trace_ms) + ", optimize " +
+            num(c.optimize_ms) + ", codegen " + num(c.codegen_ms) + ")");
   }
   return out;
 }
@@ -271,9 +280,12 @@ void print_report(const Report& r, std::FILE* out) {
       std::vector<std::string> cells{w.id, w.title, w.unit_label};
       for (Mode m : kAllModes) {
         const Result* res = find(r, w.id, m);
-        if (!res) cells.push_back(kDash);
-        else if (!res->error.empty()) cells.push_back("FAILED");
-        else cells.push_back(num(in_unit(w, res->stats.median_s)));
+        if (!res)
+          cells.push_back(kDash);
+        else if (!res->error.empty())
+          cells.push_back("FAILED");
+        else
+          cells.push_back(num(in_unit(w, res->stats.median_s)));
       }
       for (Mode m : kAllModes) {
         if (m == Mode::eager) continue;
@@ -296,7 +308,8 @@ void print_report(const Report& r, std::FILE* out) {
     // Header: group titles over the time, speedup and rate columns.
     std::vector<std::string> heads;
     for (auto& c : cols) heads.push_back(c.head);
-    std::fprintf(out, "\nmedian time per call (unit per row), speedup over eager, effective rate:\n");
+    std::fprintf(out,
+                 "\nmedian time per call (unit per row), speedup over eager, effective rate:\n");
     print_row(out, cols, heads);
     size_t total = 0;
     for (auto& c : cols) total += c.w + 2;
@@ -314,13 +327,23 @@ std::string json_string(const std::string& s) {
   std::string o = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) o += fmt("\\u%04x", static_cast<unsigned char>(c));
-        else o += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          o += fmt("\\u%04x", static_cast<unsigned char>(c));
+        else
+          o += c;
     }
   }
   return o + "\"";

@@ -1,6 +1,7 @@
 #include "passes/KernelBuilding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "passes/ScalarLowering.h"
 
 namespace kiln::passes {
@@ -50,6 +51,19 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
   mlir::Value r = lowerToScalar(b, &op, args);
   if (!r) op.emitOpError("has no scalar lowering inside a fusion");
   return r;
+}
+
+llvm::SmallVector<std::pair<ir::FusionOp, std::string>> fusionsToOutline(
+    mlir::ModuleOp module, llvm::StringRef tag, llvm::function_ref<bool(ir::FusionOp)> wanted) {
+  llvm::SmallVector<std::pair<ir::FusionOp, std::string>> work;
+  for (auto func : module.getOps<mlir::func::FuncOp>()) {
+    size_t i = 0;
+    func.walk([&](ir::FusionOp f) {
+      if (!f.getKernel() && wanted(f))
+        work.push_back({f, func.getSymName().str() + "_" + tag.str() + std::to_string(i++)});
+    });
+  }
+  return work;
 }
 
 }  // namespace kiln::passes

@@ -4,6 +4,7 @@
 
 #include "ir/KilnOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "passes/FusionQueries.h"
 
@@ -19,6 +20,11 @@ mlir::MemRefType kernelMemRef(const std::vector<int64_t>& shape, const std::vect
 
 /// The kernel's arguments: one memref per input, then per result, of its collapsed shape.
 llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelLayout& layout);
+
+/// The fusions of `module` not outlined yet (no `kernel` attribute) that `wanted` accepts,
+/// each with its kernel's name: <function>_<tag><index in the function>.
+llvm::SmallVector<std::pair<ir::FusionOp, std::string>> fusionsToOutline(
+    mlir::ModuleOp module, llvm::StringRef tag, llvm::function_ref<bool(ir::FusionOp)> wanted);
 
 /// The value of a splat kiln.constant as an arith.constant.
 mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c);

@@ -492,14 +492,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
 struct OutlineFusions : impl::OutlineFusionsBase<OutlineFusions> {
   void runOnOperation() override {
     mlir::ModuleOp module = getOperation();
-    llvm::SmallVector<std::pair<ir::FusionOp, std::string>> work;
-    for (auto func : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
-      size_t i = 0;
-      func.walk([&](ir::FusionOp f) {
-        if (!f.getKernel())
-          work.push_back({f, func.getSymName().str() + "_k" + std::to_string(i++)});
-      });
-    }
+    auto work = fusionsToOutline(module, "k", [](ir::FusionOp) { return true; });
     for (auto& [f, name] : work) {
       auto done = f.getKind() == "rows" ? outlineRows(f, module, name) : outline(f, module, name);
       if (mlir::failed(done)) return signalPassFailure();

@@ -125,14 +125,7 @@ mlir::LogicalResult outlineGpu(ir::FusionOp fusion, mlir::gpu::GPUModuleOp conta
 struct OutlineGpuKernels : impl::OutlineGpuKernelsBase<OutlineGpuKernels> {
   void runOnOperation() override {
     mlir::ModuleOp module = getOperation();
-    llvm::SmallVector<std::pair<ir::FusionOp, std::string>> work;
-    for (auto func : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
-      size_t i = 0;
-      func.walk([&](ir::FusionOp f) {
-        if (!f.getKernel() && f.getKind() != "rows")
-          work.push_back({f, func.getSymName().str() + "_g" + std::to_string(i++)});
-      });
-    }
+    auto work = fusionsToOutline(module, "g", [](ir::FusionOp f) { return f.getKind() != "rows"; });
     if (work.empty()) return;
     mlir::gpu::GPUModuleOp container = gpuModule(module);
     for (auto& [f, name] : work)

@@ -5,6 +5,7 @@
 #include "compiler/op_support.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/gemm.h"
+#include "runtime/cuda_driver.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
@@ -32,7 +33,13 @@ int num_threads() { return runtime::num_threads(); }
 Tensor Tensor::to(Device device) const {
   detail::check_operands({"to"}, {this});
   if (device == this->device()) return *this;
-  detail::throw_op_error({"to"}, to_string(device) + " is not available: this build of kiln runs on the CPU only",
+  if (device.kind == Device::cuda)  // no GPU: the error says why
+    if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
+      detail::throw_op_error({"to"}, problem, {this});
+  detail::throw_op_error({"to"},
+                         to_string(device) +
+                             ": CUDA tensors are not implemented yet (kiln runs on the CPU; its "
+                             "fused kernels already compile to PTX)",
                          {this});
 }
 

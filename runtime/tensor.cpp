@@ -5,15 +5,20 @@
 #include "kiln/error.h"
 #include "runtime/allocator.h"
 #include "runtime/convert.h"
+#include "runtime/cuda_driver.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
 namespace detail {
 
 Buffer::Buffer(size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  if (device.kind != Device::cpu)
+  if (device.kind != Device::cpu) {
+    if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
+      throw Error("[allocate] " + problem);  // no GPU: says why
     throw Error("[allocate] " + to_string(device) +
-                " is not available: this build of kiln runs on the CPU only");
+                ": CUDA tensors are not implemented yet (kiln runs on the CPU; its fused "
+                "kernels already compile to PTX)");
+  }
   data_ = runtime::host_allocate(bytes);
 }
 
@@ -27,8 +32,8 @@ Tensor empty(DType dtype, Shape shape, Device device) {
   impl->numel = numel_of(shape);
   impl->shape = std::move(shape);
   impl->device = device;
-  impl->buffer = std::make_shared<Buffer>(static_cast<size_t>(impl->numel) * dtype_size(dtype),
-                                          device);
+  impl->buffer =
+      std::make_shared<Buffer>(static_cast<size_t>(impl->numel) * dtype_size(dtype), device);
   return Tensor(std::move(impl));
 }
 
@@ -57,7 +62,8 @@ namespace {
 
 const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& impl,
                                   const char* what) {
-  if (!impl) throw Error(std::string("[") + what + "] the tensor is undefined (default-constructed)");
+  if (!impl)
+    throw Error(std::string("[") + what + "] the tensor is undefined (default-constructed)");
   return *impl;
 }
 
@@ -83,8 +89,7 @@ int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
 Device Tensor::device() const { return checked(impl_, "device").device; }
 const void* Tensor::data() const { return concrete(impl_, "data").data(); }
 
-Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape,
-                        Device device) {
+Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape, Device device) {
   for (int64_t d : shape)
     if (d < 0)
       throw Error("[from] invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
@@ -111,8 +116,8 @@ void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
 void Tensor::copy_item(void* dst, DType as) const {
   const auto& impl = concrete(impl_, "item");
   if (impl.numel != 1)
-    throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) +
-                " " + std::string(dtype_name(impl.dtype)));
+    throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) + " " +
+                std::string(dtype_name(impl.dtype)));
   runtime::convert_elements(impl.data(), impl.dtype, dst, as, 1);
 }
 

@@ -1,7 +1,9 @@
 // Tensor construction, host copies, formatting, astype, and the factories.
+#include <cstdlib>
 #include <sstream>
 
 #include "reference.h"
+#include "runtime/cuda_driver.h"
 
 using namespace kiln;
 using kt::kExact;
@@ -306,4 +308,33 @@ TEST_CASE("reference helpers detect mismatches", "[tensor][reference]") {
   CHECK(rk == std::vector<double>{1, 3, 5, 7});
   auto am = kt::reduce_ref({3, 9, 9, 1}, {2, 2}, {0}, false, kt::Red::argmax, &so);
   CHECK(am == std::vector<double>{1, 0});
+}
+
+TEST_CASE("a CUDA device that cannot be used is a clear error, never a crash", "[cuda]") {
+  // Without a GPU (or with $KILN_CUDA_DRIVER naming the toolkit's stub, see
+  // test/CMakeLists.txt) the driver's status says why; moving a tensor there throws a
+  // kiln::Error naming the op, the device and that reason.
+  const runtime::CudaStatus& status = runtime::cuda_status();
+  Tensor x = Tensor::from<float>({1, 2, 3}, {3});
+  if (!status.available) {
+    CHECK_FALSE(status.reason.empty());
+    CHECK(status.devices == 0);
+  }
+  const char* stub = std::getenv("KILN_CUDA_DRIVER");
+  if (stub && *stub) {
+    INFO(status.reason);
+    CHECK_FALSE(status.available);
+    CHECK(status.reason.find("cuInit failed") != std::string::npos);
+  }
+  try {
+    x.to(Device{Device::cuda, status.available ? status.devices : 0});
+    FAIL("to(cuda) returned");
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    INFO(m);
+    CHECK(m.find("[to]") != std::string::npos);
+    CHECK(m.find("cuda:") != std::string::npos);
+    if (!status.available) CHECK(m.find(status.reason) != std::string::npos);
+  }
+  CHECK_THROWS_AS(zeros({2}, DType::f32, Device{Device::cuda, 0}), Error);
 }

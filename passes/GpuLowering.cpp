@@ -6,12 +6,32 @@
 #include <filesystem>
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "passes/Passes.h"
 
 namespace kiln::passes {
+
+#define GEN_PASS_DEF_LOWERGPUALLREDUCE
+#include "passes/Passes.h.inc"
+
+namespace {
+
+struct LowerGpuAllReduce : impl::LowerGpuAllReduceBase<LowerGpuAllReduce> {
+  void runOnOperation() override {
+    mlir::RewritePatternSet patterns(&getContext());
+    mlir::populateGpuAllReducePatterns(patterns);
+    if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+}  // namespace
 
 std::string findLibdevice() {
   std::vector<std::string> roots;
@@ -38,6 +58,7 @@ void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target
   pm.addPass(mlir::createGpuNVVMAttachTarget(attach));
   mlir::OpPassManager& gpu = pm.nest<mlir::gpu::GPUModuleOp>();
   gpu.addPass(mlir::createConvertSCFToCFPass());
+  gpu.addPass(createLowerGpuAllReduce());  // splits blocks: needs the CFG form, not scf
   gpu.addPass(mlir::createConvertGpuOpsToNVVMOps());  // math with libdevice: __nv_* calls
   gpu.addPass(mlir::createConvertMathToLLVMPass());   // what it leaves: the polynomials' fma
   gpu.addPass(mlir::createReconcileUnrealizedCastsPass());

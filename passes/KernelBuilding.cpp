@@ -53,6 +53,28 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
   return r;
 }
 
+RowPhases rowPhases(ir::FusionOp fusion) {
+  mlir::Block& body = fusion.getBody().front();
+  const std::vector<int64_t> space = rowSpace(fusion);
+  const int64_t D = space.back();
+  auto full = [&](mlir::Type t) { return rowShape(space, shapeOf(t))[1] == D; };
+  RowPhases plan;
+  for (mlir::BlockArgument a : body.getArguments()) plan.info[a] = RowValue{full(a.getType()), 0};
+  for (mlir::Operation& op : body.without_terminator()) {
+    int ready = 0;
+    for (mlir::Value v : op.getOperands()) ready = std::max(ready, plan.info.lookup(v).phase);
+    if (isReduction(&op)) {
+      plan.info[op.getResult(0)] = RowValue{false, ready + 1};  // reduced in phase `ready`
+      plan.phases = std::max(plan.phases, ready + 1);
+    } else {
+      const bool is_full = full(op.getResult(0).getType());
+      plan.info[op.getResult(0)] = RowValue{is_full, ready};
+      if (is_full) plan.phases = std::max(plan.phases, ready + 1);
+    }
+  }
+  return plan;
+}
+
 llvm::SmallVector<std::pair<ir::FusionOp, std::string>> fusionsToOutline(
     mlir::ModuleOp module, llvm::StringRef tag, llvm::function_ref<bool(ir::FusionOp)> wanted) {
   llvm::SmallVector<std::pair<ir::FusionOp, std::string>> work;

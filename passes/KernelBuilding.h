@@ -26,6 +26,20 @@ llvm::SmallVector<mlir::Type> kernelArguments(ir::FusionOp fusion, const KernelL
 llvm::SmallVector<std::pair<ir::FusionOp, std::string>> fusionsToOutline(
     mlir::ModuleOp module, llvm::StringRef tag, llvm::function_ref<bool(ir::FusionOp)> wanted);
 
+/// A row fusion's values in the row space: full width D, or one per row (or per kernel).
+struct RowValue {
+  bool full = false;  // width D (else one value per row, or per kernel)
+  int phase = 0;      // full: the phase that computes it; else the phase it is ready for
+};
+
+/// A row kernel walks each row in phases: phase k computes the full values that depend on
+/// reductions finished before it (and reduces what the next phase needs).
+struct RowPhases {
+  llvm::DenseMap<mlir::Value, RowValue> info;  // every body value
+  int phases = 1;
+};
+RowPhases rowPhases(ir::FusionOp fusion);
+
 /// The value of a splat kiln.constant as an arith.constant.
 mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c);
 

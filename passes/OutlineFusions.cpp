@@ -206,12 +206,6 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
 // results and what is computed from them) live in registers between phases. A full-width value used
 // in a later phase is kept in a stack buffer of one row (cache-resident).
 
-/// Where a body value lives in the row space: its collapsed (P or 1, D or 1) shape.
-struct RowValue {
-  bool full = false;  // width D (else one value per row, or per kernel)
-  int phase = 0;      // full: the phase that computes it; else the phase it is ready for
-};
-
 mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                                 const std::string& name) {
   mlir::Block& body = fusion.getBody().front();
@@ -225,23 +219,10 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   auto collapsed = [&](mlir::Type t) { return rowShape(space, shapeOf(t)); };
 
   // Phases, and which full values must outlive their phase.
-  llvm::DenseMap<mlir::Value, RowValue> info;
+  RowPhases plan = rowPhases(fusion);
+  auto& info = plan.info;
+  const int phases = plan.phases;
   auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
-  for (mlir::BlockArgument a : body.getArguments())
-    info[a] = RowValue{collapsed(a.getType())[1] == D, 0};
-  int phases = 1;
-  for (mlir::Operation& op : body.without_terminator()) {
-    int ready = 0;
-    for (mlir::Value v : op.getOperands()) ready = std::max(ready, info.lookup(v).phase);
-    if (isReduction(&op)) {
-      info[op.getResult(0)] = RowValue{false, ready + 1};  // reduced in phase `ready`
-      phases = std::max(phases, ready + 1);
-    } else {
-      const bool full = collapsed(op.getResult(0).getType())[1] == D;
-      info[op.getResult(0)] = RowValue{full, ready};
-      if (full) phases = std::max(phases, ready + 1);
-    }
-  }
   // A full value read in a later phase than its own needs a buffer.
   llvm::DenseSet<mlir::Value> buffered;
   for (mlir::Operation& op : body.without_terminator())
@@ -321,7 +302,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
         pb.create<mlir::arith::MinUIOp>(loc, pb.create<mlir::arith::AddIOp>(loc, r, c1), last);
     mlir::Value last_column = index(std::max<int64_t>(D - 1, 0));
     for (mlir::Value memref : next_row_memrefs) {
-      const bool is_output = memref.cast<mlir::BlockArgument>().getArgNumber() >= num_inputs;
+      const bool is_output = llvm::cast<mlir::BlockArgument>(memref).getArgNumber() >= num_inputs;
       const int64_t element_bytes = std::max<unsigned>(
           1, llvm::cast<mlir::MemRefType>(memref.getType()).getElementTypeBitWidth() / 8);
       for (int64_t off = 0; off < lanes; off += std::max<int64_t>(1, 64 / element_bytes)) {

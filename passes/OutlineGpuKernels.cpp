@@ -2,7 +2,11 @@
 // becomes a CUDA kernel, a gpu.func in the module's gpu.module @kiln_gpu: one thread per
 // element of the collapsed iteration space (FusionLayout.h), its coordinates recovered
 // from the flat thread index, the body the ops' scalar lowerings (ScalarLowering.cpp),
-// exactly what the CPU kernels compute per element. Row fusions are not lowered yet.
+// exactly what the CPU kernels compute per element. A "rows" fusion becomes a kernel of
+// one thread block per row (outlineGpuRows).
+#include <cmath>
+#include <functional>
+
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -122,14 +126,199 @@ mlir::LogicalResult outlineGpu(ir::FusionOp fusion, mlir::gpu::GPUModuleOp conta
   return mlir::success();
 }
 
+// ---- Row fusions: one thread block per row ----------------------------------------------
+//
+// The phases of the CPU row kernel (KernelBuilding.h, rowPhases), each a loop of the
+// block's threads striding over the row with one accumulator per reduction, combined
+// across the block by gpu.all_reduce (every thread gets the row's value). Full values
+// of earlier phases are recomputed from the inputs instead of kept in a buffer: the row
+// is in cache, arithmetic is cheap on a GPU, and no scratch memory is needed.
+mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp container,
+                                   const std::string& name) {
+  const std::vector<int64_t> space = rowSpace(fusion);
+  if (space.empty()) return fusion.emitOpError("a rows fusion needs a reduction");
+  const KernelLayout layout = kernelLayout(fusion);
+  const int64_t D = space.back();
+  auto collapsed = [&](mlir::Type t) { return rowShape(space, shapeOf(t)); };
+  RowPhases plan = rowPhases(fusion);
+  auto& info = plan.info;
+  mlir::Block& body = fusion.getBody().front();
+  auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
+
+  const mlir::Location loc = fusion.getLoc();
+  mlir::OpBuilder b = mlir::OpBuilder::atBlockTerminator(container.getBody());
+  auto kernel = b.create<mlir::gpu::GPUFuncOp>(
+      loc, name, b.getFunctionType(kernelArguments(fusion, layout), {}));
+  kernel->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  mlir::Block& entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  const size_t num_inputs = layout.inputs.size();
+  const mlir::Value c0 = b.create<mlir::arith::ConstantIndexOp>(loc, 0);
+  const mlir::Value cD = b.create<mlir::arith::ConstantIndexOp>(loc, D);
+  mlir::Value row = b.create<mlir::gpu::BlockIdOp>(loc, mlir::gpu::Dimension::x);
+  mlir::Value thread = b.create<mlir::gpu::ThreadIdOp>(loc, mlir::gpu::Dimension::x);
+  mlir::Value threads = b.create<mlir::gpu::BlockDimOp>(loc, mlir::gpu::Dimension::x);
+  mlir::Value rows = b.create<mlir::memref::DimOp>(loc, entry.getArgument(num_inputs), c0);
+  // Uniform per block: every thread of a block takes the same side (gpu.all_reduce needs
+  // all of them).
+  auto guard = b.create<mlir::scf::IfOp>(
+      loc, b.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ult, row, rows),
+      /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&guard.getThenRegion().front());
+  mlir::Value first_thread =
+      b.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::eq, thread, c0);
+
+  llvm::DenseMap<mlir::Value, mlir::Value> output;  // yielded value -> its memref
+  for (auto [i, v] : llvm::enumerate(yield.getValues()))
+    output[v] = entry.getArgument(num_inputs + i);
+  llvm::DenseMap<mlir::Value, size_t> input_index;
+  for (size_t i = 0; i < num_inputs; ++i) input_index[body.getArgument(i)] = i;
+  auto elementOf = [](mlir::Value v) {
+    return llvm::cast<mlir::ShapedType>(v.getType()).getElementType();
+  };
+  auto fromMemory = [&](mlir::OpBuilder& ib, mlir::Value loaded, mlir::Type element) {
+    if (!element.isInteger(1)) return loaded;
+    return ib
+        .create<mlir::arith::CmpIOp>(
+            loc, mlir::arith::CmpIPredicate::ne, loaded,
+            ib.create<mlir::arith::ConstantOp>(loc, ib.getI8IntegerAttr(0)))
+        .getResult();
+  };
+  auto toMemory = [&](mlir::OpBuilder& ib, mlir::Value v) {
+    if (!v.getType().isInteger(1)) return v;
+    return ib.create<mlir::arith::ExtUIOp>(loc, ib.getI8Type(), v).getResult();
+  };
+  // A per-row value: stored by the block's first thread.
+  auto storeOnce = [&](mlir::OpBuilder& ib, mlir::Value v, mlir::Value memref) {
+    auto once = ib.create<mlir::scf::IfOp>(loc, first_thread, /*withElseRegion=*/false);
+    mlir::OpBuilder ob = mlir::OpBuilder::atBlockTerminator(&once.getThenRegion().front());
+    ob.create<mlir::memref::StoreOp>(loc, toMemory(ob, v), memref, mlir::ValueRange{row, c0});
+  };
+
+  bool failed = false;
+  llvm::DenseMap<mlir::Value, mlir::Value> scalar;  // per-row values
+  for (size_t i = 0; i < num_inputs; ++i) {
+    mlir::Value a = body.getArgument(i);
+    if (info[a].full) continue;
+    mlir::Value r = collapsed(a.getType())[0] == 1 ? c0 : row;
+    scalar[a] = fromMemory(
+        b, b.create<mlir::memref::LoadOp>(loc, entry.getArgument(i), mlir::ValueRange{r, c0}),
+        elementOf(a));
+  }
+  auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
+    for (mlir::Operation& op : body.without_terminator()) {
+      if (isReduction(&op)) continue;
+      const RowValue& ri = info[op.getResult(0)];
+      if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
+      llvm::SmallVector<mlir::Value> args;
+      for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
+      mlir::Value res = emitScalar(sb, op, args);
+      if (!res) {
+        failed = true;
+        continue;
+      }
+      scalar[op.getResult(0)] = res;
+      if (auto out = output.lookup(op.getResult(0))) storeOnce(sb, res, out);
+    }
+  };
+
+  for (int k = 0; k < plan.phases; ++k) {
+    emitScalarOps(b, k);
+    llvm::SmallVector<mlir::Operation*> reductions;
+    llvm::SmallVector<mlir::Value> init;
+    for (mlir::Operation& op : body.without_terminator())
+      if (isReduction(&op) && info[op.getResult(0)].phase == k + 1) {
+        reductions.push_back(&op);
+        mlir::Type t = elementOf(op.getResult(0));
+        const double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
+                             : llvm::isa<ir::MinOp>(op) ? INFINITY
+                                                        : 0.0;
+        init.push_back(b.create<mlir::arith::ConstantOp>(loc, b.getFloatAttr(t, start)));
+      }
+    auto loop = b.create<mlir::scf::ForOp>(
+        loc, thread, cD, threads, init,
+        [&](mlir::OpBuilder& jb, mlir::Location, mlir::Value j, mlir::ValueRange acc) {
+          llvm::DenseMap<mlir::Value, mlir::Value> here;  // full values at column j
+          std::function<mlir::Value(mlir::Value)> read = [&](mlir::Value v) -> mlir::Value {
+            if (auto it = here.find(v); it != here.end()) return it->second;
+            if (!info[v].full) return scalar.lookup(v);
+            mlir::Value r;
+            if (auto in = input_index.find(v); in != input_index.end()) {
+              mlir::Value at_row = collapsed(v.getType())[0] == 1 ? c0 : row;
+              r = fromMemory(jb,
+                             jb.create<mlir::memref::LoadOp>(loc, entry.getArgument(in->second),
+                                                             mlir::ValueRange{at_row, j}),
+                             elementOf(v));
+            } else {  // computed in this or an earlier phase: (re)computed here
+              mlir::Operation* def = v.getDefiningOp();
+              llvm::SmallVector<mlir::Value> args;
+              for (mlir::Value operand : def->getOperands()) args.push_back(read(operand));
+              if (llvm::is_contained(args, mlir::Value())) return {};
+              r = emitScalar(jb, *def, args);
+            }
+            if (!r) failed = true;
+            here[v] = r;
+            return r;
+          };
+          llvm::SmallVector<mlir::Value> next(acc.begin(), acc.end());
+          for (auto [slot, op] : llvm::enumerate(reductions)) {
+            mlir::Value x = read(op->getOperand(0));
+            if (!x) continue;
+            if (llvm::isa<ir::MaxOp>(op))
+              next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
+            else if (llvm::isa<ir::MinOp>(op))
+              next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
+            else
+              next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x);
+          }
+          // The full outputs of this phase.
+          for (mlir::Operation& op : body.without_terminator()) {
+            if (isReduction(&op)) continue;
+            const RowValue& ri = info[op.getResult(0)];
+            auto out = output.lookup(op.getResult(0));
+            if (!ri.full || ri.phase != k || !out) continue;
+            if (mlir::Value v = read(op.getResult(0)))
+              jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, v), out, mlir::ValueRange{row, j});
+          }
+          jb.create<mlir::scf::YieldOp>(loc, next);
+        });
+    for (auto [i, op] : llvm::enumerate(reductions)) {
+      using Kind = mlir::gpu::AllReduceOperation;
+      const Kind kind = llvm::isa<ir::MaxOp>(op)   ? Kind::MAXIMUMF
+                        : llvm::isa<ir::MinOp>(op) ? Kind::MINIMUMF
+                                                   : Kind::ADD;
+      mlir::Value partial = loop.getResult(i);
+      mlir::Value v = b.create<mlir::gpu::AllReduceOp>(
+          loc, partial.getType(), partial,
+          mlir::gpu::AllReduceOperationAttr::get(b.getContext(), kind), b.getUnitAttr());
+      if (llvm::isa<ir::MeanOp>(op))
+        v = b.create<mlir::arith::DivFOp>(
+            loc, v,
+            b.create<mlir::arith::ConstantOp>(loc,
+                                              b.getFloatAttr(v.getType(), static_cast<double>(D))));
+      scalar[op->getResult(0)] = v;
+      if (auto out = output.lookup(op->getResult(0))) storeOnce(b, v, out);
+    }
+  }
+  emitScalarOps(b, plan.phases);
+  b.setInsertionPointToEnd(&entry);
+  b.create<mlir::gpu::ReturnOp>(loc);
+  if (failed) return fusion.emitOpError("has an op without a scalar lowering");
+  fusion.setKernelAttr(mlir::FlatSymbolRefAttr::get(fusion.getContext(), name));
+  return mlir::success();
+}
+
 struct OutlineGpuKernels : impl::OutlineGpuKernelsBase<OutlineGpuKernels> {
   void runOnOperation() override {
     mlir::ModuleOp module = getOperation();
-    auto work = fusionsToOutline(module, "g", [](ir::FusionOp f) { return f.getKind() != "rows"; });
+    auto work = fusionsToOutline(module, "g", [](ir::FusionOp) { return true; });
     if (work.empty()) return;
     mlir::gpu::GPUModuleOp container = gpuModule(module);
-    for (auto& [f, name] : work)
-      if (mlir::failed(outlineGpu(f, container, name))) return signalPassFailure();
+    for (auto& [f, name] : work) {
+      auto done = f.getKind() == "rows" ? outlineGpuRows(f, container, name)
+                                        : outlineGpu(f, container, name);
+      if (mlir::failed(done)) return signalPassFailure();
+    }
   }
 };
 

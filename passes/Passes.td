@@ -83,6 +83,17 @@ def OutlineGpuKernels : Pass<"kiln-outline-gpu-kernels", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def LowerGpuAllReduce : Pass<"kiln-lower-gpu-all-reduce", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Expands gpu.all_reduce (row kernels' block reductions) into shuffles and shared memory";
+  let description = [{
+    MLIR's own rewrite (warp shuffles, a workgroup buffer, barriers), run inside the
+    gpu.module after convert-scf-to-cf (it splits blocks) and before convert-gpu-to-nvvm,
+    which does not lower gpu.all_reduce itself.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
   let summary = "Replaces f32 transcendental math ops by polynomial approximations";
   let description = [{

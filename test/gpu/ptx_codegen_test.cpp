@@ -1,5 +1,6 @@
 // The CUDA half of the JIT without a GPU: every elementwise op of the op list, in each
-// dtype family it takes, plus chains with broadcasting and an output fusion's epilogue,
+// dtype family it takes, plus chains with broadcasting, an output fusion's epilogue and
+// row fusions (softmax, log_softmax, layer_norm(softmax), a keepdims sum),
 // compiles to PTX for sm_90 (compiler/gpu_codegen.h), one kernel per fusion, and `ptxas`
 // accepts the module, so codegen breakage shows on every machine. Reports itself skipped
 // (exit 77, ctest's SKIP_RETURN_CODE) where the CUDA toolkit's ptxas is missing.
@@ -118,6 +119,31 @@ Module op_list_module(std::vector<std::string>& covered) {
             "  %r = kiln.relu %s : (" +
             full("f32") + ") -> " + full("f32") + "\n",
         full("f32"));
+  // Row fusions (one thread block per row): softmax, log_softmax (f64), layer_norm, W5's
+  // layer_norm(softmax(x)), and a keepdims sum with elementwise work after it.
+  const std::string x = full("f32"), x64 = full("f64"), r = "tensor<8x1xf32>";
+  m.add("softmax", "%x: " + x,
+        "  %r = kiln.softmax %x {axis = 1 : i64} : (" + x + ") -> " + x + "\n", x);
+  m.add("log_softmax", "%x: " + x64,
+        "  %r = kiln.log_softmax %x {axis = 1 : i64} : (" + x64 + ") -> " + x64 + "\n", x64);
+  m.add("w5", "%x: " + x + ", %g: " + row("f32") + ", %b: " + row("f32"),
+        "  %s = kiln.softmax %x {axis = 1 : i64} : (" + x + ") -> " + x +
+            "\n"
+            "  %r = kiln.layer_norm %s, %g, %b {eps = 1.0e-5 : f64} : (" +
+            x + ", " + row("f32") + ", " + row("f32") + ") -> " + x + "\n",
+        x);
+  m.add("row_sum", "%x: " + x,
+        "  %s = kiln.sum %x {axes = array<i64: 1>, keepdims = true} : (" + x + ") -> " + r +
+            "\n"
+            "  %m = kiln.max %x {axes = array<i64: 1>, keepdims = true} : (" +
+            x + ") -> " + r +
+            "\n"
+            "  %d = kiln.subtract %s, %m : (" +
+            r + ", " + r + ") -> " + r +
+            "\n"
+            "  %r = kiln.multiply %x, %d : (" +
+            x + ", " + r + ") -> " + x + "\n",
+        x);
   m.text = "module {\n" + m.text + "}\n";
   return m;
 }

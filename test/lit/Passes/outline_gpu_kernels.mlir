@@ -2,7 +2,10 @@
 // one thread per element of the collapsed space (bounds-checked), coordinates from the
 // flat index, a broadcast operand read at index 0, booleans stored as bytes. An output
 // fusion's kernel is its epilogue (the product comes from cuBLAS).
-// RUN: kiln-opt %s --kiln-fuse-elementwise --kiln-fuse-outputs --kiln-outline-gpu-kernels | FileCheck %s
+// A row fusion becomes one thread block per row: threads stride over the row, the
+// block combines their partial reductions with gpu.all_reduce, values of earlier phases
+// are recomputed (no buffers).
+// RUN: kiln-opt %s --kiln-decompose-composites --kiln-fuse-rows --kiln-fuse-elementwise --kiln-fuse-outputs --kiln-outline-gpu-kernels | FileCheck %s
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @bias_mask(
@@ -21,6 +24,13 @@ func.func @dense(%x: tensor<64x32xf32>, %w: tensor<32x16xf32>, %b: tensor<16xf32
   %1 = kiln.add %0, %b : (tensor<64x16xf32>, tensor<16xf32>) -> tensor<64x16xf32>
   %2 = kiln.relu %1 : (tensor<64x16xf32>) -> tensor<64x16xf32>
   return %2 : tensor<64x16xf32>
+}
+
+// CHECK-LABEL: func.func @softmax(
+// CHECK: kiln.fusion "rows"(%arg0) {kernel = @softmax_g0}
+func.func @softmax(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
+  %0 = kiln.softmax %x {axis = 1 : i64} : (tensor<4x20xf32>) -> tensor<4x20xf32>
+  return %0 : tensor<4x20xf32>
 }
 
 // CHECK: gpu.module @kiln_gpu
@@ -46,3 +56,18 @@ func.func @dense(%x: tensor<64x32xf32>, %w: tensor<32x16xf32>, %b: tensor<16xf32
 // CHECK-NOT: kiln.matmul
 // CHECK: arith.addf
 // CHECK: arith.select
+// CHECK-LABEL: gpu.func @softmax_g0(%arg0: memref<?x20xf32>, %arg1: memref<?x20xf32>) kernel
+// CHECK: %[[ROW:.*]] = gpu.block_id x
+// CHECK: %[[T:.*]] = gpu.thread_id x
+// CHECK: %[[NT:.*]] = gpu.block_dim x
+// CHECK: %[[PMAX:.*]] = scf.for %[[J:.*]] = %[[T]] to %c20 step %[[NT]]
+// CHECK: memref.load %arg0[%[[ROW]], %[[J]]]
+// CHECK: arith.maximumf
+// CHECK: %[[MAX:.*]] = gpu.all_reduce maximumf %[[PMAX]] uniform
+// CHECK: %[[PSUM:.*]] = scf.for
+// CHECK: math.exp
+// CHECK: %[[SUM:.*]] = gpu.all_reduce add %[[PSUM]] uniform
+// CHECK: scf.for %[[J2:.*]] = %[[T]] to %c20 step %[[NT]]
+// CHECK: math.exp
+// CHECK: arith.divf {{.*}}, %[[SUM]]
+// CHECK: memref.store {{.*}}, %arg1[%[[ROW]], %[[J2]]]

@@ -8,29 +8,19 @@
 #include <vector>
 
 #include "kiln/error.h"
+#include "runtime/size_class.h"
 
 namespace kiln::runtime {
 namespace {
 
-constexpr size_t kAlignment = 64;
+constexpr size_t kAlignment = kAllocationAlignment;
 // Blocks below this come straight from malloc: glibc serves them from its arenas
 // without page faults, and caching them would only add contention.
 constexpr size_t kCacheMinBytes = 64 * 1024;
 // Upper bound on what the cache keeps idle; beyond it blocks go back to the system.
 constexpr size_t kCacheMaxBytes = size_t{2} << 30;
 
-/// Rounds a request to the size class it is cached under: powers of two up to 1 MiB,
-/// then whole MiB, so that a repeated shape reuses exactly its own block.
-size_t size_class(size_t bytes) {
-  if (bytes < kCacheMinBytes) return (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  constexpr size_t kMiB = size_t{1} << 20;
-  if (bytes <= kMiB) {
-    size_t c = kCacheMinBytes;
-    while (c < bytes) c <<= 1;
-    return c;
-  }
-  return (bytes + kMiB - 1) / kMiB * kMiB;
-}
+size_t size_class(size_t bytes) { return runtime::size_class(bytes, kCacheMinBytes); }
 
 class HostCache {
  public:
@@ -86,7 +76,7 @@ HostCache& cache() {
 }  // namespace
 
 void* host_allocate(size_t bytes) {
-  size_t cls = size_class(bytes == 0 ? 1 : bytes);
+  size_t cls = size_class(bytes);
   if (cls >= kCacheMinBytes)
     if (void* p = cache().take(cls)) {
       count_allocation(cls);
@@ -105,7 +95,7 @@ void* host_allocate(size_t bytes) {
 
 void host_deallocate(void* ptr, size_t bytes) {
   if (ptr == nullptr) return;
-  size_t cls = size_class(bytes == 0 ? 1 : bytes);
+  size_t cls = size_class(bytes);
   live_bytes.fetch_sub(cls, std::memory_order_relaxed);
   if (cls >= kCacheMinBytes && cache().put(ptr, cls)) return;
   std::free(ptr);

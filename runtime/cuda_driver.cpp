@@ -3,22 +3,62 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
-#include <mutex>
+#include <utility>
 
 namespace kiln::runtime {
 namespace {
 
-// The driver API's C ABI for the few entry points used here (cuda.h: CUresult is an int
-// enum, CUdevice an int); declared here so the build needs no toolkit.
-using CuInit = int (*)(unsigned);
-using CuDeviceGetCount = int (*)(int*);
-using CuDriverGetVersion = int (*)(int*);
-using CuGetErrorName = int (*)(int, const char**);
+/// Each entry point: its exported name and its slot in the table.
+std::vector<std::pair<const char*, void**>> entry_points(CudaDriverApi& api) {
+  auto slot = [](auto& fn) { return reinterpret_cast<void**>(&fn); };
+  return {
+      {"cuInit", slot(api.cuInit)},
+      {"cuDriverGetVersion", slot(api.cuDriverGetVersion)},
+      {"cuGetErrorName", slot(api.cuGetErrorName)},
+      {"cuGetErrorString", slot(api.cuGetErrorString)},
+      {"cuDeviceGetCount", slot(api.cuDeviceGetCount)},
+      {"cuDeviceGet", slot(api.cuDeviceGet)},
+      {"cuDeviceGetAttribute", slot(api.cuDeviceGetAttribute)},
+      {"cuDevicePrimaryCtxRetain", slot(api.cuDevicePrimaryCtxRetain)},
+      {"cuDevicePrimaryCtxRelease_v2", slot(api.cuDevicePrimaryCtxRelease)},
+      {"cuCtxSetCurrent", slot(api.cuCtxSetCurrent)},
+      {"cuMemAlloc_v2", slot(api.cuMemAlloc)},
+      {"cuMemFree_v2", slot(api.cuMemFree)},
+      {"cuMemcpyHtoDAsync_v2", slot(api.cuMemcpyHtoDAsync)},
+      {"cuMemcpyDtoHAsync_v2", slot(api.cuMemcpyDtoHAsync)},
+      {"cuMemcpyDtoDAsync_v2", slot(api.cuMemcpyDtoDAsync)},
+      {"cuStreamCreate", slot(api.cuStreamCreate)},
+      {"cuStreamDestroy_v2", slot(api.cuStreamDestroy)},
+      {"cuStreamSynchronize", slot(api.cuStreamSynchronize)},
+      {"cuModuleLoadData", slot(api.cuModuleLoadData)},
+      {"cuModuleUnload", slot(api.cuModuleUnload)},
+      {"cuModuleGetFunction", slot(api.cuModuleGetFunction)},
+      {"cuLaunchKernel", slot(api.cuLaunchKernel)},
+  };
+}
 
-std::string error_name(CuGetErrorName name_of, int code) {
+/// Fills `api` from `lib`; returns the names it lacks.
+std::vector<std::string> resolve(void* lib, CudaDriverApi& api) {
+  std::vector<std::string> missing;
+  for (auto& [name, slot] : entry_points(api)) {
+    *slot = dlsym(lib, name);
+    if (!*slot) missing.push_back(name);
+  }
+  return missing;
+}
+
+std::string library_path() {
+  const char* path = std::getenv("KILN_CUDA_DRIVER");
+  return path && *path ? path : "libcuda.so.1";
+}
+
+/// The driver's name for `code`, through `api` (which may be only partly loaded).
+std::string error_name(const CudaDriverApi& api, int code) {
   const char* name = nullptr;
-  if (name_of && name_of(code, &name) == 0 && name) return name;
+  if (api.cuGetErrorName && api.cuGetErrorName(code, &name) == 0 && name) return name;
   switch (code) {  // the ones a machine without a working GPU gives (the stub names none)
+    case 2:
+      return "CUDA_ERROR_OUT_OF_MEMORY";
     case 34:
       return "CUDA_ERROR_STUB_LIBRARY (the toolkit's stub, not a driver)";
     case 35:
@@ -30,49 +70,59 @@ std::string error_name(CuGetErrorName name_of, int code) {
   }
 }
 
-CudaStatus load() {
+struct Driver {
   CudaStatus status;
-  const char* override_path = std::getenv("KILN_CUDA_DRIVER");
-  const std::string path = override_path && *override_path ? override_path : "libcuda.so.1";
+  CudaDriverApi api{};
+};
+
+Driver load() {
+  Driver d;
+  CudaStatus& status = d.status;
+  const std::string path = library_path();
+  // Kept loaded for the life of the process: the driver is a process-wide resource.
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char* why = dlerror();
     status.reason = path + " not found (no NVIDIA driver on this machine): " +
                     (why ? std::string(why) : std::string("dlopen failed"));
-    return status;
+    return d;
   }
-  // Kept loaded for the life of the process: the driver is a process-wide resource.
-  auto init = reinterpret_cast<CuInit>(dlsym(lib, "cuInit"));
-  auto count = reinterpret_cast<CuDeviceGetCount>(dlsym(lib, "cuDeviceGetCount"));
-  auto version = reinterpret_cast<CuDriverGetVersion>(dlsym(lib, "cuDriverGetVersion"));
-  auto name_of = reinterpret_cast<CuGetErrorName>(dlsym(lib, "cuGetErrorName"));
-  if (!init || !count) {
-    status.reason = path + " is not a CUDA driver (cuInit or cuDeviceGetCount missing)";
-    return status;
+  if (auto missing = resolve(lib, d.api); !missing.empty()) {
+    status.reason = path + " lacks the driver entry point " + missing.front();
+    return d;
   }
-  if (version) version(&status.driver_version);
-  if (int rc = init(0); rc != 0) {
-    status.reason = "cuInit failed: " + error_name(name_of, rc);
-    return status;
+  d.api.cuDriverGetVersion(&status.driver_version);
+  if (int rc = d.api.cuInit(0); rc != 0) {
+    status.reason = "cuInit failed: " + error_name(d.api, rc);
+    return d;
   }
-  if (int rc = count(&status.devices); rc != 0) {
-    status.reason = "cuDeviceGetCount failed: " + error_name(name_of, rc);
+  if (int rc = d.api.cuDeviceGetCount(&status.devices); rc != 0) {
+    status.reason = "cuDeviceGetCount failed: " + error_name(d.api, rc);
     status.devices = 0;
-    return status;
+    return d;
   }
   if (status.devices == 0) {
     status.reason = "the CUDA driver sees no device";
-    return status;
+    return d;
   }
   status.available = true;
-  return status;
+  return d;
+}
+
+const Driver& driver() {
+  static const Driver d = load();
+  return d;
 }
 
 }  // namespace
 
-const CudaStatus& cuda_status() {
-  static const CudaStatus status = load();
-  return status;
+std::string cuda_error_name(int code) { return error_name(driver().api, code); }
+
+const CudaStatus& cuda_status() { return driver().status; }
+
+const CudaDriverApi* cuda_driver_api() {
+  const Driver& d = driver();
+  return d.status.available ? &d.api : nullptr;
 }
 
 std::string cuda_device_problem(Device device) {
@@ -83,6 +133,15 @@ std::string cuda_device_problem(Device device) {
     return what + "this machine has " + std::to_string(s.devices) + " CUDA device" +
            (s.devices == 1 ? "" : "s");
   return "";
+}
+
+std::vector<std::string> missing_cuda_entry_points(const std::string& library) {
+  void* lib = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) return {"(cannot open " + library + ")"};
+  CudaDriverApi api{};
+  std::vector<std::string> missing = resolve(lib, api);
+  dlclose(lib);
+  return missing;
 }
 
 }  // namespace kiln::runtime

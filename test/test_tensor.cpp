@@ -325,7 +325,11 @@ TEST_CASE("a CUDA device that cannot be used is a clear error, never a crash", "
     INFO(status.reason);
     CHECK_FALSE(status.available);
     CHECK(status.reason.find("cuInit failed") != std::string::npos);
+    // Every entry point kiln's CUDA runtime calls exists under the name it looks up.
+    CHECK(runtime::missing_cuda_entry_points(stub).empty());
   }
+  if (!status.available) CHECK(runtime::cuda_driver_api() == nullptr);
+  CHECK_FALSE(runtime::missing_cuda_entry_points("/nonexistent/libcuda.so.1").empty());
   try {
     x.to(Device{Device::cuda, status.available ? status.devices : 0});
     FAIL("to(cuda) returned");

@@ -100,7 +100,7 @@ TEST_CASE("device allocator: cache limit, out of memory, clear error", "[device]
   }
 }
 
-TEST_CASE("device allocator: threads allocating at once keep the books", "[device]") {
+TEST_CASE("device allocator: threads allocating at once keep the books", "[device][concurrency]") {
   FakeDevice device(size_t{1} << 30);
   CachingDeviceAllocator alloc(device, size_t{1} << 30);
   auto work = [&](size_t bytes) {

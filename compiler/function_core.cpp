@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "compiler/gpu_codegen.h"
 #include "compiler/jit.h"
 #include "compiler/op_support.h"
 #include "compiler/tape.h"
@@ -22,12 +23,18 @@ namespace kiln {
 
 std::string_view stage_name(Stage stage) {
   switch (stage) {
-    case Stage::traced: return "traced";
-    case Stage::optimized: return "optimized";
-    case Stage::fused: return "fused";
-    case Stage::lowered: return "lowered";
-    case Stage::llvm: return "llvm";
-    case Stage::ptx: return "ptx";
+    case Stage::traced:
+      return "traced";
+    case Stage::optimized:
+      return "optimized";
+    case Stage::fused:
+      return "fused";
+    case Stage::lowered:
+      return "lowered";
+    case Stage::llvm:
+      return "llvm";
+    case Stage::ptx:
+      return "ptx";
   }
   return "?";
 }
@@ -60,7 +67,7 @@ struct ConcreteFunction {
   std::string host;  // the host arguments' key
   TracedFunction traced;
   runtime::Executable executable;
-  std::string ir[5];  // indexed by Stage: traced, optimized, fused, lowered, llvm
+  std::string ir[5];                    // indexed by Stage: traced, optimized, fused, lowered, llvm
   std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
 };
 
@@ -103,7 +110,8 @@ class FunctionCore {
     auto fn = concrete(args, trace_fn);
     switch (stage) {
       case Stage::traced:
-      case Stage::optimized: return fn->ir[static_cast<int>(stage)];
+      case Stage::optimized:
+        return fn->ir[static_cast<int>(stage)];
       case Stage::fused:
       case Stage::lowered:
       case Stage::llvm:
@@ -111,9 +119,13 @@ class FunctionCore {
           throw Error("[ir] stage '" + std::string(stage_name(stage)) +
                       "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
         return fn->ir[static_cast<int>(stage)];
-      case Stage::ptx:
-        throw Error("[ir] stage 'ptx' exists only for CUDA tensors, and this build runs on the "
-                    "CPU only");
+      case Stage::ptx: {
+        // What the function's fused kernels compile to for a CUDA device (sm_90), from
+        // its optimized graph (kiln runs on the CPU: no CUDA tensors yet).
+        std::string ptx = compile_fusions_to_ptx(fn->ir[1], "sm_90").ptx;
+        if (ptx.empty()) return "// kiln: no fused kernels (every op runs as a library kernel)\n";
+        return ptx;
+      }
     }
     return {};
   }
@@ -214,11 +226,13 @@ class FunctionCore {
     if (last == nullptr) return traces_ == 0 ? "first call" : "signature evicted from the cache";
     const auto& was = last->arg_types;
     if (was.size() != types.size())
-      return std::to_string(was.size()) + " -> " + std::to_string(types.size()) + " tensor arguments";
+      return std::to_string(was.size()) + " -> " + std::to_string(types.size()) +
+             " tensor arguments";
     for (size_t i = 0; i < types.size(); ++i) {
       if (types[i].dtype != was[i].dtype)
-        return "argument " + std::to_string(i) + ": dtype " + std::string(dtype_name(was[i].dtype)) +
-               " -> " + std::string(dtype_name(types[i].dtype));
+        return "argument " + std::to_string(i) + ": dtype " +
+               std::string(dtype_name(was[i].dtype)) + " -> " +
+               std::string(dtype_name(types[i].dtype));
       if (types[i].shape != was[i].shape)
         return "argument " + std::to_string(i) + ": shape " + shape_str(was[i].shape) + " -> " +
                shape_str(types[i].shape);

@@ -191,3 +191,16 @@ TEST_CASE("a long chain of transcendental ops (two registers per value) equals e
       check_same(f(x), fn(x));
     }
 }
+
+TEST_CASE("Stage::ptx is the function's fused kernels compiled for a CUDA device", "[jit]") {
+  // No GPU needed: PTX for sm_90 from the optimized graph, one entry point per fusion (a
+  // loop fusion and a row fusion here); a function without fusions says so.
+  auto f = kiln::function([](Tensor x) { return softmax(tanh(x) * 2.0f, 1); });
+  Tensor x = random_normal({4, 40}, 13);
+  const std::string ptx = f.ir(x, Stage::ptx);
+  CHECK(ptx.find(".target sm_90") != std::string::npos);
+  CHECK(ptx.find(".visible .entry") != std::string::npos);
+  CHECK(ptx.find("shfl.sync") != std::string::npos);  // the row kernel's block reductions
+  auto g = kiln::function([](Tensor a, Tensor b) { return matmul(a, b); });
+  CHECK(g.ir(x, transpose(x), Stage::ptx).find("no fused kernels") != std::string::npos);
+}

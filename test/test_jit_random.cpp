@@ -9,7 +9,9 @@
 // call runs the cached concrete function). By default seeds 1..500: 1,000 (program, input) cases.
 // KILN_JIT_SEED=<n> runs only seed n (replay); KILN_JIT_CASES=<n> and KILN_JIT_FIRST=<m>
 // run seeds m..m+n-1 (soak runs); KILN_JIT_VERBOSE=1 prints each program and a summary
-// (error ratios, time per stage, how often each op was generated).
+// (error ratios, time per stage, how often each op was generated). Every tenth program's
+// kernels are also compiled for a CUDA device (Stage::ptx) and must pass ptxas, where the
+// CUDA toolkit is installed (test/ptxas.h).
 //
 // ---- What a program is ---------------------------------------------------------------
 // Inputs: 1–3 tensors that broadcast to an output shape of rank 0–4 (dims 1..7; in ~5% of
@@ -85,6 +87,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "ptxas.h"
 
 using namespace kiln;
 
@@ -1191,6 +1195,7 @@ std::optional<uint64_t> env_number(const char* name) {
 struct Totals {
   Observed seen;
   int programs_with_kernels = 0;
+  int ptx_checked = 0;  // programs whose CUDA kernels ptxas assembled
   int special = 0;
   size_t nodes = 0;
   std::map<std::string, int> op_uses;
@@ -1236,8 +1241,10 @@ struct Outcome {
 };
 
 /// Runs `p` eagerly, in graph mode and by the JIT on each input set and compares.
+/// `ptxas`: when not empty, the jit function's kernels compiled for a CUDA device
+/// (Stage::ptx) must also assemble.
 Outcome check_program(const Program& p, const std::vector<std::vector<Tensor>>& inputs,
-                      const std::string& name, Totals& totals) {
+                      const std::string& name, Totals& totals, const std::string& ptxas = "") {
   auto input_text = [&](size_t k) {
     std::string s;
     for (size_t i = 0; i < inputs[k].size(); ++i)
@@ -1310,6 +1317,13 @@ Outcome check_program(const Program& p, const std::vector<std::vector<Tensor>>& 
       }
     }
     if (f.trace_count() != 1) return {std::string(mode) + ": the second call retraced"};
+    if (jit && !ptxas.empty()) {
+      std::string file;
+      const std::string ptx = f.ir(inputs[0], Stage::ptx);
+      if (ptx.find(".entry") != std::string::npos && !kt::ptxas_accepts(ptxas, ptx, name, file))
+        return {"its kernels compiled for CUDA (Stage::ptx) are rejected by ptxas: " + file};
+      ++totals.ptx_checked;
+    }
     const FunctionStats st = f.stats();
     if (jit && st.codegen_ms > 0) ++totals.programs_with_kernels;
     totals.trace_ms[jit] += st.trace_ms;
@@ -1341,7 +1355,10 @@ std::string run_seed(uint64_t seed, Totals& totals, bool verbose) {
       set.push_back(make_input(p.info[static_cast<size_t>(i)], data_rng, allow_inf, special));
   totals.special += special;
 
-  Outcome outcome = check_program(p, inputs, "random_" + std::to_string(seed), totals);
+  // One program in ten also goes through the GPU codegen, checked by ptxas if present.
+  static const std::string ptxas = kt::find_ptxas();
+  Outcome outcome = check_program(p, inputs, "random_" + std::to_string(seed), totals,
+                                  seed % 10 == 0 ? ptxas : std::string());
   if (outcome.what.empty()) return "";
   std::ostringstream os;
   os << "seed " << seed << ": " << outcome.what << "program:\n" << text;
@@ -1399,7 +1416,8 @@ TEST_CASE("jit, graph mode and eager agree on random graphs", "[jit][random]") {
   if (verbose) {
     std::cout << seeds.size() << " seeds in " << seconds << " s, " << failures << " failing; "
               << totals.nodes << " ops; " << totals.programs_with_kernels
-              << " programs compiled kernels; " << totals.special << " with NaN/inf/±0 inputs; "
+              << " programs compiled kernels (" << totals.ptx_checked
+              << " also as PTX, checked by ptxas); " << totals.special << " with NaN/inf/±0 inputs; "
               << totals.seen.elements << " elements compared; worst error/allowed: f32 "
               << totals.seen.f32 << ", f64 " << totals.seen.f64 << " (with scale 1: f32 "
               << totals.seen.f32_unscaled << ", f64 " << totals.seen.f64_unscaled << ")\n"

@@ -14,22 +14,10 @@
 
 #include "compiler/gpu_codegen.h"
 #include "kiln/error.h"
+#include "ptxas.h"
 #include "runtime/op_list.h"
 
 namespace {
-
-std::string find_ptxas() {
-  std::vector<std::string> roots;
-  for (const char* var : {"CUDA_HOME", "CUDA_PATH"})
-    if (const char* v = std::getenv(var); v && *v) roots.push_back(v);
-  roots.push_back("/usr/local/cuda");
-  for (const auto& root : roots) {
-    auto p = std::filesystem::path(root) / "bin" / "ptxas";
-    std::error_code ec;
-    if (std::filesystem::exists(p, ec)) return p.string();
-  }
-  return "";
-}
 
 // Operands (8, 33) and a broadcast row (33): the kernels index in two dimensions.
 std::string full(const std::string& t) { return "tensor<8x33x" + t + ">"; }
@@ -151,7 +139,7 @@ Module op_list_module(std::vector<std::string>& covered) {
 }  // namespace
 
 int main() {
-  const std::string ptxas = find_ptxas();
+  const std::string ptxas = kt::find_ptxas();
   if (ptxas.empty()) {
     std::printf("SKIPPED: no ptxas (CUDA toolkit) on this machine\n");
     return 77;
@@ -182,13 +170,8 @@ int main() {
   if (ptx.ptx.find(".extern .func") != std::string::npos)
     fail("an unresolved external function in the PTX (libdevice not linked?)");
 
-  const auto dir = std::filesystem::temp_directory_path() / "kiln_ptx_test";
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "kernels.ptx";
-  std::ofstream(file) << ptx.ptx;
-  const std::string command =
-      ptxas + " -arch=sm_90 " + file.string() + " -o " + (dir / "kernels.cubin").string();
-  if (std::system(command.c_str()) != 0) fail("ptxas rejected " + file.string());
+  std::string file;
+  if (!kt::ptxas_accepts(ptxas, ptx.ptx, "kernels", file)) fail("ptxas rejected " + file);
 
   std::printf("%zu kernels for %zu ops of the op list (%zu functions), %zu bytes of PTX: %s\n",
               ptx.kernels.size(), covered.size(), m.functions.size(), ptx.ptx.size(),

@@ -1,6 +1,6 @@
-// Calling a JIT-compiled loop fusion from the execution plan (no MLIR here): memref
-// descriptors over the tensors' contiguous storage in the fusion's collapsed layout, and
-// dimension 0 of the iteration space split over the kiln threads.
+// Calling a JIT-compiled fusion kernel (loop, row, or an output fusion's epilogue) from the
+// execution plan (no MLIR here): memref descriptors over the tensors' contiguous storage in the
+// fusion's collapsed layout, and dimension 0 of the iteration space split over the kiln threads.
 #pragma once
 
 #include <vector>

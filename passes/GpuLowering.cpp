@@ -58,7 +58,7 @@ void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target
   pm.addPass(mlir::createGpuNVVMAttachTarget(attach));
   mlir::OpPassManager& gpu = pm.nest<mlir::gpu::GPUModuleOp>();
   gpu.addPass(mlir::createConvertSCFToCFPass());
-  gpu.addPass(createLowerGpuAllReduce());  // splits blocks: needs the CFG form, not scf
+  gpu.addPass(createLowerGpuAllReduce());             // splits blocks: needs the CFG form, not scf
   gpu.addPass(mlir::createConvertGpuOpsToNVVMOps());  // math with libdevice: __nv_* calls
   gpu.addPass(mlir::createConvertMathToLLVMPass());   // what it leaves: the polynomials' fma
   gpu.addPass(mlir::createReconcileUnrealizedCastsPass());

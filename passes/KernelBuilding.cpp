@@ -1,7 +1,10 @@
 #include "passes/KernelBuilding.h"
 
+#include <cmath>
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "passes/ScalarLowering.h"
 
 namespace kiln::passes {
@@ -53,6 +56,38 @@ mlir::Value emitScalar(mlir::OpBuilder& b, mlir::Operation& op, mlir::ValueRange
   return r;
 }
 
+mlir::Value fromMemory(mlir::OpBuilder& b, mlir::Location loc, mlir::Value loaded,
+                       mlir::Type element) {
+  if (!element.isInteger(1)) return loaded;
+  mlir::Type t = loaded.getType();
+  mlir::TypedAttr zero = b.getIntegerAttr(mlir::getElementTypeOrSelf(t), 0);
+  if (auto vector = llvm::dyn_cast<mlir::VectorType>(t))
+    zero = mlir::SplatElementsAttr::get(vector, zero);
+  return b.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, loaded,
+                                       b.create<mlir::arith::ConstantOp>(loc, zero));
+}
+
+mlir::Value toMemory(mlir::OpBuilder& b, mlir::Location loc, mlir::Value v) {
+  mlir::Type t = v.getType();
+  if (!mlir::getElementTypeOrSelf(t).isInteger(1)) return v;
+  mlir::Type byte = b.getI8Type();
+  if (auto vector = llvm::dyn_cast<mlir::VectorType>(t)) byte = vector.clone(byte);
+  return b.create<mlir::arith::ExtUIOp>(loc, byte, v);
+}
+
+double reductionIdentity(mlir::Operation* reduction) {
+  if (llvm::isa<ir::MaxOp>(reduction)) return -INFINITY;
+  if (llvm::isa<ir::MinOp>(reduction)) return INFINITY;
+  return 0.0;
+}
+
+mlir::Value combineReduction(mlir::OpBuilder& b, mlir::Location loc, mlir::Operation* reduction,
+                             mlir::Value acc, mlir::Value x, mlir::arith::FastMathFlags fastmath) {
+  if (llvm::isa<ir::MaxOp>(reduction)) return b.create<mlir::arith::MaximumFOp>(loc, acc, x);
+  if (llvm::isa<ir::MinOp>(reduction)) return b.create<mlir::arith::MinimumFOp>(loc, acc, x);
+  return b.create<mlir::arith::AddFOp>(loc, acc, x, fastmath);
+}
+
 RowPhases rowPhases(ir::FusionOp fusion) {
   mlir::Block& body = fusion.getBody().front();
   const std::vector<int64_t> space = rowSpace(fusion);
@@ -73,6 +108,27 @@ RowPhases rowPhases(ir::FusionOp fusion) {
     }
   }
   return plan;
+}
+
+bool emitRowScalars(mlir::OpBuilder& b, ir::FusionOp fusion, const RowPhases& plan, int ready,
+                    llvm::DenseMap<mlir::Value, mlir::Value>& scalar,
+                    llvm::function_ref<void(mlir::Value, mlir::Value)> computed) {
+  bool ok = true;
+  for (mlir::Operation& op : fusion.getBody().front().without_terminator()) {
+    if (isReduction(&op)) continue;
+    const RowValue& ri = plan.info.lookup(op.getResult(0));
+    if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
+    llvm::SmallVector<mlir::Value> args;
+    for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
+    mlir::Value res = emitScalar(b, op, args);
+    if (!res) {
+      ok = false;
+      continue;
+    }
+    scalar[op.getResult(0)] = res;
+    computed(op.getResult(0), res);
+  }
+  return ok;
 }
 
 llvm::SmallVector<std::pair<ir::FusionOp, std::string>> fusionsToOutline(

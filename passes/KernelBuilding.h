@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ir/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -12,6 +13,21 @@ namespace kiln::passes {
 
 /// Booleans are i1 in the IR and one byte in memory.
 mlir::Type memoryElement(mlir::Type t);
+
+/// A value loaded from memory as the body sees it: a byte (or vector of bytes) becomes
+/// i1 where `element` (the body's element type) is i1 — any nonzero byte is true.
+mlir::Value fromMemory(mlir::OpBuilder& b, mlir::Location loc, mlir::Value loaded,
+                       mlir::Type element);
+
+/// A body value (scalar or vector) as memory holds it: i1 becomes a byte.
+mlir::Value toMemory(mlir::OpBuilder& b, mlir::Location loc, mlir::Value v);
+
+/// The value a reduction starts from (max: -inf, min: +inf, sum and mean: 0).
+double reductionIdentity(mlir::Operation* reduction);
+
+/// acc combined with x by `reduction`'s operation (max, min, or an add with `fastmath`).
+mlir::Value combineReduction(mlir::OpBuilder& b, mlir::Location loc, mlir::Operation* reduction,
+                             mlir::Value acc, mlir::Value x, mlir::arith::FastMathFlags fastmath);
 
 /// memref of a collapsed shape; dimension 0 is dynamic where it follows the iteration
 /// space's dimension 0 (the one threads split).
@@ -39,6 +55,15 @@ struct RowPhases {
   int phases = 1;
 };
 RowPhases rowPhases(ir::FusionOp fusion);
+
+/// The per-row (not full-width) elementwise ops ready at phase `ready` of a row kernel,
+/// emitted on the scalars in `scalar` (filled in as they are computed); `computed` sees
+/// each new value (the kernel stores those that are results). False if an op has no
+/// scalar lowering.
+bool emitRowScalars(
+    mlir::OpBuilder& b, ir::FusionOp fusion, const RowPhases& plan, int ready,
+    llvm::DenseMap<mlir::Value, mlir::Value>& scalar,
+    llvm::function_ref<void(mlir::Value body_value, mlir::Value computed)> computed);
 
 /// The value of a splat kiln.constant as an arith.constant.
 mlir::Value scalarConstant(mlir::OpBuilder& b, ir::ConstantOp c);

@@ -148,12 +148,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       mlir::Value s = b.create<mlir::memref::LoadOp>(loc, memref, indices(shape, false));
       v = b.create<mlir::vector::BroadcastOp>(loc, vectorOf(stored), s);
     }
-    if (t.isInteger(1))  // a byte in memory; any nonzero byte is true
-      v = b.create<mlir::arith::CmpIOp>(
-          loc, mlir::arith::CmpIPredicate::ne, v,
-          b.create<mlir::arith::ConstantOp>(
-              loc, mlir::SplatElementsAttr::get(vectorOf(stored), b.getZeroAttr(stored))));
-    lane[inputs[i]] = v;
+    lane[inputs[i]] = fromMemory(b, loc, v, t);
   }
   bool failed = false;
   for (mlir::Operation& op : body) {
@@ -162,10 +157,8 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       for (auto [k, value] : llvm::enumerate(y.getValues())) {
         mlir::Value v = lane.lookup(value);
         if (!v) continue;
-        if (mlir::getElementTypeOrSelf(v.getType()).isInteger(1))
-          v = b.create<mlir::arith::ExtUIOp>(loc, vectorOf(b.getI8Type()), v);
-        storeLanes(b, loc, v, entry->getArgument(num_inputs + k), indices(layout.outputs[k], true),
-                   mask);
+        storeLanes(b, loc, toMemory(b, loc, v), entry->getArgument(num_inputs + k),
+                   indices(layout.outputs[k], true), mask);
       }
       continue;
     }
@@ -262,26 +255,6 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   for (auto [i, v] : llvm::enumerate(yield.getValues()))
     output[v] = entry->getArgument(num_inputs + i);
 
-  auto toScalar = [&](mlir::OpBuilder& nb, mlir::Value loaded, mlir::Type element) -> mlir::Value {
-    if (!element.isInteger(1)) return loaded;
-    return nb.create<mlir::arith::CmpIOp>(
-        loc, mlir::arith::CmpIPredicate::ne, loaded,
-        nb.create<mlir::arith::ConstantOp>(loc, nb.getI8IntegerAttr(0)));
-  };
-  auto toMemory = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
-    if (!v.getType().isInteger(1)) return v;
-    return nb.create<mlir::arith::ExtUIOp>(loc, nb.getI8Type(), v);
-  };
-  auto toLanes = [&](mlir::OpBuilder& nb, mlir::Value loaded, mlir::Type element) -> mlir::Value {
-    if (!element.isInteger(1)) return loaded;
-    mlir::Value zero = nb.create<mlir::arith::ConstantOp>(
-        loc, mlir::SplatElementsAttr::get(vectorOf(nb.getI8Type()), nb.getI8IntegerAttr(0)));
-    return nb.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, loaded, zero);
-  };
-  auto toMemoryLanes = [&](mlir::OpBuilder& nb, mlir::Value v) -> mlir::Value {
-    if (!mlir::getElementTypeOrSelf(v.getType()).isInteger(1)) return v;
-    return nb.create<mlir::arith::ExtUIOp>(loc, vectorOf(nb.getI8Type()), v);
-  };
   auto elementOf = [](mlir::Value v) {
     return llvm::cast<mlir::ShapedType>(v.getType()).getElementType();
   };
@@ -325,28 +298,18 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
           if (info[a].full) continue;
           auto shape = collapsed(a.getType());
           mlir::Value row = shape[0] == 1 ? c0 : r;
-          scalar[a] = toScalar(rb,
-                               rb.create<mlir::memref::LoadOp>(loc, entry->getArgument(i),
-                                                               mlir::ValueRange{row, c0}),
-                               elementOf(a));
+          scalar[a] = fromMemory(rb, loc,
+                                 rb.create<mlir::memref::LoadOp>(loc, entry->getArgument(i),
+                                                                 mlir::ValueRange{row, c0}),
+                                 elementOf(a));
         }
         auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
-          for (mlir::Operation& op : body.without_terminator()) {
-            if (isReduction(&op)) continue;
-            const RowValue& ri = info[op.getResult(0)];
-            if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
-            llvm::SmallVector<mlir::Value> args;
-            for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
-            mlir::Value res = emitScalar(sb, op, args);
-            if (!res) {
-              failed = true;
-              continue;
-            }
-            scalar[op.getResult(0)] = res;
-            if (auto out = output.lookup(op.getResult(0)))
-              sb.create<mlir::memref::StoreOp>(loc, toMemory(sb, res), out,
-                                               mlir::ValueRange{r, c0});
-          }
+          failed |=
+              !emitRowScalars(sb, fusion, plan, ready, scalar, [&](mlir::Value v, mlir::Value res) {
+                if (auto out = output.lookup(v))
+                  sb.create<mlir::memref::StoreOp>(loc, toMemory(sb, loc, res), out,
+                                                   mlir::ValueRange{r, c0});
+              });
         };
         for (int k = 0; k < phases; ++k) {
           emitScalarOps(rb, k);
@@ -357,11 +320,9 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
             if (isReduction(&op) && info[op.getResult(0)].phase == k + 1) {
               reductions.push_back(&op);
               mlir::Type t = elementOf(op.getResult(0));
-              double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
-                             : llvm::isa<ir::MinOp>(op) ? INFINITY
-                                                        : 0.0;
               identity.push_back(rb.create<mlir::arith::ConstantOp>(
-                  loc, mlir::SplatElementsAttr::get(vectorOf(t), rb.getFloatAttr(t, start))));
+                  loc, mlir::SplatElementsAttr::get(vectorOf(t),
+                                                    rb.getFloatAttr(t, reductionIdentity(&op)))));
               init.push_back(identity.back());
             }
           auto loop = rb.create<mlir::scf::ForOp>(
@@ -381,8 +342,8 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                     if (llvm::isa<mlir::BlockArgument>(v))
                       at.insert(at.begin(), collapsed(v.getType())[0] == 1 ? c0 : r);
                     mlir::Type stored = memoryElement(elementOf(v));
-                    vec = toLanes(jb, loadLanes(jb, loc, vectorOf(stored), mem, at, mask),
-                                  elementOf(v));
+                    vec = fromMemory(jb, loc, loadLanes(jb, loc, vectorOf(stored), mem, at, mask),
+                                     elementOf(v));
                   }
                   here[v] = vec;
                   return vec;
@@ -398,12 +359,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                     // Lanes past the row's end contribute the identity.
                     mlir::Value x = read(op.getOperand(0));
                     if (mask) x = jb.create<mlir::arith::SelectOp>(loc, mask, x, identity[slot]);
-                    if (llvm::isa<ir::MaxOp>(op))
-                      next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
-                    else if (llvm::isa<ir::MinOp>(op))
-                      next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
-                    else
-                      next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x, reassoc);
+                    next[slot] = combineReduction(jb, loc, &op, next[slot], x, reassoc.getValue());
                     continue;
                   }
                   const RowValue& ri = info[op.getResult(0)];
@@ -432,10 +388,10 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
                   }
                   here[op.getResult(0)] = res;
                   if (buffered.contains(op.getResult(0)))
-                    storeLanes(jb, loc, toMemoryLanes(jb, res), memory.lookup(op.getResult(0)),
+                    storeLanes(jb, loc, toMemory(jb, loc, res), memory.lookup(op.getResult(0)),
                                mlir::ValueRange{j}, mask);
                   if (auto out = output.lookup(op.getResult(0)))
-                    storeLanes(jb, loc, toMemoryLanes(jb, res), out, mlir::ValueRange{r, j}, mask);
+                    storeLanes(jb, loc, toMemory(jb, loc, res), out, mlir::ValueRange{r, j}, mask);
                 }
                 jb.create<mlir::scf::YieldOp>(loc, next);
               });

@@ -4,7 +4,6 @@
 // from the flat thread index, the body the ops' scalar lowerings (ScalarLowering.cpp),
 // exactly what the CPU kernels compute per element. A "rows" fusion becomes a kernel of
 // one thread block per row (outlineGpuRows).
-#include <cmath>
 #include <functional>
 
 #include "ir/KilnDialect.h"
@@ -36,17 +35,27 @@ mlir::gpu::GPUModuleOp gpuModule(mlir::ModuleOp module) {
   return b.create<mlir::gpu::GPUModuleOp>(module.getLoc(), kGpuModule);
 }
 
+/// An empty kernel `name` appended to `container`, its arguments those of the CPU kernel
+/// (KernelBuilding.h); `b` is left at the start of its body, which is returned.
+mlir::Block& createGpuKernel(mlir::OpBuilder& b, mlir::gpu::GPUModuleOp container,
+                             ir::FusionOp fusion, const std::string& name,
+                             const KernelLayout& layout) {
+  b.setInsertionPoint(container.getBody()->getTerminator());
+  auto kernel = b.create<mlir::gpu::GPUFuncOp>(
+      fusion.getLoc(), name, b.getFunctionType(kernelArguments(fusion, layout), {}));
+  kernel->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  mlir::Block& entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  return entry;
+}
+
 mlir::LogicalResult outlineGpu(ir::FusionOp fusion, mlir::gpu::GPUModuleOp container,
                                const std::string& name) {
   const KernelLayout layout = kernelLayout(fusion);
   const size_t rank = layout.space.size();
   const mlir::Location loc = fusion.getLoc();
-  mlir::OpBuilder b = mlir::OpBuilder::atBlockTerminator(container.getBody());
-  auto kernel = b.create<mlir::gpu::GPUFuncOp>(
-      loc, name, b.getFunctionType(kernelArguments(fusion, layout), {}));
-  kernel->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  mlir::Block& entry = kernel.getBody().front();
-  b.setInsertionPointToStart(&entry);
+  mlir::OpBuilder b(fusion.getContext());
+  mlir::Block& entry = createGpuKernel(b, container, fusion, name, layout);
   const size_t num_inputs = layout.inputs.size();
   auto index = [&](int64_t v) {
     return b.create<mlir::arith::ConstantIndexOp>(loc, v).getResult();
@@ -90,11 +99,8 @@ mlir::LogicalResult outlineGpu(ir::FusionOp fusion, mlir::gpu::GPUModuleOp conta
   llvm::DenseMap<mlir::Value, mlir::Value> scalar;
   for (size_t i = 0; i < num_inputs; ++i) {
     mlir::Value v = b.create<mlir::memref::LoadOp>(loc, entry.getArgument(i), at(layout.inputs[i]));
-    if (llvm::cast<mlir::ShapedType>(inputs[i].getType()).getElementType().isInteger(1))
-      v = b.create<mlir::arith::CmpIOp>(
-          loc, mlir::arith::CmpIPredicate::ne, v,
-          b.create<mlir::arith::ConstantOp>(loc, b.getI8IntegerAttr(0)));
-    scalar[inputs[i]] = v;
+    scalar[inputs[i]] =
+        fromMemory(b, loc, v, llvm::cast<mlir::ShapedType>(inputs[i].getType()).getElementType());
   }
   bool failed = false;
   for (mlir::Operation& op : body) {
@@ -103,8 +109,7 @@ mlir::LogicalResult outlineGpu(ir::FusionOp fusion, mlir::gpu::GPUModuleOp conta
       for (auto [k, value] : llvm::enumerate(y.getValues())) {
         mlir::Value v = scalar.lookup(value);
         if (!v) continue;
-        if (v.getType().isInteger(1)) v = b.create<mlir::arith::ExtUIOp>(loc, b.getI8Type(), v);
-        b.create<mlir::memref::StoreOp>(loc, v, entry.getArgument(num_inputs + k),
+        b.create<mlir::memref::StoreOp>(loc, toMemory(b, loc, v), entry.getArgument(num_inputs + k),
                                         at(layout.outputs[k]));
       }
       continue;
@@ -146,12 +151,8 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
   auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
 
   const mlir::Location loc = fusion.getLoc();
-  mlir::OpBuilder b = mlir::OpBuilder::atBlockTerminator(container.getBody());
-  auto kernel = b.create<mlir::gpu::GPUFuncOp>(
-      loc, name, b.getFunctionType(kernelArguments(fusion, layout), {}));
-  kernel->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  mlir::Block& entry = kernel.getBody().front();
-  b.setInsertionPointToStart(&entry);
+  mlir::OpBuilder b(fusion.getContext());
+  mlir::Block& entry = createGpuKernel(b, container, fusion, name, layout);
   const size_t num_inputs = layout.inputs.size();
   const mlir::Value c0 = b.create<mlir::arith::ConstantIndexOp>(loc, 0);
   const mlir::Value cD = b.create<mlir::arith::ConstantIndexOp>(loc, D);
@@ -176,23 +177,11 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
   auto elementOf = [](mlir::Value v) {
     return llvm::cast<mlir::ShapedType>(v.getType()).getElementType();
   };
-  auto fromMemory = [&](mlir::OpBuilder& ib, mlir::Value loaded, mlir::Type element) {
-    if (!element.isInteger(1)) return loaded;
-    return ib
-        .create<mlir::arith::CmpIOp>(
-            loc, mlir::arith::CmpIPredicate::ne, loaded,
-            ib.create<mlir::arith::ConstantOp>(loc, ib.getI8IntegerAttr(0)))
-        .getResult();
-  };
-  auto toMemory = [&](mlir::OpBuilder& ib, mlir::Value v) {
-    if (!v.getType().isInteger(1)) return v;
-    return ib.create<mlir::arith::ExtUIOp>(loc, ib.getI8Type(), v).getResult();
-  };
   // A per-row value: stored by the block's first thread.
   auto storeOnce = [&](mlir::OpBuilder& ib, mlir::Value v, mlir::Value memref) {
     auto once = ib.create<mlir::scf::IfOp>(loc, first_thread, /*withElseRegion=*/false);
     mlir::OpBuilder ob = mlir::OpBuilder::atBlockTerminator(&once.getThenRegion().front());
-    ob.create<mlir::memref::StoreOp>(loc, toMemory(ob, v), memref, mlir::ValueRange{row, c0});
+    ob.create<mlir::memref::StoreOp>(loc, toMemory(ob, loc, v), memref, mlir::ValueRange{row, c0});
   };
 
   bool failed = false;
@@ -202,24 +191,13 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
     if (info[a].full) continue;
     mlir::Value r = collapsed(a.getType())[0] == 1 ? c0 : row;
     scalar[a] = fromMemory(
-        b, b.create<mlir::memref::LoadOp>(loc, entry.getArgument(i), mlir::ValueRange{r, c0}),
+        b, loc, b.create<mlir::memref::LoadOp>(loc, entry.getArgument(i), mlir::ValueRange{r, c0}),
         elementOf(a));
   }
   auto emitScalarOps = [&](mlir::OpBuilder& sb, int ready) {
-    for (mlir::Operation& op : body.without_terminator()) {
-      if (isReduction(&op)) continue;
-      const RowValue& ri = info[op.getResult(0)];
-      if (ri.full || ri.phase != ready || scalar.count(op.getResult(0))) continue;
-      llvm::SmallVector<mlir::Value> args;
-      for (mlir::Value v : op.getOperands()) args.push_back(scalar.lookup(v));
-      mlir::Value res = emitScalar(sb, op, args);
-      if (!res) {
-        failed = true;
-        continue;
-      }
-      scalar[op.getResult(0)] = res;
-      if (auto out = output.lookup(op.getResult(0))) storeOnce(sb, res, out);
-    }
+    failed |= !emitRowScalars(sb, fusion, plan, ready, scalar, [&](mlir::Value v, mlir::Value res) {
+      if (auto out = output.lookup(v)) storeOnce(sb, res, out);
+    });
   };
 
   for (int k = 0; k < plan.phases; ++k) {
@@ -230,10 +208,8 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
       if (isReduction(&op) && info[op.getResult(0)].phase == k + 1) {
         reductions.push_back(&op);
         mlir::Type t = elementOf(op.getResult(0));
-        const double start = llvm::isa<ir::MaxOp>(op)   ? -INFINITY
-                             : llvm::isa<ir::MinOp>(op) ? INFINITY
-                                                        : 0.0;
-        init.push_back(b.create<mlir::arith::ConstantOp>(loc, b.getFloatAttr(t, start)));
+        init.push_back(
+            b.create<mlir::arith::ConstantOp>(loc, b.getFloatAttr(t, reductionIdentity(&op))));
       }
     auto loop = b.create<mlir::scf::ForOp>(
         loc, thread, cD, threads, init,
@@ -245,7 +221,7 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
             mlir::Value r;
             if (auto in = input_index.find(v); in != input_index.end()) {
               mlir::Value at_row = collapsed(v.getType())[0] == 1 ? c0 : row;
-              r = fromMemory(jb,
+              r = fromMemory(jb, loc,
                              jb.create<mlir::memref::LoadOp>(loc, entry.getArgument(in->second),
                                                              mlir::ValueRange{at_row, j}),
                              elementOf(v));
@@ -264,12 +240,8 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
           for (auto [slot, op] : llvm::enumerate(reductions)) {
             mlir::Value x = read(op->getOperand(0));
             if (!x) continue;
-            if (llvm::isa<ir::MaxOp>(op))
-              next[slot] = jb.create<mlir::arith::MaximumFOp>(loc, next[slot], x);
-            else if (llvm::isa<ir::MinOp>(op))
-              next[slot] = jb.create<mlir::arith::MinimumFOp>(loc, next[slot], x);
-            else
-              next[slot] = jb.create<mlir::arith::AddFOp>(loc, next[slot], x);
+            next[slot] =
+                combineReduction(jb, loc, op, next[slot], x, mlir::arith::FastMathFlags::none);
           }
           // The full outputs of this phase.
           for (mlir::Operation& op : body.without_terminator()) {
@@ -278,7 +250,8 @@ mlir::LogicalResult outlineGpuRows(ir::FusionOp fusion, mlir::gpu::GPUModuleOp c
             auto out = output.lookup(op.getResult(0));
             if (!ri.full || ri.phase != k || !out) continue;
             if (mlir::Value v = read(op.getResult(0)))
-              jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, v), out, mlir::ValueRange{row, j});
+              jb.create<mlir::memref::StoreOp>(loc, toMemory(jb, loc, v), out,
+                                               mlir::ValueRange{row, j});
           }
           jb.create<mlir::scf::YieldOp>(loc, next);
         });

@@ -32,13 +32,17 @@ void throw_op_error(const CallSite& site, const std::string& message,
   throw Error(m);
 }
 
-void check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands) {
-  for (const Tensor* t : operands) {
+Device check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands) {
+  for (const Tensor* t : operands)
     if (!t->defined()) throw_op_error(site, "an operand is an undefined (default-constructed) tensor", operands);
-    if (t->device().kind != Device::cpu)
-      throw_op_error(site, "operand on " + to_string(t->device()) + ": this build runs on the CPU only",
+  Device device = operands.size() > 0 ? (*operands.begin())->device() : Device{};
+  for (const Tensor* t : operands)
+    if (t->device() != device)
+      throw_op_error(site,
+                     "operands on different devices, " + to_string(device) + " and " + to_string(t->device()) +
+                         ": move them to one device with .to(device) first",
                      operands);
-  }
+  return device;
 }
 
 void rethrow_kernel_error(const CallSite& site, const Error& error,
@@ -51,7 +55,8 @@ void rethrow_kernel_error(const CallSite& site, const Error& error,
 
 rules::TensorType type_of(const Tensor& t) { return {t.dtype(), t.shape()}; }
 
-Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype) {
+Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype, Device device) {
+  if (device.kind != Device::cpu) return to_device(scalar_tensor(site, value, dtype), device);
   Tensor t = empty(dtype, {});
   if (value.is_floating()) {
     double v = value.as_double();

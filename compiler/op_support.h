@@ -26,8 +26,10 @@ std::string describe(const Tensor& t);
 [[noreturn]] void throw_op_error(const CallSite& site, const std::string& message,
                                  std::initializer_list<const Tensor*> operands);
 
-/// Throws if any operand is undefined or not on the CPU.
-void check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands);
+/// Throws if any operand is undefined, or if the operands are not all on one device
+/// (kiln never copies between devices behind the user's back, as PyTorch does not).
+/// Returns that device: where the op runs and its result lives.
+Device check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands);
 
 rules::TensorType type_of(const Tensor& t);
 
@@ -52,6 +54,6 @@ void run_kernel(const CallSite& site, std::initializer_list<const Tensor*> opera
 
 /// A rank-0 tensor holding `value` in `dtype`, refusing values the dtype cannot hold as
 /// a kind (fractions for integers, anything but 0/1 for boolean).
-Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype);
+Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype, Device device = {});
 
 }  // namespace kiln::detail

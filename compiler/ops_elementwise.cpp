@@ -15,11 +15,11 @@ using rules::ElementwiseKind;
 
 Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
                   const Tensor& b) {
-  detail::check_operands(site, {&a, &b});
+  const Device device = detail::check_operands(site, {&a, &b});
   auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
                              {&a, &b});
   if (auto t = detail::trace_op1(site, site.op, {&a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
   detail::record1(site.op, {&a, &b}, {}, out);
   return out;
@@ -27,16 +27,16 @@ Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const
 
 Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
                    Scalar b, bool scalar_first) {
-  detail::check_operands(site, {&a});
-  Tensor s = detail::scalar_tensor(site, b, a.dtype());
+  const Device device = detail::check_operands(site, {&a});
+  Tensor s = detail::scalar_tensor(site, b, a.dtype(), device);
   return scalar_first ? run_binary(site, op, kind, s, a) : run_binary(site, op, kind, a, s);
 }
 
 Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::unary(kind, detail::type_of(x)), {&x});
   if (auto t = detail::trace_op1(site, site.op, {&x}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::unary(op, x, out);
   detail::record1(site.op, {&x}, {}, out);
   return out;
@@ -115,12 +115,12 @@ KILN_DEFINE_UNARY(logical_not, logical)
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
   CallSite site{"where", &loc};
-  detail::check_operands(site, {&cond, &a, &b});
+  const Device device = detail::check_operands(site, {&cond, &a, &b});
   auto type = detail::unwrap(
       site, rules::where(detail::type_of(cond), detail::type_of(a), detail::type_of(b)),
       {&cond, &a, &b});
   if (auto t = detail::trace_op1(site, "where", {&cond, &a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::where(cond, a, b, out);
   detail::record1("where", {&cond, &a, &b}, {}, out);
   return out;
@@ -128,12 +128,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
 
 Tensor cast(const Tensor& x, DType dtype, Loc loc) {
   CallSite site{"cast", &loc};
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
   // The result type carries the dtype (kiln.cast has no attribute).
   if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, x.shape()}))
     return *t;
-  Tensor out = detail::empty(dtype, x.shape());
+  Tensor out = detail::empty(dtype, x.shape(), device);
   kernels::cast(x, out);
   detail::record1("cast", {&x}, {}, out);
   return out;

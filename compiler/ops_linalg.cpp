@@ -12,11 +12,11 @@ using detail::CallSite;
 
 Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   CallSite site{"matmul", &loc};
-  detail::check_operands(site, {&a, &b});
+  const Device device = detail::check_operands(site, {&a, &b});
   auto type =
       detail::unwrap(site, rules::matmul(detail::type_of(a), detail::type_of(b)), {&a, &b});
   if (auto t = detail::trace_op1(site, "matmul", {&a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::matmul(a, b, out);
   detail::record1("matmul", {&a, &b}, {}, out);
   return out;
@@ -24,11 +24,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
 
 namespace {
 Tensor run_softmax(const CallSite& site, const Tensor& x, int64_t axis, bool log) {
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::softmax(detail::type_of(x), axis), {&x});
   if (axis < 0) axis += x.rank();
   if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axis", axis}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::softmax(x, axis, log, out);
   if (detail::taping()) detail::record(site.op, {&x}, {{"axis", axis}}, {out});
   return out;
@@ -44,14 +44,14 @@ Tensor log_softmax(const Tensor& x, int64_t axis, Loc loc) {
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, Loc loc) {
   CallSite site{"layer_norm", &loc};
-  detail::check_operands(site, {&x, &gamma, &beta});
+  const Device device = detail::check_operands(site, {&x, &gamma, &beta});
   auto type = detail::unwrap(
       site, rules::layer_norm(detail::type_of(x), detail::type_of(gamma), detail::type_of(beta)),
       {&x, &gamma, &beta});
   if (!(eps >= 0)) detail::throw_op_error(site, "eps must be >= 0", {&x, &gamma, &beta});
   if (auto t = detail::trace_op1(site, "layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, type))
     return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::layer_norm(x, gamma, beta, eps, out);
   if (detail::taping()) detail::record("layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, {out});
   return out;
@@ -59,13 +59,13 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
 
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc) {
   CallSite site{"softmax_cross_entropy", &loc};
-  detail::check_operands(site, {&logits, &labels});
+  const Device device = detail::check_operands(site, {&logits, &labels});
   auto type = detail::unwrap(
       site, rules::softmax_cross_entropy(detail::type_of(logits), detail::type_of(labels)),
       {&logits, &labels});
   if (auto t = detail::trace_op1(site, "softmax_cross_entropy", {&logits, &labels}, {}, type))
     return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   detail::run_kernel(site, {&logits, &labels},
                      [&] { kernels::softmax_cross_entropy(logits, labels, out); });
   detail::record1("softmax_cross_entropy", {&logits, &labels}, {}, out);

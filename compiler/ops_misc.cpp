@@ -31,16 +31,21 @@ void set_num_threads(int threads) {
 int num_threads() { return runtime::num_threads(); }
 
 Tensor Tensor::to(Device device) const {
-  detail::check_operands({"to"}, {this});
+  detail::CallSite site{"to"};
+  detail::check_operands(site, {this});
   if (device == this->device()) return *this;
+  if (impl()->symbolic())
+    detail::throw_op_error(site,
+                           "cannot move a traced tensor to " + to_string(device) +
+                               " inside a compiled function: move the arguments before the call (the "
+                               "function then runs on their device)",
+                           {this});
   if (device.kind == Device::cuda)  // no GPU: the error says why
     if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
-      detail::throw_op_error({"to"}, problem, {this});
-  detail::throw_op_error({"to"},
-                         to_string(device) +
-                             ": CUDA tensors are not implemented yet (kiln runs on the CPU; its "
-                             "fused kernels already compile to PTX)",
-                         {this});
+      detail::throw_op_error(site, problem, {this});
+  Tensor out;
+  detail::run_kernel(site, {this}, [&] { out = detail::to_device(*this, device); });
+  return out;
 }
 
 }  // namespace kiln

@@ -12,7 +12,7 @@ using detail::CallSite;
 
 Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, const Axes& axes,
                   bool keepdims) {
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto norm = detail::unwrap(site, rules::normalize_axes(axes, x.rank()), {&x});
   const bool is_sum = op == kernels::ReduceOp::sum || op == kernels::ReduceOp::mean;
   if (is_sum && x.dtype() == DType::boolean)
@@ -25,7 +25,7 @@ Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, c
   auto type = rules::reduce(detail::type_of(x), norm, keepdims);
   if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type))
     return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::reduce(op, x, norm, out);
   if (detail::taping()) detail::record(site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, {out});
   return out;
@@ -48,12 +48,12 @@ Tensor min(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
 
 Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
   CallSite site{"argmax", &loc};
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
   if (axis < 0) axis += x.rank();
   if (auto t = detail::trace_op1(site, "argmax", {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type))
     return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::argmax(x, axis, out);
   return out;
 }

@@ -22,12 +22,12 @@ Tensor reshape(const Tensor& x, Shape shape, Loc loc) {
 
 Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
   CallSite site{"transpose", &loc};
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   if (perm.empty())
     for (int64_t i = x.rank(); i-- > 0;) perm.push_back(i);
   auto type = detail::unwrap(site, rules::transpose(detail::type_of(x), perm), {&x});
   if (auto t = detail::trace_op1(site, "transpose", {&x}, {{"perm", perm}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::permute_into(x, perm, out);
   if (detail::taping()) detail::record("transpose", {&x}, {{"perm", perm}}, {out});
   return out;
@@ -35,11 +35,11 @@ Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
 
 Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
   CallSite site{"broadcast_to", &loc};
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::broadcast_to(detail::type_of(x), shape), {&x});
   if (type.shape == x.shape()) return x;
   if (auto t = detail::trace_op1(site, "broadcast_to", {&x}, {{"shape", type.shape}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::broadcast_into(x, out);
   if (detail::taping()) detail::record("broadcast_to", {&x}, {{"shape", type.shape}}, {out});
   return out;
@@ -75,10 +75,10 @@ Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
 
 Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> end, Loc loc) {
   CallSite site{"slice", &loc};
-  detail::check_operands(site, {&x});
+  const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::slice(detail::type_of(x), begin, end), {&x});
   if (auto t = detail::trace_op1(site, "slice", {&x}, {{"begin", begin}, {"end", end}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::slice_into(x, begin, out);
   if (detail::taping()) detail::record("slice", {&x}, {{"begin", begin}, {"end", end}}, {out});
   return out;
@@ -87,8 +87,15 @@ Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> e
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
   CallSite site{"concat", &loc};
   std::vector<rules::TensorType> types;
+  Device device;
   for (const Tensor& x : xs) {
-    detail::check_operands(site, {&x});
+    const Device d = detail::check_operands(site, {&x});
+    if (&x != &xs.front() && d != device)
+      detail::throw_op_error(site,
+                             "operands on different devices, " + to_string(device) + " and " + to_string(d) +
+                                 ": move them to one device with .to(device) first",
+                             {});
+    device = d;
     types.push_back(detail::type_of(x));
   }
   auto type = rules::concat(types, axis);
@@ -101,7 +108,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
   std::vector<const Tensor*> operands;
   for (const Tensor& x : xs) operands.push_back(&x);
   if (auto t = detail::trace_op1(site, "concat", operands, {{"axis", axis}}, *type)) return *t;
-  Tensor out = detail::empty(type->dtype, type->shape);
+  Tensor out = detail::empty(type->dtype, type->shape, device);
   kernels::concat_into(xs, axis, out);
   if (detail::taping()) detail::record("concat", operands, {{"axis", axis}}, {out});
   return out;
@@ -109,12 +116,12 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
 
 Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   CallSite site{"gather", &loc};
-  detail::check_operands(site, {&x, &indices});
+  const Device device = detail::check_operands(site, {&x, &indices});
   auto type = detail::unwrap(
       site, rules::gather(detail::type_of(x), detail::type_of(indices), axis), {&x, &indices});
   if (axis < 0) axis += x.rank();
   if (auto t = detail::trace_op1(site, "gather", {&x, &indices}, {{"axis", axis}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   detail::run_kernel(site, {&x, &indices}, [&] {
     kernels::gather_into(x, indices, axis, out);
   });
@@ -124,12 +131,12 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
 
 Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {
   CallSite site{"one_hot", &loc};
-  detail::check_operands(site, {&indices});
+  const Device device = detail::check_operands(site, {&indices});
   auto type =
       detail::unwrap(site, rules::one_hot(detail::type_of(indices), depth, dtype), {&indices});
   if (auto t = detail::trace_op1(site, "one_hot", {&indices}, {{"depth", depth}, {"dtype", dtype}}, type))
     return *t;
-  Tensor out = detail::empty(type.dtype, type.shape);
+  Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::one_hot_into(indices, depth, out);
   return out;
 }

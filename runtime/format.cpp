@@ -56,8 +56,9 @@ std::string Tensor::str() const {
     strides[i] = s;
     s *= impl.shape[i];
   }
+  const Tensor host = detail::to_host(*this);  // waits for a device's result
   dispatch_dtype(impl.dtype, [&]<class T>() {
-    format_dim(out, static_cast<const T*>(impl.data()), impl.shape, 0, 0, strides,
+    format_dim(out, static_cast<const T*>(host.impl()->data()), impl.shape, 0, 0, strides,
                impl.numel > kSummarizeAbove);
   });
   out += ", shape=" + shape_str(impl.shape) + ", dtype=" + std::string(dtype_name(impl.dtype));

@@ -5,24 +5,47 @@
 #include "kiln/error.h"
 #include "runtime/allocator.h"
 #include "runtime/convert.h"
-#include "runtime/cuda_driver.h"
+#include "runtime/cuda_device.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
 namespace detail {
 
 Buffer::Buffer(size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  if (device.kind != Device::cpu) {
-    if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
-      throw Error("[allocate] " + problem);  // no GPU: says why
-    throw Error("[allocate] " + to_string(device) +
-                ": CUDA tensors are not implemented yet (kiln runs on the CPU; its fused "
-                "kernels already compile to PTX)");
+  if (device.kind == Device::cuda) {
+    // No GPU: CudaDevice::get throws an error that says why.
+    data_ = reinterpret_cast<void*>(runtime::CudaDevice::get(device).allocate(bytes));
+    return;
   }
   data_ = runtime::host_allocate(bytes);
 }
 
-Buffer::~Buffer() { runtime::host_deallocate(data_, bytes_); }
+Buffer::~Buffer() {
+  if (device_.kind == Device::cuda)
+    runtime::CudaDevice::get(device_).release(reinterpret_cast<uint64_t>(data_), bytes_);
+  else
+    runtime::host_deallocate(data_, bytes_);
+}
+
+Tensor to_host(const Tensor& x) {
+  if (x.device().kind == Device::cpu) return x;
+  Tensor out = empty(x.dtype(), x.shape());
+  runtime::CudaDevice::get(x.device())
+      .copy_to_host(out.impl()->data(), reinterpret_cast<uint64_t>(x.impl()->data()),
+                    static_cast<size_t>(x.numel()) * dtype_size(x.dtype()));
+  return out;
+}
+
+Tensor to_device(const Tensor& x, Device device) {
+  if (x.device() == device) return x;
+  if (x.device().kind == Device::cuda && device.kind == Device::cuda) return to_device(to_host(x), device);
+  if (device.kind == Device::cpu) return to_host(x);
+  Tensor out = empty(x.dtype(), x.shape(), device);
+  runtime::CudaDevice::get(device).copy_to_device(reinterpret_cast<uint64_t>(out.impl()->data()),
+                                                  x.impl()->data(),
+                                                  static_cast<size_t>(x.numel()) * dtype_size(x.dtype()));
+  return out;
+}
 
 Tensor empty(DType dtype, Shape shape, Device device) {
   for (int64_t d : shape)
@@ -87,7 +110,13 @@ const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
 int64_t Tensor::rank() const { return static_cast<int64_t>(checked(impl_, "rank").shape.size()); }
 int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
 Device Tensor::device() const { return checked(impl_, "device").device; }
-const void* Tensor::data() const { return concrete(impl_, "data").data(); }
+const void* Tensor::data() const {
+  const auto& t = concrete(impl_, "data");
+  if (t.device.kind != Device::cpu)
+    throw Error("[data] the tensor is on " + to_string(t.device) +
+                ": host code cannot read device memory; copy it with .to(kiln::Device{}) first");
+  return t.data();
+}
 
 Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape, Device device) {
   for (int64_t d : shape)
@@ -96,6 +125,8 @@ Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shap
   if (numel_of(shape) != count)
     throw Error("[from] " + std::to_string(count) + " values do not fill shape " +
                 shape_str(shape) + " (" + std::to_string(numel_of(shape)) + " elements)");
+  if (device.kind != Device::cpu)  // built on the host, then copied
+    return detail::to_device(from_raw(data, count, dtype, std::move(shape), Device{}), device);
   Tensor t = detail::empty(dtype, std::move(shape), device);
   if (dtype == DType::boolean) {
     // Normalize to 0/1: kernels rely on it.
@@ -109,7 +140,8 @@ Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shap
 }
 
 void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
-  const auto& impl = concrete(impl_, what);
+  concrete(impl_, what);
+  const auto& impl = *detail::to_host(*this).impl();
   runtime::convert_elements(impl.data(), impl.dtype, dst, as, impl.numel);
 }
 
@@ -118,7 +150,8 @@ void Tensor::copy_item(void* dst, DType as) const {
   if (impl.numel != 1)
     throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) + " " +
                 std::string(dtype_name(impl.dtype)));
-  runtime::convert_elements(impl.data(), impl.dtype, dst, as, 1);
+  const auto& host = *detail::to_host(*this).impl();
+  runtime::convert_elements(host.data(), host.dtype, dst, as, 1);
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor) { return os << tensor.str(); }

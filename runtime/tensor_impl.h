@@ -44,6 +44,10 @@ Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id)
 
 /// A new tensor with uninitialized storage (64-byte aligned).
 Tensor empty(DType dtype, Shape shape, Device device = {});
+/// x's values on the host (x itself when it is there); waits for x's device.
+Tensor to_host(const Tensor& x);
+/// x's values on `device` (x itself when it is there).
+Tensor to_device(const Tensor& x, Device device);
 /// A tensor sharing `base`'s storage under another shape of the same element count.
 Tensor view(const Tensor& base, Shape shape);
 

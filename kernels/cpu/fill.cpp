@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "runtime/convert.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -11,6 +12,7 @@
 namespace kiln::kernels {
 
 void fill(const Tensor& out, const void* value) {
+  if (cuda::on_cuda(out)) return cuda::fill(out, value);
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T v;
     std::memcpy(&v, value, sizeof(T));
@@ -21,6 +23,7 @@ void fill(const Tensor& out, const void* value) {
 }
 
 void arange(const Tensor& out, double start, double step) {
+  if (cuda::on_cuda(out)) return cuda::arange(out, start, step);
   const int64_t n = out.numel();
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
@@ -32,6 +35,7 @@ void arange(const Tensor& out, double start, double step) {
 }
 
 void eye(const Tensor& out) {
+  if (cuda::on_cuda(out)) return cuda::eye(out);
   const int64_t n = out.shape()[0];
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);

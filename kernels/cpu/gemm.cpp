@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/broadcast.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -87,6 +88,7 @@ void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t be
 }
 
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (cuda::on_cuda(out)) return cuda::matmul(a, b, out);
   match_blas_threads();
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();

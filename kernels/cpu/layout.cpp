@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "kiln/error.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -99,6 +100,15 @@ void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t>
 
 void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& stride,
                   const Tensor& out) {
+  if (cuda::on_cuda(out)) {
+    std::vector<int64_t> out_strides(out.shape().size());
+    int64_t step = 1;
+    for (size_t i = out_strides.size(); i-- > 0;) {
+      out_strides[i] = step;
+      step *= out.shape()[i];
+    }
+    return cuda::copy_strided(x, base, stride, out, 0, out_strides, out.shape());
+  }
   dispatch_size(dtype_size(x.dtype()), [&]<class E>() {
     strided_copy<E>(detail::data<E>(x) + base, out.shape(), stride, detail::mutable_data<E>(out));
   });
@@ -153,6 +163,16 @@ void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out)
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < axis; ++i) outer *= s[i];
   for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  if (cuda::on_cuda(out)) {
+    // Each input is a (outer, its extent * inner) block of rows written at its column.
+    int64_t col = 0;
+    for (const Tensor& x : xs) {
+      const int64_t row = x.shape()[axis] * inner;
+      cuda::copy_strided(x, 0, {row, 1}, out, col, {s[axis] * inner, 1}, {outer, row});
+      col += row;
+    }
+    return;
+  }
   const size_t es = dtype_size(out.dtype());
   const int64_t out_row = s[axis] * inner * static_cast<int64_t>(es);
   char* dst = static_cast<char*>(out.impl()->data());
@@ -177,13 +197,15 @@ void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Ten
   for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
   const int64_t dim = s[axis], n = indices.numel();
   std::vector<int64_t> idx(n);
+  const Tensor host_indices = detail::to_host(indices);  // checked on the host, for every device
   dispatch_dtype(indices.dtype(), [&]<class I>() {
     if constexpr (std::is_integral_v<I> && !std::is_same_v<I, uint8_t>) {
-      const I* p = detail::data<I>(indices);
+      const I* p = detail::data<I>(host_indices);
       check_indices(p, n, dim, "gather");
       std::copy(p, p + n, idx.begin());
     }
   });
+  if (cuda::on_cuda(out)) return cuda::gather(x, idx, {outer, dim, inner}, out);
   const size_t es = dtype_size(x.dtype());
   const size_t row = static_cast<size_t>(inner) * es;
   const char* src = static_cast<const char*>(x.data());
@@ -198,6 +220,7 @@ void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Ten
 }
 
 void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out) {
+  if (cuda::on_cuda(out)) return cuda::one_hot(indices, depth, out);
   const int64_t n = indices.numel();
   std::vector<int64_t> idx(n);
   dispatch_dtype(indices.dtype(), [&]<class I>() {

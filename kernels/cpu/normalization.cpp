@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/lanes.h"
 #include "kernels/cpu/vec_math.h"
 #include "kiln/error.h"
@@ -62,6 +63,7 @@ void softmax(const Tensor& x, int64_t axis, bool log, const Tensor& out) {
   for (int64_t i = 0; i < axis; ++i) outer *= x.shape()[i];
   for (int64_t i = axis + 1; i < x.rank(); ++i) inner *= x.shape()[i];
   if (x.numel() == 0) return;
+  if (cuda::on_cuda(out)) return cuda::softmax(x, {outer, R, inner}, log, out);
   dispatch_floating(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
     T* po = detail::mutable_data<T>(out);
@@ -79,6 +81,7 @@ void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double
                 const Tensor& out) {
   const int64_t D = x.shape().back();
   if (x.numel() == 0) return;
+  if (cuda::on_cuda(out)) return cuda::layer_norm(x, gamma, beta, eps, out);
   const int64_t rows = x.numel() / D;
   dispatch_floating(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
@@ -110,8 +113,9 @@ void softmax_cross_entropy(const Tensor& logits, const Tensor& labels, const Ten
   const int64_t C = logits.shape().back();
   const int64_t rows = labels.numel();
   std::vector<int64_t> label(rows);
+  const Tensor host_labels = detail::to_host(labels);  // checked on the host, for every device
   dispatch_dtype(labels.dtype(), [&]<class I>() {
-    const I* p = detail::data<I>(labels);
+    const I* p = detail::data<I>(host_labels);
     for (int64_t i = 0; i < rows; ++i) {
       if (p[i] < 0 || static_cast<int64_t>(p[i]) >= C)
         throw Error("[softmax_cross_entropy] label " + std::to_string(static_cast<int64_t>(p[i])) +
@@ -120,6 +124,7 @@ void softmax_cross_entropy(const Tensor& logits, const Tensor& labels, const Ten
       label[i] = static_cast<int64_t>(p[i]);
     }
   });
+  if (cuda::on_cuda(out)) return cuda::softmax_cross_entropy(logits, label, out);
   dispatch_floating(logits.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(logits);
     T* po = detail::mutable_data<T>(out);

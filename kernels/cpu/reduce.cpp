@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/lanes.h"
 #include "kernels/cpu/layout.h"
 #include "runtime/dispatch.h"
@@ -175,6 +176,7 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, cons
     for (int64_t i = 0; i < x.rank(); ++i)
       (std::find(axes.begin(), axes.end(), i) == axes.end() ? g.outer : g.reduced) *= x.shape()[i];
   }
+  if (cuda::on_cuda(out)) return cuda::reduce(static_cast<int>(op), src, {g.outer, g.reduced, g.inner}, out);
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(src);
     T* po = detail::mutable_data<T>(out);
@@ -188,6 +190,7 @@ void argmax(const Tensor& x, int64_t axis, const Tensor& out) {
   ReduceGeometry g;
   for (int64_t i = 0; i < x.rank(); ++i)
     (i < axis ? g.outer : i == axis ? g.reduced : g.inner) *= x.shape()[i];
+  if (cuda::on_cuda(out)) return cuda::argmax(x, {g.outer, g.reduced, g.inner}, out);
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
     int64_t* po = detail::mutable_data<int64_t>(out);

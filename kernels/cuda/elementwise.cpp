@@ -1,0 +1,55 @@
+// Launchers of the elementwise kernels (elementwise.cu).
+#include <string>
+
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/launch.h"
+#include "kernels/cuda/op_codes.h"
+
+namespace kiln::kernels::cuda {
+
+static_assert(static_cast<int>(UnaryOp::logical_not) == kLogicalNot &&
+                  static_cast<int>(UnaryOp::erf) == kErf && static_cast<int>(UnaryOp::gelu) == kGelu,
+              "the CUDA unary op codes follow kernels::UnaryOp");
+static_assert(static_cast<int>(BinaryOp::logical_or) == kLogicalOr &&
+                  static_cast<int>(BinaryOp::equal) == kEqual && static_cast<int>(BinaryOp::pow) == kPow,
+              "the CUDA binary op codes follow kernels::BinaryOp");
+
+void unary(int op, const Tensor& x, const Tensor& out) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  auto& device = device_of(out);
+  Indexing ix = broadcast_indexing(out.shape(), {x.shape()});
+  void* fn = kernel(device, Family::elementwise, std::string("kiln_unary_") + suffix(x.dtype()));
+  launch(device, fn, elementwise_shape(device, n), op, ix, n, address(out), address(x));
+}
+
+void binary(int op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  auto& device = device_of(out);
+  Indexing ix = broadcast_indexing(out.shape(), {a.shape(), b.shape()});
+  void* fn = kernel(device, Family::elementwise, std::string("kiln_binary_") + suffix(a.dtype()));
+  launch(device, fn, elementwise_shape(device, n), op, ix, n, address(out), address(a), address(b));
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  auto& device = device_of(out);
+  Indexing ix = broadcast_indexing(out.shape(), {cond.shape(), a.shape(), b.shape()});
+  void* fn = kernel(device, Family::elementwise, std::string("kiln_where_") + suffix(out.dtype()));
+  launch(device, fn, elementwise_shape(device, n), ix, n, address(out), address(cond), address(a),
+         address(b));
+}
+
+void cast(const Tensor& x, const Tensor& out) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  auto& device = device_of(out);
+  void* fn = kernel(device, Family::elementwise,
+                    std::string("kiln_cast_") + suffix(x.dtype()) + "_" + suffix(out.dtype()));
+  launch(device, fn, elementwise_shape(device, n), n, address(out), address(x));
+}
+
+}  // namespace kiln::kernels::cuda

@@ -1,0 +1,74 @@
+// Launchers of the reduction and row kernels (reduce.cu).
+#include <string>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/launch.h"
+
+namespace kiln::kernels::cuda {
+namespace {
+
+std::string named(const char* name, DType dtype) { return std::string(name) + suffix(dtype); }
+
+/// Small tensors of labels/indices travel as i64 on the device.
+Tensor upload(const std::vector<int64_t>& values, Device device) {
+  return detail::to_device(
+      Tensor::from(std::span<const int64_t>(values.data(), values.size()), {static_cast<int64_t>(values.size())}),
+      device);
+}
+
+}  // namespace
+
+void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out) {
+  if (g.outer * g.inner == 0) return;
+  auto& device = device_of(out);
+  if (g.inner == 1) {
+    void* fn = kernel(device, Family::reduce, named("kiln_reduce_rows_", x.dtype()));
+    launch(device, fn, rows_shape(g.outer), op, g, address(out), address(x));
+  } else {
+    void* fn = kernel(device, Family::reduce, named("kiln_reduce_columns_", x.dtype()));
+    launch(device, fn, elementwise_shape(device, g.outer * g.inner), op, g, address(out), address(x));
+  }
+}
+
+void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
+  if (g.outer * g.inner == 0) return;
+  auto& device = device_of(out);
+  void* fn = kernel(device, Family::reduce, named("kiln_argmax_", x.dtype()));
+  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, address(out), address(x));
+}
+
+void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out) {
+  if (x.numel() == 0) return;
+  auto& device = device_of(out);
+  const int flag = log ? 1 : 0;
+  if (g.inner == 1) {
+    void* fn = kernel(device, Family::reduce, named("kiln_softmax_rows_", x.dtype()));
+    launch(device, fn, rows_shape(g.outer), g, flag, address(out), address(x));
+  } else {
+    void* fn = kernel(device, Family::reduce, named("kiln_softmax_columns_", x.dtype()));
+    launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out), address(x));
+  }
+}
+
+void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& out) {
+  if (x.numel() == 0) return;
+  auto& device = device_of(out);
+  RowGeometry g;
+  g.reduced = x.shape().back();
+  g.outer = x.numel() / g.reduced;
+  void* fn = kernel(device, Family::reduce, named("kiln_layer_norm_", x.dtype()));
+  launch(device, fn, rows_shape(g.outer), g, eps, address(out), address(x), address(gamma), address(beta));
+}
+
+void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels, const Tensor& out) {
+  if (labels.empty()) return;
+  auto& device = device_of(out);
+  RowGeometry g;
+  g.reduced = logits.shape().back();
+  g.outer = static_cast<int64_t>(labels.size());
+  Tensor l = upload(labels, out.device());
+  void* fn = kernel(device, Family::reduce, named("kiln_softmax_cross_entropy_", logits.dtype()));
+  launch(device, fn, rows_shape(g.outer), g, address(out), address(logits), address(l));
+}
+
+}  // namespace kiln::kernels::cuda

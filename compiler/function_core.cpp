@@ -18,6 +18,8 @@
 #include "compiler/trace.h"
 #include "kiln/error.h"
 #include "kiln/function.h"
+#include "runtime/cuda_device.h"
+#include "runtime/tensor_impl.h"
 
 namespace kiln {
 
@@ -69,6 +71,9 @@ struct ConcreteFunction {
   runtime::Executable executable;
   std::string ir[5];                    // indexed by Stage: traced, optimized, fused, lowered, llvm
   std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
+  Device device;                        // where its arguments live and it runs
+  std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
+  std::vector<Tensor> device_captures;     // the captures, copied to a CUDA device once
 };
 
 struct Entry {
@@ -90,7 +95,8 @@ class FunctionCore {
   std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
     auto fn = concrete(args, trace_fn);
     std::vector<Tensor> inputs = args.tensors;
-    inputs.insert(inputs.end(), fn->traced.captures.begin(), fn->traced.captures.end());
+    const auto& captures = fn->device.kind == Device::cpu ? fn->traced.captures : fn->device_captures;
+    inputs.insert(inputs.end(), captures.begin(), captures.end());
     if (!taping()) return fn->executable.run(inputs);
     // A tape outside the call cannot see into the plan; a gradient through it throws.
     std::vector<Tensor> results;
@@ -120,9 +126,10 @@ class FunctionCore {
                       "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
         return fn->ir[static_cast<int>(stage)];
       case Stage::ptx: {
-        // What the function's fused kernels compile to for a CUDA device (sm_90), from
-        // its optimized graph (kiln runs on the CPU: no CUDA tensors yet).
-        std::string ptx = compile_fusions_to_ptx(fn->ir[1], "sm_90").ptx;
+        // What the function's fused kernels compile to for a CUDA device: the ones it runs
+        // when its arguments are on one (jit=true), else those it would run there (sm_90),
+        // from its optimized graph, with or without a GPU.
+        std::string ptx = fn->ptx ? *fn->ptx : compile_fusions_to_ptx(fn->ir[1], "sm_90").ptx;
         if (ptx.empty()) return "// kiln: no fused kernels (every op runs as a library kernel)\n";
         return ptx;
       }
@@ -154,6 +161,10 @@ class FunctionCore {
       const Tensor& t = args.tensors[i];
       CallSite site{"function"};
       check_operands(site, {&t});
+      if (t.device() != args.tensors.front().device())
+        throw Error("[" + name() + "] argument " + std::to_string(i) + " is on " + to_string(t.device()) +
+                    " and argument 0 on " + to_string(args.tensors.front().device()) +
+                    ": a call runs on one device; move the arguments there with .to(device)");
       if (is_symbolic(t))
         throw Error("[function] argument " + std::to_string(i) +
                     " is a symbolic tensor of another trace");
@@ -219,7 +230,7 @@ class FunctionCore {
 
   /// Why `types` missed: the first argument that differs from the most recently used
   /// concrete function (called with the lock held).
-  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host) {
+  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host, Device device) {
     const ConcreteFunction* last = nullptr;
     for (const Signature& s : lru_)
       if ((last = cache_.at(s).fn.get()) != nullptr) break;
@@ -237,6 +248,7 @@ class FunctionCore {
         return "argument " + std::to_string(i) + ": shape " + shape_str(was[i].shape) + " -> " +
                shape_str(types[i].shape);
     }
+    if (device != last->device) return "device " + to_string(last->device) + " -> " + to_string(device);
     if (host != last->host) return "non-tensor arguments changed";
     return "signature evicted from the cache";
   }
@@ -257,7 +269,8 @@ class FunctionCore {
     }
     // Miss: reserve the signature so concurrent callers wait for this trace.
     ++stats_.misses;
-    stats_.last_miss_reason = miss_reason(types, args.key);
+    stats_.last_miss_reason =
+        miss_reason(types, args.key, args.tensors.empty() ? Device{} : args.tensors.front().device());
     lru_.push_front(sig);
     cache_.emplace(sig, Entry{nullptr, lru_.begin()});
     const bool first = traces_ == 0;
@@ -265,7 +278,7 @@ class FunctionCore {
 
     std::shared_ptr<ConcreteFunction> fn;
     try {
-      fn = build(types, trace_fn, first);
+      fn = build(types, trace_fn, first, args.tensors.empty() ? Device{} : args.tensors.front().device());
     } catch (...) {
       lock.lock();
       auto it = cache_.find(sig);
@@ -285,9 +298,10 @@ class FunctionCore {
   }
 
   std::shared_ptr<ConcreteFunction> build(const std::vector<rules::TensorType>& types,
-                                          const TraceFn& trace_fn, bool first) {
+                                          const TraceFn& trace_fn, bool first, Device device) {
     auto fn = std::make_shared<ConcreteFunction>();
     fn->arg_types = types;
+    fn->device = device;
     auto t0 = Clock::now();
     fn->traced = trace(options_.name, types, trace_fn, first, defined_at_);
     fn->ir[0] = print(*fn->traced.graph);
@@ -297,7 +311,22 @@ class FunctionCore {
     fn->ir[1] = print(*fn->traced.graph);
     double optimize_ms = ms_since(t1);
     double codegen_ms = 0;
-    if (options_.jit) {
+    if (device.kind == Device::cuda) {
+      // Captured tensors go to the device once; the plan puts constants there on its
+      // first run, and its fusions are PTX kernels (jit=true).
+      for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
+    }
+    if (options_.jit && device.kind == Device::cuda) {
+      CudaJitResult jit = jit_compile_cuda(*fn->traced.graph,
+                                           cuda_chip(runtime::CudaDevice::get(device).compute_capability()));
+      fn->ir[2] = std::move(jit.fused);
+      fn->ir[3] = fn->ir[4] =
+          "// kiln: this function runs on " + to_string(device) +
+          "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
+      fn->ptx = std::move(jit.ptx);
+      optimize_ms += jit.fuse_ms;
+      codegen_ms = jit.codegen_ms;
+    } else if (options_.jit) {
       JitResult jit = jit_compile(*fn->traced.graph);
       fn->ir[2] = std::move(jit.fused);
       fn->ir[3] = std::move(jit.lowered);
@@ -306,7 +335,7 @@ class FunctionCore {
       optimize_ms += jit.fuse_ms;
       codegen_ms = jit.codegen_ms;
     }
-    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get());
+    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), fn->ptx);
     double compile_ms = ms_since(t1);
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);

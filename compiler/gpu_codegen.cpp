@@ -1,7 +1,10 @@
 #include "compiler/gpu_codegen.h"
 
+#include <chrono>
 #include <mutex>
 
+#include "compiler/graph.h"
+#include "compiler/jit.h"
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
@@ -83,8 +86,8 @@ PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string&
     throw Error("[gpu] compiling fused kernels to PTX for " + chip + " failed: " + message);
 
   PtxModule result;
-  module->walk([&](ir::FusionOp f) {
-    if (f.getKernel()) result.kernels.push_back(f.getKernel()->str());
+  module->walk([&](ir::FusionOp f) {  // one entry per fusion, "" where none was made
+    result.kernels.push_back(f.getKernel() ? f.getKernel()->str() : std::string());
   });
   for (auto binary : module->getOps<mlir::gpu::BinaryOp>())
     for (mlir::Attribute object : binary.getObjects()) {
@@ -93,6 +96,42 @@ PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string&
       result.ptx += text.str();
     }
   return result;
+}
+
+CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip) {
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+  CudaJitResult result;
+  auto t0 = Clock::now();
+  result.fused = fuse(graph);
+  result.fuse_ms = ms(t0);
+  auto t1 = Clock::now();
+  PtxModule module = compile_fusions_to_ptx(result.fused, chip);
+  // The PTX module was compiled from the fused graph's text: its fusions, walked in the
+  // same order, are this graph's.
+  size_t i = 0;
+  bool missing = false;
+  graph.get().walk([&](ir::FusionOp f) {
+    const std::string name = i < module.kernels.size() ? module.kernels[i] : std::string();
+    ++i;
+    if (name.empty()) {
+      missing = true;
+      return;
+    }
+    f.setKernelAttr(mlir::FlatSymbolRefAttr::get(f.getContext(), name));
+  });
+  if (missing || i != module.kernels.size())
+    throw Error("[function] internal error: the CUDA kernels do not match the fused graph's fusions");
+  result.ptx = std::make_shared<const std::string>(std::move(module.ptx));
+  result.codegen_ms = ms(t1);
+  return result;
+}
+
+std::string cuda_chip(int capability) {
+  static const int known[] = {50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90};
+  for (int k : known)
+    if (k == capability) return "sm_" + std::to_string(k);
+  return "sm_90";
 }
 
 }  // namespace kiln::detail

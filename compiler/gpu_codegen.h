@@ -3,6 +3,7 @@
 // GPU. The runtime will load the PTX with the CUDA driver API (cuModuleLoadData).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,31 @@ namespace kiln::detail {
 
 struct PtxModule {
   std::string ptx;                   // the module's PTX text (no trailing NUL)
-  std::vector<std::string> kernels;  // entry points, one per fusion, in program order
+  // Entry points, one per kiln.fusion of the module in walk order ("" for a fusion that
+  // got none): the same order in which the fused graph's own fusions are walked.
+  std::vector<std::string> kernels;
 };
 
 /// Compiles the fusions of `fused_ir` (a kiln module; one with no kiln.fusion yet is
 /// fused first, as the JIT does) to PTX for `chip` ("sm_90" for H100/H200). Throws
 /// kiln::Error with MLIR's diagnostics on failure.
 PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string& chip = "sm_90");
+
+struct Graph;
+
+/// The JIT for a function that runs on a CUDA device: fuses `graph` in place (as the CPU
+/// JIT does), compiles its fusions to PTX for `chip`, and names each fusion's `kernel`
+/// after its PTX entry point, for the execution plan.
+struct CudaJitResult {
+  std::string fused;                        // the fused graph's text
+  std::shared_ptr<const std::string> ptx;   // the module (NUL-terminated: a driver image)
+  double fuse_ms = 0, codegen_ms = 0;
+};
+CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip);
+
+/// The PTX target for a device of compute capability `capability` (major * 10 + minor):
+/// its own sm_XY where LLVM 19 knows it, else sm_90, whose PTX the driver compiles for
+/// newer devices.
+std::string cuda_chip(int capability);
 
 }  // namespace kiln::detail

@@ -121,22 +121,25 @@ llvm::Error optimize_kernels(llvm::Module* module, llvm::TargetMachine* machine)
 
 }  // namespace
 
+std::string fuse(Graph& graph) {
+  mlir::ModuleOp module = graph.get();
+  mlir::PassManager pm(module.getContext());
+  pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
+  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
+  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
+  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
+  pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
+  run(pm, module, "fusion");
+  return text(module);
+}
+
 JitResult jit_compile(Graph& graph) {
   JitResult result;
   mlir::ModuleOp module = graph.get();
   mlir::MLIRContext* context = module.getContext();
 
   auto t0 = Clock::now();
-  {
-    mlir::PassManager pm(context);
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
-    pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
-    run(pm, module, "fusion");
-  }
-  result.fused = text(module);
+  result.fused = fuse(graph);
   {
     mlir::PassManager pm(context);
     pm.addPass(passes::createOutlineFusions());

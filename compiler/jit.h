@@ -27,6 +27,11 @@ struct JitResult {
   double codegen_ms = 0;                // lowering and native code generation
 };
 
+/// Runs kiln's fusion passes on `graph` in place (kiln.fusion regions, no kernels yet);
+/// returns the fused graph's text. The first half of jit_compile, and what a CUDA
+/// function compiles to PTX (compiler/gpu_codegen.h).
+std::string fuse(Graph& graph);
+
 /// Fuses `graph` in place (each fusion gets a `kernel`) and compiles the kernels. Throws
 /// kiln::Error if a pass or the code generator fails.
 JitResult jit_compile(Graph& graph);

@@ -3,9 +3,12 @@
 // point (compiler/op_dispatch.h) with attributes decoded here, so a cached call never
 // touches MLIR. Intermediate slots are released after their last use, which hands their
 // memory back to the caching allocator for the next step to reuse.
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "compiler/fusion_call.h"
+#include "compiler/gpu_fusion_call.h"
 #include "compiler/graph.h"
 #include "compiler/jit.h"
 #include "compiler/op_dispatch.h"
@@ -48,6 +51,26 @@ Tensor tensor_of(mlir::DenseElementsAttr attr) {
   return t;
 }
 
+/// A graph constant, copied to each device the plan runs on the first time it runs there
+/// (once per device, not per call).
+class PlacedConstant {
+ public:
+  explicit PlacedConstant(Tensor host) : host_(std::move(host)) {}
+  Tensor on(Device device) {
+    if (device.kind == Device::cpu) return host_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [d, t] : placed_)
+      if (d == device) return t;
+    placed_.emplace_back(device, to_device(host_, device));
+    return placed_.back().second;
+  }
+
+ private:
+  Tensor host_;
+  std::mutex mutex_;
+  std::vector<std::pair<Device, Tensor>> placed_;
+};
+
 std::string where_of(mlir::Location loc) {
   if (auto f = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
     return f.getFilename().str() + ":" + std::to_string(f.getLine());
@@ -68,8 +91,9 @@ void with_location(const std::string& where, Fn&& fn) {
 
 class PlanBuilder {
  public:
-  PlanBuilder(const TracedFunction& traced, const JitKernels* kernels)
-      : traced_(traced), kernels_(kernels) {}
+  PlanBuilder(const TracedFunction& traced, const JitKernels* kernels,
+              std::shared_ptr<const std::string> gpu_ptx)
+      : traced_(traced), kernels_(kernels), gpu_ptx_(std::move(gpu_ptx)) {}
 
   runtime::Executable build(mlir::func::FuncOp func) {
     runtime::Executable exe;
@@ -143,8 +167,8 @@ class PlanBuilder {
     const std::string where = where_of(op.getLoc());
 
     if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
-      Tensor value = tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue()));
-      return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value; };
+      auto value = std::make_shared<PlacedConstant>(tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue())));
+      return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value->on(f.device); };
     }
     if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
       auto var = traced_.variables.at(r.getIndex());
@@ -199,7 +223,7 @@ class PlanBuilder {
         const int64_t n = f.slots[in[0]].item<int64_t>();
         for (size_t k = 0; k + 1 < in.size(); ++k) f.slots[out[k]] = f.slots[in[k + 1]];
         for (int64_t i = 0; i < n; ++i) {
-          f.slots[index] = Tensor::scalar<int64_t>(i);
+          f.slots[index] = Tensor::scalar<int64_t>(i, f.device);
           body_prog->run(f);
         }
       };
@@ -241,6 +265,7 @@ class PlanBuilder {
   /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
   std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
                                                    std::vector<int> out, std::string where) {
+    if (gpu_ptx_) return gpu_fusion_step(fusion, in, out, where);
     if (!kernels_ || !fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
     auto call = std::make_shared<FusionCall>();
@@ -315,8 +340,48 @@ class PlanBuilder {
     };
   }
 
+  /// A kiln.fusion of a function on a CUDA device: its PTX kernel; an output fusion's
+  /// product first, by cuBLAS, into a buffer the epilogue kernel reads.
+  std::function<void(runtime::Frame&)> gpu_fusion_step(ir::FusionOp fusion, std::vector<int> in,
+                                                       std::vector<int> out, std::string where) {
+    if (!fusion.getKernel())
+      throw Error("[plan] internal error: a kiln.fusion without a CUDA kernel (at " + where + ")");
+    auto call = std::make_shared<GpuFusionCall>();
+    call->ptx = gpu_ptx_;
+    call->kernel = fusion.getKernel()->str();
+    call->rows = fusion.getKind() == "rows";
+    passes::KernelLayout layout = passes::kernelLayout(fusion);
+    call->space = std::move(layout.space);
+    call->input_shapes = std::move(layout.inputs);
+    call->output_layouts = std::move(layout.outputs);
+    for (mlir::Type t : fusion.getResultTypes()) {
+      auto type = ir::kiln_type(t);
+      call->output_dtypes.push_back(type.dtype);
+      call->output_shapes.push_back(type.shape);
+    }
+    std::optional<rules::TensorType> product;
+    if (mlir::Operation* p = passes::outputProduct(fusion)) product = ir::kiln_type(p->getResult(0).getType());
+    return [call, in, out, where, product](runtime::Frame& f) {
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      with_location(where, [&] {
+        size_t first = 0;
+        if (product) {
+          Tensor c = empty(product->dtype, product->shape, f.device);
+          kernels::matmul(f.slots[in[0]], f.slots[in[1]], c);
+          args.push_back(std::move(c));
+          first = 2;
+        }
+        for (size_t k = first; k < in.size(); ++k) args.push_back(f.slots[in[k]]);
+        std::vector<Tensor> results = run_gpu_fusion(*call, args, f.device);
+        for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+      });
+    };
+  }
+
   const TracedFunction& traced_;
   const JitKernels* kernels_;
+  std::shared_ptr<const std::string> gpu_ptx_;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
 };
@@ -324,8 +389,8 @@ class PlanBuilder {
 }  // namespace
 
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const JitKernels* kernels) {
-  return PlanBuilder(traced, kernels).build(graph.func());
+                                     const JitKernels* kernels, std::shared_ptr<const std::string> gpu_ptx) {
+  return PlanBuilder(traced, kernels, std::move(gpu_ptx)).build(graph.func());
 }
 
 }  // namespace kiln::detail

@@ -40,8 +40,11 @@ std::string print(const Graph& graph);
 class JitKernels;
 /// The execution plan of the graph: a flat list of steps, runtime kernels or (for
 /// kiln.fusion ops) the JIT-compiled kernels in `kernels`.
+/// `gpu_ptx`: the function runs on a CUDA device and its fusions' `kernel`s name entry
+/// points of this PTX module (null on the CPU, where they name JitKernels' functions).
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const JitKernels* kernels = nullptr);
+                                     const JitKernels* kernels = nullptr,
+                                     std::shared_ptr<const std::string> gpu_ptx = nullptr);
 
 // Hooks for variables and control flow (compiler/variable.cpp, control_flow.cpp).
 Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);

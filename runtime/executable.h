@@ -13,6 +13,7 @@ namespace kiln::runtime {
 /// The values of one run: one slot per IR value.
 struct Frame {
   std::vector<Tensor> slots;
+  Device device;  // where the run's arguments live: its constants and kernels go there too
 };
 
 struct Step {
@@ -41,6 +42,7 @@ class Executable {
   std::vector<Tensor> run(const std::vector<Tensor>& args) const {
     Frame frame;
     frame.slots.resize(num_slots);
+    if (!args.empty()) frame.device = args.front().device();  // one device per call (checked)
     for (size_t i = 0; i < inputs.size(); ++i) frame.slots[inputs[i]] = args[i];
     program.run(frame);
     std::vector<Tensor> out;

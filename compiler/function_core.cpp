@@ -73,7 +73,7 @@ struct ConcreteFunction {
   std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
   Device device;                        // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
-  std::vector<Tensor> device_captures;     // the captures, copied to a CUDA device once
+  std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
 };
 
 struct Entry {
@@ -95,8 +95,7 @@ class FunctionCore {
   std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
     auto fn = concrete(args, trace_fn);
     std::vector<Tensor> inputs = args.tensors;
-    const auto& captures = fn->device.kind == Device::cpu ? fn->traced.captures : fn->device_captures;
-    inputs.insert(inputs.end(), captures.begin(), captures.end());
+    inputs.insert(inputs.end(), fn->device_captures.begin(), fn->device_captures.end());
     if (!taping()) return fn->executable.run(inputs);
     // A tape outside the call cannot see into the plan; a gradient through it throws.
     std::vector<Tensor> results;
@@ -303,7 +302,7 @@ class FunctionCore {
     fn->arg_types = types;
     fn->device = device;
     auto t0 = Clock::now();
-    fn->traced = trace(options_.name, types, trace_fn, first, defined_at_);
+    fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
     fn->ir[0] = print(*fn->traced.graph);
     double trace_ms = ms_since(t0);
     auto t1 = Clock::now();
@@ -311,11 +310,9 @@ class FunctionCore {
     fn->ir[1] = print(*fn->traced.graph);
     double optimize_ms = ms_since(t1);
     double codegen_ms = 0;
-    if (device.kind == Device::cuda) {
-      // Captured tensors go to the device once; the plan puts constants there on its
-      // first run, and its fusions are PTX kernels (jit=true).
-      for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
-    }
+    // Captured tensors go to the call's device once (the plan puts constants there on
+    // its first run; on CUDA with jit=true its fusions are PTX kernels).
+    for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
     if (options_.jit && device.kind == Device::cuda) {
       CudaJitResult jit = jit_compile_cuda(*fn->traced.graph,
                                            cuda_chip(runtime::CudaDevice::get(device).compute_capability()));

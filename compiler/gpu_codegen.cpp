@@ -5,6 +5,7 @@
 
 #include "compiler/graph.h"
 #include "compiler/jit.h"
+#include "compiler/trace.h"
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
@@ -106,7 +107,7 @@ CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip) {
   result.fused = fuse(graph);
   result.fuse_ms = ms(t0);
   auto t1 = Clock::now();
-  PtxModule module = compile_fusions_to_ptx(result.fused, chip);
+  PtxModule module = compile_fusions_to_ptx(print(graph), chip);  // parseable locations
   // The PTX module was compiled from the fused graph's text: its fusions, walked in the
   // same order, are this graph's.
   size_t i = 0;

@@ -7,7 +7,8 @@ namespace kiln::detail {
 namespace {
 
 /// One memref descriptor's fields over contiguous storage of collapsed shape `shape`.
-void add_descriptor(std::vector<uint64_t>& params, const void* data, const std::vector<int64_t>& shape) {
+void add_descriptor(std::vector<uint64_t>& params, const void* data,
+                    const std::vector<int64_t>& shape) {
   const auto address = reinterpret_cast<uint64_t>(data);
   params.push_back(address);  // allocated
   params.push_back(address);  // aligned
@@ -24,12 +25,19 @@ void add_descriptor(std::vector<uint64_t>& params, const void* data, const std::
 
 }  // namespace
 
+runtime::CudaModule& GpuModule::on(runtime::CudaDevice& device) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!loaded) loaded = std::make_unique<runtime::CudaModule>(device, ptx->c_str());
+  return *loaded;
+}
+
 GpuLaunch gpu_launch(const GpuFusionCall& call, const std::vector<const void*>& buffers) {
   GpuLaunch launch;
   const size_t inputs = call.input_shapes.size();
   if (buffers.size() != inputs + call.output_layouts.size())
-    throw Error("[plan] internal error: a CUDA fusion got " + std::to_string(buffers.size()) + " buffers for " +
-                std::to_string(inputs + call.output_layouts.size()) + " arguments");
+    throw Error("[plan] internal error: a CUDA fusion got " + std::to_string(buffers.size()) +
+                " buffers for " + std::to_string(inputs + call.output_layouts.size()) +
+                " arguments");
   for (size_t i = 0; i < buffers.size(); ++i)
     add_descriptor(launch.params, buffers[i],
                    i < inputs ? call.input_shapes[i] : call.output_layouts[i - inputs]);
@@ -37,13 +45,16 @@ GpuLaunch gpu_launch(const GpuFusionCall& call, const std::vector<const void*>& 
   for (int64_t d : call.space) elements *= d;
   launch.empty = elements == 0;
   launch.shape.block_x = kGpuBlockThreads;
-  const int64_t blocks = call.rows ? call.space[0] : (elements + kGpuBlockThreads - 1) / kGpuBlockThreads;
-  if (blocks > 0x7fffffff) throw Error("[plan] a CUDA fusion over " + std::to_string(elements) + " elements is too large");
+  const int64_t blocks =
+      call.rows ? call.space[0] : (elements + kGpuBlockThreads - 1) / kGpuBlockThreads;
+  if (blocks > 0x7fffffff)
+    throw Error("[plan] a CUDA fusion over " + std::to_string(elements) + " elements is too large");
   launch.shape.grid_x = static_cast<unsigned>(std::max<int64_t>(blocks, 1));
   return launch;
 }
 
-std::vector<Tensor> run_gpu_fusion(const GpuFusionCall& call, const std::vector<Tensor>& inputs, Device device) {
+std::vector<Tensor> run_gpu_fusion(const GpuFusionCall& call, const std::vector<Tensor>& inputs,
+                                   Device device) {
   std::vector<Tensor> outputs;
   outputs.reserve(call.output_dtypes.size());
   for (size_t k = 0; k < call.output_dtypes.size(); ++k)
@@ -61,7 +72,7 @@ std::vector<Tensor> run_gpu_fusion(const GpuFusionCall& call, const std::vector<
   auto& cuda = runtime::CudaDevice::get(device);
   void* fn = call.function.load(std::memory_order_acquire);
   if (fn == nullptr) {
-    fn = cuda.function(call.ptx->c_str(), call.kernel.c_str());
+    fn = call.module->on(cuda).function(call.kernel.c_str());
     call.function.store(fn, std::memory_order_release);
   }
   std::vector<void*> params(launch.params.size());

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,21 @@
 
 namespace kiln::detail {
 
+/// A compiled function's PTX, loaded on its device at the first call and unloaded with
+/// the function (shared by the plan's fusion steps).
+struct GpuModule {
+  std::shared_ptr<const std::string> ptx;  // NUL-terminated
+  std::mutex mutex;
+  std::unique_ptr<runtime::CudaModule> loaded;
+  runtime::CudaModule& on(runtime::CudaDevice& device);
+};
+
 struct GpuFusionCall {
-  std::shared_ptr<const std::string> ptx;  // the function's PTX module (ends in NUL)
-  std::string kernel;                      // its entry point for this fusion
-  bool rows = false;                       // a row kernel: one block per row
-  std::vector<int64_t> space;              // collapsed iteration shape
-  std::vector<std::vector<int64_t>> input_shapes;    // collapsed, one per kernel input
+  std::shared_ptr<GpuModule> module;               // the function's PTX module
+  std::string kernel;                              // its entry point for this fusion
+  bool rows = false;                               // a row kernel: one block per row
+  std::vector<int64_t> space;                      // collapsed iteration shape
+  std::vector<std::vector<int64_t>> input_shapes;  // collapsed, one per kernel input
   std::vector<DType> output_dtypes;
   std::vector<Shape> output_shapes;                  // the results' real shapes
   std::vector<std::vector<int64_t>> output_layouts;  // collapsed, one per result
@@ -40,6 +50,7 @@ struct GpuLaunch {
 GpuLaunch gpu_launch(const GpuFusionCall& call, const std::vector<const void*>& buffers);
 
 /// Allocates the results on `device` and queues the kernel on its stream.
-std::vector<Tensor> run_gpu_fusion(const GpuFusionCall& call, const std::vector<Tensor>& inputs, Device device);
+std::vector<Tensor> run_gpu_fusion(const GpuFusionCall& call, const std::vector<Tensor>& inputs,
+                                   Device device);
 
 }  // namespace kiln::detail

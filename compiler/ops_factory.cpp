@@ -4,6 +4,7 @@
 #include "compiler/op_support.h"
 #include "kernels/cpu/fill.h"
 #include "kernels/cpu/random.h"
+#include "runtime/cuda_driver.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -15,8 +16,9 @@ namespace {
 Tensor new_tensor(const CallSite& site, DType dtype, const Shape& shape, Device device) {
   for (int64_t d : shape)
     if (d < 0) detail::throw_op_error(site, "invalid shape " + shape_str(shape) + ": dimensions must be >= 0", {});
-  if (device.kind != Device::cpu)
-    detail::throw_op_error(site, to_string(device) + " is not available: this build runs on the CPU only", {});
+  if (device.kind != Device::cpu)  // no GPU: the error says why
+    if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
+      detail::throw_op_error(site, problem, {});
   return detail::empty(dtype, shape, device);
 }
 

@@ -93,7 +93,12 @@ class PlanBuilder {
  public:
   PlanBuilder(const TracedFunction& traced, const JitKernels* kernels,
               std::shared_ptr<const std::string> gpu_ptx)
-      : traced_(traced), kernels_(kernels), gpu_ptx_(std::move(gpu_ptx)) {}
+      : traced_(traced), kernels_(kernels), gpu_ptx_(std::move(gpu_ptx)) {
+    if (gpu_ptx_) {
+      gpu_module_ = std::make_shared<GpuModule>();
+      gpu_module_->ptx = gpu_ptx_;
+    }
+  }
 
   runtime::Executable build(mlir::func::FuncOp func) {
     runtime::Executable exe;
@@ -242,7 +247,13 @@ class PlanBuilder {
       args.reserve(in.size());
       for (int s : in) args.push_back(f.slots[s]);
       std::vector<Tensor> results;
-      with_location(where, [&] { results = fn(args, attrs, types); });
+      with_location(where, [&] {
+        results = fn(args, attrs, types);
+        // An op with no operands (the random ops) makes its values on the host: they
+        // join the run's device (the same numbers on every device).
+        if (in.empty() && f.device.kind != Device::cpu)
+          for (Tensor& r : results) r = to_device(r, f.device);
+      });
       for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
     };
   }
@@ -347,7 +358,7 @@ class PlanBuilder {
     if (!fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a CUDA kernel (at " + where + ")");
     auto call = std::make_shared<GpuFusionCall>();
-    call->ptx = gpu_ptx_;
+    call->module = gpu_module_;
     call->kernel = fusion.getKernel()->str();
     call->rows = fusion.getKind() == "rows";
     passes::KernelLayout layout = passes::kernelLayout(fusion);
@@ -382,6 +393,7 @@ class PlanBuilder {
   const TracedFunction& traced_;
   const JitKernels* kernels_;
   std::shared_ptr<const std::string> gpu_ptx_;
+  std::shared_ptr<GpuModule> gpu_module_;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
 };

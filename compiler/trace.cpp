@@ -44,6 +44,7 @@ struct TraceState {
   std::unordered_map<const TensorImpl*, mlir::Value> capture_values;
   TraceState* outer = nullptr;  // a trace started while another runs on this thread
   std::source_location fallback;  // where kiln::function was called
+  Device device;                  // where the traced call runs: its symbolic tensors' device
 
   explicit TraceState(mlir::MLIRContext* ctx) : context(ctx), builder(ctx) {}
 };
@@ -57,8 +58,9 @@ mlir::Location location_of(TraceState& t, const std::source_location* loc) {
 
 mlir::DenseElementsAttr elements_of(TraceState& t, const Tensor& x) {
   auto type = ir::tensor_type(t.context, {x.dtype(), x.shape()});
+  const Tensor host = to_host(x);  // a constant made from a tensor on a device
   return dispatch_dtype(x.dtype(), [&]<class T>() -> mlir::DenseElementsAttr {
-    const T* p = data<T>(x);
+    const T* p = data<T>(host);
     if constexpr (std::is_same_v<T, uint8_t>) {
       llvm::SmallVector<bool> bits(p, p + x.numel());
       return mlir::DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));
@@ -95,7 +97,7 @@ mlir::Value value_of(TraceState& t, const Tensor& x, const CallSite& site) {
 
 Tensor symbolic_of(TraceState& t, mlir::Value v) {
   auto type = ir::kiln_type(v.getType());
-  return symbolic(type.dtype, type.shape, v.getAsOpaquePointer(), t.id);
+  return symbolic(type.dtype, type.shape, v.getAsOpaquePointer(), t.id, t.device);
 }
 
 mlir::Attribute attribute_of(TraceState& t, const AttrValue& value) {
@@ -230,11 +232,12 @@ std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_vi
 }
 
 TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
-                     const TraceFn& fn, bool first_trace, std::source_location fallback) {
+                     const TraceFn& fn, bool first_trace, std::source_location fallback, Device device) {
   mlir::MLIRContext* context = kiln_mlir_context();
   TapeSuspension hide_tapes;  // tapes outside the function do not see its symbolic ops
   TraceState state(context);
   state.fallback = fallback;
+  state.device = device;
   const mlir::Location where = location_of(state, nullptr);
   state.id = next_trace_id++;
   state.first_trace = first_trace;

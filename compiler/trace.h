@@ -30,8 +30,10 @@ struct TracedFunction {
 /// Traces `fn` with symbolic arguments of the given types. Throws kiln::Error (and leaves
 /// nothing behind) if the callable throws or the graph does not verify.
 /// Ops without a location of their own (C++ operators, constants) point at `fallback`.
+/// The symbolic tensors are on `device`, the call's.
 TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
-                     const TraceFn& fn, bool first_trace, std::source_location fallback);
+                     const TraceFn& fn, bool first_trace, std::source_location fallback,
+                     Device device = {});
 
 /// Simplifies the graph in place: canonicalize (with folding), CSE, DCE.
 void optimize(Graph& graph);

@@ -51,11 +51,13 @@ constexpr size_t kDeviceCacheLimit = size_t{8} << 30;
 }  // namespace
 
 void cuda_check(int result, const char* what) {
-  if (result != 0) throw Error(std::string("[cuda] ") + what + " failed: " + cuda_error_name(result));
+  if (result != 0)
+    throw Error(std::string("[cuda] ") + what + " failed: " + cuda_error_name(result));
 }
 
 CudaDevice& CudaDevice::get(Device device) {
-  if (std::string problem = cuda_device_problem(device); !problem.empty()) throw Error("[cuda] " + problem);
+  if (std::string problem = cuda_device_problem(device); !problem.empty())
+    throw Error("[cuda] " + problem);
   static std::mutex mutex;
   static std::array<CudaDevice*, 64> devices{};
   if (device.index >= static_cast<int>(devices.size()))
@@ -76,8 +78,10 @@ CudaDevice::CudaDevice(Device device) : device_(device) {
   char name[256] = {};
   if (a.cuDeviceGetName(name, sizeof name, ordinal_) == 0) name_ = name;
   int major = 0, minor = 0;
-  cuda_check(a.cuDeviceGetAttribute(&major, kComputeCapabilityMajor, ordinal_), "cuDeviceGetAttribute");
-  cuda_check(a.cuDeviceGetAttribute(&minor, kComputeCapabilityMinor, ordinal_), "cuDeviceGetAttribute");
+  cuda_check(a.cuDeviceGetAttribute(&major, kComputeCapabilityMajor, ordinal_),
+             "cuDeviceGetAttribute");
+  cuda_check(a.cuDeviceGetAttribute(&minor, kComputeCapabilityMinor, ordinal_),
+             "cuDeviceGetAttribute");
   cuda_check(a.cuDeviceGetAttribute(&multiprocessors_, kMultiprocessorCount, ordinal_),
              "cuDeviceGetAttribute");
   capability_ = major * 10 + minor;
@@ -147,7 +151,8 @@ void* CudaDevice::function(const void* image, const char* name) {
   }
   void* fn = nullptr;
   int rc = api().cuModuleGetFunction(&fn, module, name);
-  if (rc != 0) throw Error(std::string("[cuda] kernel ") + name + " not found: " + cuda_error_name(rc));
+  if (rc != 0)
+    throw Error(std::string("[cuda] kernel ") + name + " not found: " + cuda_error_name(rc));
   functions_.emplace(std::move(key), fn);
   return fn;
 }
@@ -157,6 +162,27 @@ void CudaDevice::launch(void* function, const LaunchShape& s, void** params) {
   cuda_check(api().cuLaunchKernel(function, s.grid_x, s.grid_y, s.grid_z, s.block_x, s.block_y,
                                   s.block_z, s.shared_bytes, stream_, params, nullptr),
              "cuLaunchKernel");
+}
+
+CudaModule::CudaModule(CudaDevice& device, const void* image) : device_(device) {
+  device.make_current();
+  cuda_check(api().cuModuleLoadData(&module_, image),
+             "cuModuleLoadData (a compiled function's kernels)");
+}
+
+CudaModule::~CudaModule() {
+  // Launches of its kernels may still be queued: let them finish first.
+  device_.make_current();
+  api().cuStreamSynchronize(device_.stream());
+  api().cuModuleUnload(module_);
+}
+
+void* CudaModule::function(const char* name) const {
+  void* fn = nullptr;
+  int rc = api().cuModuleGetFunction(&fn, module_, name);
+  if (rc != 0)
+    throw Error(std::string("[cuda] kernel ") + name + " not found: " + cuda_error_name(rc));
+  return fn;
 }
 
 }  // namespace kiln::runtime

@@ -62,8 +62,8 @@ class CudaDevice {
   void synchronize();
 
   /// The kernel `name` of the module image `image` (a fatbin, cubin or NUL-terminated
-  /// PTX), loaded on this device the first time it is asked for. `image` must outlive the
-  /// process's use of the device (embedded images and cached JIT modules do).
+  /// PTX), loaded on this device the first time it is asked for and kept: for images that
+  /// live as long as the process (the embedded kernels; the JIT's use CudaModule).
   void* function(const void* image, const char* name);
   /// Queues kernel `function` with `params` (pointers to each argument, cuLaunchKernel's
   /// convention) on the stream.
@@ -82,8 +82,25 @@ class CudaDevice {
   std::unique_ptr<DeviceMemory> memory_;
   std::unique_ptr<CachingDeviceAllocator> allocator_;
   std::mutex modules_mutex_;
-  std::unordered_map<const void*, void*> modules_;          // image -> CUmodule
-  std::unordered_map<std::string, void*> functions_;        // "<image>:<name>" -> CUfunction
+  std::unordered_map<const void*, void*> modules_;    // image -> CUmodule
+  std::unordered_map<std::string, void*> functions_;  // "<image>:<name>" -> CUfunction
+};
+
+/// A module loaded on a device for as long as this is held: a compiled function's PTX,
+/// unloaded with the function (an image address can be reused by the next function, so
+/// JIT modules are never cached by address).
+class CudaModule {
+ public:
+  /// Loads `image` (NUL-terminated PTX, or a fatbin/cubin); the driver keeps its own copy.
+  CudaModule(CudaDevice& device, const void* image);
+  ~CudaModule();
+  CudaModule(const CudaModule&) = delete;
+  CudaModule& operator=(const CudaModule&) = delete;
+  void* function(const char* name) const;
+
+ private:
+  CudaDevice& device_;
+  void* module_ = nullptr;
 };
 
 }  // namespace kiln::runtime

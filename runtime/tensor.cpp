@@ -60,14 +60,14 @@ Tensor empty(DType dtype, Shape shape, Device device) {
   return Tensor(std::move(impl));
 }
 
-Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id) {
+Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id, Device device) {
   auto impl = std::make_shared<TensorImpl>();
   impl->dtype = dtype;
   bool dynamic = false;
   for (int64_t d : shape) dynamic |= d < 0;
   impl->numel = dynamic ? -1 : numel_of(shape);
   impl->shape = std::move(shape);
-  impl->device = Device{};
+  impl->device = device;
   impl->symbol = symbol;
   impl->trace_id = trace_id;
   return Tensor(std::move(impl));
@@ -141,7 +141,8 @@ Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shap
 
 void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
   concrete(impl_, what);
-  const auto& impl = *detail::to_host(*this).impl();
+  const Tensor host = detail::to_host(*this);
+  const auto& impl = *host.impl();
   runtime::convert_elements(impl.data(), impl.dtype, dst, as, impl.numel);
 }
 
@@ -150,8 +151,8 @@ void Tensor::copy_item(void* dst, DType as) const {
   if (impl.numel != 1)
     throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) + " " +
                 std::string(dtype_name(impl.dtype)));
-  const auto& host = *detail::to_host(*this).impl();
-  runtime::convert_elements(host.data(), host.dtype, dst, as, 1);
+  const Tensor host = detail::to_host(*this);
+  runtime::convert_elements(host.impl()->data(), impl.dtype, dst, as, 1);
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor) { return os << tensor.str(); }

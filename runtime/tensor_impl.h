@@ -39,8 +39,9 @@ struct TensorImpl {
   bool symbolic() const { return symbol != nullptr; }
 };
 
-/// A symbolic tensor of the given type standing for IR value `symbol` of trace `trace_id`.
-Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id);
+/// A symbolic tensor of the given type standing for IR value `symbol` of trace `trace_id`,
+/// on the device the traced call runs on (so that ops check devices as they do eagerly).
+Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id, Device device = {});
 
 /// A new tensor with uninitialized storage (64-byte aligned).
 Tensor empty(DType dtype, Shape shape, Device device = {});

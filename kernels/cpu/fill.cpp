@@ -23,7 +23,6 @@ void fill(const Tensor& out, const void* value) {
 }
 
 void arange(const Tensor& out, double start, double step) {
-  if (cuda::on_cuda(out)) return cuda::arange(out, start, step);
   const int64_t n = out.numel();
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
@@ -35,7 +34,6 @@ void arange(const Tensor& out, double start, double step) {
 }
 
 void eye(const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::eye(out);
   const int64_t n = out.shape()[0];
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);

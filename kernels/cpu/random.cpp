@@ -3,7 +3,6 @@
 #include <array>
 #include <cmath>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/vec_math.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -43,11 +42,6 @@ inline double unit53(uint32_t hi, uint32_t lo) {
 }  // namespace
 
 void random_uniform(const Tensor& out, uint64_t seed, double lo, double hi) {
-  if (cuda::on_cuda(out)) {  // the same numbers as on the CPU: made there, then copied
-    Tensor host = detail::empty(out.dtype(), out.shape());
-    random_uniform(host, seed, lo, hi);
-    return cuda::copy_from_host(host, out);
-  }
   dispatch_floating(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
     const T l = static_cast<T>(lo), w = static_cast<T>(hi - lo);
@@ -64,11 +58,6 @@ void random_uniform(const Tensor& out, uint64_t seed, double lo, double hi) {
 }
 
 void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev) {
-  if (cuda::on_cuda(out)) {
-    Tensor host = detail::empty(out.dtype(), out.shape());
-    random_normal(host, seed, mean, stddev);
-    return cuda::copy_from_host(host, out);
-  }
   dispatch_floating(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
     const T m = static_cast<T>(mean), s = static_cast<T>(stddev);

@@ -15,21 +15,23 @@ namespace kiln::kernels::cuda {
 namespace {
 
 // cublas_api.h's C ABI: statuses, handles and enums are ints and opaque pointers.
-constexpr int kOpN = 0;             // CUBLAS_OP_N
-constexpr int kDefaultMath = 0;     // CUBLAS_DEFAULT_MATH: FP32 products in FP32
-constexpr int kTf32Math = 3;        // CUBLAS_TF32_TENSOR_OP_MATH
+constexpr int kOpN = 0;          // CUBLAS_OP_N
+constexpr int kDefaultMath = 0;  // CUBLAS_DEFAULT_MATH: FP32 products in FP32
+constexpr int kTf32Math = 3;     // CUBLAS_TF32_TENSOR_OP_MATH
 
 struct CublasApi {
   int (*create)(void** handle);
   int (*set_stream)(void* handle, void* stream);
   int (*set_math_mode)(void* handle, int mode);
   int (*set_workspace)(void* handle, void* workspace, size_t bytes);
-  int (*sgemm)(void* handle, int transa, int transb, int m, int n, int k, const float* alpha, const float* A,
-               int lda, long long stride_a, const float* B, int ldb, long long stride_b, const float* beta,
-               float* C, int ldc, long long stride_c, int batch);
+  int (*sgemm)(void* handle, int transa, int transb, int m, int n, int k, const float* alpha,
+               const float* A, int lda, long long stride_a, const float* B, int ldb,
+               long long stride_b, const float* beta, float* C, int ldc, long long stride_c,
+               int batch);
   int (*dgemm)(void* handle, int transa, int transb, int m, int n, int k, const double* alpha,
-               const double* A, int lda, long long stride_a, const double* B, int ldb, long long stride_b,
-               const double* beta, double* C, int ldc, long long stride_c, int batch);
+               const double* A, int lda, long long stride_a, const double* B, int ldb,
+               long long stride_b, const double* beta, double* C, int ldc, long long stride_c,
+               int batch);
   const char* (*status_string)(int status);
   std::string problem;  // why cuBLAS cannot be used, or ""
 };
@@ -75,7 +77,8 @@ const CublasApi& api() {
 void check(int status, const char* what) {
   if (status != 0)
     throw Error(std::string("[matmul] ") + what + " failed: " +
-                (api().status_string ? api().status_string(status) : "cuBLAS status " + std::to_string(status)));
+                (api().status_string ? api().status_string(status)
+                                     : "cuBLAS status " + std::to_string(status)));
 }
 
 std::atomic<bool> tf32_allowed{[] {
@@ -103,7 +106,8 @@ void* handle(runtime::CudaDevice& device) {
 
 int as_int(int64_t v, const char* what) {
   if (v > std::numeric_limits<int>::max())
-    throw Error(std::string("[matmul] ") + what + " " + std::to_string(v) + " exceeds cuBLAS' 32-bit sizes");
+    throw Error(std::string("[matmul] ") + what + " " + std::to_string(v) +
+                " exceeds cuBLAS' 32-bit sizes");
   return static_cast<int>(v);
 }
 
@@ -113,25 +117,29 @@ bool allow_tf32() { return tf32_allowed.load(std::memory_order_relaxed); }
 void set_allow_tf32(bool allow) { tf32_allowed.store(allow, std::memory_order_relaxed); }
 
 template <class T>
-void gemm_strided_batched(runtime::CudaDevice& device, int64_t batch, int64_t M, int64_t N, int64_t K, const T* a,
-                          int64_t a_stride, const T* b, int64_t b_stride, T* c) {
+void gemm_strided_batched(runtime::CudaDevice& device, int64_t batch, int64_t M, int64_t N,
+                          int64_t K, const T* a, int64_t a_stride, const T* b, int64_t b_stride,
+                          T* c) {
   void* h = handle(device);
   device.make_current();
   // Row-major C = A B is column-major C^T = B^T A^T: swap the operands, no transposes.
   const T one = 1, zero = 0;
-  const int m = as_int(N, "N"), n = as_int(M, "M"), k = as_int(K, "K"), count = as_int(batch, "batch");
+  const int m = as_int(N, "N"), n = as_int(M, "M"), k = as_int(K, "K"),
+            count = as_int(batch, "batch");
   if constexpr (std::is_same_v<T, float>) {
     check(api().set_math_mode(h, allow_tf32() ? kTf32Math : kDefaultMath), "cublasSetMathMode");
-    check(api().sgemm(h, kOpN, kOpN, m, n, k, &one, b, m, b_stride, a, k, a_stride, &zero, c, m, M * N, count),
+    check(api().sgemm(h, kOpN, kOpN, m, n, k, &one, b, m, b_stride, a, k, a_stride, &zero, c, m,
+                      M * N, count),
           "cublasSgemmStridedBatched");
   } else {
-    check(api().dgemm(h, kOpN, kOpN, m, n, k, &one, b, m, b_stride, a, k, a_stride, &zero, c, m, M * N, count),
+    check(api().dgemm(h, kOpN, kOpN, m, n, k, &one, b, m, b_stride, a, k, a_stride, &zero, c, m,
+                      M * N, count),
           "cublasDgemmStridedBatched");
   }
 }
 
-template void gemm_strided_batched<float>(runtime::CudaDevice&, int64_t, int64_t, int64_t, int64_t, const float*,
-                                          int64_t, const float*, int64_t, float*);
+template void gemm_strided_batched<float>(runtime::CudaDevice&, int64_t, int64_t, int64_t, int64_t,
+                                          const float*, int64_t, const float*, int64_t, float*);
 template void gemm_strided_batched<double>(runtime::CudaDevice&, int64_t, int64_t, int64_t, int64_t,
                                            const double*, int64_t, const double*, int64_t, double*);
 

@@ -18,7 +18,8 @@ void set_allow_tf32(bool allow);
 /// c[z] (M, N) = a[z] (M, K) @ b[z] (K, N), with a[z] = a + z * a_stride (elements; 0
 /// broadcasts). T is float or double.
 template <class T>
-void gemm_strided_batched(runtime::CudaDevice& device, int64_t batch, int64_t M, int64_t N, int64_t K,
-                          const T* a, int64_t a_stride, const T* b, int64_t b_stride, T* c);
+void gemm_strided_batched(runtime::CudaDevice& device, int64_t batch, int64_t M, int64_t N,
+                          int64_t K, const T* a, int64_t a_stride, const T* b, int64_t b_stride,
+                          T* c);
 
 }  // namespace kiln::kernels::cuda

@@ -22,18 +22,15 @@ void binary(int op, const Tensor& a, const Tensor& b, const Tensor& out);
 void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out);
 void cast(const Tensor& x, const Tensor& out);
 
-// factories
+// factories (zeros, ones, full on a device; arange, eye and the random ops make their
+// values on the host, as their API has no device)
 void fill(const Tensor& out, const void* value);
-void arange(const Tensor& out, double start, double step);
-void eye(const Tensor& out);
 
 // layout: out[out_offset + c . out_strides] = in[in_offset + c . in_strides] for every
 // coordinate c of `extent` (element strides).
 void copy_strided(const Tensor& in, int64_t in_offset, const std::vector<int64_t>& in_strides,
                   const Tensor& out, int64_t out_offset, const std::vector<int64_t>& out_strides,
                   const Shape& extent);
-/// Copies a host tensor's values into `out` (same dtype and element count).
-void copy_from_host(const Tensor& host, const Tensor& out);
 /// `indices` are checked (in [0, dim)) and widened on the host.
 void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g, const Tensor& out);
 void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
@@ -42,9 +39,11 @@ void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
 void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out);
 void argmax(const Tensor& x, RowGeometry g, const Tensor& out);
 void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out);
-void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& out);
+void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+                const Tensor& out);
 /// `labels` checked on the host.
-void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels, const Tensor& out);
+void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels,
+                           const Tensor& out);
 
 // linear algebra: f32/f64 through cuBLAS (FP32 math unless TF32 is allowed), integers here.
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out);

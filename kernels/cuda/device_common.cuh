@@ -9,7 +9,8 @@
 namespace kiln::kernels::cuda {
 
 /// The dtypes a kernel is instantiated for, with the suffix of its exported name.
-#define KILN_CUDA_DTYPES(X) X(f32, float) X(f64, double) X(i32, int32_t) X(i64, int64_t) X(b8, uint8_t)
+#define KILN_CUDA_DTYPES(X) \
+  X(f32, float) X(f64, double) X(i32, int32_t) X(i64, int64_t) X(b8, uint8_t)
 
 __device__ inline int64_t first_index() { return blockIdx.x * int64_t(blockDim.x) + threadIdx.x; }
 __device__ inline int64_t grid_stride() { return int64_t(gridDim.x) * blockDim.x; }
@@ -33,14 +34,19 @@ __device__ inline T wrap_mul(T a, T b) {
 
 /// NaN-propagating extremes: NaN wins, as in the CPU kernels.
 template <class T>
-__device__ inline T pick_max(T a, T b) { return (b > a || b != b) ? b : a; }
+__device__ inline T pick_max(T a, T b) {
+  return (b > a || b != b) ? b : a;
+}
 template <class T>
-__device__ inline T pick_min(T a, T b) { return (b < a || b != b) ? b : a; }
+__device__ inline T pick_min(T a, T b) {
+  return (b < a || b != b) ? b : a;
+}
 
 template <class T, class Op>
 __device__ inline T warp_reduce(T v, Op op) {
 #pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) v = op(v, static_cast<T>(__shfl_xor_sync(0xffffffffu, v, offset)));
+  for (int offset = 16; offset > 0; offset >>= 1)
+    v = op(v, static_cast<T>(__shfl_xor_sync(0xffffffffu, v, offset)));
   return v;
 }
 

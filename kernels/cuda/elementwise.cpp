@@ -9,10 +9,12 @@
 namespace kiln::kernels::cuda {
 
 static_assert(static_cast<int>(UnaryOp::logical_not) == kLogicalNot &&
-                  static_cast<int>(UnaryOp::erf) == kErf && static_cast<int>(UnaryOp::gelu) == kGelu,
+                  static_cast<int>(UnaryOp::erf) == kErf &&
+                  static_cast<int>(UnaryOp::gelu) == kGelu,
               "the CUDA unary op codes follow kernels::UnaryOp");
 static_assert(static_cast<int>(BinaryOp::logical_or) == kLogicalOr &&
-                  static_cast<int>(BinaryOp::equal) == kEqual && static_cast<int>(BinaryOp::pow) == kPow,
+                  static_cast<int>(BinaryOp::equal) == kEqual &&
+                  static_cast<int>(BinaryOp::pow) == kPow,
               "the CUDA binary op codes follow kernels::BinaryOp");
 
 void unary(int op, const Tensor& x, const Tensor& out) {

@@ -19,25 +19,41 @@ __device__ T unary_value(int op, T v) {
     return v ^ 1;  // logical_not, the one boolean unary op
   } else if constexpr (std::is_integral_v<T>) {
     switch (op) {
-      case kNegative: return wrap_sub(T(0), v);
-      case kAbs: return v < 0 ? wrap_sub(T(0), v) : v;
-      default: return v < T(0) ? T(0) : v;  // relu
+      case kNegative:
+        return wrap_sub(T(0), v);
+      case kAbs:
+        return v < 0 ? wrap_sub(T(0), v) : v;
+      default:
+        return v < T(0) ? T(0) : v;  // relu
     }
   } else {
     switch (op) {
-      case kNegative: return -v;
-      case kAbs: return fabs(v);
-      case kRelu: return v < T(0) ? T(0) : v;
-      case kExp: return exp(v);
-      case kLog: return log(v);
-      case kSqrt: return sqrt(v);
-      case kRsqrt: return T(1) / sqrt(v);
-      case kTanh: return tanh(v);
-      case kSigmoid: return T(1) / (T(1) + exp(-v));
-      case kGelu: return T(0.5) * v * erfc(-v * T(0.70710678118654752440));
-      case kSin: return sin(v);
-      case kCos: return cos(v);
-      default: return erf(v);
+      case kNegative:
+        return -v;
+      case kAbs:
+        return fabs(v);
+      case kRelu:
+        return v < T(0) ? T(0) : v;
+      case kExp:
+        return exp(v);
+      case kLog:
+        return log(v);
+      case kSqrt:
+        return sqrt(v);
+      case kRsqrt:
+        return T(1) / sqrt(v);
+      case kTanh:
+        return tanh(v);
+      case kSigmoid:
+        return T(1) / (T(1) + exp(-v));
+      case kGelu:
+        return T(0.5) * v * erfc(-v * T(0.70710678118654752440));
+      case kSin:
+        return sin(v);
+      case kCos:
+        return cos(v);
+      default:
+        return erf(v);
     }
   }
 }
@@ -58,14 +74,35 @@ template <class T>
 __device__ T arithmetic_value(int op, T x, T y) {
   constexpr bool kInt = std::is_integral_v<T>;
   switch (op) {
-    case kAdd: if constexpr (kInt) return wrap_add(x, y); else return x + y;
-    case kSubtract: if constexpr (kInt) return wrap_sub(x, y); else return x - y;
-    case kMultiply: if constexpr (kInt) return wrap_mul(x, y); else return x * y;
+    case kAdd:
+      if constexpr (kInt)
+        return wrap_add(x, y);
+      else
+        return x + y;
+    case kSubtract:
+      if constexpr (kInt)
+        return wrap_sub(x, y);
+      else
+        return x - y;
+    case kMultiply:
+      if constexpr (kInt)
+        return wrap_mul(x, y);
+      else
+        return x * y;
     case kDivide:  // integer zero divisors were refused on the host
-      if constexpr (kInt) return y == T(-1) ? wrap_sub(T(0), x) : T(x / y); else return x / y;
-    case kPow: if constexpr (kInt) return int_pow(x, y); else return pow(x, y);
-    case kMaximum: return (x > y || x != x) ? x : y;
-    default: return (x < y || x != x) ? x : y;  // minimum
+      if constexpr (kInt)
+        return y == T(-1) ? wrap_sub(T(0), x) : T(x / y);
+      else
+        return x / y;
+    case kPow:
+      if constexpr (kInt)
+        return int_pow(x, y);
+      else
+        return pow(x, y);
+    case kMaximum:
+      return (x > y || x != x) ? x : y;
+    default:
+      return (x < y || x != x) ? x : y;  // minimum
   }
 }
 
@@ -73,14 +110,22 @@ __device__ T arithmetic_value(int op, T x, T y) {
 template <class T>
 __device__ uint8_t predicate_value(int op, T x, T y) {
   switch (op) {
-    case kEqual: return x == y;
-    case kNotEqual: return x != y;
-    case kLess: return x < y;
-    case kLessEqual: return x <= y;
-    case kGreater: return x > y;
-    case kGreaterEqual: return x >= y;
-    case kLogicalAnd: return (x != T(0)) & (y != T(0));
-    default: return (x != T(0)) | (y != T(0));  // logical_or
+    case kEqual:
+      return x == y;
+    case kNotEqual:
+      return x != y;
+    case kLess:
+      return x < y;
+    case kLessEqual:
+      return x <= y;
+    case kGreater:
+      return x > y;
+    case kGreaterEqual:
+      return x >= y;
+    case kLogicalAnd:
+      return (x != T(0)) & (y != T(0));
+    default:
+      return (x != T(0)) | (y != T(0));  // logical_or
   }
 }
 
@@ -99,8 +144,10 @@ __device__ void binary(int op, Indexing ix, int64_t n, void* out, const T* a, co
   for (int64_t i = first_index(); i < n; i += grid_stride()) {
     int64_t off[3];
     element_offsets(ix, i, off);
-    if (predicate) static_cast<uint8_t*>(out)[off[0]] = predicate_value<T>(op, a[off[1]], b[off[2]]);
-    else static_cast<T*>(out)[off[0]] = arithmetic_value<T>(op, a[off[1]], b[off[2]]);
+    if (predicate)
+      static_cast<uint8_t*>(out)[off[0]] = predicate_value<T>(op, a[off[1]], b[off[2]]);
+    else
+      static_cast<T*>(out)[off[0]] = arithmetic_value<T>(op, a[off[1]], b[off[2]]);
   }
 }
 
@@ -116,8 +163,10 @@ __device__ void where(Indexing ix, int64_t n, T* out, const uint8_t* cond, const
 template <class From, class To>
 __device__ void cast(int64_t n, To* out, const From* x) {
   for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    if constexpr (std::is_same_v<To, uint8_t>) out[i] = x[i] != From(0);
-    else out[i] = static_cast<To>(x[i]);
+    if constexpr (std::is_same_v<To, uint8_t>)
+      out[i] = x[i] != From(0);
+    else
+      out[i] = static_cast<To>(x[i]);
   }
 }
 
@@ -126,28 +175,28 @@ __device__ void cast(int64_t n, To* out, const From* x) {
 
 using namespace kiln::kernels::cuda;
 
-#define KILN_ELEMENTWISE(suffix, T)                                                            \
-  extern "C" __global__ void kiln_unary_##suffix(int op, Indexing ix, int64_t n, T* out,       \
-                                                 const T* x) {                                 \
-    unary<T>(op, ix, n, out, x);                                                               \
-  }                                                                                            \
-  extern "C" __global__ void kiln_binary_##suffix(int op, Indexing ix, int64_t n, void* out,   \
-                                                  const T* a, const T* b) {                    \
-    binary<T>(op, ix, n, out, a, b);                                                           \
-  }                                                                                            \
-  extern "C" __global__ void kiln_where_##suffix(Indexing ix, int64_t n, T* out,               \
+#define KILN_ELEMENTWISE(suffix, T)                                                             \
+  extern "C" __global__ void kiln_unary_##suffix(int op, Indexing ix, int64_t n, T* out,        \
+                                                 const T* x) {                                  \
+    unary<T>(op, ix, n, out, x);                                                                \
+  }                                                                                             \
+  extern "C" __global__ void kiln_binary_##suffix(int op, Indexing ix, int64_t n, void* out,    \
+                                                  const T* a, const T* b) {                     \
+    binary<T>(op, ix, n, out, a, b);                                                            \
+  }                                                                                             \
+  extern "C" __global__ void kiln_where_##suffix(Indexing ix, int64_t n, T* out,                \
                                                  const uint8_t* cond, const T* a, const T* b) { \
-    where<T>(ix, n, out, cond, a, b);                                                          \
+    where<T>(ix, n, out, cond, a, b);                                                           \
   }
 KILN_CUDA_DTYPES(KILN_ELEMENTWISE)
 
-#define KILN_CAST_TO(to_suffix, To, from_suffix, From)                                         \
-  extern "C" __global__ void kiln_cast_##from_suffix##_##to_suffix(int64_t n, To* out,         \
-                                                                   const From* x) {            \
-    cast<From, To>(n, out, x);                                                                 \
+#define KILN_CAST_TO(to_suffix, To, from_suffix, From)                                 \
+  extern "C" __global__ void kiln_cast_##from_suffix##_##to_suffix(int64_t n, To* out, \
+                                                                   const From* x) {    \
+    cast<From, To>(n, out, x);                                                         \
   }
-#define KILN_CAST_FROM(from_suffix, From)                                                      \
-  KILN_CAST_TO(f32, float, from_suffix, From) KILN_CAST_TO(f64, double, from_suffix, From)     \
-  KILN_CAST_TO(i32, int32_t, from_suffix, From) KILN_CAST_TO(i64, int64_t, from_suffix, From)  \
-  KILN_CAST_TO(b8, uint8_t, from_suffix, From)
+#define KILN_CAST_FROM(from_suffix, From)                                                    \
+  KILN_CAST_TO(f32, float, from_suffix, From)                                                \
+  KILN_CAST_TO(f64, double, from_suffix, From) KILN_CAST_TO(i32, int32_t, from_suffix, From) \
+      KILN_CAST_TO(i64, int64_t, from_suffix, From) KILN_CAST_TO(b8, uint8_t, from_suffix, From)
 KILN_CUDA_DTYPES(KILN_CAST_FROM)

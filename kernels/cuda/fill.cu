@@ -1,5 +1,5 @@
-// Factories and integer matrix products for CUDA tensors: fill with one value, ranges,
-// identity; and the integer GEMM cuBLAS does not offer (f32/f64 go to cuBLAS).
+// Fill with one value (zeros, ones, full on a device) and the integer matrix product
+// cuBLAS does not offer (f32/f64 go to cuBLAS).
 #include <cstdint>
 
 #include "kernels/cuda/device_common.cuh"
@@ -10,21 +10,6 @@ namespace {
 template <class T>
 __device__ void fill(int64_t n, T* out, T value) {
   for (int64_t i = first_index(); i < n; i += grid_stride()) out[i] = value;
-}
-
-/// out[i] = start + i * step in f64, converted (as the CPU kernel computes it).
-template <class T>
-__device__ void arange(int64_t n, T* out, double start, double step) {
-  for (int64_t i = first_index(); i < n; i += grid_stride()) {
-    const double v = start + double(i) * step;
-    if constexpr (std::is_same_v<T, uint8_t>) out[i] = v != 0;
-    else out[i] = static_cast<T>(v);
-  }
-}
-
-template <class T>
-__device__ void eye(int64_t rows, int64_t cols, T* out) {
-  for (int64_t i = first_index(); i < rows * cols; i += grid_stride()) out[i] = i / cols == i % cols ? T(1) : T(0);
 }
 
 /// out (batch, M, N) = a (batch, M, K) @ b (batch, K, N), wrapping; a batch stride of 0
@@ -47,21 +32,17 @@ __device__ void matmul(int64_t batch, int64_t M, int64_t N, int64_t K, int64_t a
 
 using namespace kiln::kernels::cuda;
 
-#define KILN_FILL(suffix, T)                                                                    \
-  extern "C" __global__ void kiln_fill_##suffix(int64_t n, T* out, T value) { fill<T>(n, out, value); } \
-  extern "C" __global__ void kiln_arange_##suffix(int64_t n, T* out, double start, double step) {       \
-    arange<T>(n, out, start, step);                                                             \
-  }                                                                                             \
-  extern "C" __global__ void kiln_eye_##suffix(int64_t rows, int64_t cols, T* out) {            \
-    eye<T>(rows, cols, out);                                                                    \
+#define KILN_FILL(suffix, T)                                                  \
+  extern "C" __global__ void kiln_fill_##suffix(int64_t n, T* out, T value) { \
+    fill<T>(n, out, value);                                                   \
   }
 KILN_CUDA_DTYPES(KILN_FILL)
 
-#define KILN_INT_MATMUL(suffix, T)                                                              \
-  extern "C" __global__ void kiln_matmul_##suffix(int64_t batch, int64_t M, int64_t N, int64_t K,  \
-                                                  int64_t a_batch_stride, int64_t b_batch_stride,  \
-                                                  T* out, const T* a, const T* b) {             \
-    matmul<T>(batch, M, N, K, a_batch_stride, b_batch_stride, out, a, b);                       \
+#define KILN_INT_MATMUL(suffix, T)                                                                \
+  extern "C" __global__ void kiln_matmul_##suffix(int64_t batch, int64_t M, int64_t N, int64_t K, \
+                                                  int64_t a_batch_stride, int64_t b_batch_stride, \
+                                                  T* out, const T* a, const T* b) {               \
+    matmul<T>(batch, M, N, K, a_batch_stride, b_batch_stride, out, a, b);                         \
   }
 KILN_INT_MATMUL(i32, int32_t)
 KILN_INT_MATMUL(i64, int64_t)

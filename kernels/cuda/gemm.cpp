@@ -56,7 +56,7 @@ void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   const int64_t batch = numel_of(batch_out);
   if (out.numel() == 0) return;
   auto& device = device_of(out);
-  if (K == 0) {  // a sum of nothing
+  if (K == 0) {               // a sum of nothing
     const uint64_t zero = 0;  // all-zero bits are 0 in every dtype
     fill(out, &zero);
     return;
@@ -66,8 +66,8 @@ void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   Tensor B = batch_operand(b, batch_out, b_stride);
   switch (out.dtype()) {
     case DType::f32:
-      return gemm_strided_batched<float>(device, batch, M, N, K, address<float>(A), a_stride, address<float>(B),
-                                         b_stride, address<float>(out));
+      return gemm_strided_batched<float>(device, batch, M, N, K, address<float>(A), a_stride,
+                                         address<float>(B), b_stride, address<float>(out));
     case DType::f64:
       return gemm_strided_batched<double>(device, batch, M, N, K, address<double>(A), a_stride,
                                           address<double>(B), b_stride, address<double>(out));

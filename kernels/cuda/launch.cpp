@@ -11,34 +11,52 @@ extern const unsigned char kiln_cuda_elementwise_image[];
 extern const unsigned char kiln_cuda_layout_image[];
 extern const unsigned char kiln_cuda_reduce_image[];
 extern const unsigned char kiln_cuda_fill_image[];
-extern const size_t kiln_cuda_elementwise_image_size;
+extern const size_t kiln_cuda_elementwise_image_size, kiln_cuda_layout_image_size,
+    kiln_cuda_reduce_image_size, kiln_cuda_fill_image_size;
 }
 
 namespace kiln::kernels::cuda {
 
 runtime::CudaDevice& device_of(const Tensor& t) { return runtime::CudaDevice::get(t.device()); }
 
-void* kernel(runtime::CudaDevice& device, Family family, const std::string& name) {
-  if (kiln_cuda_elementwise_image_size == 0)
-    throw Error("[cuda] this kiln was built without the CUDA toolkit, so it has no CUDA kernels "
-                "(rebuild where nvcc is found)");
-  const unsigned char* image = nullptr;
+std::string_view kernel_image(Family family) {
+  auto view = [](const unsigned char* bytes, size_t size) {
+    return std::string_view(reinterpret_cast<const char*>(bytes), size);
+  };
   switch (family) {
-    case Family::elementwise: image = kiln_cuda_elementwise_image; break;
-    case Family::layout: image = kiln_cuda_layout_image; break;
-    case Family::reduce: image = kiln_cuda_reduce_image; break;
-    case Family::fill: image = kiln_cuda_fill_image; break;
+    case Family::elementwise:
+      return view(kiln_cuda_elementwise_image, kiln_cuda_elementwise_image_size);
+    case Family::layout:
+      return view(kiln_cuda_layout_image, kiln_cuda_layout_image_size);
+    case Family::reduce:
+      return view(kiln_cuda_reduce_image, kiln_cuda_reduce_image_size);
+    case Family::fill:
+      return view(kiln_cuda_fill_image, kiln_cuda_fill_image_size);
   }
-  return device.function(image, name.c_str());
+  return {};
+}
+
+void* kernel(runtime::CudaDevice& device, Family family, const std::string& name) {
+  const std::string_view image = kernel_image(family);
+  if (image.empty())
+    throw Error(
+        "[cuda] this kiln was built without the CUDA toolkit, so it has no CUDA kernels "
+        "(rebuild where nvcc is found)");
+  return device.function(image.data(), name.c_str());
 }
 
 const char* suffix(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "f32";
-    case DType::f64: return "f64";
-    case DType::i32: return "i32";
-    case DType::i64: return "i64";
-    case DType::boolean: return "b8";
+    case DType::f32:
+      return "f32";
+    case DType::f64:
+      return "f64";
+    case DType::i32:
+      return "i32";
+    case DType::i64:
+      return "i64";
+    case DType::boolean:
+      return "b8";
   }
   throw Error("[cuda] unknown dtype");
 }
@@ -75,7 +93,8 @@ std::vector<int64_t> contiguous(const Shape& shape) {
 }
 
 /// Drops extent-1 axes and merges axes that are contiguous in every operand, then packs.
-Indexing pack(Shape extent, std::vector<std::vector<int64_t>> strides, std::vector<int64_t> offsets) {
+Indexing pack(Shape extent, std::vector<std::vector<int64_t>> strides,
+              std::vector<int64_t> offsets) {
   const size_t operands = strides.size();
   Shape merged_extent;
   std::vector<std::vector<int64_t>> merged(operands);
@@ -93,8 +112,9 @@ Indexing pack(Shape extent, std::vector<std::vector<int64_t>> strides, std::vect
     }
   }
   if (merged_extent.size() > static_cast<size_t>(kMaxRank))
-    throw Error("[cuda] an elementwise operand layout needs " + std::to_string(merged_extent.size()) +
-                " dimensions after merging; the CUDA kernels take at most " + std::to_string(kMaxRank));
+    throw Error(
+        "[cuda] an elementwise operand layout needs " + std::to_string(merged_extent.size()) +
+        " dimensions after merging; the CUDA kernels take at most " + std::to_string(kMaxRank));
   Indexing ix;
   ix.rank = static_cast<int32_t>(merged_extent.size());
   // Flat when every operand walks the (single) merged axis with step 1 or stays put.
@@ -129,8 +149,9 @@ Indexing broadcast_indexing(const Shape& out_shape, const std::vector<Shape>& op
   return pack(out_shape, std::move(strides), std::vector<int64_t>(operands.size() + 1, 0));
 }
 
-Indexing strided_indexing(const Shape& extent, const std::vector<int64_t>& out_strides, int64_t out_offset,
-                          const std::vector<int64_t>& in_strides, int64_t in_offset) {
+Indexing strided_indexing(const Shape& extent, const std::vector<int64_t>& out_strides,
+                          int64_t out_offset, const std::vector<int64_t>& in_strides,
+                          int64_t in_offset) {
   return pack(extent, {out_strides, in_strides}, {out_offset, in_offset});
 }
 

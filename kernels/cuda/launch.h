@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernels/cuda/kernel_args.h"
@@ -23,6 +24,9 @@ runtime::CudaDevice& device_of(const Tensor& t);
 /// built without the CUDA toolkit (no kernel images).
 void* kernel(runtime::CudaDevice& device, Family family, const std::string& name);
 
+/// The bytes of a family's embedded image (empty in a build without the toolkit).
+std::string_view kernel_image(Family family);
+
 /// The suffix of a kernel's name for a dtype: "f32", "f64", "i32", "i64", "b8".
 const char* suffix(DType dtype);
 
@@ -39,7 +43,8 @@ runtime::LaunchShape rows_shape(int64_t rows);
 
 /// Queues `fn(args...)` on the device's stream; args are copied into the launch.
 template <class... Args>
-void launch(runtime::CudaDevice& device, void* fn, const runtime::LaunchShape& shape, Args... args) {
+void launch(runtime::CudaDevice& device, void* fn, const runtime::LaunchShape& shape,
+            Args... args) {
   void* params[] = {static_cast<void*>(&args)...};
   device.launch(fn, shape, params);
 }

@@ -14,9 +14,9 @@ std::string sized(const char* name, DType dtype) {
 
 /// A small host vector of i64 copied to `device` (queued; the host copy may go at once).
 Tensor upload(const std::vector<int64_t>& values, Device device) {
-  return detail::to_device(
-      Tensor::from(std::span<const int64_t>(values.data(), values.size()), {static_cast<int64_t>(values.size())}),
-      device);
+  return detail::to_device(Tensor::from(std::span<const int64_t>(values.data(), values.size()),
+                                        {static_cast<int64_t>(values.size())}),
+                           device);
 }
 
 }  // namespace
@@ -32,19 +32,16 @@ void copy_strided(const Tensor& in, int64_t in_offset, const std::vector<int64_t
   launch(device, fn, elementwise_shape(device, n), ix, n, address(out), address(in));
 }
 
-void copy_from_host(const Tensor& host, const Tensor& out) {
-  device_of(out).copy_to_device(reinterpret_cast<uint64_t>(address(out)), host.data(),
-                                static_cast<size_t>(out.numel()) * dtype_size(out.dtype()));
-}
-
-void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g, const Tensor& out) {
+void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g,
+            const Tensor& out) {
   const int64_t count = static_cast<int64_t>(indices.size());
   const int64_t n = g.outer * count * g.inner;
   if (n == 0) return;
   auto& device = device_of(out);
   Tensor idx = upload(indices, out.device());
   void* fn = kernel(device, Family::layout, sized("kiln_gather_", out.dtype()));
-  launch(device, fn, elementwise_shape(device, n), g, count, address(out), address(x), address(idx));
+  launch(device, fn, elementwise_shape(device, n), g, count, address(out), address(x),
+         address(idx));
 }
 
 void one_hot(const Tensor& indices, int64_t depth, const Tensor& out) {

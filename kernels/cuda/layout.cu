@@ -8,10 +8,20 @@
 namespace kiln::kernels::cuda {
 namespace {
 
-template <int kBytes> struct Element;
-template <> struct Element<1> { using type = uint8_t; };
-template <> struct Element<4> { using type = uint32_t; };
-template <> struct Element<8> { using type = uint64_t; };
+template <int kBytes>
+struct Element;
+template <>
+struct Element<1> {
+  using type = uint8_t;
+};
+template <>
+struct Element<4> {
+  using type = uint32_t;
+};
+template <>
+struct Element<8> {
+  using type = uint64_t;
+};
 
 template <int kBytes>
 __device__ void copy(Indexing ix, int64_t n, void* out, const void* in) {
@@ -26,7 +36,8 @@ __device__ void copy(Indexing ix, int64_t n, void* out, const void* in) {
 /// out (outer, count, inner) = x (outer, dim, inner) at indices[count] along the middle
 /// axis; the host has checked every index against dim.
 template <int kBytes>
-__device__ void gather(RowGeometry g, int64_t count, void* out, const void* x, const int64_t* indices) {
+__device__ void gather(RowGeometry g, int64_t count, void* out, const void* x,
+                       const int64_t* indices) {
   using E = typename Element<kBytes>::type;
   const int64_t n = g.outer * count * g.inner;
   for (int64_t i = first_index(); i < n; i += grid_stride()) {
@@ -48,21 +59,22 @@ __device__ void one_hot(int64_t n, int64_t depth, T* out, const int64_t* indices
 
 using namespace kiln::kernels::cuda;
 
-#define KILN_LAYOUT(bytes)                                                                   \
-  extern "C" __global__ void kiln_copy_##bytes(Indexing ix, int64_t n, void* out, const void* in) { \
-    copy<bytes>(ix, n, out, in);                                                             \
-  }                                                                                          \
-  extern "C" __global__ void kiln_gather_##bytes(RowGeometry g, int64_t count, void* out,    \
-                                                 const void* x, const int64_t* indices) {    \
-    gather<bytes>(g, count, out, x, indices);                                                \
+#define KILN_LAYOUT(bytes)                                                                \
+  extern "C" __global__ void kiln_copy_##bytes(Indexing ix, int64_t n, void* out,         \
+                                               const void* in) {                          \
+    copy<bytes>(ix, n, out, in);                                                          \
+  }                                                                                       \
+  extern "C" __global__ void kiln_gather_##bytes(RowGeometry g, int64_t count, void* out, \
+                                                 const void* x, const int64_t* indices) { \
+    gather<bytes>(g, count, out, x, indices);                                             \
   }
 KILN_LAYOUT(1)
 KILN_LAYOUT(4)
 KILN_LAYOUT(8)
 
-#define KILN_ONE_HOT(suffix, T)                                                              \
-  extern "C" __global__ void kiln_one_hot_##suffix(int64_t n, int64_t depth, T* out,         \
-                                                   const int64_t* indices) {                 \
-    one_hot<T>(n, depth, out, indices);                                                      \
+#define KILN_ONE_HOT(suffix, T)                                                      \
+  extern "C" __global__ void kiln_one_hot_##suffix(int64_t n, int64_t depth, T* out, \
+                                                   const int64_t* indices) {         \
+    one_hot<T>(n, depth, out, indices);                                              \
   }
 KILN_CUDA_DTYPES(KILN_ONE_HOT)

@@ -6,12 +6,37 @@
 namespace kiln::kernels::cuda {
 
 enum UnaryCode : int {
-  kNegative, kAbs, kRelu, kExp, kLog, kSqrt, kRsqrt, kTanh, kSigmoid, kGelu, kSin, kCos, kErf,
+  kNegative,
+  kAbs,
+  kRelu,
+  kExp,
+  kLog,
+  kSqrt,
+  kRsqrt,
+  kTanh,
+  kSigmoid,
+  kGelu,
+  kSin,
+  kCos,
+  kErf,
   kLogicalNot
 };
 enum BinaryCode : int {
-  kAdd, kSubtract, kMultiply, kDivide, kPow, kMaximum, kMinimum, kEqual, kNotEqual, kLess,
-  kLessEqual, kGreater, kGreaterEqual, kLogicalAnd, kLogicalOr
+  kAdd,
+  kSubtract,
+  kMultiply,
+  kDivide,
+  kPow,
+  kMaximum,
+  kMinimum,
+  kEqual,
+  kNotEqual,
+  kLess,
+  kLessEqual,
+  kGreater,
+  kGreaterEqual,
+  kLogicalAnd,
+  kLogicalOr
 };
 
 }  // namespace kiln::kernels::cuda

@@ -11,9 +11,9 @@ std::string named(const char* name, DType dtype) { return std::string(name) + su
 
 /// Small tensors of labels/indices travel as i64 on the device.
 Tensor upload(const std::vector<int64_t>& values, Device device) {
-  return detail::to_device(
-      Tensor::from(std::span<const int64_t>(values.data(), values.size()), {static_cast<int64_t>(values.size())}),
-      device);
+  return detail::to_device(Tensor::from(std::span<const int64_t>(values.data(), values.size()),
+                                        {static_cast<int64_t>(values.size())}),
+                           device);
 }
 
 }  // namespace
@@ -26,7 +26,8 @@ void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out) {
     launch(device, fn, rows_shape(g.outer), op, g, address(out), address(x));
   } else {
     void* fn = kernel(device, Family::reduce, named("kiln_reduce_columns_", x.dtype()));
-    launch(device, fn, elementwise_shape(device, g.outer * g.inner), op, g, address(out), address(x));
+    launch(device, fn, elementwise_shape(device, g.outer * g.inner), op, g, address(out),
+           address(x));
   }
 }
 
@@ -46,21 +47,25 @@ void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out) {
     launch(device, fn, rows_shape(g.outer), g, flag, address(out), address(x));
   } else {
     void* fn = kernel(device, Family::reduce, named("kiln_softmax_columns_", x.dtype()));
-    launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out), address(x));
+    launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out),
+           address(x));
   }
 }
 
-void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& out) {
+void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+                const Tensor& out) {
   if (x.numel() == 0) return;
   auto& device = device_of(out);
   RowGeometry g;
   g.reduced = x.shape().back();
   g.outer = x.numel() / g.reduced;
   void* fn = kernel(device, Family::reduce, named("kiln_layer_norm_", x.dtype()));
-  launch(device, fn, rows_shape(g.outer), g, eps, address(out), address(x), address(gamma), address(beta));
+  launch(device, fn, rows_shape(g.outer), g, eps, address(out), address(x), address(gamma),
+         address(beta));
 }
 
-void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels, const Tensor& out) {
+void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& labels,
+                           const Tensor& out) {
   if (labels.empty()) return;
   auto& device = device_of(out);
   RowGeometry g;

@@ -22,23 +22,32 @@ using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double,
 struct AddOp {
   template <class T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) return wrap_add(a, b); else return a + b;
+    if constexpr (std::is_integral_v<T>)
+      return wrap_add(a, b);
+    else
+      return a + b;
   }
 };
 struct MaxOp {
   template <class T>
-  __device__ T operator()(T a, T b) const { return pick_max(a, b); }
+  __device__ T operator()(T a, T b) const {
+    return pick_max(a, b);
+  }
 };
 struct MinOp {
   template <class T>
-  __device__ T operator()(T a, T b) const { return pick_min(a, b); }
+  __device__ T operator()(T a, T b) const {
+    return pick_min(a, b);
+  }
 };
 
 template <class T>
 __device__ T finish(int op, SumAcc<T> s, int64_t count) {
   if (op == kMean) {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(s / static_cast<double>(count));
-    else return static_cast<T>(s / static_cast<SumAcc<T>>(count));
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(s / static_cast<double>(count));
+    else
+      return static_cast<T>(s / static_cast<SumAcc<T>>(count));
   }
   return static_cast<T>(s);
 }
@@ -60,7 +69,8 @@ __device__ void reduce_rows(int op, RowGeometry g, T* out, const T* x) {
       T m = p[0];
       for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x)
         m = op == kMax ? pick_max(m, p[r]) : pick_min(m, p[r]);
-      m = op == kMax ? block_reduce(m, MaxOp{}, extreme_scratch) : block_reduce(m, MinOp{}, extreme_scratch);
+      m = op == kMax ? block_reduce(m, MaxOp{}, extreme_scratch)
+                     : block_reduce(m, MinOp{}, extreme_scratch);
       if (threadIdx.x == 0) out[row] = m;
     }
   }
@@ -156,7 +166,8 @@ __device__ void softmax_columns(RowGeometry g, int log_softmax, T* out, const T*
 
 /// Over the last axis (reduced): centered two-pass variance, as on the CPU.
 template <class T>
-__device__ void layer_norm(RowGeometry g, double eps, T* out, const T* x, const T* gamma, const T* beta) {
+__device__ void layer_norm(RowGeometry g, double eps, T* out, const T* x, const T* gamma,
+                           const T* beta) {
   __shared__ double scratch[32];
   const int64_t D = g.reduced;
   for (int64_t row = blockIdx.x; row < g.outer; row += gridDim.x) {
@@ -172,13 +183,15 @@ __device__ void layer_norm(RowGeometry g, double eps, T* out, const T* x, const 
     }
     const double var = block_reduce(v, AddOp{}, scratch) / double(D);
     const T rstd = T(1.0 / sqrt(var + eps));
-    for (int64_t r = threadIdx.x; r < D; r += blockDim.x) o[r] = (p[r] - mean) * rstd * gamma[r] + beta[r];
+    for (int64_t r = threadIdx.x; r < D; r += blockDim.x)
+      o[r] = (p[r] - mean) * rstd * gamma[r] + beta[r];
   }
 }
 
 /// out[row] = logsumexp(logits[row]) - logits[row][label[row]]; labels checked on the host.
 template <class T>
-__device__ void softmax_cross_entropy(RowGeometry g, T* out, const T* logits, const int64_t* labels) {
+__device__ void softmax_cross_entropy(RowGeometry g, T* out, const T* logits,
+                                      const int64_t* labels) {
   __shared__ T scratch[32];
   __shared__ double sum_scratch[32];
   for (int64_t row = blockIdx.x; row < g.outer; row += gridDim.x) {
@@ -196,36 +209,36 @@ __device__ void softmax_cross_entropy(RowGeometry g, T* out, const T* logits, co
 
 using namespace kiln::kernels::cuda;
 
-#define KILN_REDUCE(suffix, T)                                                                  \
-  extern "C" __global__ void kiln_reduce_rows_##suffix(int op, RowGeometry g, T* out, const T* x) { \
-    reduce_rows<T>(op, g, out, x);                                                              \
-  }                                                                                             \
-  extern "C" __global__ void kiln_reduce_columns_##suffix(int op, RowGeometry g, T* out,        \
-                                                          const T* x) {                         \
-    reduce_columns<T>(op, g, out, x);                                                           \
-  }                                                                                             \
-  extern "C" __global__ void kiln_argmax_##suffix(RowGeometry g, int64_t* out, const T* x) {    \
-    argmax<T>(g, out, x);                                                                       \
+#define KILN_REDUCE(suffix, T)                                                               \
+  extern "C" __global__ void kiln_reduce_rows_##suffix(int op, RowGeometry g, T* out,        \
+                                                       const T* x) {                         \
+    reduce_rows<T>(op, g, out, x);                                                           \
+  }                                                                                          \
+  extern "C" __global__ void kiln_reduce_columns_##suffix(int op, RowGeometry g, T* out,     \
+                                                          const T* x) {                      \
+    reduce_columns<T>(op, g, out, x);                                                        \
+  }                                                                                          \
+  extern "C" __global__ void kiln_argmax_##suffix(RowGeometry g, int64_t* out, const T* x) { \
+    argmax<T>(g, out, x);                                                                    \
   }
 KILN_CUDA_DTYPES(KILN_REDUCE)
 
-#define KILN_ROWS(suffix, T)                                                                    \
-  extern "C" __global__ void kiln_softmax_rows_##suffix(RowGeometry g, int log_softmax, T* out, \
-                                                        const T* x) {                           \
-    softmax_rows<T>(g, log_softmax, out, x);                                                    \
-  }                                                                                             \
-  extern "C" __global__ void kiln_softmax_columns_##suffix(RowGeometry g, int log_softmax,      \
-                                                           T* out, const T* x) {                \
-    softmax_columns<T>(g, log_softmax, out, x);                                                 \
-  }                                                                                             \
-  extern "C" __global__ void kiln_layer_norm_##suffix(RowGeometry g, double eps, T* out,        \
+#define KILN_ROWS(suffix, T)                                                                       \
+  extern "C" __global__ void kiln_softmax_rows_##suffix(RowGeometry g, int log_softmax, T* out,    \
+                                                        const T* x) {                              \
+    softmax_rows<T>(g, log_softmax, out, x);                                                       \
+  }                                                                                                \
+  extern "C" __global__ void kiln_softmax_columns_##suffix(RowGeometry g, int log_softmax, T* out, \
+                                                           const T* x) {                           \
+    softmax_columns<T>(g, log_softmax, out, x);                                                    \
+  }                                                                                                \
+  extern "C" __global__ void kiln_layer_norm_##suffix(RowGeometry g, double eps, T* out,           \
                                                       const T* x, const T* gamma, const T* beta) { \
-    layer_norm<T>(g, eps, out, x, gamma, beta);                                                 \
-  }                                                                                             \
-  extern "C" __global__ void kiln_softmax_cross_entropy_##suffix(RowGeometry g, T* out,         \
-                                                                 const T* logits,               \
-                                                                 const int64_t* labels) {       \
-    softmax_cross_entropy<T>(g, out, logits, labels);                                           \
+    layer_norm<T>(g, eps, out, x, gamma, beta);                                                    \
+  }                                                                                                \
+  extern "C" __global__ void kiln_softmax_cross_entropy_##suffix(                                  \
+      RowGeometry g, T* out, const T* logits, const int64_t* labels) {                             \
+    softmax_cross_entropy<T>(g, out, logits, labels);                                              \
   }
 KILN_ROWS(f32, float)
 KILN_ROWS(f64, double)

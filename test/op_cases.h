@@ -1,0 +1,111 @@
+// One case per op of runtime/op_list.h: inputs (random, fixed seeds) and a function
+// applying the op, on device `d` (factories inside make their values there). Shared by the
+// tests that walk the op list: graph mode and the JIT against eager mode
+// (test_graph_ops.cpp), CUDA against the CPU (gpu/cuda_ops_test.cpp, test_cuda_fake.cpp).
+#pragma once
+
+#include <kiln/kiln.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln::test {
+
+struct OpCase {
+  std::vector<Tensor> inputs;
+  std::function<Tensor(const std::vector<Tensor>&)> fn;
+};
+
+inline std::map<std::string, OpCase> op_cases(Device d = {}) {
+  Tensor a = random_normal({2, 3}, 1), b = random_normal({3}, 2);
+  Tensor pos = random_uniform({2, 3}, 3, 0.5f, 2.0f);
+  Tensor m = random_normal({2, 4, 3}, 4), n = random_normal({3, 5}, 5);
+  Tensor mask = Tensor::from<bool>({true, false, true, false, false, true}, {2, 3});
+  Tensor idx = Tensor::from<int64_t>({2, 0, 1, 1}, {2, 2});
+  Tensor labels = Tensor::from<int32_t>({2, 0}, {2});
+  Tensor gamma = random_uniform({3}, 6), beta = random_normal({3}, 7);
+  std::map<std::string, OpCase> c;
+  auto ab = [&](std::function<Tensor(const Tensor&, const Tensor&)> f) {
+    return OpCase{{a, b}, [f](const std::vector<Tensor>& x) { return f(x[0], x[1]); }};
+  };
+  auto un = [&](const Tensor& in, std::function<Tensor(const Tensor&)> f) {
+    return OpCase{{in}, [f](const std::vector<Tensor>& x) { return f(x[0]); }};
+  };
+  c["zeros"] = un(a, [d](const Tensor& x) { return x + zeros({3}, DType::f32, d); });
+  c["ones"] = un(a, [d](const Tensor& x) { return x * ones({2, 3}, DType::f32, d); });
+  c["full"] = un(a, [d](const Tensor& x) { return x - full({}, 0.5f, DType::f32, d); });
+  c["arange"] = un(a, [d](const Tensor& x) { return x + arange(0.0, 3.0, 1.0).to(d); });
+  c["eye"] = un(pos, [d](const Tensor& x) { return matmul(x, eye(3).to(d)); });
+  c["random_uniform"] = un(a, [d](const Tensor& x) { return x + random_uniform({2, 3}, 9).to(d); });
+  c["random_normal"] = un(a, [d](const Tensor& x) { return x * random_normal({3}, 9).to(d); });
+  c["add"] = ab([](const Tensor& x, const Tensor& y) { return add(x, y); });
+  c["subtract"] = ab([](const Tensor& x, const Tensor& y) { return x - y; });
+  c["multiply"] = ab([](const Tensor& x, const Tensor& y) { return x * y; });
+  c["divide"] = OpCase{{a, pos}, [](const std::vector<Tensor>& x) { return x[0] / x[1]; }};
+  c["pow"] = OpCase{{pos, b}, [](const std::vector<Tensor>& x) { return pow(x[0], x[1]); }};
+  c["maximum"] = ab([](const Tensor& x, const Tensor& y) { return maximum(x, y); });
+  c["minimum"] = ab([](const Tensor& x, const Tensor& y) { return minimum(x, y); });
+  c["equal"] = un(a, [](const Tensor& x) { return equal(x, x * 1.0f); });
+  c["not_equal"] = ab([](const Tensor& x, const Tensor& y) { return not_equal(x, y); });
+  c["less"] = ab([](const Tensor& x, const Tensor& y) { return less(x, y); });
+  c["less_equal"] = ab([](const Tensor& x, const Tensor& y) { return x <= y; });
+  c["greater"] = ab([](const Tensor& x, const Tensor& y) { return x > y; });
+  c["greater_equal"] = ab([](const Tensor& x, const Tensor& y) { return greater_equal(x, y); });
+  c["logical_and"] = un(mask, [](const Tensor& x) { return logical_and(x, logical_not(x)); });
+  c["logical_or"] = un(mask, [](const Tensor& x) { return logical_or(x, logical_not(x)); });
+  c["negative"] = un(a, [](const Tensor& x) { return -x; });
+  c["abs"] = un(a, [](const Tensor& x) { return abs(x); });
+  c["relu"] = un(a, [](const Tensor& x) { return relu(x); });
+  c["exp"] = un(a, [](const Tensor& x) { return exp(x); });
+  c["log"] = un(pos, [](const Tensor& x) { return log(x); });
+  c["sqrt"] = un(pos, [](const Tensor& x) { return sqrt(x); });
+  c["rsqrt"] = un(pos, [](const Tensor& x) { return rsqrt(x); });
+  c["tanh"] = un(a, [](const Tensor& x) { return tanh(x); });
+  c["sigmoid"] = un(a, [](const Tensor& x) { return sigmoid(x); });
+  c["gelu"] = un(a, [](const Tensor& x) { return gelu(x); });
+  c["sin"] = un(a, [](const Tensor& x) { return sin(x); });
+  c["cos"] = un(a, [](const Tensor& x) { return cos(x); });
+  c["erf"] = un(a, [](const Tensor& x) { return erf(x); });
+  c["logical_not"] = un(mask, [](const Tensor& x) { return logical_not(x); });
+  c["where"] =
+      OpCase{{mask, a, b}, [](const std::vector<Tensor>& x) { return where(x[0], x[1], x[2]); }};
+  c["cast"] = un(a, [](const Tensor& x) { return cast(x * 10.0f, DType::i32); });
+  c["sum"] = un(m, [](const Tensor& x) { return sum(x, {0, 2}, true); });
+  c["mean"] = un(m, [](const Tensor& x) { return mean(x, -1); });
+  c["max"] = un(m, [](const Tensor& x) { return max(x, {1}); });
+  c["min"] = un(m, [](const Tensor& x) { return min(x); });
+  c["argmax"] = un(m, [](const Tensor& x) { return argmax(x, 1, true); });
+  c["reshape"] = un(m, [](const Tensor& x) { return reshape(x, {4, -1}); });
+  c["transpose"] = un(m, [](const Tensor& x) { return transpose(x, {2, 0, 1}); });
+  c["broadcast_to"] = un(b, [](const Tensor& x) { return broadcast_to(x, {4, 3}); });
+  c["expand_dims"] = un(a, [](const Tensor& x) { return expand_dims(x, -1); });
+  c["squeeze"] = un(a, [](const Tensor& x) { return squeeze(expand_dims(x, 0)); });
+  c["slice"] = un(m, [](const Tensor& x) { return slice(x, {0, 1, -2}, {2, 3, 3}); });
+  c["concat"] = ab([](const Tensor& x, const Tensor& y) {
+    return concat({x, expand_dims(y, 0)}, 0);
+  });
+  c["gather"] =
+      OpCase{{m, idx}, [](const std::vector<Tensor>& x) { return gather(x[0], x[1], 2); }};
+  c["one_hot"] = un(idx, [](const Tensor& x) { return one_hot(x, 3); });
+  c["matmul"] = OpCase{{m, n}, [](const std::vector<Tensor>& x) { return matmul(x[0], x[1]); }};
+  c["softmax"] = un(m, [](const Tensor& x) { return softmax(x, 1); });
+  c["log_softmax"] = un(m, [](const Tensor& x) { return log_softmax(x); });
+  c["layer_norm"] = OpCase{{a, gamma, beta}, [](const std::vector<Tensor>& x) {
+                             return layer_norm(x[0], x[1], x[2], 1e-5);
+                           }};
+  c["softmax_cross_entropy"] = OpCase{
+      {a, labels}, [](const std::vector<Tensor>& x) { return softmax_cross_entropy(x[0], x[1]); }};
+  // print is an effect with no result: it is checked for ordering in test_function.cpp;
+  // here it must at least trace and run without changing the value it passes on.
+  c["print"] = un(a, [](const Tensor& x) {
+    print(x, "graph-ops");
+    return x;
+  });
+  for (auto& [name, one] : c)
+    for (Tensor& t : one.inputs) t = t.to(d);
+  return c;
+}
+
+}  // namespace kiln::test

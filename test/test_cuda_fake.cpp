@@ -1,0 +1,226 @@
+// kiln's CUDA runtime against a fake driver (test/fake_cuda: host memory for device
+// memory, cuBLAS computed on the host, kernel launches checked but not run). Runs in a
+// process of its own with $KILN_CUDA_DRIVER and $KILN_CUBLAS naming the fake (ctest
+// cuda.fake_driver), so every machine exercises what surrounds the kernels: allocation and
+// the caching allocator, copies and to(Device), op dispatch to CUDA kernels that must exist
+// in the embedded images, the errors refused before launching, compiled functions placed on
+// their arguments' device, and PTX launches whose parameters must be the memref
+// descriptors the kernels declare. What the kernels compute is checked on a real GPU
+// (test/gpu/cuda_ops_test.cpp).
+#include <dlfcn.h>
+#include <kiln/kiln.h>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include "op_cases.h"
+#include "reference.h"
+#include "runtime/cuda_driver.h"
+#include "runtime/op_list.h"
+
+using namespace kiln;
+
+namespace {
+
+const Device kCuda{Device::cuda, 0};
+
+/// The fake driver's own view (symbols it exports besides the driver's).
+struct FakeDriver {
+  struct Stats {
+    size_t allocations, live_allocations, launches, ptx_launches, gemms, graph_launches, errors;
+  };
+  Stats (*stats)() = nullptr;
+  const char* (*take_error)() = nullptr;
+  size_t (*launch_count)(const char*) = nullptr;
+
+  FakeDriver() {
+    const char* path = std::getenv("KILN_CUDA_DRIVER");
+    REQUIRE(path != nullptr);
+    void* lib = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    REQUIRE(lib != nullptr);  // kiln loaded it already
+    stats = reinterpret_cast<Stats (*)()>(dlsym(lib, "kiln_fake_cuda_stats"));
+    take_error = reinterpret_cast<const char* (*)()>(dlsym(lib, "kiln_fake_cuda_take_error"));
+    launch_count =
+        reinterpret_cast<size_t (*)(const char*)>(dlsym(lib, "kiln_fake_cuda_launch_count"));
+    REQUIRE(stats != nullptr);
+    REQUIRE(take_error != nullptr);
+    REQUIRE(launch_count != nullptr);
+  }
+};
+
+FakeDriver& fake() {
+  REQUIRE(runtime::cuda_status().available);  // the fake is loaded and has one device
+  static FakeDriver f;
+  return f;
+}
+
+/// No launch so far failed the fake's checks.
+void check_launches() {
+  std::string error = fake().take_error();
+  INFO(error);
+  CHECK(error.empty());
+}
+
+}  // namespace
+
+TEST_CASE("fake CUDA: tensors move to the device and back unchanged", "[.fake-cuda]") {
+  fake();
+  CHECK(runtime::missing_cuda_entry_points(std::getenv("KILN_CUDA_DRIVER")).empty());
+  Tensor f = random_normal({3, 5}, 11);
+  Tensor i = cast(random_uniform({7}, 12, -50, 50), DType::i64);
+  Tensor b = Tensor::from<bool>({true, false, true}, {3});
+  for (const Tensor& x : {f, f.astype(DType::f64), i, i.astype(DType::i32), b}) {
+    Tensor g = x.to(kCuda);
+    CHECK(g.device() == kCuda);
+    CHECK(g.dtype() == x.dtype());
+    CHECK(g.shape() == x.shape());
+    CHECK(g.to_vector<double>() == x.to_vector<double>());
+    Tensor back = g.to(Device{});
+    CHECK(back.device() == Device{});
+    CHECK(back.to_vector<double>() == x.to_vector<double>());
+    CHECK(g.str().find("device=cuda:0") != std::string::npos);
+  }
+  CHECK(Tensor::scalar<float>(2.5f, kCuda).item<float>() == 2.5f);
+  CHECK(Tensor::from<int32_t>({4, 5}, {2}, kCuda).to_vector<int32_t>() ==
+        std::vector<int32_t>{4, 5});
+  // Host code cannot read device memory; ops do not copy between devices.
+  CHECK_THROWS_WITH(f.to(kCuda).data(), Catch::Contains("is on cuda:0"));
+  CHECK_THROWS_WITH(f + f.to(kCuda), Catch::Contains("different devices"));
+  CHECK_THROWS_WITH(f.to(Device{Device::cuda, 1}),
+                    Catch::Contains("this machine has 1 CUDA device"));
+  CHECK(zeros({4}, DType::f32, kCuda).device() == kCuda);
+}
+
+TEST_CASE("fake CUDA: every op runs on CUDA tensors through kernels that exist", "[.fake-cuda]") {
+  auto cpu = test::op_cases();
+  auto gpu = test::op_cases(kCuda);
+  const size_t launches = fake().stats().launches;
+  for (const OpInfo& op : kOps) {
+    INFO("op " << op.name);
+    REQUIRE(gpu.count(op.name) == 1);
+    Tensor want = cpu.at(op.name).fn(cpu.at(op.name).inputs);
+    Tensor got = gpu.at(op.name).fn(gpu.at(op.name).inputs);
+    CHECK(got.device() == kCuda);
+    CHECK(got.dtype() == want.dtype());
+    CHECK(got.shape() == want.shape());
+    check_launches();
+  }
+  CHECK(fake().stats().launches > launches + 40);
+  // Kernels of each family ran: elementwise, casts, layout, reductions, rows, fills.
+  for (const char* k :
+       {"kiln_binary_f32", "kiln_unary_f32", "kiln_where_f32", "kiln_cast_f32_i32", "kiln_copy_4",
+        "kiln_gather_4", "kiln_one_hot_f32", "kiln_reduce_rows_f32", "kiln_reduce_columns_f32",
+        "kiln_argmax_f32", "kiln_softmax_rows_f32", "kiln_softmax_columns_f32",
+        "kiln_layer_norm_f32", "kiln_softmax_cross_entropy_f32", "kiln_fill_f32"}) {
+    INFO(k);
+    CHECK(fake().launch_count(k) > 0);
+  }
+}
+
+TEST_CASE("fake CUDA: products through cuBLAS equal the CPU's", "[.fake-cuda]") {
+  fake();
+  struct Case {
+    Shape a, b;
+    DType dtype;
+  };
+  // Plain, batched, and a broadcast left operand (batch stride 0); f32 and f64.
+  for (const Case& c : {Case{{5, 7}, {7, 3}, DType::f32}, Case{{3, 4, 5}, {3, 5, 2}, DType::f64},
+                        Case{{4, 5}, {3, 5, 2}, DType::f32}, Case{{2, 3, 4}, {4, 6}, DType::f64}}) {
+    Tensor a = random_normal(c.a, 21, 0, 1, c.dtype), b = random_normal(c.b, 22, 0, 1, c.dtype);
+    const size_t gemms = fake().stats().gemms;
+    Tensor want = matmul(a, b);
+    Tensor got = matmul(a.to(kCuda), b.to(kCuda));
+    CHECK(fake().stats().gemms == gemms + 1);
+    REQUIRE(got.shape() == want.shape());
+    auto g = got.to_vector<double>(), w = want.to_vector<double>();
+    for (size_t i = 0; i < g.size(); ++i) CHECK(g[i] == Approx(w[i]).epsilon(1e-5).margin(1e-6));
+  }
+  // Integers: kiln's own kernel (cuBLAS has no integer GEMM).
+  Tensor ia = cast(random_uniform({2, 3}, 1, -5, 5), DType::i32);
+  const size_t int_products = fake().launch_count("kiln_matmul_i32");
+  CHECK(matmul(ia.to(kCuda), transpose(ia).to(kCuda)).shape() == Shape{2, 2});
+  CHECK(fake().launch_count("kiln_matmul_i32") == int_products + 1);
+}
+
+TEST_CASE("fake CUDA: what the CPU refuses is refused on CUDA with the same error",
+          "[.fake-cuda]") {
+  fake();
+  Tensor a = Tensor::from<int32_t>({4, 6}, {2}, kCuda);
+  Tensor zero = Tensor::from<int32_t>({2, 0}, {2}, kCuda);
+  CHECK_THROWS_WITH(a / zero, Catch::Contains("integer division by zero"));
+  CHECK_THROWS_WITH(pow(a, Tensor::from<int32_t>({1, -1}, {2}, kCuda)),
+                    Catch::Contains("negative"));
+  Tensor x = random_normal({3, 4}, 1).to(kCuda);
+  CHECK_THROWS_WITH(gather(x, Tensor::from<int64_t>({0, 4}, {2}, kCuda), 1),
+                    Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(softmax_cross_entropy(x, Tensor::from<int32_t>({0, 1, 9}, {3}, kCuda)),
+                    Catch::Contains("label 9"));
+  check_launches();
+}
+
+TEST_CASE("fake CUDA: steady state allocates no device memory", "[.fake-cuda]") {
+  Tensor x = random_normal({64, 256}, 3).to(kCuda);
+  auto step = [&] { return sum(exp(x) * 2.0f + 1.0f, {1}); };
+  for (int i = 0; i < 3; ++i) step();
+  const size_t allocations = fake().stats().allocations;
+  for (int i = 0; i < 50; ++i) step();
+  CHECK(fake().stats().allocations == allocations);  // every block came from the cache
+}
+
+TEST_CASE("fake CUDA: compiled functions run on their arguments' device", "[.fake-cuda]") {
+  auto gpu = test::op_cases(kCuda);
+  auto cpu = test::op_cases();
+  const bool jit = GENERATE(false, true);
+  for (const OpInfo& op : kOps) {
+    INFO("op " << op.name << (jit ? " (jit)" : " (graph)"));
+    FunctionOptions options;
+    options.jit = jit;
+    const auto& fn = gpu.at(op.name).fn;
+    auto f = kiln::function([&](const std::vector<Tensor>& xs) { return fn(xs); }, options);
+    Tensor got = f(gpu.at(op.name).inputs);
+    Tensor want = cpu.at(op.name).fn(cpu.at(op.name).inputs);
+    CHECK(got.device() == kCuda);
+    CHECK(got.dtype() == want.dtype());
+    CHECK(got.shape() == want.shape());
+    f(gpu.at(op.name).inputs);  // a cached call
+    CHECK(f.trace_count() == 1);
+    check_launches();
+  }
+  if (jit) {
+    // A fused chain is one PTX kernel, launched with descriptors the fake checked.
+    FunctionOptions options;
+    options.jit = true;
+    auto f = kiln::function([](Tensor x, Tensor w) { return tanh(x * w + 1.0f) * 0.5f; }, options);
+    Tensor x = random_normal({8, 33}, 1).to(kCuda), w = random_normal({33}, 2).to(kCuda);
+    const size_t before = fake().stats().ptx_launches;
+    Tensor y = f(x, w);
+    CHECK(fake().stats().ptx_launches == before + 1);
+    CHECK(y.device() == kCuda);
+    CHECK(f.ir(x, w, Stage::ptx).find(".entry") != std::string::npos);
+    check_launches();
+  }
+}
+
+TEST_CASE("fake CUDA: a function's device is part of its signature", "[.fake-cuda]") {
+  fake();
+  Tensor x = random_normal({64}, 6);
+  auto f = kiln::function([](Tensor a) { return a * 2.0f + 1.0f; });
+  Tensor on_cpu = f(x);
+  Tensor on_gpu = f(x.to(kCuda));
+  CHECK(on_cpu.device() == Device{});
+  CHECK(on_gpu.device() == kCuda);
+  CHECK(f.trace_count() == 2);
+  CHECK(f.stats().last_miss_reason == "device cpu -> cuda:0");
+  CHECK_THROWS_WITH(kiln::function([](Tensor a, Tensor b) { return a + b; })(x, x.to(kCuda)),
+                    Catch::Contains("a call runs on one device"));
+  // Traced ops check devices as eager ones do: a captured tensor joins a CUDA call only
+  // from that device (more than 16 elements: a capture, not a constant).
+  Tensor big = random_normal({64}, 5);
+  auto uses_cpu_tensor = kiln::function([&](Tensor a) { return a * big; });
+  CHECK_THROWS_WITH(uses_cpu_tensor(x.to(kCuda)), Catch::Contains("different devices"));
+  Tensor big_gpu = big.to(kCuda);
+  auto uses_gpu_tensor = kiln::function([&](Tensor a) { return a * big_gpu; });
+  CHECK(uses_gpu_tensor(x.to(kCuda)).device() == kCuda);
+  check_launches();
+}

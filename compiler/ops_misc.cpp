@@ -5,6 +5,8 @@
 #include "compiler/op_support.h"
 #include "compiler/trace_api.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cuda/cublas.h"
+#include "runtime/cuda_device.h"
 #include "runtime/cuda_driver.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
@@ -29,6 +31,14 @@ void set_num_threads(int threads) {
 }
 
 int num_threads() { return runtime::num_threads(); }
+
+void synchronize(Device device) {
+  if (device.kind == Device::cpu) return;
+  runtime::CudaDevice::get(device).synchronize();
+}
+
+void set_allow_tf32(bool allow) { kernels::cuda::set_allow_tf32(allow); }
+bool allow_tf32() { return kernels::cuda::allow_tf32(); }
 
 Tensor Tensor::to(Device device) const {
   detail::CallSite site{"to"};

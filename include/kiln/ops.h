@@ -219,4 +219,16 @@ void print(const Tensor& x, const std::string& label = "", Loc loc = Loc::curren
 void set_num_threads(int threads);
 int num_threads();
 
+// ---- CUDA --------------------------------------------------------------------------------
+/// Ops on CUDA tensors are queued on their device's stream and return at once (as in
+/// PyTorch); reading a value on the host (to_vector, item, str, .to(cpu)) waits for it.
+/// synchronize waits until everything queued on `device` has run (cpu: returns at once),
+/// and reports an asynchronous kernel failure as a kiln::Error.
+void synchronize(Device device);
+/// Whether f32 matrix products on CUDA devices may use TF32 tensor cores (10-bit
+/// mantissas: ~1e-3 relative error, several times faster). Off by default, like PyTorch's
+/// allow_tf32; also turned on by the environment variable KILN_ALLOW_TF32=1.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 }  // namespace kiln

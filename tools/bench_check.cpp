@@ -8,6 +8,13 @@ namespace kiln_bench {
 
 std::vector<double> host(const kiln::Tensor& t) { return t.to_vector<double>(); }
 
+kiln::Tensor on_host(const kiln::Tensor& t) { return t.to(kiln::Device{}); }
+
+std::vector<kiln::Tensor> on_device(std::vector<kiln::Tensor> tensors, kiln::Device device) {
+  for (kiln::Tensor& t : tensors) t = t.to(device);
+  return tensors;
+}
+
 std::string compare_values(const std::vector<double>& got, const std::vector<double>& want,
                            double rtol, double atol, const std::string& what) {
   if (got.size() != want.size()) {

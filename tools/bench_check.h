@@ -1,6 +1,7 @@
 // kiln-bench: comparing a result against a reference (a host f64 computation, or eager
 // mode's result). Every function returns "" when the values agree, else a message naming
-// the first disagreement.
+// the first disagreement. Tensors may live on any device: values are read through host
+// copies (to_vector waits for the device's queued work).
 #pragma once
 
 #include <string>
@@ -32,7 +33,14 @@ struct Deviation {
 Deviation deviation(const std::vector<kiln::Tensor>& got, const std::vector<kiln::Tensor>& want,
                     double rtol, double atol);
 
-/// The tensor's values as doubles (any dtype).
+/// The tensor's values as doubles (any dtype, any device: a CUDA tensor is copied).
 std::vector<double> host(const kiln::Tensor& t);
+
+/// The tensor itself when it is on the CPU, else a host copy of it: for checks that read
+/// raw data (data_as throws for device tensors).
+kiln::Tensor on_host(const kiln::Tensor& t);
+
+/// The tensors placed on `device` (the same tensors when they are there already).
+std::vector<kiln::Tensor> on_device(std::vector<kiln::Tensor> tensors, kiln::Device device);
 
 }  // namespace kiln_bench

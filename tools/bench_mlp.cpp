@@ -135,12 +135,12 @@ double host_mlp_loss(const MlpShape& s, const std::vector<double>& x,
   return loss / static_cast<double>(s.batch);
 }
 
-std::string mlp_selfcheck(std::string* report) {
+std::string mlp_selfcheck(std::string* report, kiln::Device device) {
   const MlpShape s{4, 6, 5, 5, 3};
   // Inputs in [-1, 1) so that both sides of every relu occur.
-  Tensor x = kiln::random_uniform({s.batch, s.in}, 901, -1.0f, 1.0f);
-  Tensor labels = mlp_labels(s, 902);
-  auto params = mlp_init(s, 903);
+  Tensor x = kiln::random_uniform({s.batch, s.in}, 901, -1.0f, 1.0f).to(device);
+  Tensor labels = mlp_labels(s, 902).to(device);
+  auto params = on_device(mlp_init(s, 903), device);
   auto grads = mlp_loss_and_grads(x, labels, params);
 
   auto hx = host(x);
@@ -178,11 +178,14 @@ std::string mlp_selfcheck(std::string* report) {
       }
     }
   }
-  char buf[200];
+  // On the CPU the line reads as it always has; elsewhere it names the device.
+  std::string where =
+      device.kind == kiln::Device::cpu ? "" : " (on " + kiln::to_string(device) + ")";
+  char buf[240];
   std::snprintf(
       buf, sizeof buf,
-      "W4 tape gradients vs central differences: %d entries, worst relative error %.2g: %s",
-      checked, worst, failure.empty() ? "ok" : "FAILED");
+      "W4 tape gradients vs central differences%s: %d entries, worst relative error %.2g: %s",
+      where.c_str(), checked, worst, failure.empty() ? "ok" : "FAILED");
   if (report) *report = buf;
   return failure;
 }

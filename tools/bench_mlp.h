@@ -56,9 +56,9 @@ double host_mlp_loss(const MlpShape& shape, const std::vector<double>& x,
                      const std::vector<int64_t>& labels,
                      const std::vector<std::vector<double>>& params);
 
-/// Checks the tape's gradients (mlp_loss_and_grads) against central finite differences of
-/// the host f64 loss on a tiny instance (every weight and bias entry). "" when all agree;
-/// `report` receives a one-line summary either way.
-std::string mlp_selfcheck(std::string* report);
+/// Checks the tape's gradients (mlp_loss_and_grads, computed on `device`) against central
+/// finite differences of the host f64 loss on a tiny instance (every weight and bias
+/// entry). "" when all agree; `report` receives a one-line summary either way.
+std::string mlp_selfcheck(std::string* report, kiln::Device device = {});
 
 }  // namespace kiln_bench

@@ -78,8 +78,8 @@ Instance instance(Tensors inputs, Body body) {
 
 Workload w0() {
   Workload w = workload("W0", "call overhead: x + 1, 1 element", TimeUnit::us, "µs");
-  w.make = [] {
-    return instance({kiln::random_uniform({1}, 1)},
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_uniform({1}, 1)}, device),
                     [](const Tensors& in) { return Tensors{in[0] + 1.0f}; });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
@@ -91,8 +91,9 @@ Workload w0() {
 
 Workload w1() {
   Workload w = workload("W1", "small ops: 16x16, 50x tanh(x*1.01+0.1)", TimeUnit::us, "µs/call");
-  w.make = [] {
-    return instance({kiln::random_uniform({16, 16}, 11, -1.0f, 1.0f)}, [](const Tensors& in) {
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_uniform({16, 16}, 11, -1.0f, 1.0f)}, device),
+                    [](const Tensors& in) {
                       Tensor x = in[0];
                       for (int i = 0; i < 50; ++i) x = kiln::tanh(x * 1.01f + 0.1f);
                       return Tensors{x};
@@ -111,15 +112,18 @@ Workload w2() {
   constexpr int64_t n = 4194304;
   Workload w = workload("W2", "fused elementwise: gelu_tanh(x*w+b), 4M", TimeUnit::ms, "ms");
   w.bytes_per_call = 16.0 * n;
-  w.make = [] {
-    return instance({kiln::random_normal({n}, 21), kiln::random_uniform({n}, 22, 0.5f, 1.5f),
-                     kiln::random_uniform({n}, 23, -0.5f, 0.5f)},
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_normal({n}, 21),
+                               kiln::random_uniform({n}, 22, 0.5f, 1.5f),
+                               kiln::random_uniform({n}, 23, -0.5f, 0.5f)},
+                              device),
                     [](const Tensors& in) { return Tensors{gelu_tanh(in[0] * in[1] + in[2])}; });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
     if (out[0].shape() != kiln::Shape{n}) return "result shape " + kiln::shape_str(out[0].shape());
-    const float *x = in[0].data_as<float>(), *wt = in[1].data_as<float>(),
-                *b = in[2].data_as<float>(), *y = out[0].data_as<float>();
+    Tensor hx = on_host(in[0]), hw = on_host(in[1]), hb = on_host(in[2]), hy = on_host(out[0]);
+    const float *x = hx.data_as<float>(), *wt = hw.data_as<float>(), *b = hb.data_as<float>(),
+                *y = hy.data_as<float>();
     std::vector<double> got, want;
     for (int64_t i : spread(n, 257)) {
       got.push_back(y[i]);
@@ -132,11 +136,11 @@ Workload w2() {
 
 Workload w3() {
   Workload w = workload("W3", "MLP inference 64x784, 784-512-512-10", TimeUnit::ms, "ms");
-  w.make = [] {
+  w.make = [](kiln::Device device) {
     MlpShape s;
     Tensors in{mlp_input(s, 31)};
     for (auto& p : mlp_init(s, 32)) in.push_back(p);
-    return instance(in, [](const Tensors& args) {
+    return instance(on_device(in, device), [](const Tensors& args) {
       return Tensors{mlp_probs(args[0], Tensors(args.begin() + 1, args.end()))};
     });
   };
@@ -157,12 +161,13 @@ Workload w3() {
 
 Workload w4() {
   Workload w = workload("W4", "MLP training step (GradientTape), SGD", TimeUnit::ms, "ms");
-  w.make = [] {
+  w.make = [](kiln::Device device) {
     MlpShape s;
     // The weights live in variables: each mode's instance has its own, and the SGD step
     // writes them (graph effects when compiled), so no state is carried through outputs.
-    auto trainer = std::make_shared<MlpTrainer>(mlp_init(s, 43), 0.01);
-    return instance({mlp_input(s, 41), mlp_labels(s, 42)},
+    // The variables are made from tensors on the device, so their values live there.
+    auto trainer = std::make_shared<MlpTrainer>(on_device(mlp_init(s, 43), device), 0.01);
+    return instance(on_device({mlp_input(s, 41), mlp_labels(s, 42)}, device),
                     [trainer](const Tensors& args) { return trainer->step(args[0], args[1]); });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
@@ -191,18 +196,20 @@ Workload w5() {
   constexpr int64_t rows = 4096, cols = 1024;
   Workload w = workload("W5", "layer_norm(softmax(x,1)), 4096x1024", TimeUnit::ms, "ms");
   w.bytes_per_call = 8.0 * rows * cols;
-  w.make = [] {
-    return instance({kiln::random_normal({rows, cols}, 51),
-                     kiln::random_uniform({cols}, 52, 0.5f, 1.5f),
-                     kiln::random_uniform({cols}, 53, -0.5f, 0.5f)},
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_normal({rows, cols}, 51),
+                               kiln::random_uniform({cols}, 52, 0.5f, 1.5f),
+                               kiln::random_uniform({cols}, 53, -0.5f, 0.5f)},
+                              device),
                     [](const Tensors& in) {
                       return Tensors{kiln::layer_norm(kiln::softmax(in[0], 1), in[1], in[2], 1e-5)};
                     });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
     if (out[0].shape() != kiln::Shape{rows, cols}) return "result shape " + kiln::shape_str(out[0].shape());
-    const float* x = in[0].data_as<float>();
-    const float* y = out[0].data_as<float>();
+    Tensor hx = on_host(in[0]), hy = on_host(out[0]);
+    const float* x = hx.data_as<float>();
+    const float* y = hy.data_as<float>();
     auto gamma = host(in[1]), beta = host(in[2]);
     std::vector<double> got, want;
     for (int64_t r : spread(rows, 5)) {
@@ -228,9 +235,10 @@ Workload w6() {
   constexpr int64_t n = 1024;
   Workload w = workload("W6", "matmul 1024x1024 @ 1024x1024", TimeUnit::ms, "ms");
   w.flops_per_call = 2.0 * n * n * n;
-  w.make = [] {
-    return instance({kiln::random_uniform({n, n}, 61, -1.0f, 1.0f),
-                     kiln::random_uniform({n, n}, 62, -1.0f, 1.0f)},
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_uniform({n, n}, 61, -1.0f, 1.0f),
+                               kiln::random_uniform({n, n}, 62, -1.0f, 1.0f)},
+                              device),
                     [](const Tensors& in) { return Tensors{kiln::matmul(in[0], in[1])}; });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
@@ -245,10 +253,11 @@ Workload w7() {
   constexpr int64_t m = 512, k = 1024, n = 1024;
   Workload w = workload("W7", "relu(512x1024 @ 1024x1024 + bias)", TimeUnit::ms, "ms");
   w.flops_per_call = 2.0 * m * n * k;
-  w.make = [] {
-    return instance({kiln::random_uniform({m, k}, 71, -1.0f, 1.0f),
-                     kiln::random_uniform({k, n}, 72, -1.0f, 1.0f),
-                     kiln::random_uniform({n}, 73, -1.0f, 1.0f)},
+  w.make = [](kiln::Device device) {
+    return instance(on_device({kiln::random_uniform({m, k}, 71, -1.0f, 1.0f),
+                               kiln::random_uniform({k, n}, 72, -1.0f, 1.0f),
+                               kiln::random_uniform({n}, 73, -1.0f, 1.0f)},
+                              device),
                     [](const Tensors& in) {
                       return Tensors{kiln::relu(kiln::matmul(in[0], in[1]) + in[2])};
                     });

@@ -1,6 +1,7 @@
-// kiln-bench: the workloads W0–W7 of WORKLOADS.md. A workload is mode-independent: its
-// inputs plus a body written once in kiln ops; bench_modes.h turns the body into an
-// eager, graph or jit callable.
+// kiln-bench: the workloads W0–W7 of WORKLOADS.md. A workload is mode- and
+// device-independent: its inputs plus a body written once in kiln ops; make(device) puts
+// an instance's inputs and state on a device, and bench_modes.h turns the body into an
+// eager, graph or jit callable (compiled functions run on their arguments' device).
 #pragma once
 
 #include <cstdint>
@@ -33,9 +34,12 @@ struct Workload {
   std::string unit_label;     // "µs", "µs/call", "ms"
   double bytes_per_call = 0;  // > 0: GB/s is reported
   double flops_per_call = 0;  // > 0: GFLOP/s is reported
-  std::function<Instance()> make;
+  /// One fresh instance with its inputs and state (W4's variables) on `device`. Bodies
+  /// create no tensors of their own (scalars only), so everything runs there.
+  std::function<Instance(kiln::Device device)> make;
   /// Eager mode's check against a simple host reference: "" when the first call's
-  /// outputs are right.
+  /// outputs are right. Reads values through host copies, so that it works for tensors
+  /// on any device.
   std::function<std::string(const std::vector<kiln::Tensor>& inputs,
                             const std::vector<kiln::Tensor>& outputs)>
       sanity;

@@ -19,6 +19,7 @@
 #include "kiln/error.h"
 #include "kiln/function.h"
 #include "runtime/cuda_device.h"
+#include "runtime/cuda_graph.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -74,6 +75,15 @@ struct ConcreteFunction {
   Device device;                        // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
   std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
+  // CUDA, when the plan can be captured: the run replayed as a CUDA graph.
+  struct GraphReplay {
+    std::mutex mutex;
+    bool measured = false;                // the first run counted the plan's launches
+    bool off = false;                     // not worth it, or the driver refused the capture
+    std::vector<Tensor> inputs, outputs;  // the graph's own argument and result buffers
+    std::unique_ptr<runtime::CudaGraph> graph;
+  };
+  std::unique_ptr<GraphReplay> replay;
 };
 
 struct Entry {
@@ -96,12 +106,12 @@ class FunctionCore {
     auto fn = concrete(args, trace_fn);
     std::vector<Tensor> inputs = args.tensors;
     inputs.insert(inputs.end(), fn->device_captures.begin(), fn->device_captures.end());
-    if (!taping()) return fn->executable.run(inputs);
+    if (!taping()) return run(*fn, args.tensors.size(), inputs);
     // A tape outside the call cannot see into the plan; a gradient through it throws.
     std::vector<Tensor> results;
     {
       TapeSuspension hide_tapes;
-      results = fn->executable.run(inputs);
+      results = run(*fn, args.tensors.size(), inputs);
     }
     record_opaque(options_.name.empty() ? "function" : options_.name, args.tensors, results,
                   "[GradientTape] cannot differentiate through a call of the compiled function '" +
@@ -109,6 +119,75 @@ class FunctionCore {
                       "': a tape outside a kiln::function does not see its ops; create the "
                       "GradientTape inside the function instead");
     return results;
+  }
+
+  /// Runs the plan; on a CUDA device, a launch-bound plan is captured into a CUDA graph at
+  /// its second call and replayed from then on: the arguments are copied into the graph's
+  /// buffers, the graph is launched, and the results are copied out (callers own them).
+  std::vector<Tensor> run(ConcreteFunction& fn, size_t num_args,
+                          const std::vector<Tensor>& inputs) {
+    if (!fn.replay) return fn.executable.run(inputs);
+    ConcreteFunction::GraphReplay& r = *fn.replay;
+    auto& device = runtime::CudaDevice::get(fn.device);
+    std::unique_lock<std::mutex> lock(r.mutex);
+    if (!r.graph && (r.off || !r.measured)) {
+      const bool measure = !r.off;
+      const uint64_t before = device.launch_count();
+      lock.unlock();
+      std::vector<Tensor> out = fn.executable.run(inputs);
+      if (measure) {
+        lock.lock();
+        // A replay costs a launch per argument and result copy plus the graph's: only
+        // plans with more launches than that gain (a fused jit kernel or two do not).
+        const uint64_t launches = device.launch_count() - before;
+        size_t bytes = 0;
+        for (size_t i = 0; i < num_args; ++i)
+          bytes += inputs[i].numel() * dtype_size(inputs[i].dtype());
+        r.measured = true;
+        r.off =
+            launches < num_args + out.size() + 3 || bytes > (size_t{16} << 20) || graphs_disabled();
+      }
+      return out;
+    }
+    if (!r.graph) {
+      // The graph's argument buffers (captured tensors stay where they are: they never change).
+      r.inputs = inputs;
+      for (size_t i = 0; i < num_args; ++i) r.inputs[i] = copy_on(device, inputs[i]);
+      // One plain run first, its results dropped: every block the captured run asks for
+      // is then in the cache (the driver refuses an allocation while a stream is captured).
+      fn.executable.run(r.inputs);
+      r.graph =
+          runtime::CudaGraph::capture(device, [&] { r.outputs = fn.executable.run(r.inputs); });
+      if (!r.graph) {
+        r.off = true;
+        r.inputs.clear();
+        r.outputs.clear();
+        lock.unlock();
+        return fn.executable.run(inputs);
+      }
+    }
+    for (size_t i = 0; i < num_args; ++i) copy_into(device, inputs[i], r.inputs[i]);
+    r.graph->replay();
+    std::vector<Tensor> out;
+    out.reserve(r.outputs.size());
+    for (const Tensor& t : r.outputs) out.push_back(copy_on(device, t));
+    return out;
+  }
+
+  static bool graphs_disabled() {
+    const char* v = std::getenv("KILN_CUDA_GRAPHS");
+    return v != nullptr && std::string(v) == "0";
+  }
+  static void copy_into(runtime::CudaDevice& device, const Tensor& from, const Tensor& to) {
+    if (from.impl()->data() == to.impl()->data()) return;
+    device.copy_on_device(reinterpret_cast<uint64_t>(to.impl()->data()),
+                          reinterpret_cast<uint64_t>(from.impl()->data()),
+                          static_cast<size_t>(from.numel()) * dtype_size(from.dtype()));
+  }
+  static Tensor copy_on(runtime::CudaDevice& device, const Tensor& t) {
+    Tensor out = empty(t.dtype(), t.shape(), t.device());
+    copy_into(device, t, out);
+    return out;
   }
 
   std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
@@ -161,8 +240,9 @@ class FunctionCore {
       CallSite site{"function"};
       check_operands(site, {&t});
       if (t.device() != args.tensors.front().device())
-        throw Error("[" + name() + "] argument " + std::to_string(i) + " is on " + to_string(t.device()) +
-                    " and argument 0 on " + to_string(args.tensors.front().device()) +
+        throw Error("[" + name() + "] argument " + std::to_string(i) + " is on " +
+                    to_string(t.device()) + " and argument 0 on " +
+                    to_string(args.tensors.front().device()) +
                     ": a call runs on one device; move the arguments there with .to(device)");
       if (is_symbolic(t))
         throw Error("[function] argument " + std::to_string(i) +
@@ -229,7 +309,8 @@ class FunctionCore {
 
   /// Why `types` missed: the first argument that differs from the most recently used
   /// concrete function (called with the lock held).
-  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host, Device device) {
+  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host,
+                          Device device) {
     const ConcreteFunction* last = nullptr;
     for (const Signature& s : lru_)
       if ((last = cache_.at(s).fn.get()) != nullptr) break;
@@ -247,7 +328,8 @@ class FunctionCore {
         return "argument " + std::to_string(i) + ": shape " + shape_str(was[i].shape) + " -> " +
                shape_str(types[i].shape);
     }
-    if (device != last->device) return "device " + to_string(last->device) + " -> " + to_string(device);
+    if (device != last->device)
+      return "device " + to_string(last->device) + " -> " + to_string(device);
     if (host != last->host) return "non-tensor arguments changed";
     return "signature evicted from the cache";
   }
@@ -268,8 +350,8 @@ class FunctionCore {
     }
     // Miss: reserve the signature so concurrent callers wait for this trace.
     ++stats_.misses;
-    stats_.last_miss_reason =
-        miss_reason(types, args.key, args.tensors.empty() ? Device{} : args.tensors.front().device());
+    stats_.last_miss_reason = miss_reason(
+        types, args.key, args.tensors.empty() ? Device{} : args.tensors.front().device());
     lru_.push_front(sig);
     cache_.emplace(sig, Entry{nullptr, lru_.begin()});
     const bool first = traces_ == 0;
@@ -277,7 +359,8 @@ class FunctionCore {
 
     std::shared_ptr<ConcreteFunction> fn;
     try {
-      fn = build(types, trace_fn, first, args.tensors.empty() ? Device{} : args.tensors.front().device());
+      fn = build(types, trace_fn, first,
+                 args.tensors.empty() ? Device{} : args.tensors.front().device());
     } catch (...) {
       lock.lock();
       auto it = cache_.find(sig);
@@ -314,8 +397,8 @@ class FunctionCore {
     // its first run; on CUDA with jit=true its fusions are PTX kernels).
     for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
     if (options_.jit && device.kind == Device::cuda) {
-      CudaJitResult jit = jit_compile_cuda(*fn->traced.graph,
-                                           cuda_chip(runtime::CudaDevice::get(device).compute_capability()));
+      CudaJitResult jit = jit_compile_cuda(
+          *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()));
       fn->ir[2] = std::move(jit.fused);
       fn->ir[3] = fn->ir[4] =
           "// kiln: this function runs on " + to_string(device) +
@@ -333,6 +416,8 @@ class FunctionCore {
       codegen_ms = jit.codegen_ms;
     }
     fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), fn->ptx);
+    if (device.kind == Device::cuda && fn->executable.graph_safe)
+      fn->replay = std::make_unique<ConcreteFunction::GraphReplay>();
     double compile_ms = ms_since(t1);
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);

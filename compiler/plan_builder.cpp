@@ -108,6 +108,7 @@ class PlanBuilder {
     for (mlir::Value v : ret.getOperands()) exe.outputs.push_back(slot(v));
     exe.program = program(entry, {});
     exe.num_slots = next_;
+    exe.graph_safe = graph_safe_;
     return exe;
   }
 
@@ -172,9 +173,16 @@ class PlanBuilder {
     const std::string where = where_of(op.getLoc());
 
     if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
-      auto value = std::make_shared<PlacedConstant>(tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue())));
+      auto value = std::make_shared<PlacedConstant>(
+          tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue())));
       return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value->on(f.device); };
     }
+    // What a CUDA graph cannot replay: host reads of values (control flow, print, and the
+    // eager kernels that check indices, labels or integer divisors on the host),
+    // variables (a replay would not see a new value's buffer), values made on the host.
+    if (llvm::isa<ir::ReadVariableOp, ir::AssignVariableOp, ir::PrintOp, ir::CondOp,
+                  ir::WhileLoopOp, ir::ForRangeOp>(op))
+      graph_safe_ = false;
     if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
       auto var = traced_.variables.at(r.getIndex());
       return [var, o = out[0]](runtime::Frame& f) { f.slots[o] = var->read(); };
@@ -235,6 +243,10 @@ class PlanBuilder {
     }
 
     std::string name = op.getName().stripDialect().str();
+    if (op.getNumOperands() == 0 || name == "gather" || name == "softmax_cross_entropy" ||
+        ((name == "divide" || name == "pow") &&
+         is_integer(ir::kiln_type(op.getResult(0).getType()).dtype)))
+      graph_safe_ = false;
     EagerOp fn = find_eager_op(name);
     if (fn == nullptr)
       throw Error("[plan] internal error: no kernel for " + op.getName().getStringRef().str());
@@ -371,7 +383,8 @@ class PlanBuilder {
       call->output_shapes.push_back(type.shape);
     }
     std::optional<rules::TensorType> product;
-    if (mlir::Operation* p = passes::outputProduct(fusion)) product = ir::kiln_type(p->getResult(0).getType());
+    if (mlir::Operation* p = passes::outputProduct(fusion))
+      product = ir::kiln_type(p->getResult(0).getType());
     return [call, in, out, where, product](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
@@ -394,6 +407,7 @@ class PlanBuilder {
   const JitKernels* kernels_;
   std::shared_ptr<const std::string> gpu_ptx_;
   std::shared_ptr<GpuModule> gpu_module_;
+  bool graph_safe_ = true;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
 };
@@ -401,7 +415,8 @@ class PlanBuilder {
 }  // namespace
 
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const JitKernels* kernels, std::shared_ptr<const std::string> gpu_ptx) {
+                                     const JitKernels* kernels,
+                                     std::shared_ptr<const std::string> gpu_ptx) {
   return PlanBuilder(traced, kernels, std::move(gpu_ptx)).build(graph.func());
 }
 

@@ -159,6 +159,7 @@ void* CudaDevice::function(const void* image, const char* name) {
 
 void CudaDevice::launch(void* function, const LaunchShape& s, void** params) {
   make_current();
+  launches_.fetch_add(1, std::memory_order_relaxed);
   cuda_check(api().cuLaunchKernel(function, s.grid_x, s.grid_y, s.grid_z, s.block_x, s.block_y,
                                   s.block_z, s.shared_bytes, stream_, params, nullptr),
              "cuLaunchKernel");

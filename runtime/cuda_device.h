@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -68,11 +69,14 @@ class CudaDevice {
   /// Queues kernel `function` with `params` (pointers to each argument, cuLaunchKernel's
   /// convention) on the stream.
   void launch(void* function, const LaunchShape& shape, void** params);
+  /// Kernels launched on this device so far (cuBLAS' own not counted).
+  uint64_t launch_count() const { return launches_.load(std::memory_order_relaxed); }
 
  private:
   explicit CudaDevice(Device device);
 
   Device device_;
+  std::atomic<uint64_t> launches_{0};
   int ordinal_ = 0;
   void* context_ = nullptr;
   void* stream_ = nullptr;

@@ -27,8 +27,31 @@ class DeviceMemory {
   virtual std::string name() const = 0;
 };
 
+/// The blocks of one captured CUDA graph: the graph's kernels write them at every replay,
+/// so they must stay out of the shared cache for the graph's life. While a pool is active
+/// on a thread (CachingDeviceAllocator::Capture), that thread's releases on the allocator
+/// go to the pool and its allocations take from it first.
+struct CapturePool {
+  std::map<size_t, std::vector<uint64_t>> idle;  // size class -> blocks
+};
+
 class CachingDeviceAllocator {
  public:
+  /// Routes this thread's allocations and releases through `pool` while it lives.
+  class Capture {
+   public:
+    Capture(CachingDeviceAllocator& allocator, CapturePool& pool);
+    ~Capture();
+    Capture(const Capture&) = delete;
+    Capture& operator=(const Capture&) = delete;
+
+   private:
+    const CachingDeviceAllocator* previous_allocator_;
+    CapturePool* previous_pool_;
+  };
+  /// Gives a pool's idle blocks to the shared cache (its graph is gone).
+  void release_pool(CapturePool& pool);
+
   /// Keeps at most `cache_limit` bytes of idle blocks.
   CachingDeviceAllocator(DeviceMemory& memory, size_t cache_limit);
   ~CachingDeviceAllocator();  // gives every cached block back to the device

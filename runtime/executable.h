@@ -38,6 +38,9 @@ class Executable {
   std::vector<int> inputs;   // slots of the graph's arguments, in order
   std::vector<int> outputs;  // slots of the results, in order
   Program program;
+  // On a CUDA device, a run may be captured into a CUDA graph and replayed: no step reads
+  // values on the host, touches variables or makes host values (see plan_builder.cpp).
+  bool graph_safe = true;
 
   std::vector<Tensor> run(const std::vector<Tensor>& args) const {
     Frame frame;

@@ -18,6 +18,7 @@
 #include "reference.h"
 #include "runtime/cuda_driver.h"
 #include "runtime/op_list.h"
+#include "runtime/tensor_impl.h"
 
 using namespace kiln;
 
@@ -222,5 +223,37 @@ TEST_CASE("fake CUDA: a function's device is part of its signature", "[.fake-cud
   Tensor big_gpu = big.to(kCuda);
   auto uses_gpu_tensor = kiln::function([&](Tensor a) { return a * big_gpu; });
   CHECK(uses_gpu_tensor(x.to(kCuda)).device() == kCuda);
+  check_launches();
+}
+
+TEST_CASE("fake CUDA: a launch-bound cached call replays a CUDA graph", "[.fake-cuda]") {
+  fake();
+  FunctionOptions options;
+  options.jit = false;  // graph mode: one launch per op, the case graphs are for
+  auto f = kiln::function(
+      [](Tensor x) {
+        for (int i = 0; i < 12; ++i) x = x * 1.01f + 0.1f;
+        return x;
+      },
+      options);
+  Tensor x = random_normal({16, 16}, 1).to(kCuda);
+  const size_t replays = fake().stats().graph_launches;
+  Tensor first = f(x);  // a plain run that counts the plan's launches
+  CHECK(fake().stats().graph_launches == replays);
+  Tensor second = f(x);  // captured (no allocation, no host copy inside), then replayed
+  CHECK(fake().stats().graph_launches == replays + 1);
+  const size_t launches = fake().stats().launches;
+  Tensor third = f(x);  // replayed: copies in and out, no kernel launched one by one
+  CHECK(fake().stats().graph_launches == replays + 2);
+  CHECK(fake().stats().launches == launches);
+  // Each call's result is the caller's own buffer.
+  CHECK(third.device() == kCuda);
+  CHECK(third.impl()->data() != second.impl()->data());
+  // A function that reads a value on the host (gather checks its indices) is never captured.
+  auto g = kiln::function([](Tensor v, Tensor i) { return gather(v * 2.0f + 1.0f, i, 0) * 3.0f; },
+                          options);
+  Tensor idx = Tensor::from<int64_t>({1, 0}, {2}, kCuda);
+  for (int k = 0; k < 4; ++k) g(x, idx);
+  CHECK(fake().stats().graph_launches == replays + 2);
   check_launches();
 }

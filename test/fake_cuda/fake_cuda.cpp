@@ -9,6 +9,7 @@
 // live allocation, their count equal to the .entry's. Results of kernels are whatever
 // memory held: tests check shapes, dtypes, devices and the launches, not those values.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -20,7 +21,7 @@
 namespace {
 
 constexpr int kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kNotFound = 500,
-              kInvalidImage = 200;
+              kInvalidImage = 200, kCaptureUnsupported = 900;
 
 struct Module {
   std::string text;  // the image's bytes (a fatbin holds its kernel names as strings)
@@ -38,7 +39,7 @@ struct State {
   size_t allocations = 0, launches = 0, ptx_launches = 0, gemms = 0, graph_launches = 0;
   std::vector<std::string> errors;  // launches that failed the checks
   std::map<std::string, size_t> launched;
-  bool capturing = false;
+  bool capturing = false, capture_invalidated = false;
   size_t captured = 0;
 };
 State& state() {
@@ -162,7 +163,7 @@ int cuDeviceGetAttribute(int* v, int attribute, int) {
   }
 }
 int cuDeviceGetName(char* name, int length, int) {
-  std::strncpy(name, "kiln fake CUDA device", static_cast<size_t>(length));
+  std::snprintf(name, static_cast<size_t>(length), "%s", "kiln fake CUDA device");
   return kSuccess;
 }
 int cuDevicePrimaryCtxRetain(void** ctx, int) {
@@ -177,7 +178,16 @@ int cuMemGetInfo_v2(size_t* free, size_t* total) {
   return kSuccess;
 }
 
+// As the real driver does with a stream captured (thread-local mode): no allocation, no
+// copy to pageable host memory, no synchronization; each also invalidates the capture.
+bool refuse_in_capture() {
+  if (!state().capturing) return false;
+  state().capture_invalidated = true;
+  return true;
+}
+
 int cuMemAlloc_v2(uint64_t* p, size_t bytes) {
+  if (refuse_in_capture()) return kCaptureUnsupported;
   void* m = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
   if (!m) return kOutOfMemory;
   std::memset(m, 0, bytes);
@@ -201,6 +211,7 @@ int cuMemcpyHtoDAsync_v2(uint64_t to, const void* from, size_t n, void*) {
   return kSuccess;
 }
 int cuMemcpyDtoHAsync_v2(void* to, uint64_t from, size_t n, void*) {
+  if (refuse_in_capture()) return kCaptureUnsupported;
   if (!inside_allocation(from) || !inside_allocation(from + n)) return kInvalidValue;
   std::memcpy(to, reinterpret_cast<const void*>(from), n);
   return kSuccess;
@@ -219,7 +230,7 @@ int cuStreamCreate(void** stream, unsigned) {
   return kSuccess;
 }
 int cuStreamDestroy_v2(void*) { return kSuccess; }
-int cuStreamSynchronize(void*) { return kSuccess; }
+int cuStreamSynchronize(void*) { return refuse_in_capture() ? kCaptureUnsupported : kSuccess; }
 
 int cuModuleLoadData(void** module, const void* image) {
   auto* m = new Module;
@@ -279,11 +290,16 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
 
 int cuStreamBeginCapture_v2(void*, int) {
   state().capturing = true;
+  state().capture_invalidated = false;
   state().captured = 0;
   return kSuccess;
 }
 int cuStreamEndCapture(void*, void** graph) {
   state().capturing = false;
+  if (state().capture_invalidated) {
+    *graph = nullptr;
+    return kCaptureUnsupported;  // CUDA_ERROR_STREAM_CAPTURE_INVALIDATED in the real driver
+  }
   *graph = new size_t(state().captured);
   return kSuccess;
 }

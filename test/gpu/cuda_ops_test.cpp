@@ -5,8 +5,8 @@
 // request); the caching allocator makes no device allocation in steady state. Reports
 // itself skipped (exit 77, ctest's SKIP_RETURN_CODE) where no CUDA device is present.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <kiln/kiln.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -31,8 +31,9 @@ void check_close(const Tensor& got, const Tensor& want, double rtol, double atol
   auto g = got.to_vector<double>(), w = want.to_vector<double>();
   size_t bad = 0;
   for (size_t i = 0; i < g.size(); ++i) {
-    const bool ok = std::isnan(w[i]) ? std::isnan(g[i])
-                                     : (g[i] == w[i] || std::fabs(g[i] - w[i]) <= atol + rtol * std::fabs(w[i]));
+    const bool ok = std::isnan(w[i])
+                        ? std::isnan(g[i])
+                        : (g[i] == w[i] || std::fabs(g[i] - w[i]) <= atol + rtol * std::fabs(w[i]));
     if (!ok && bad++ < 5) {
       INFO("element " << i << ": got " << g[i] << ", want " << w[i]);
       CHECK(ok);
@@ -68,8 +69,11 @@ TEST_CASE("CUDA eager, graph and jit equal CPU eager for every op", "[gpu]") {
 }
 
 TEST_CASE("CUDA elementwise: every dtype, broadcasting up to rank 6", "[gpu]") {
-  const std::vector<std::pair<Shape, Shape>> shapes = {
-      {{1000003}, {1000003}}, {{257, 129}, {129}}, {{3, 1, 5}, {4, 1}}, {{2, 3, 1, 4, 1, 6}, {3, 1, 4, 5, 6}}, {{}, {7}}};
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{1000003}, {1000003}},
+                                                       {{257, 129}, {129}},
+                                                       {{3, 1, 5}, {4, 1}},
+                                                       {{2, 3, 1, 4, 1, 6}, {3, 1, 4, 5, 6}},
+                                                       {{}, {7}}};
   for (DType d : {DType::f32, DType::f64, DType::i32, DType::i64}) {
     for (const auto& [sa, sb] : shapes) {
       INFO(dtype_name(d) << " " << shape_str(sa) << " " << shape_str(sb));
@@ -89,7 +93,8 @@ TEST_CASE("CUDA elementwise: every dtype, broadcasting up to rank 6", "[gpu]") {
     }
   }
   // NaN propagates through maximum/minimum as on the CPU.
-  Tensor n = Tensor::from<float>({NAN, 1, 2, NAN}, {4}), m = Tensor::from<float>({0, NAN, 3, 1}, {4});
+  Tensor n = Tensor::from<float>({NAN, 1, 2, NAN}, {4}),
+         m = Tensor::from<float>({0, NAN, 3, 1}, {4});
   check_close(maximum(n.to(kCuda), m.to(kCuda)), maximum(n, m), 0, 0);
   check_close(minimum(n.to(kCuda), m.to(kCuda)), minimum(n, m), 0, 0);
 }
@@ -125,8 +130,8 @@ TEST_CASE("CUDA reductions and rows: long rows, columns, scattered axes, NaN", "
   check_close(softmax(inf_row.to(kCuda), 1), softmax(inf_row, 1), 1e-6, 0);
   Tensor labels = Tensor::from<int32_t>({3, 0, 1023, 5}, {4});
   Tensor logits = slice(x, {0, 0}, {4, 1024});
-  check_close(softmax_cross_entropy(logits.to(kCuda), labels.to(kCuda)), softmax_cross_entropy(logits, labels),
-              1e-5, 1e-6);
+  check_close(softmax_cross_entropy(logits.to(kCuda), labels.to(kCuda)),
+              softmax_cross_entropy(logits, labels), 1e-5, 1e-6);
 }
 
 TEST_CASE("CUDA layout ops and gather", "[gpu]") {
@@ -135,23 +140,26 @@ TEST_CASE("CUDA layout ops and gather", "[gpu]") {
   check_close(transpose(g, {2, 0, 1}), transpose(x, {2, 0, 1}), 0, 0);
   check_close(slice(g, {1, 0, 2}, {3, 5, 6}), slice(x, {1, 0, 2}, {3, 5, 6}), 0, 0);
   check_close(concat({g, g * 2.0f}, 1), concat({x, x * 2.0f}, 1), 0, 0);
-  check_close(broadcast_to(slice(g, {0, 0, 0}, {1, 5, 6}), {3, 5, 6}), broadcast_to(slice(x, {0, 0, 0}, {1, 5, 6}), {3, 5, 6}),
-              0, 0);
+  check_close(broadcast_to(slice(g, {0, 0, 0}, {1, 5, 6}), {3, 5, 6}),
+              broadcast_to(slice(x, {0, 0, 0}, {1, 5, 6}), {3, 5, 6}), 0, 0);
   Tensor idx = Tensor::from<int32_t>({5, 0, 2, 2}, {2, 2});
   check_close(gather(g, idx.to(kCuda), 2), gather(x, idx, 2), 0, 0);
   check_close(one_hot(idx.to(kCuda), 6, DType::f64), one_hot(idx, 6, DType::f64), 0, 0);
 }
 
 TEST_CASE("CUDA matmul: cuBLAS in FP32 unless TF32 is allowed", "[gpu]") {
-  for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{
-           {{512, 384}, {384, 256}}, {{3, 64, 32}, {3, 32, 48}}, {{2, 1, 16, 8}, {3, 8, 4}}, {{16, 8}, {5, 8, 4}}}) {
+  for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{{{512, 384}, {384, 256}},
+                                                                   {{3, 64, 32}, {3, 32, 48}},
+                                                                   {{2, 1, 16, 8}, {3, 8, 4}},
+                                                                   {{16, 8}, {5, 8, 4}}}) {
     INFO(shape_str(sa) << " @ " << shape_str(sb));
     Tensor a = random_normal(sa, 12), b = random_normal(sb, 13);
     check_close(matmul(a.to(kCuda), b.to(kCuda)), matmul(a, b), 1e-4, 1e-4);
     Tensor ad = a.astype(DType::f64), bd = b.astype(DType::f64);
     check_close(matmul(ad.to(kCuda), bd.to(kCuda)), matmul(ad, bd), 1e-12, 1e-12);
   }
-  Tensor ia = cast(random_uniform({7, 5}, 14, -9, 9), DType::i64), ib = cast(random_uniform({5, 3}, 15, -9, 9), DType::i64);
+  Tensor ia = cast(random_uniform({7, 5}, 14, -9, 9), DType::i64),
+         ib = cast(random_uniform({5, 3}, 15, -9, 9), DType::i64);
   check_close(matmul(ia.to(kCuda), ib.to(kCuda)), matmul(ia, ib), 0, 0);
   // FP32 products are FP32 (error ~1e-6 relative); TF32 (opt-in) is allowed ~1e-3.
   Tensor a = random_normal({256, 1024}, 16), b = random_normal({1024, 256}, 17);

@@ -15,8 +15,10 @@ std::vector<Tensor> mlp_init(const MlpShape& s, uint64_t seed) {
     float a = 1.0f / std::sqrt(static_cast<float>(fan_in));
     return kiln::random_uniform({fan_in, fan_out}, seed + k, -a, a);
   };
-  auto bias = [&](int64_t n, uint64_t k) { return kiln::random_uniform({n}, seed + k, -0.1f, 0.1f); };
-  return {weight(s.in, s.h1, 1), bias(s.h1, 2), weight(s.h1, s.h2, 3),
+  auto bias = [&](int64_t n, uint64_t k) {
+    return kiln::random_uniform({n}, seed + k, -0.1f, 0.1f);
+  };
+  return {weight(s.in, s.h1, 1), bias(s.h1, 2),          weight(s.h1, s.h2, 3),
           bias(s.h2, 4),         weight(s.h2, s.out, 5), bias(s.out, 6)};
 }
 
@@ -98,7 +100,8 @@ std::vector<double> host_logits(const MlpShape& s, const double* x,
       const double* row = w.data() + i * n_out;
       for (int64_t j = 0; j < n_out; ++j) out[static_cast<size_t>(j)] += v * row[j];
     }
-    if (relu) for (auto& v : out) v = std::max(v, 0.0);
+    if (relu)
+      for (auto& v : out) v = std::max(v, 0.0);
     return out;
   };
   std::vector<double> in(x, x + s.in);
@@ -153,8 +156,8 @@ std::string mlp_selfcheck(std::string* report, kiln::Device device) {
   double worst = 0;
   int checked = 0;
   std::string failure;
-  std::string loss_check = compare_values({grads[0].item<double>()},
-                                          {host_mlp_loss(s, hx, hl, hp)}, 1e-5, 1e-6, "loss");
+  std::string loss_check =
+      compare_values({grads[0].item<double>()}, {host_mlp_loss(s, hx, hl, hp)}, 1e-5, 1e-6, "loss");
   if (!loss_check.empty()) failure = loss_check;
   for (size_t k = 0; k < hp.size() && failure.empty(); ++k) {
     auto analytic = host(grads[k + 1]);

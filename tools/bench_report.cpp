@@ -1,7 +1,9 @@
 #include "bench_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace kiln_bench {
@@ -86,6 +88,22 @@ bool ran(const Report& r, const std::string& id) {
   return false;
 }
 
+bool on_cuda(const Report& r) { return r.device.kind == kiln::Device::cuda; }
+
+// "cuda:0 (NVIDIA H100 80GB HBM3)", or "cpu".
+std::string device_label(const Report& r) {
+  std::string label = kiln::to_string(r.device);
+  return r.device_name.empty() ? label : label + " (" + r.device_name + ")";
+}
+
+// The copy bandwidth the workloads' GB/s are held against: the CPU's memory copy, or the
+// CUDA device's device-to-device copy (with --roofline).
+std::optional<double> copy_gbs(const Report& r) {
+  if (r.roofline) return r.roofline->copy_gbs;
+  if (r.cuda_roofline) return r.cuda_roofline->copy_gbs;
+  return std::nullopt;
+}
+
 void print_roofline(const Roofline& f, int threads, std::FILE* out) {
   std::fprintf(out, "\nroofline (%d threads):\n", threads);
   std::fprintf(out,
@@ -102,24 +120,48 @@ void print_roofline(const Roofline& f, int threads, std::FILE* out) {
                num(f.eager_tanh_gbs).c_str(), 100 * f.eager_tanh_gbs / f.copy_gbs);
 }
 
+void print_cuda_roofline(const CudaRoofline& f, const Report& r, std::FILE* out) {
+  std::fprintf(out, "\nroofline (%s):\n", device_label(r).c_str());
+  std::fprintf(out,
+               "  device copy      %7s GB/s   (2 x 256 MiB, device to device, read + written,\n"
+               "                                  timed like a workload, synchronized)\n",
+               num(f.copy_gbs).c_str());
+  std::fprintf(out, "  cuBLAS sgemm     %7s GFLOP/s (%d^3, eager kiln::matmul, TF32 %s)\n",
+               num(f.sgemm_gflops).c_str(), CudaRoofline::kSgemmPeakN, f.tf32 ? "on" : "off");
+  std::fprintf(out, "  cuBLAS sgemm     %7s GFLOP/s (%d^3 = W6's shape)\n",
+               num(f.sgemm_w6_gflops).c_str(), CudaRoofline::kSgemmW6N);
+  std::fprintf(out, "  eager add  16M   %7s GB/s   (12 B/element) = %3.0f%% of device copy\n",
+               num(f.eager_add_gbs).c_str(), 100 * f.eager_add_gbs / f.copy_gbs);
+  std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of device copy\n",
+               num(f.eager_tanh_gbs).c_str(), 100 * f.eager_tanh_gbs / f.copy_gbs);
+  std::fprintf(out,
+               "  (the CPU's roofline, memory copy/triad and OpenBLAS, is not measured with\n"
+               "   --device cuda)\n");
+}
+
 void print_goals(const Report& r, std::FILE* out) {
   if (r.roofline) print_roofline(*r.roofline, r.threads, out);
+  if (r.cuda_roofline) print_cuda_roofline(*r.cuda_roofline, r, out);
   auto list = goals(r);
   if (list.empty()) return;
-  std::fprintf(out, "%sgoals (reported, not asserted):\n", r.roofline ? "" : "\n");
+  std::optional<double> copy = copy_gbs(r);
+  std::fprintf(out, "%sgoals (reported, not asserted):\n", copy ? "" : "\n");
   bool undecided = false;
   for (auto& g : list) {
     undecided |= !g.met;
     std::fprintf(out, "  %s %s: %s\n", g.met ? check_mark(*g.met).c_str() : "?", g.name.c_str(),
                  g.detail.c_str());
   }
-  if (undecided) std::fprintf(out, "  (run with --roofline for bandwidth goals)\n");
-  if (r.roofline) {
+  if (undecided)
+    std::fprintf(out, on_cuda(r) ? "  (run with --roofline for the goals against the device's "
+                                   "copy bandwidth and cuBLAS)\n"
+                                 : "  (run with --roofline for bandwidth goals)\n");
+  if (copy) {
     for (const char* id : {"W2", "W5"}) {
       const Result* res = ok_result(r, id, Mode::eager);
       if (res && res->gbs)
-        std::fprintf(out, "  (%s eager moves %s GB/s = %.0f%% of copy bandwidth)\n", id,
-                     num(*res->gbs).c_str(), 100 * *res->gbs / r.roofline->copy_gbs);
+        std::fprintf(out, "  (%s eager moves %s GB/s = %.0f%% of %scopy bandwidth)\n", id,
+                     num(*res->gbs).c_str(), 100 * *res->gbs / *copy, on_cuda(r) ? "device " : "");
     }
   }
 }
@@ -156,11 +198,19 @@ void print_first_calls(const Report& r, std::FILE* out) {
   print_row(out, cols, heads);
   std::fprintf(out, "%s\n", std::string(total - 2, '-').c_str());
   for (auto& row : rows) print_row(out, cols, row);
-  std::fprintf(
-      out,
-      "optimize = simplification + fusion; codegen = lowering + LLVM native code (jit only);\n"
-      "other = first call - trace - optimize - codegen: the execution plan, argument\n"
-      "handling and running the call once.\n");
+  if (on_cuda(r)) {
+    std::fprintf(
+        out,
+        "optimize = simplification + fusion; codegen = lowering + PTX for the device (jit only);\n"
+        "other = first call - trace - optimize - codegen: the execution plan, argument\n"
+        "handling and running the call once, synchronized with the device.\n");
+  } else {
+    std::fprintf(
+        out,
+        "optimize = simplification + fusion; codegen = lowering + LLVM native code (jit only);\n"
+        "other = first call - trace - optimize - codegen: the execution plan, argument\n"
+        "handling and running the call once.\n");
+  }
   const Result* w0 = find(r, "W0", Mode::jit);
   if (w0 && w0->first_call && ran(r, "W1")) {
     std::fprintf(
@@ -169,6 +219,73 @@ void print_first_calls(const Report& r, std::FILE* out) {
         " whatever one-time set-up the JIT has is paid there, not in the rows above.)\n",
         num(w0->first_call->first_call_ms).c_str(), num(w0->first_call->codegen_ms).c_str());
   }
+}
+
+// The goals on a CUDA device: the device's own figures (--roofline, measured in the same
+// run) against the JIT's, and the cost of a cached call.
+std::vector<Goal> cuda_goals(const Report& r) {
+  std::vector<Goal> out;
+  auto add = [&](std::string name, std::optional<bool> met, std::optional<double> value,
+                 double target, std::string unit, std::string detail) {
+    out.push_back(Goal{std::move(name), met, value, target, std::move(unit), std::move(detail)});
+  };
+  auto failed = [&](const std::string& name, double target, const std::string& unit) {
+    add(name, false, std::nullopt, target, unit, "a check FAILED, nothing was timed");
+  };
+  const std::optional<CudaRoofline>& f = r.cuda_roofline;
+
+  if (ran(r, "W2")) {
+    const std::string name = "W2 jit >= 80% of the device copy bandwidth";
+    const Result* jit = ok_result(r, "W2", Mode::jit);
+    if (!jit || !jit->gbs) {
+      failed(name, 80, "% of device copy");
+    } else if (!f) {
+      add(name, std::nullopt, std::nullopt, 80, "% of device copy",
+          num(*jit->gbs) + " GB/s (" + kW2Bytes + "); needs --roofline");
+    } else {
+      double ratio = *jit->gbs / f->copy_gbs;
+      add(name, ratio >= 0.8, 100 * ratio, 80, "% of device copy",
+          fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " + num(f->copy_gbs) +
+              " GB/s; " + kW2Bytes + ")");
+    }
+  }
+
+  if (ran(r, "W6")) {
+    const std::string name = "W6 jit >= 90% of cuBLAS sgemm at 1024^3 (same run)";
+    const Result* jit = ok_result(r, "W6", Mode::jit);
+    if (!jit || !jit->gflops) {
+      failed(name, 90, "% of sgemm");
+    } else if (!f) {
+      add(name, std::nullopt, std::nullopt, 90, "% of sgemm",
+          num(*jit->gflops) + " GFLOP/s; needs --roofline");
+    } else {
+      double ratio = *jit->gflops / f->sgemm_w6_gflops;
+      add(name, ratio >= 0.9, 100 * ratio, 90, "% of sgemm",
+          fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gflops) + " of " + num(f->sgemm_w6_gflops) +
+              " GFLOP/s)");
+    }
+  }
+
+  if (ran(r, "W0")) {
+    const std::string name = "W0 cached call <= 10 µs (jit or graph median)";
+    const Result* jit = ok_result(r, "W0", Mode::jit);
+    const Result* graph = ok_result(r, "W0", Mode::graph);
+    if (!jit && !graph) {
+      failed(name, 10, "µs");
+    } else {
+      std::optional<double> best;
+      std::string detail;
+      for (const Result* res : {jit, graph}) {
+        if (!res) continue;
+        double us = res->stats.median_s * 1e6;
+        best = best ? std::min(*best, us) : us;
+        detail += (detail.empty() ? "" : ", ") + std::string(mode_name(res->mode)) + " " + num(us) +
+                  " µs";
+      }
+      add(name, *best <= 10, *best, 10, "µs", detail);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -183,6 +300,7 @@ std::vector<Goal> goals(const Report& r) {
     add(name, false, std::nullopt, target, unit, "a check FAILED, nothing was timed");
   };
   if (r.checks_only) return out;
+  if (on_cuda(r)) return cuda_goals(r);
 
   // The machine's own limits against eager kiln (with --roofline only).
   if (r.roofline) {
@@ -261,7 +379,7 @@ std::vector<Goal> goals(const Report& r) {
 
 void print_report(const Report& r, std::FILE* out) {
   std::fprintf(out, "kiln-bench — cpu: %s; threads: %d; device: %s\n", r.cpu.c_str(), r.threads,
-               r.device.c_str());
+               device_label(r).c_str());
   for (auto& note : r.notes) std::fprintf(out, "%s\n", note.c_str());
   std::vector<std::string> failures;
   for (auto& res : r.results)
@@ -359,7 +477,20 @@ std::string json_num(double v) {
 bool write_json(const Report& r, const std::string& path, std::string* error) {
   std::ostringstream j;
   j << "{\n  \"machine\": {\"cpu\": " << json_string(r.cpu) << ", \"threads\": " << r.threads
-    << ", \"device\": " << json_string(r.device) << "},\n";
+    << ", \"device\": " << json_string(kiln::to_string(r.device));
+  if (!r.device_name.empty()) j << ", \"device_name\": " << json_string(r.device_name);
+  j << "},\n";
+  if (r.cuda_roofline) {
+    const CudaRoofline& f = *r.cuda_roofline;
+    j << "  \"roofline\": {\"device\": " << json_string(kiln::to_string(r.device))
+      << ", \"copy_gbs\": " << json_num(f.copy_gbs)
+      << ", \"sgemm_gflops\": " << json_num(f.sgemm_gflops)
+      << ", \"sgemm_n\": " << CudaRoofline::kSgemmPeakN
+      << ", \"sgemm_w6_gflops\": " << json_num(f.sgemm_w6_gflops)
+      << ", \"eager_add_gbs\": " << json_num(f.eager_add_gbs)
+      << ", \"eager_tanh_gbs\": " << json_num(f.eager_tanh_gbs)
+      << ", \"tf32\": " << (f.tf32 ? "true" : "false") << "},\n";
+  }
   if (r.roofline) {
     const Roofline& f = *r.roofline;
     j << "  \"roofline\": {\"copy_gbs\": " << json_num(f.copy_gbs)

@@ -18,8 +18,8 @@ namespace kiln_bench {
 struct Result {
   std::string workload;  // "W3"
   Mode mode = Mode::eager;
-  std::string device = "cpu";
-  std::string error;  // non-empty: the check failed (or the call threw); nothing was timed
+  std::string device = "cpu";  // the device's kind, as the JSON writes it: "cpu" or "cuda"
+  std::string error;           // non-empty: the check failed (or the call threw); nothing was timed
   Stats stats;
   std::optional<double> speedup_vs_eager, gbs, gflops;
   std::optional<FirstCall> first_call;  // graph and jit only
@@ -28,9 +28,11 @@ struct Result {
 struct Report {
   std::string cpu;
   int threads = 0;
-  std::string device = "cpu";
-  std::optional<Roofline> roofline;
-  std::vector<Workload> workloads;  // the ones that ran, in order
+  kiln::Device device;      // where the workloads ran
+  std::string device_name;  // a CUDA device's name ("NVIDIA H100 80GB HBM3"); "" for the CPU
+  std::optional<Roofline> roofline;           // --roofline on the CPU
+  std::optional<CudaRoofline> cuda_roofline;  // --roofline on a CUDA device
+  std::vector<Workload> workloads;            // the ones that ran, in order
   std::vector<Result> results;
   std::vector<std::string> notes;  // self-check summaries and the like
   bool checks_only = false;        // --selfcheck: no table, only notes and failures
@@ -47,8 +49,10 @@ struct Goal {
   std::string detail;  // the figures behind it, for the printed line
 };
 
-/// The goal lines of this run: the roofline ones (eager against the machine, with
-/// --roofline) and those of issue 4 (the JIT), from the results of the same run.
+/// The goal lines of this run. On the CPU: the roofline ones (eager against the machine,
+/// with --roofline) and those of issue 4 (the JIT), from the results of the same run. On a
+/// CUDA device: W2 jit against the device's copy bandwidth and W6 jit against cuBLAS at
+/// 1024^3 (both with --roofline), and W0's cached call.
 std::vector<Goal> goals(const Report& report);
 
 void print_report(const Report& report, std::FILE* out);

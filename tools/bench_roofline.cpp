@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include <kiln/kiln.h>
 
 #include "bench_env.h"
+#include "runtime/cuda_device.h"
+#include "runtime/tensor_impl.h"
 
 namespace kiln_bench {
 
@@ -91,8 +95,8 @@ double sgemm_at(int n, const TimingOptions& timing, Progress& progress) {
   const std::string label = "roofline: cblas_sgemm " + std::to_string(n) + "^3";
   Stats stats = measure(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n,
-                    b.data(), n, 0.0f, c.data(), n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                    n, 0.0f, c.data(), n);
       },
       timing, [&](int done, int total) { progress.show(label, done, total); });
   return 2.0 * n * n * n / stats.median_s / 1e9;
@@ -108,15 +112,81 @@ void eager_ops(const TimingOptions& timing, Roofline& out, Progress& progress) {
   constexpr int64_t n = 16 << 20;  // 16M elements
   kiln::Tensor x = kiln::random_uniform({n}, 81, -2.0f, 2.0f);
   kiln::Tensor y = kiln::random_uniform({n}, 82, -2.0f, 2.0f);
-  Stats add = measure([&] { kiln::Tensor z = x + y; }, timing,
-                      [&](int done, int total) { progress.show("roofline: eager add", done, total); });
-  Stats tanh = measure([&] { kiln::Tensor z = kiln::tanh(x); }, timing,
-                       [&](int done, int total) { progress.show("roofline: eager tanh", done, total); });
+  Stats add =
+      measure([&] { kiln::Tensor z = x + y; }, timing,
+              [&](int done, int total) { progress.show("roofline: eager add", done, total); });
+  Stats tanh =
+      measure([&] { kiln::Tensor z = kiln::tanh(x); }, timing,
+              [&](int done, int total) { progress.show("roofline: eager tanh", done, total); });
   out.eager_add_gbs = 12.0 * n / add.median_s / 1e9;
   out.eager_tanh_gbs = 8.0 * n / tanh.median_s / 1e9;
 }
 
+// ---- CUDA --------------------------------------------------------------------------------
+
+// `fn` followed by a wait for the device, timed like a workload.
+Stats measure_on(kiln::Device device, const std::function<void()>& fn, const std::string& label,
+                 const TimingOptions& timing, Progress& progress) {
+  return measure(
+      [&] {
+        fn();
+        kiln::synchronize(device);
+      },
+      timing, [&](int done, int total) { progress.show(label, done, total); });
+}
+
+uint64_t device_address(const kiln::Tensor& t) {
+  return reinterpret_cast<uint64_t>(t.impl()->data());
+}
+
+// cuBLAS sgemm through eager kiln::matmul of f32 device tensors, n x n x n.
+double cuda_sgemm_at(kiln::Device device, int n, const TimingOptions& timing, Progress& progress) {
+  kiln::Tensor a = kiln::random_uniform({n, n}, 91, -0.5f, 0.5f).to(device);
+  kiln::Tensor b = kiln::random_uniform({n, n}, 92, -0.5f, 0.5f).to(device);
+  const std::string label = "roofline: cuBLAS sgemm " + std::to_string(n) + "^3";
+  Stats stats = measure_on(
+      device, [&] { kiln::Tensor c = kiln::matmul(a, b); }, label, timing, progress);
+  return 2.0 * n * n * n / stats.median_s / 1e9;
+}
+
 }  // namespace
+
+CudaRoofline measure_cuda_roofline(kiln::Device device, const TimingOptions& timing,
+                                   Progress& progress) {
+  CudaRoofline out;
+  kiln::runtime::CudaDevice& cuda = kiln::runtime::CudaDevice::get(device);
+
+  // Device-to-device copy, bytes read + written.
+  {
+    constexpr int64_t n = CudaRoofline::kCopyBytes / 4;
+    kiln::Tensor from = kiln::zeros({n}, kiln::DType::f32, device);
+    kiln::Tensor to = kiln::zeros({n}, kiln::DType::f32, device);
+    const uint64_t src = device_address(from), dst = device_address(to);
+    Stats copy = measure_on(
+        device,
+        [&] { cuda.copy_on_device(dst, src, static_cast<size_t>(CudaRoofline::kCopyBytes)); },
+        "roofline: device copy, 2 x 256 MiB", timing, progress);
+    out.copy_gbs = 2.0 * CudaRoofline::kCopyBytes / copy.median_s / 1e9;
+  }
+
+  out.tf32 = kiln::allow_tf32();
+  out.sgemm_gflops = cuda_sgemm_at(device, CudaRoofline::kSgemmPeakN, timing, progress);
+  out.sgemm_w6_gflops = cuda_sgemm_at(device, CudaRoofline::kSgemmW6N, timing, progress);
+
+  {
+    constexpr int64_t n = 16 << 20;  // 16M elements, as on the CPU
+    kiln::Tensor x = kiln::random_uniform({n}, 81, -2.0f, 2.0f).to(device);
+    kiln::Tensor y = kiln::random_uniform({n}, 82, -2.0f, 2.0f).to(device);
+    Stats add = measure_on(
+        device, [&] { kiln::Tensor z = x + y; }, "roofline: eager add", timing, progress);
+    Stats tanh = measure_on(
+        device, [&] { kiln::Tensor z = kiln::tanh(x); }, "roofline: eager tanh", timing, progress);
+    out.eager_add_gbs = 12.0 * n / add.median_s / 1e9;
+    out.eager_tanh_gbs = 8.0 * n / tanh.median_s / 1e9;
+  }
+  progress.clear();
+  return out;
+}
 
 Roofline measure_roofline(int threads, const TimingOptions& timing, Progress& progress) {
   Roofline out;

@@ -113,11 +113,11 @@ Workload w2() {
   Workload w = workload("W2", "fused elementwise: gelu_tanh(x*w+b), 4M", TimeUnit::ms, "ms");
   w.bytes_per_call = 16.0 * n;
   w.make = [](kiln::Device device) {
-    return instance(on_device({kiln::random_normal({n}, 21),
-                               kiln::random_uniform({n}, 22, 0.5f, 1.5f),
-                               kiln::random_uniform({n}, 23, -0.5f, 0.5f)},
-                              device),
-                    [](const Tensors& in) { return Tensors{gelu_tanh(in[0] * in[1] + in[2])}; });
+    return instance(
+        on_device({kiln::random_normal({n}, 21), kiln::random_uniform({n}, 22, 0.5f, 1.5f),
+                   kiln::random_uniform({n}, 23, -0.5f, 0.5f)},
+                  device),
+        [](const Tensors& in) { return Tensors{gelu_tanh(in[0] * in[1] + in[2])}; });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
     if (out[0].shape() != kiln::Shape{n}) return "result shape " + kiln::shape_str(out[0].shape());
@@ -206,7 +206,8 @@ Workload w5() {
                     });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
-    if (out[0].shape() != kiln::Shape{rows, cols}) return "result shape " + kiln::shape_str(out[0].shape());
+    if (out[0].shape() != kiln::Shape{rows, cols})
+      return "result shape " + kiln::shape_str(out[0].shape());
     Tensor hx = on_host(in[0]), hy = on_host(out[0]);
     const float* x = hx.data_as<float>();
     const float* y = hy.data_as<float>();
@@ -254,13 +255,12 @@ Workload w7() {
   Workload w = workload("W7", "relu(512x1024 @ 1024x1024 + bias)", TimeUnit::ms, "ms");
   w.flops_per_call = 2.0 * m * n * k;
   w.make = [](kiln::Device device) {
-    return instance(on_device({kiln::random_uniform({m, k}, 71, -1.0f, 1.0f),
-                               kiln::random_uniform({k, n}, 72, -1.0f, 1.0f),
-                               kiln::random_uniform({n}, 73, -1.0f, 1.0f)},
-                              device),
-                    [](const Tensors& in) {
-                      return Tensors{kiln::relu(kiln::matmul(in[0], in[1]) + in[2])};
-                    });
+    return instance(
+        on_device({kiln::random_uniform({m, k}, 71, -1.0f, 1.0f),
+                   kiln::random_uniform({k, n}, 72, -1.0f, 1.0f),
+                   kiln::random_uniform({n}, 73, -1.0f, 1.0f)},
+                  device),
+        [](const Tensors& in) { return Tensors{kiln::relu(kiln::matmul(in[0], in[1]) + in[2])}; });
   };
   w.sanity = [](const Tensors& in, const Tensors& out) {
     return check_matmul(in[0], in[1], &in[2], true, out[0]);

@@ -1,14 +1,18 @@
 // kiln-bench: the eager / graph / jit benchmark suite of WORKLOADS.md.
 //
-//   kiln-bench [--filter RE] [--threads N] [--json FILE] [--roofline] [--min-time S]
-//              [--reps N] [--selfcheck] [--list] [--help]
+//   kiln-bench [--device cpu|cuda[:N]] [--filter RE] [--threads N] [--json FILE]
+//              [--roofline] [--min-time S] [--reps N] [--selfcheck] [--list] [--help]
 //
-// Every workload runs in every mode kiln has; each mode's result is checked (eager's
-// against a host f64 reference, graph's and jit's against eager's, jit with the
-// tolerance of Workload::jit_rtol/jit_atol) before any is timed; then a workload's modes
-// are timed interleaved, measurement r of each in turn (bench_interleave.h). A
+// Every workload runs in every mode kiln has, on one device (the CPU unless --device
+// says otherwise: then every input and all state, W4's variables included, live on that
+// device); each mode's result is checked (eager's against a host f64 reference, graph's
+// and jit's against eager's, jit with the tolerance of Workload::jit_rtol/jit_atol; device
+// results are read through host copies) before any is timed; then a workload's modes are
+// timed interleaved, measurement r of each in turn (bench_interleave.h). On a CUDA device
+// ops return before their work is done, so every timed call (and each first call) is
+// followed by kiln::synchronize(device): a figure is the wall time of call + wait. A
 // benchmark reports times, it never asserts them: the exit status is non-zero only when a
-// check fails or the command line is wrong.
+// check fails (1), or the command line is wrong or the device cannot be used (2).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -30,11 +34,14 @@
 #include "bench_roofline.h"
 #include "bench_timing.h"
 #include "bench_workloads.h"
+#include "runtime/cuda_device.h"
+#include "runtime/cuda_driver.h"
 
 namespace kiln_bench {
 namespace {
 
 struct Options {
+  kiln::Device device;  // --device: where the workloads' tensors live (default: the CPU)
   std::string filter;
   int threads = 0;  // 0: kiln's default (all cores)
   std::string json;
@@ -46,6 +53,12 @@ struct Options {
 
 const char* kUsage =
     "usage: kiln-bench [options]\n"
+    "  --device D        where the workloads run: cpu (default), cuda or cuda:N. On CUDA\n"
+    "                    every input and all state live on the device, each timed call is\n"
+    "                    followed by kiln::synchronize (the figure is call + wait), checks\n"
+    "                    read device results through host copies, and the goals are the\n"
+    "                    device's. Exits with status 2, saying why, when the device cannot\n"
+    "                    be used\n"
     "  --filter PATTERN  run the workloads whose id or title matches PATTERN (a\n"
     "                    case-insensitive regular expression, or a plain substring)\n"
     "  --threads N       CPU threads for kiln (kiln::set_num_threads), BLAS and the\n"
@@ -53,20 +66,38 @@ const char* kUsage =
     "  --json FILE       also write the results as JSON (format of WORKLOADS.md)\n"
     "  --roofline        measure the machine's limits first: copy/triad bandwidth,\n"
     "                    OpenBLAS sgemm, eager add/tanh against copy bandwidth\n"
-    "                    (with --filter '^$' only the roofline runs)\n"
+    "                    (with --filter '^$' only the roofline runs). With --device cuda,\n"
+    "                    the device's instead: device-to-device copy of 256 MiB, cuBLAS\n"
+    "                    sgemm (eager kiln::matmul) at 4096^3 and 1024^3, eager add/tanh\n"
+    "                    on device tensors; the CPU's parts are skipped\n"
     "  --min-time S      seconds per measurement (default 0.5)\n"
     "  --reps N          measurements per figure; the median is reported (default 5).\n"
     "                    A workload's modes are measured interleaved (eager, graph, jit,\n"
     "                    eager, ...), so that drifts in machine load hit them alike\n"
     "  --selfcheck       run every check (W4's tape gradients against finite\n"
     "                    differences, each workload's eager result against its host\n"
-    "                    reference, graph and jit against eager), time nothing\n"
+    "                    reference, graph and jit against eager), time nothing; with\n"
+    "                    --device, all of them on the device (the tape's gradients are\n"
+    "                    computed there, the finite differences on the host)\n"
     "  --list            list the workloads and exit\n"
     "  --help            this text\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "kiln-bench: %s\n%s", message.c_str(), kUsage);
   std::exit(2);
+}
+
+// "cpu", "cuda" (device 0) or "cuda:N".
+kiln::Device parse_device(const std::string& text) {
+  if (text == "cpu") return kiln::Device{};
+  if (text == "cuda") return kiln::Device{kiln::Device::cuda, 0};
+  if (text.rfind("cuda:", 0) == 0) {
+    std::string index = text.substr(5);
+    bool digits = !index.empty() && index.size() <= 6 &&
+                  index.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) return kiln::Device{kiln::Device::cuda, std::stoi(index)};
+  }
+  usage_error("--device takes cpu, cuda or cuda:N, not " + text);
 }
 
 Options parse(int argc, char** argv) {
@@ -93,6 +124,8 @@ Options parse(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::printf("%s", kUsage);
       std::exit(0);
+    } else if (arg == "--device") {
+      o.device = parse_device(next());
     } else if (arg == "--filter") {
       o.filter = next();
     } else if (arg == "--threads") {
@@ -121,6 +154,29 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+// The name of the CUDA device `device` ("" for the CPU) once it is known to be usable;
+// otherwise says why on stderr and exits with status 2.
+std::string open_device(kiln::Device device) {
+  if (device.kind == kiln::Device::cpu) return "";
+  std::string problem = kiln::runtime::cuda_device_problem(device);
+  if (problem.empty()) {
+    try {
+      return kiln::runtime::CudaDevice::get(device).name();
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+  }
+  std::fprintf(stderr, "kiln-bench: cannot run on --device %s: %s\n",
+               kiln::to_string(device).c_str(), problem.c_str());
+  std::exit(2);
+}
+
+// Waits for the work a call queued on `device` (CUDA ops return before it is done); on the
+// CPU calls return finished, and nothing is added to what is timed.
+void wait_for(kiln::Device device) {
+  if (device.kind != kiln::Device::cpu) kiln::synchronize(device);
+}
+
 bool selected(const Workload& w, const std::string& filter) {
   if (filter.empty()) return true;
   std::string subject = w.id + " " + w.title;
@@ -146,15 +202,18 @@ struct ModeRun {
 // kC1Extra more first calls of fresh functions on fresh instances.
 constexpr int kC1Extra = 2;
 
-FirstCall median_first_call(const Workload& w, Mode mode, const FirstCall& first) {
+FirstCall median_first_call(const Workload& w, Mode mode, kiln::Device device,
+                            const FirstCall& first) {
   std::vector<FirstCall> calls{first};
   for (int i = 0; i < kC1Extra; ++i) {
-    Instance instance = w.make();
+    Instance instance = w.make(device);
+    wait_for(device);  // the inputs' copies are not part of the call
     std::optional<Compiled> compiled = compile_for(mode, instance.body, w.id);
     if (!compiled || !compiled->stats) break;
     Runner runner(std::move(instance), compiled->body);
     double t0 = now_s();
     runner.call();
+    wait_for(device);
     double ms = (now_s() - t0) * 1e3;
     kiln::FunctionStats s = compiled->stats();
     calls.push_back(FirstCall{ms, s.trace_ms, s.optimize_ms, s.codegen_ms, s.compile_ms});
@@ -165,30 +224,41 @@ FirstCall median_first_call(const Workload& w, Mode mode, const FirstCall& first
   return calls[calls.size() / 2];
 }
 
-// One workload in one mode: compile, first call, check. `eager_reference` is eager's first
-// result (filled in when eager itself runs). Returns nullopt when the mode does not exist yet.
-std::optional<ModeRun> prepare_mode(const Workload& w, Mode mode, bool timed, Progress& progress,
+// One workload in one mode on `device`: compile, first call, check. `eager_reference` is
+// eager's first result (filled in when eager itself runs). Returns nullopt when the mode
+// does not exist yet.
+std::optional<ModeRun> prepare_mode(const Workload& w, Mode mode, kiln::Device device, bool timed,
+                                    Progress& progress,
                                     std::vector<kiln::Tensor>& eager_reference) {
-  Instance instance = w.make();
-  Body body = instance.body;
-  std::optional<Compiled> compiled = compile_for(mode, body, w.id);
-  if (!compiled) return std::nullopt;
   ModeRun run;
   Result& result = run.result;
   result.workload = w.id;
   result.mode = mode;
+  result.device = device.kind == kiln::Device::cpu ? "cpu" : "cuda";
+  std::optional<Instance> instance;
+  try {  // on a device, making the inputs can fail too (out of memory)
+    instance = w.make(device);
+    wait_for(device);
+  } catch (const std::exception& e) {
+    result.error = std::string("threw: ") + e.what();
+    return run;
+  }
+  Body body = instance->body;
+  std::optional<Compiled> compiled = compile_for(mode, body, w.id);
+  if (!compiled) return std::nullopt;
   try {
-    auto runner = std::make_unique<Runner>(std::move(instance), compiled->body);
+    auto runner = std::make_unique<Runner>(std::move(*instance), compiled->body);
     progress.note(w.id + " " + std::string(mode_name(mode)) + " check");
     std::vector<kiln::Tensor> before = runner->inputs();
     double t0 = now_s();
     std::vector<kiln::Tensor> outputs = runner->call();
+    wait_for(device);
     double first_ms = (now_s() - t0) * 1e3;
     if (compiled->stats) {
       kiln::FunctionStats s = compiled->stats();  // after one call: the first trace's costs
       result.first_call =
           FirstCall{first_ms, s.trace_ms, s.optimize_ms, s.codegen_ms, s.compile_ms};
-      result.first_call = median_first_call(w, mode, *result.first_call);
+      result.first_call = median_first_call(w, mode, device, *result.first_call);
     }
     std::string problem;
     if (mode == Mode::eager) {
@@ -220,9 +290,11 @@ std::optional<ModeRun> prepare_mode(const Workload& w, Mode mode, bool timed, Pr
 
 // Times one workload's checked modes interleaved (bench_interleave.h: measurement r of
 // eager, graph, jit in turn), so that drifts in machine load do not pass for speedups
-// between modes. A mode that throws while timed gets its error and no figures.
-void time_modes(const Workload& w, std::vector<ModeRun>& runs, const TimingOptions& timing,
-                Progress& progress) {
+// between modes. A mode that throws while timed gets its error and no figures. On a CUDA
+// device each call is followed by kiln::synchronize: the time of a call is until its
+// work on the device is done.
+void time_modes(const Workload& w, std::vector<ModeRun>& runs, kiln::Device device,
+                const TimingOptions& timing, Progress& progress) {
   std::vector<Contender> contenders;
   std::vector<Result*> results;
   for (ModeRun& run : runs) {
@@ -230,7 +302,14 @@ void time_modes(const Workload& w, std::vector<ModeRun>& runs, const TimingOptio
     Runner* runner = run.runner.get();
     Contender c;
     c.label = w.id + " " + std::string(mode_name(run.result.mode));
-    c.fn = [runner] { runner->call(); };
+    if (device.kind == kiln::Device::cpu) {
+      c.fn = [runner] { runner->call(); };
+    } else {
+      c.fn = [runner, device] {
+        runner->call();
+        kiln::synchronize(device);
+      };
+    }
     contenders.push_back(std::move(c));
     results.push_back(&run.result);
   }
@@ -254,12 +333,15 @@ int run(const Options& o) {
       std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
     return 0;
   }
+  std::string device_name = open_device(o.device);  // exits 2 when it cannot be used
   if (o.threads > 0) kiln::set_num_threads(o.threads);
 
   Report report;
   report.checks_only = o.selfcheck;
   report.cpu = cpu_model();
   report.threads = kiln::num_threads();
+  report.device = o.device;
+  report.device_name = device_name;
   Progress progress;
   bool ok = true;
 
@@ -272,7 +354,7 @@ int run(const Options& o) {
     progress.note("W4 self-check: tape gradients vs finite differences");
     std::string summary;
     try {
-      std::string failure = mlp_selfcheck(&summary);
+      std::string failure = mlp_selfcheck(&summary, o.device);
       if (!failure.empty()) {
         ok = false;
         summary += " — " + failure;
@@ -286,7 +368,10 @@ int run(const Options& o) {
 
   if (o.roofline && !o.selfcheck) {
     try {
-      report.roofline = measure_roofline(report.threads, o.timing, progress);
+      if (o.device.kind == kiln::Device::cpu)
+        report.roofline = measure_roofline(report.threads, o.timing, progress);
+      else
+        report.cuda_roofline = measure_cuda_roofline(o.device, o.timing, progress);
     } catch (const std::exception& e) {
       progress.clear();
       report.notes.push_back(std::string("roofline failed: ") + e.what());
@@ -299,10 +384,10 @@ int run(const Options& o) {
     std::vector<kiln::Tensor> eager_reference;
     std::vector<ModeRun> runs;
     for (Mode mode : kAllModes)
-      if (auto run = prepare_mode(w, mode, !o.selfcheck, progress, eager_reference))
+      if (auto run = prepare_mode(w, mode, o.device, !o.selfcheck, progress, eager_reference))
         runs.push_back(std::move(*run));
     eager_reference.clear();  // checked; no need to hold it while timing
-    if (!o.selfcheck) time_modes(w, runs, o.timing, progress);
+    if (!o.selfcheck) time_modes(w, runs, o.device, o.timing, progress);
 
     std::optional<double> eager_s;
     for (ModeRun& run : runs) {

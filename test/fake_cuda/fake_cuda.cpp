@@ -23,14 +23,16 @@ namespace {
 constexpr int kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kNotFound = 500,
               kInvalidImage = 200, kCaptureUnsupported = 900;
 
-struct Module {
-  std::string text;  // the image's bytes (a fatbin holds its kernel names as strings)
-  bool ptx = false;
-  std::map<std::string, int> params;  // PTX: entry -> parameter count
-};
+struct Module;
 struct Function {
   Module* module;
   std::string name;
+};
+struct Module {
+  std::string text;  // the image's bytes (a fatbin holds its kernel names as strings)
+  bool ptx = false;
+  std::map<std::string, int> params;    // PTX: entry -> parameter count
+  std::map<std::string, Function> functions;  // handed out, freed with the module
 };
 
 struct State {
@@ -264,7 +266,7 @@ int cuModuleGetFunction(void** fn, void* module, const char* name) {
   if (m->ptx ? m->params.count(name) == 0
              : m->text.find('\0' + std::string(name) + '\0') == std::string::npos)
     return kNotFound;
-  *fn = new Function{m, name};
+  *fn = &m->functions.try_emplace(name, Function{m, name}).first->second;
   return kSuccess;
 }
 int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,

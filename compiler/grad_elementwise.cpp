@@ -11,7 +11,7 @@ namespace {
 
 using Grads = std::vector<Tensor>;
 
-Tensor zero_like_scalar(const Tensor& t) { return full({}, 0, t.dtype()); }
+Tensor zero_like_scalar(const Tensor& t) { return full({}, 0, t.dtype(), t.device()); }
 
 /// g where `mask` holds, zero elsewhere.
 Tensor masked(const Tensor& mask, const Tensor& g) { return where(mask, g, zero_like_scalar(g)); }
@@ -52,7 +52,7 @@ Grads pow_vjp(const VjpArgs& a) {
       a, [&] { return g * y * pow(x, y - 1); },
       [&] {
         return g * out *
-               where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype()))), zero_like_scalar(x));
+               where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype(), x.device()))), zero_like_scalar(x));
       });
 }
 // Ties send the gradient to the first operand (TensorFlow's choice).

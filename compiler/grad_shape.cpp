@@ -35,12 +35,12 @@ Grads slice_vjp(const VjpArgs& a) {
     Shape pad = g.shape();
     if (b > 0) {
       pad[axis] = b;
-      parts.push_back(zeros(pad, g.dtype()));
+      parts.push_back(zeros(pad, g.dtype(), g.device()));
     }
     parts.push_back(g);
     if (after > 0) {
       pad[axis] = after;
-      parts.push_back(zeros(pad, g.dtype()));
+      parts.push_back(zeros(pad, g.dtype(), g.device()));
     }
     g = concat(parts, axis);
   }

@@ -96,7 +96,7 @@ std::vector<Variable*> Optimizer::variables() {
 }
 
 Variable& Optimizer::add_slot(const Variable& var, const std::string& suffix) {
-  return add_slot(zeros(var.shape(), var.dtype()), var.name() + "/" + suffix);
+  return add_slot(zeros(var.shape(), var.dtype(), var.device()), var.name() + "/" + suffix);
 }
 
 Variable& Optimizer::add_slot(Tensor initial, const std::string& name) {
@@ -145,7 +145,7 @@ void Adam::create_slots(const std::vector<Variable*>& vars) {
   m_.clear();
   v_.clear();
   // f64 counts exactly to 2^53 steps, and pow needs a floating exponent anyway.
-  step_ = &add_slot(Tensor::scalar<double>(0), "adam/step");
+  step_ = &add_slot(Tensor::scalar<double>(0, vars.empty() ? Device{} : vars.front()->device()), "adam/step");
   for (Variable* var : vars) {
     m_.push_back(&add_slot(*var, "adam_m"));
     v_.push_back(&add_slot(*var, "adam_v"));

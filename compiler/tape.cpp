@@ -51,7 +51,7 @@ bool any_floating(const std::vector<Tensor>& ts) {
                      [](const Tensor& t) { return t.defined() && is_floating(t.dtype()); });
 }
 
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype(), t.device()); }
 
 void accumulate(std::unordered_map<const TensorImpl*, Tensor>& grads, const Tensor& x,
                 const Tensor& g) {
@@ -229,7 +229,7 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
       throw Error("[GradientTape] the target must be floating, not " +
                   std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()));
     Tensor g = i < target_grads.size() && target_grads[i].defined() ? target_grads[i]
-                                                                    : ones(t.shape(), t.dtype());
+                                                                    : ones(t.shape(), t.dtype(), t.device());
     accumulate(grads, t, g);
   }
   // Sources keep their gradient when the walk passes their producer.
@@ -285,7 +285,7 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
     auto it = variable_grads.find(v.get());
     result.push_back(it != variable_grads.end() && is_floating(v->dtype)
                          ? it->second
-                         : zeros(v->shape, v->dtype));
+                         : zeros(v->shape, v->dtype, v->read().device()));
   }
   return result;
 }

@@ -62,5 +62,6 @@ void Variable::assign_sub(const Tensor& delta) { assign(value() - delta); }
 DType Variable::dtype() const { return state_->dtype; }
 const Shape& Variable::shape() const { return state_->shape; }
 const std::string& Variable::name() const { return state_->name; }
+Device Variable::device() const { return state_->read().device(); }
 
 }  // namespace kiln

@@ -257,3 +257,28 @@ TEST_CASE("fake CUDA: a launch-bound cached call replays a CUDA graph", "[.fake-
   CHECK(fake().stats().graph_launches == replays + 2);
   check_launches();
 }
+
+TEST_CASE("fake CUDA: gradients and optimizer slots stay on the variables' device",
+          "[.fake-cuda]") {
+  fake();
+  Variable w(random_normal({4, 3}, 1).to(kCuda), "w"), b(zeros({3}, DType::f32, kCuda), "b");
+  Adam opt(0.01);
+  Tensor x = random_normal({8, 4}, 2).to(kCuda);
+  Tensor labels = Tensor::from<int32_t>({0, 1, 2, 0, 1, 2, 0, 1}, {8}, kCuda);
+  auto step = [&](Tensor xb, Tensor yb) {
+    GradientTape tape;
+    Tensor loss = mean(softmax_cross_entropy(relu(matmul(xb, w) + b) - 0.5f, yb));
+    auto grads = tape.gradient(loss, {&w, &b});
+    opt.apply(grads, {&w, &b});
+    return loss;
+  };
+  Tensor eager = step(x, labels);
+  CHECK(eager.device() == kCuda);
+  CHECK(w.device() == kCuda);
+  for (Variable* slot : opt.variables()) CHECK(slot->device() == kCuda);
+  auto compiled = kiln::function(step);
+  CHECK(compiled(x, labels).device() == kCuda);
+  CHECK(compiled(x, labels).device() == kCuda);
+  CHECK(w.device() == kCuda);
+  check_launches();
+}

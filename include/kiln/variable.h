@@ -34,6 +34,8 @@ class Variable {
   DType dtype() const;
   const Shape& shape() const;
   const std::string& name() const;
+  /// Where its value lives (the device of the last value assigned).
+  Device device() const;
 
   // Internal: the shared slot compiled functions keep.
   const std::shared_ptr<detail::VariableState>& state() const { return state_; }

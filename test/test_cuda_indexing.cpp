@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/layout.h"
 #include "kernels/cuda/kernel_args.h"
 #include "kernels/cuda/launch.h"
 
@@ -16,19 +17,9 @@ using namespace kiln::kernels::cuda;
 
 namespace {
 
-std::vector<int64_t> contiguous(const Shape& s) {
-  std::vector<int64_t> st(s.size());
-  int64_t step = 1;
-  for (size_t i = s.size(); i-- > 0;) {
-    st[i] = step;
-    step *= s[i];
-  }
-  return st;
-}
-
 /// Element i of `out`'s iteration order: its offset in an operand of shape `in` broadcast to it.
 int64_t broadcast_offset(const Shape& out, const Shape& in, int64_t i) {
-  auto in_strides = contiguous(in);
+  auto in_strides = kiln::kernels::contiguous_strides(in);
   int64_t offset = 0;
   for (size_t axis = out.size(); axis-- > 0;) {
     const int64_t c = i % out[axis];
@@ -95,8 +86,9 @@ TEST_CASE("CUDA indexing: strided copies (permute, slice, concat placement)", "[
   Shape wide(9, 2);
   std::vector<int64_t> scattered(9);
   for (size_t i = 0; i < 9; ++i) scattered[i] = int64_t{3} << i;
-  CHECK_THROWS_WITH(strided_indexing(wide, contiguous(wide), 0, scattered, 0),
-                    Catch::Contains("at most 8"));
+  CHECK_THROWS_WITH(
+      strided_indexing(wide, kiln::kernels::contiguous_strides(wide), 0, scattered, 0),
+      Catch::Contains("at most 8"));
 }
 
 TEST_CASE("CUDA images hold every kernel the launchers ask for", "[cuda-host]") {

@@ -10,7 +10,6 @@
 #include "runtime/tensor_impl.h"
 
 namespace kiln::kernels {
-namespace {
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> s(shape.size());
@@ -22,13 +21,18 @@ std::vector<int64_t> contiguous_strides(const Shape& shape) {
   return s;
 }
 
+namespace {
+
 /// Elements of a given byte size, as an unsigned type of that size.
 template <class Fn>
 void dispatch_size(size_t bytes, Fn&& fn) {
   switch (bytes) {
-    case 1: return fn.template operator()<uint8_t>();
-    case 4: return fn.template operator()<uint32_t>();
-    case 8: return fn.template operator()<uint64_t>();
+    case 1:
+      return fn.template operator()<uint8_t>();
+    case 4:
+      return fn.template operator()<uint32_t>();
+    case 8:
+      return fn.template operator()<uint64_t>();
   }
   throw Error("[copy] unsupported element size");
 }
@@ -67,7 +71,8 @@ void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t>
                           [&](int64_t b, int64_t e) {
                             for (int64_t rt = b; rt < e; ++rt)
                               for (int64_t c0 = 0; c0 < cols; c0 += kTile)
-                                for (int64_t i = rt * kTile; i < std::min(rows, rt * kTile + kTile); ++i)
+                                for (int64_t i = rt * kTile; i < std::min(rows, rt * kTile + kTile);
+                                     ++i)
                                   for (int64_t j = c0; j < std::min(cols, c0 + kTile); ++j)
                                     dst[i * cols + j] = src[i + j * is];
                           });
@@ -85,9 +90,12 @@ void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t>
                           for (int64_t row = b; row < e; ++row) {
                             E* o = dst + row * inner;
                             const E* s = src + off;
-                            if (is == 1) std::memcpy(o, s, sizeof(E) * inner);
-                            else if (is == 0) std::fill(o, o + inner, s[0]);
-                            else for (int64_t j = 0; j < inner; ++j) o[j] = s[j * is];
+                            if (is == 1)
+                              std::memcpy(o, s, sizeof(E) * inner);
+                            else if (is == 0)
+                              std::fill(o, o + inner, s[0]);
+                            else
+                              for (int64_t j = 0; j < inner; ++j) o[j] = s[j * is];
                             for (size_t d = r - 1; d-- > 0;) {
                               off += st[d];
                               if (++idx[d] < sh[d]) break;
@@ -100,15 +108,9 @@ void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t>
 
 void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& stride,
                   const Tensor& out) {
-  if (cuda::on_cuda(out)) {
-    std::vector<int64_t> out_strides(out.shape().size());
-    int64_t step = 1;
-    for (size_t i = out_strides.size(); i-- > 0;) {
-      out_strides[i] = step;
-      step *= out.shape()[i];
-    }
-    return cuda::copy_strided(x, base, stride, out, 0, out_strides, out.shape());
-  }
+  if (cuda::on_cuda(out))
+    return cuda::copy_strided(x, base, stride, out, 0, contiguous_strides(out.shape()),
+                              out.shape());
   dispatch_size(dtype_size(x.dtype()), [&]<class E>() {
     strided_copy<E>(detail::data<E>(x) + base, out.shape(), stride, detail::mutable_data<E>(out));
   });
@@ -210,7 +212,8 @@ void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Ten
   const size_t row = static_cast<size_t>(inner) * es;
   const char* src = static_cast<const char*>(x.data());
   char* dst = static_cast<char*>(out.impl()->data());
-  runtime::parallel_for(outer * n, std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(inner, 1)),
+  runtime::parallel_for(outer * n,
+                        std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(inner, 1)),
                         [&](int64_t b, int64_t e) {
                           for (int64_t p = b; p < e; ++p) {
                             int64_t o = p / n, i = p % n;

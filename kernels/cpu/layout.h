@@ -9,6 +9,9 @@
 
 namespace kiln::kernels {
 
+/// Row-major element strides of `shape`.
+std::vector<int64_t> contiguous_strides(const Shape& shape);
+
 /// A new contiguous tensor with x's axes permuted (the caller has validated perm).
 Tensor permute(const Tensor& x, const std::vector<int64_t>& perm);
 void permute_into(const Tensor& x, const std::vector<int64_t>& perm, const Tensor& out);

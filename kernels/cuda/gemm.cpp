@@ -1,6 +1,7 @@
 // Matrix products of CUDA tensors: f32/f64 through cuBLAS, integers by fill.cu's kernel.
 #include <string>
 
+#include "kernels/cpu/layout.h"
 #include "kernels/cuda/cublas.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/launch.h"
@@ -28,22 +29,7 @@ Tensor batch_operand(const Tensor& x, const Shape& batch_out, int64_t& stride) {
   full.push_back(R);
   full.push_back(C);
   Tensor out = detail::empty(x.dtype(), full, x.device());
-  // Element strides of x seen with the output's batch dims (0 along broadcast ones).
-  std::vector<int64_t> in_strides(full.size(), 0), out_strides(full.size());
-  int64_t step = 1;
-  for (size_t i = full.size(); i-- > 0;) {
-    out_strides[i] = step;
-    step *= full[i];
-  }
-  step = 1;
-  for (size_t i = full.size(); i-- > 0;) {
-    const size_t own_axis = i - (full.size() - s.size());
-    if (i >= full.size() - s.size()) {
-      in_strides[i] = s[own_axis] == 1 ? 0 : step;
-      step *= s[own_axis];
-    }
-  }
-  copy_strided(x, 0, in_strides, out, 0, out_strides, full);
+  broadcast_into(x, out);  // kernels/cpu/layout.h: a strided copy on the device
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/layout.h"
 #include "kiln/error.h"
 
 // The embedded kernel images (cmake/KilnEmbed.cmake), or null symbols in a build without
@@ -18,6 +19,12 @@ extern const size_t kiln_cuda_elementwise_image_size, kiln_cuda_layout_image_siz
 namespace kiln::kernels::cuda {
 
 runtime::CudaDevice& device_of(const Tensor& t) { return runtime::CudaDevice::get(t.device()); }
+
+Tensor upload(const std::vector<int64_t>& values, Device device) {
+  return detail::to_device(Tensor::from(std::span<const int64_t>(values.data(), values.size()),
+                                        {static_cast<int64_t>(values.size())}),
+                           device);
+}
 
 std::string_view kernel_image(Family family) {
   auto view = [](const unsigned char* bytes, size_t size) {
@@ -82,16 +89,6 @@ runtime::LaunchShape rows_shape(int64_t rows) {
 
 namespace {
 
-std::vector<int64_t> contiguous(const Shape& shape) {
-  std::vector<int64_t> s(shape.size());
-  int64_t step = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    s[i] = step;
-    step *= shape[i];
-  }
-  return s;
-}
-
 /// Drops extent-1 axes and merges axes that are contiguous in every operand, then packs.
 Indexing pack(Shape extent, std::vector<std::vector<int64_t>> strides,
               std::vector<int64_t> offsets) {
@@ -136,9 +133,9 @@ Indexing pack(Shape extent, std::vector<std::vector<int64_t>> strides,
 }  // namespace
 
 Indexing broadcast_indexing(const Shape& out_shape, const std::vector<Shape>& operands) {
-  std::vector<std::vector<int64_t>> strides{contiguous(out_shape)};
+  std::vector<std::vector<int64_t>> strides{contiguous_strides(out_shape)};
   for (const Shape& s : operands) {
-    auto own = contiguous(s);
+    auto own = contiguous_strides(s);
     std::vector<int64_t> st(out_shape.size(), 0);
     for (size_t i = 0; i < s.size(); ++i) {
       size_t o = i + (out_shape.size() - s.size());

@@ -20,6 +20,10 @@ enum class Family { elementwise, layout, reduce, fill };
 /// The device a CUDA tensor lives on (initialized).
 runtime::CudaDevice& device_of(const Tensor& t);
 
+/// A small host vector as an i64 tensor on `device` (the copy is queued; the host vector
+/// may go at once): indices and labels checked on the host.
+Tensor upload(const std::vector<int64_t>& values, Device device);
+
 /// Kernel `name` of `family`, loaded on `device`. Throws kiln::Error when this kiln was
 /// built without the CUDA toolkit (no kernel images).
 void* kernel(runtime::CudaDevice& device, Family family, const std::string& name);

@@ -12,13 +12,6 @@ std::string sized(const char* name, DType dtype) {
   return std::string(name) + std::to_string(dtype_size(dtype));
 }
 
-/// A small host vector of i64 copied to `device` (queued; the host copy may go at once).
-Tensor upload(const std::vector<int64_t>& values, Device device) {
-  return detail::to_device(Tensor::from(std::span<const int64_t>(values.data(), values.size()),
-                                        {static_cast<int64_t>(values.size())}),
-                           device);
-}
-
 }  // namespace
 
 void copy_strided(const Tensor& in, int64_t in_offset, const std::vector<int64_t>& in_strides,

@@ -9,13 +9,6 @@ namespace {
 
 std::string named(const char* name, DType dtype) { return std::string(name) + suffix(dtype); }
 
-/// Small tensors of labels/indices travel as i64 on the device.
-Tensor upload(const std::vector<int64_t>& values, Device device) {
-  return detail::to_device(Tensor::from(std::span<const int64_t>(values.data(), values.size()),
-                                        {static_cast<int64_t>(values.size())}),
-                           device);
-}
-
 }  // namespace
 
 void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out) {

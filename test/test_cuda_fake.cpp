@@ -29,7 +29,8 @@ const Device kCuda{Device::cuda, 0};
 /// The fake driver's own view (symbols it exports besides the driver's).
 struct FakeDriver {
   struct Stats {
-    size_t allocations, live_allocations, launches, ptx_launches, gemms, graph_launches, errors;
+    size_t allocations, live_allocations, launches, ptx_launches, gemms, graph_launches, errors,
+        lt_matmuls;
   };
   Stats (*stats)() = nullptr;
   const char* (*take_error)() = nullptr;
@@ -280,5 +281,33 @@ TEST_CASE("fake CUDA: gradients and optimizer slots stay on the variables' devic
   CHECK(compiled(x, labels).device() == kCuda);
   CHECK(compiled(x, labels).device() == kCuda);
   CHECK(w.device() == kCuda);
+  check_launches();
+}
+
+TEST_CASE("fake CUDA: an output fusion with a bias (+ ReLU) epilogue is one cuBLASLt call",
+          "[.fake-cuda]") {
+  fake();
+  Tensor x = random_normal({6, 5}, 1), w = random_normal({5, 4}, 2), b = random_normal({4}, 3);
+  for (bool relu : {false, true}) {
+    INFO((relu ? "relu(x @ w + b)" : "b + x @ w"));
+    auto body = [relu](Tensor xv, Tensor wv, Tensor bv) {
+      return relu ? kiln::relu(matmul(xv, wv) + bv) : bv + matmul(xv, wv);
+    };
+    auto f = kiln::function(body);  // jit: the product and its epilogue form an output fusion
+    const size_t before = fake().stats().lt_matmuls;
+    Tensor got = f(x.to(kCuda), w.to(kCuda), b.to(kCuda));
+    CHECK(fake().stats().lt_matmuls == before + 1);
+    // The fake computes what cuBLASLt defines: the row-major operands, their swap and the
+    // bias along the output's columns must come out as kiln's result.
+    Tensor want = body(x, w, b);
+    auto g = got.to_vector<double>(), e = want.to_vector<double>();
+    REQUIRE(g.size() == e.size());
+    for (size_t i = 0; i < g.size(); ++i) CHECK(g[i] == Approx(e[i]).epsilon(1e-5).margin(1e-6));
+  }
+  // Another epilogue stays a product followed by the fused kernel.
+  auto other = kiln::function([](Tensor xv, Tensor wv) { return tanh(matmul(xv, wv)) * 2.0f; });
+  const size_t before = fake().stats().lt_matmuls;
+  CHECK(other(x.to(kCuda), w.to(kCuda)).shape() == Shape{6, 4});
+  CHECK(fake().stats().lt_matmuls == before);
   check_launches();
 }

@@ -31,14 +31,15 @@ struct Function {
 struct Module {
   std::string text;  // the image's bytes (a fatbin holds its kernel names as strings)
   bool ptx = false;
-  std::map<std::string, int> params;    // PTX: entry -> parameter count
+  std::map<std::string, int> params;          // PTX: entry -> parameter count
   std::map<std::string, Function> functions;  // handed out, freed with the module
 };
 
 struct State {
   std::mutex mutex;
   std::map<uint64_t, size_t> live;  // allocation -> bytes
-  size_t allocations = 0, launches = 0, ptx_launches = 0, gemms = 0, graph_launches = 0;
+  size_t allocations = 0, launches = 0, ptx_launches = 0, gemms = 0, graph_launches = 0,
+         lt_matmuls = 0;
   std::vector<std::string> errors;  // launches that failed the checks
   std::map<std::string, size_t> launched;
   bool capturing = false, capture_invalidated = false;
@@ -102,13 +103,14 @@ extern "C" {
 
 // ---- the test's view -----------------------------------------------------------------------
 struct KilnFakeCudaStats {
-  size_t allocations, live_allocations, launches, ptx_launches, gemms, graph_launches, errors;
+  size_t allocations, live_allocations, launches, ptx_launches, gemms, graph_launches, errors,
+      lt_matmuls;
 };
 KilnFakeCudaStats kiln_fake_cuda_stats() {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  return {s.allocations, s.live.size(),    s.launches,     s.ptx_launches,
-          s.gemms,       s.graph_launches, s.errors.size()};
+  return {s.allocations, s.live.size(),    s.launches,      s.ptx_launches,
+          s.gemms,       s.graph_launches, s.errors.size(), s.lt_matmuls};
 }
 /// The first launch error ("" when none), then clears the list.
 const char* kiln_fake_cuda_take_error() {
@@ -367,3 +369,115 @@ int gemm(int ta, int tb, int m, int n, int k, const T* alpha, const T* A, int ld
   return 0;
 }
 }  // namespace
+
+// ---- cuBLASLt: descriptors as plain structs, the product computed on the host ----------
+namespace {
+struct LtDesc {
+  int compute = 0, scale = 0, transa = 0, transb = 0;
+  uint32_t epilogue = 1;  // CUBLASLT_EPILOGUE_DEFAULT
+  const void* bias = nullptr;
+};
+struct LtLayout {
+  int type;
+  uint64_t rows, cols;
+  int64_t ld;
+};
+template <class T>
+void lt_gemm(const LtDesc& d, const T* alpha, const T* A, const LtLayout& la, const T* B,
+             const LtLayout& lb, const T* beta, const T* C, const LtLayout& lc, T* D) {
+  // Column-major D (m x n) = epilogue(alpha A (m x k) B (k x n) + beta C + bias (m)).
+  const uint64_t m = la.rows, k = la.cols, n = lb.cols;
+  for (uint64_t j = 0; j < n; ++j)
+    for (uint64_t i = 0; i < m; ++i) {
+      double acc = 0;
+      for (uint64_t p = 0; p < k; ++p) acc += double(A[i + p * la.ld]) * double(B[p + j * lb.ld]);
+      double v = *alpha * acc + (*beta == T(0) ? 0.0 : *beta * double(C[i + j * lc.ld]));
+      if (d.epilogue & 4) v += double(static_cast<const T*>(d.bias)[i]);
+      if (d.epilogue & 2) v = v < 0 ? 0 : v;
+      D[i + j * lc.ld] = static_cast<T>(v);
+    }
+}
+}  // namespace
+
+extern "C" {
+int cublasLtCreate(void** h) {
+  static int handle;
+  *h = &handle;
+  return 0;
+}
+int cublasLtMatmulDescCreate(void** desc, int compute, int scale) {
+  *desc = new LtDesc{compute, scale};
+  return 0;
+}
+int cublasLtMatmulDescDestroy(void* desc) {
+  delete static_cast<LtDesc*>(desc);
+  return 0;
+}
+int cublasLtMatmulDescSetAttribute(void* desc, int attribute, const void* value, size_t size) {
+  auto* d = static_cast<LtDesc*>(desc);
+  switch (attribute) {
+    case 3:
+      std::memcpy(&d->transa, value, size);
+      return 0;
+    case 4:
+      std::memcpy(&d->transb, value, size);
+      return 0;
+    case 7:
+      std::memcpy(&d->epilogue, value, size);
+      return 0;
+    case 8:
+      std::memcpy(&d->bias, value, size);
+      return 0;
+    default:
+      return 7;  // CUBLAS_STATUS_INVALID_VALUE: kiln sets nothing else
+  }
+}
+int cublasLtMatrixLayoutCreate(void** layout, int type, uint64_t rows, uint64_t cols, int64_t ld) {
+  *layout = new LtLayout{type, rows, cols, ld};
+  return 0;
+}
+int cublasLtMatrixLayoutDestroy(void* layout) {
+  delete static_cast<LtLayout*>(layout);
+  return 0;
+}
+int cublasLtMatmulPreferenceCreate(void** pref) {
+  *pref = new int(0);
+  return 0;
+}
+int cublasLtMatmulPreferenceDestroy(void* pref) {
+  delete static_cast<int*>(pref);
+  return 0;
+}
+int cublasLtMatmulPreferenceSetAttribute(void*, int, const void*, size_t) { return 0; }
+int cublasLtMatmulAlgoGetHeuristic(void*, void*, void* a, void* b, void* c, void* d, void*,
+                                   int requested, void* results, int* returned) {
+  auto *la = static_cast<LtLayout*>(a), *lb = static_cast<LtLayout*>(b),
+       *lc = static_cast<LtLayout*>(c), *ld = static_cast<LtLayout*>(d);
+  // The shapes must chain: A (m x k), B (k x n), C and D (m x n).
+  const bool chain = la->cols == lb->rows && lc->rows == la->rows && lc->cols == lb->cols &&
+                     ld->rows == lc->rows && ld->cols == lc->cols;
+  *returned = chain && requested > 0 ? 1 : 0;
+  if (*returned) std::memset(results, 0, 96);  // sizeof(cublasLtMatmulHeuristicResult_t)
+  return chain ? 0 : 7;
+}
+int cublasLtMatmul(void*, void* desc, const void* alpha, const void* A, void* a_desc, const void* B,
+                   void* b_desc, const void* beta, const void* C, void* c_desc, void* D,
+                   void* d_desc, const void*, void*, size_t, void*) {
+  auto& d = *static_cast<LtDesc*>(desc);
+  auto &la = *static_cast<LtLayout*>(a_desc), &lb = *static_cast<LtLayout*>(b_desc),
+       &lc = *static_cast<LtLayout*>(c_desc);
+  if (d.transa != 0 || d.transb != 0 || la.type != lb.type ||
+      static_cast<LtLayout*>(d_desc)->ld != lc.ld)
+    return 7;
+  if (la.type == 0)
+    lt_gemm(d, static_cast<const float*>(alpha), static_cast<const float*>(A), la,
+            static_cast<const float*>(B), lb, static_cast<const float*>(beta),
+            static_cast<const float*>(C), lc, static_cast<float*>(D));
+  else
+    lt_gemm(d, static_cast<const double*>(alpha), static_cast<const double*>(A), la,
+            static_cast<const double*>(B), lb, static_cast<const double*>(beta),
+            static_cast<const double*>(C), lc, static_cast<double*>(D));
+  ++state().lt_matmuls;
+  return 0;
+}
+}  // extern "C"

@@ -121,10 +121,8 @@ void print_roofline(const Roofline& f, int threads, std::FILE* out) {
 }
 
 void print_cuda_roofline(const CudaRoofline& f, const Report& r, std::FILE* out) {
-  std::fprintf(out, "\nroofline (%s):\n", device_label(r).c_str());
-  std::fprintf(out,
-               "  device copy      %7s GB/s   (2 x 256 MiB, device to device, read + written,\n"
-               "                                  timed like a workload, synchronized)\n",
+  std::fprintf(out, "\nroofline of %s:\n", device_label(r).c_str());
+  std::fprintf(out, "  device copy      %7s GB/s   (256 MiB device to device, read + written)\n",
                num(f.copy_gbs).c_str());
   std::fprintf(out, "  cuBLAS sgemm     %7s GFLOP/s (%d^3, eager kiln::matmul, TF32 %s)\n",
                num(f.sgemm_gflops).c_str(), CudaRoofline::kSgemmPeakN, f.tf32 ? "on" : "off");
@@ -135,8 +133,8 @@ void print_cuda_roofline(const CudaRoofline& f, const Report& r, std::FILE* out)
   std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of device copy\n",
                num(f.eager_tanh_gbs).c_str(), 100 * f.eager_tanh_gbs / f.copy_gbs);
   std::fprintf(out,
-               "  (the CPU's roofline, memory copy/triad and OpenBLAS, is not measured with\n"
-               "   --device cuda)\n");
+               "  (each timed like a workload, every call synchronized; the CPU's roofline,\n"
+               "   memory copy/triad and OpenBLAS, is not measured with --device cuda)\n");
 }
 
 void print_goals(const Report& r, std::FILE* out) {

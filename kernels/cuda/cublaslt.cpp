@@ -92,22 +92,25 @@ void check(int status, const char* what) {
                 std::to_string(status));
 }
 
-/// The device's cuBLASLt handle and workspace (kept for the process, like cuBLAS').
+/// The device's cuBLASLt handle and workspace (kept for the process, like cuBLAS'); null
+/// where cuBLASLt cannot start on it (products then take the plain path).
 struct DeviceLt {
+  bool tried = false;
   void* handle = nullptr;
   void* workspace = nullptr;
 };
-DeviceLt& device_lt(runtime::CudaDevice& device) {
+DeviceLt* device_lt(runtime::CudaDevice& device) {
   static std::mutex mutex;
   static std::array<DeviceLt, 64> all{};
   std::lock_guard<std::mutex> lock(mutex);
   DeviceLt& d = all[static_cast<size_t>(device.device().index)];
-  if (d.handle == nullptr) {
+  if (!d.tried) {
+    d.tried = true;
     device.make_current();
-    check(lt().create(&d.handle), "cublasLtCreate");
-    d.workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));
+    if (lt().create(&d.handle) != 0) d.handle = nullptr;
+    else d.workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));
   }
-  return d;
+  return d.handle ? &d : nullptr;
 }
 
 /// Descriptors freed on every path out.
@@ -129,7 +132,9 @@ bool matmul_bias(runtime::CudaDevice& device, DType dtype, int64_t M, int64_t N,
                  const void* a, const void* b, const void* bias, bool relu, void* out) {
   if (!lt().ok || (dtype != DType::f32 && dtype != DType::f64) || M == 0 || N == 0 || K == 0)
     return false;
-  DeviceLt& d = device_lt(device);
+  DeviceLt* lt_device = device_lt(device);
+  if (lt_device == nullptr) return false;
+  DeviceLt& d = *lt_device;
   device.make_current();
   const bool f32 = dtype == DType::f32;
   const int type = f32 ? kR32F : kR64F;

@@ -4,10 +4,11 @@
 #include <limits>
 #include <type_traits>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/streaming.h"
 #include "kernels/cpu/vec_math.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/integer_math.h"
 #include "kiln/error.h"
 #include "runtime/convert.h"
 #include "runtime/dispatch.h"
@@ -20,34 +21,6 @@ namespace {
 // Transcendental work per element is much larger than a copy's: split sooner.
 constexpr int64_t kMathGrain = 4 * 1024;
 
-// Signed integer arithmetic wraps (two's complement) instead of being undefined.
-template <class T>
-T wrap_add(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <class T>
-T wrap_sub(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
-}
-template <class T>
-T wrap_mul(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-}
-
-template <class T>
-T int_pow(T base, T exponent) {
-  T result = 1;
-  while (exponent > 0) {
-    if (exponent & 1) result = wrap_mul(result, base);
-    base = wrap_mul(base, base);
-    exponent >>= 1;
-  }
-  return result;
-}
-
 // ---- unary --------------------------------------------------------------------------------
 template <class T, class F>
 void map(const Tensor& x, const Tensor& out, int64_t grain, F f) {
@@ -56,25 +29,32 @@ void map(const Tensor& x, const Tensor& out, int64_t grain, F f) {
   const bool stream = grain == runtime::kParallelGrain &&  // cheap ops: memory-bound
                       static_cast<size_t>(out.numel()) * sizeof(T) >= kStreamingBytes;
   runtime::parallel_for(x.numel(), grain, [&](int64_t b, int64_t e) {
-    if (stream) stream_map(o, b, e, [&](int64_t i) { return f(in[i]); });
-    else for (int64_t i = b; i < e; ++i) o[i] = f(in[i]);
+    if (stream)
+      stream_map(o, b, e, [&](int64_t i) { return f(in[i]); });
+    else
+      for (int64_t i = b; i < e; ++i) o[i] = f(in[i]);
   });
 }
 
 template <class T>
 void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
   switch (op) {
-    case UnaryOp::exp: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::exp(v); });
-    case UnaryOp::log: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::log(v); });
+    case UnaryOp::exp:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::exp(v); });
+    case UnaryOp::log:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::log(v); });
     case UnaryOp::sqrt:
       return map<T>(x, out, runtime::kParallelGrain, [](T v) { return std::sqrt(v); });
     case UnaryOp::rsqrt:
       return map<T>(x, out, runtime::kParallelGrain, [](T v) { return T(1) / std::sqrt(v); });
-    case UnaryOp::tanh: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::tanh(v); });
+    case UnaryOp::tanh:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::tanh(v); });
     case UnaryOp::sigmoid:
       return map<T>(x, out, kMathGrain, [](T v) { return vecmath::sigmoid(v); });
-    case UnaryOp::gelu: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::gelu(v); });
-    case UnaryOp::erf: return map<T>(x, out, kMathGrain, [](T v) { return vecmath::erf(v); });
+    case UnaryOp::gelu:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::gelu(v); });
+    case UnaryOp::erf:
+      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::erf(v); });
     case UnaryOp::sin:
     case UnaryOp::cos: {
       const bool is_sin = op == UnaryOp::sin;
@@ -93,7 +73,8 @@ void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
       });
       return;
     }
-    default: break;
+    default:
+      break;
   }
   throw Error("[unary] op not defined for floating dtypes");
 }
@@ -108,16 +89,21 @@ void unary_any(UnaryOp op, const Tensor& x, const Tensor& out) {
     switch (op) {
       case UnaryOp::negative:
         return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
-          if constexpr (std::is_integral_v<T>) return wrap_sub(T(0), v);
-          else return -v;
+          if constexpr (std::is_integral_v<T>)
+            return wrap_sub(T(0), v);
+          else
+            return -v;
         });
       case UnaryOp::abs:
         return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
-          if constexpr (std::is_integral_v<T>) return v < 0 ? wrap_sub(T(0), v) : v;
-          else return std::fabs(v);
+          if constexpr (std::is_integral_v<T>)
+            return v < 0 ? wrap_sub(T(0), v) : v;
+          else
+            return std::fabs(v);
         });
       case UnaryOp::relu:
-        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T { return v < T(0) ? T(0) : v; });
+        return map<T>(x, out, runtime::kParallelGrain,
+                      [](T v) -> T { return v < T(0) ? T(0) : v; });
       default:
         if constexpr (std::is_floating_point_v<T>) return unary_floating<T>(op, x, out);
         throw Error("[unary] op not defined for integer dtypes");
@@ -175,21 +161,27 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
   constexpr bool kInt = std::is_integral_v<T>;
   switch (op) {
     case BinaryOp::add:
-      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_add(x, y); });
-      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x + y; });
+      if constexpr (kInt)
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_add(x, y); });
+      else
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x + y; });
     case BinaryOp::subtract:
-      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_sub(x, y); });
-      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x - y; });
+      if constexpr (kInt)
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_sub(x, y); });
+      else
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x - y; });
     case BinaryOp::multiply:
-      if constexpr (kInt) return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_mul(x, y); });
-      else return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x * y; });
+      if constexpr (kInt)
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_mul(x, y); });
+      else
+        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x * y; });
     case BinaryOp::divide:
       if constexpr (kInt) {
         if (any_of<T>(b, [](T v) { return v == 0; }))
           throw Error("[divide] integer division by zero");
         // INT_MIN / -1 overflows: wrap like the other integer ops.
-        return broadcast_binary<T, T>(a, b, out,
-                                      [](T x, T y) { return y == -1 ? wrap_sub(T(0), x) : T(x / y); });
+        return broadcast_binary<T, T>(
+            a, b, out, [](T x, T y) { return y == -1 ? wrap_sub(T(0), x) : T(x / y); });
       } else {
         return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x / y; });
       }
@@ -205,13 +197,16 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
       return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x > y || x != x) ? x : y; });
     case BinaryOp::minimum:
       return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x < y || x != x) ? x : y; });
-    case BinaryOp::equal: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x == y; });
+    case BinaryOp::equal:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x == y; });
     case BinaryOp::not_equal:
       return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x != y; });
-    case BinaryOp::less: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x < y; });
+    case BinaryOp::less:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x < y; });
     case BinaryOp::less_equal:
       return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x <= y; });
-    case BinaryOp::greater: return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x > y; });
+    case BinaryOp::greater:
+      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x > y; });
     case BinaryOp::greater_equal:
       return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x >= y; });
     case BinaryOp::logical_and:

@@ -4,9 +4,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/lanes.h"
 #include "kernels/cpu/layout.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/integer_math.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
@@ -23,16 +24,6 @@ using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double,
                                   std::conditional_t<std::is_same_v<T, uint8_t>, int64_t, T>>;
 
 template <class T>
-T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    using U = std::make_unsigned_t<T>;
-    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-  } else {
-    return a + b;
-  }
-}
-
-template <class T>
 SumAcc<T> row_sum(const T* x, int64_t n) {
   if constexpr (std::is_floating_point_v<T>) {
     return lane_sum(x, n);
@@ -46,8 +37,10 @@ SumAcc<T> row_sum(const T* x, int64_t n) {
 template <class T>
 T finish(ReduceOp op, SumAcc<T> s, int64_t count) {
   if (op == ReduceOp::mean) {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(s / static_cast<double>(count));
-    else return static_cast<T>(s / static_cast<SumAcc<T>>(count));
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(s / static_cast<double>(count));
+    else
+      return static_cast<T>(s / static_cast<SumAcc<T>>(count));
   }
   return static_cast<T>(s);
 }
@@ -153,9 +146,12 @@ bool block_geometry(const Shape& shape, const std::vector<int64_t>& axes, Reduce
   for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
     bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
     if (first >= 0 && i > first && i < last && !reduced && shape[i] != 1) return false;
-    if (reduced) g.reduced *= shape[i];
-    else if (first < 0 || i < first) g.outer *= shape[i];
-    else g.inner *= shape[i];
+    if (reduced)
+      g.reduced *= shape[i];
+    else if (first < 0 || i < first)
+      g.outer *= shape[i];
+    else
+      g.inner *= shape[i];
   }
   return true;
 }
@@ -176,13 +172,16 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, cons
     for (int64_t i = 0; i < x.rank(); ++i)
       (std::find(axes.begin(), axes.end(), i) == axes.end() ? g.outer : g.reduced) *= x.shape()[i];
   }
-  if (cuda::on_cuda(out)) return cuda::reduce(static_cast<int>(op), src, {g.outer, g.reduced, g.inner}, out);
+  if (cuda::on_cuda(out))
+    return cuda::reduce(static_cast<int>(op), src, {g.outer, g.reduced, g.inner}, out);
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(src);
     T* po = detail::mutable_data<T>(out);
     if (g.outer * g.inner == 0) return;
-    if (g.inner == 1) reduce_rows<T>(op, px, po, g);
-    else reduce_columns<T>(op, px, po, g);
+    if (g.inner == 1)
+      reduce_rows<T>(op, px, po, g);
+    else
+      reduce_columns<T>(op, px, po, g);
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/cuda/kernel_args.h"
+#include "kernels/integer_math.h"
 
 namespace kiln::kernels::cuda {
 
@@ -14,23 +15,6 @@ namespace kiln::kernels::cuda {
 
 __device__ inline int64_t first_index() { return blockIdx.x * int64_t(blockDim.x) + threadIdx.x; }
 __device__ inline int64_t grid_stride() { return int64_t(gridDim.x) * blockDim.x; }
-
-/// Two's-complement wrapping arithmetic for integers (what the CPU kernels do).
-template <class T>
-__device__ inline T wrap_add(T a, T b) {
-  using U = typename std::make_unsigned<T>::type;
-  return T(U(a) + U(b));
-}
-template <class T>
-__device__ inline T wrap_sub(T a, T b) {
-  using U = typename std::make_unsigned<T>::type;
-  return T(U(a) - U(b));
-}
-template <class T>
-__device__ inline T wrap_mul(T a, T b) {
-  using U = typename std::make_unsigned<T>::type;
-  return T(U(a) * U(b));
-}
 
 /// NaN-propagating extremes: NaN wins, as in the CPU kernels.
 template <class T>

@@ -58,17 +58,6 @@ __device__ T unary_value(int op, T v) {
   }
 }
 
-template <class T>
-__device__ T int_pow(T base, T exponent) {
-  T result = 1;
-  while (exponent > 0) {
-    if (exponent & 1) result = wrap_mul(result, base);
-    base = wrap_mul(base, base);
-    exponent >>= 1;
-  }
-  return result;
-}
-
 /// Arithmetic ops (the result has the operands' dtype).
 template <class T>
 __device__ T arithmetic_value(int op, T x, T y) {
@@ -195,8 +184,9 @@ KILN_CUDA_DTYPES(KILN_ELEMENTWISE)
                                                                    const From* x) {    \
     cast<From, To>(n, out, x);                                                         \
   }
-#define KILN_CAST_FROM(from_suffix, From)                                                    \
-  KILN_CAST_TO(f32, float, from_suffix, From)                                                \
-  KILN_CAST_TO(f64, double, from_suffix, From) KILN_CAST_TO(i32, int32_t, from_suffix, From) \
-      KILN_CAST_TO(i64, int64_t, from_suffix, From) KILN_CAST_TO(b8, uint8_t, from_suffix, From)
+#define KILN_CAST_FROM(from_suffix, From)                                                     \
+  KILN_CAST_TO(f32, float, from_suffix, From)                                                 \
+  KILN_CAST_TO(f64, double, from_suffix, From)                                                \
+  KILN_CAST_TO(i32, int32_t, from_suffix, From) KILN_CAST_TO(i64, int64_t, from_suffix, From) \
+      KILN_CAST_TO(b8, uint8_t, from_suffix, From)
 KILN_CUDA_DTYPES(KILN_CAST_FROM)

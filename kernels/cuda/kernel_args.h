@@ -4,11 +4,7 @@
 
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define KILN_HOST_DEVICE __host__ __device__
-#else
-#define KILN_HOST_DEVICE
-#endif
+#include "kernels/integer_math.h"  // KILN_HOST_DEVICE
 
 namespace kiln::kernels::cuda {
 

@@ -1,7 +1,5 @@
 #include "kernels/cuda/cublas.h"
 
-#include <dlfcn.h>
-
 #include <array>
 #include <atomic>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "kernels/cuda/library.h"
 #include "kiln/error.h"
 
 namespace kiln::kernels::cuda {
@@ -38,33 +37,15 @@ struct CublasApi {
 
 CublasApi load() {
   CublasApi api{};
-  void* lib = nullptr;
-  std::string tried;
-  std::vector<std::string> candidates;
-  if (const char* path = std::getenv("KILN_CUBLAS"); path && *path) candidates.push_back(path);
-  candidates.insert(candidates.end(), {"libcublas.so.13", "libcublas.so.12"});
-#ifdef KILN_CUDA_LIBRARY_DIR
-  candidates.push_back(std::string(KILN_CUDA_LIBRARY_DIR) + "/libcublas.so");
-#endif
-  for (const std::string& c : candidates) {
-    if ((lib = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
-    tried += (tried.empty() ? "" : ", ") + c;
-  }
-  if (lib == nullptr) {
-    api.problem = "cuBLAS not found (tried " + tried + ")";
-    return api;
-  }
-  auto get = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-    if (fn == nullptr && api.problem.empty()) api.problem = std::string("cuBLAS lacks ") + name;
-  };
-  get(api.create, "cublasCreate_v2");
-  get(api.set_stream, "cublasSetStream_v2");
-  get(api.set_math_mode, "cublasSetMathMode");
-  get(api.set_workspace, "cublasSetWorkspace_v2");
-  get(api.sgemm, "cublasSgemmStridedBatched");
-  get(api.dgemm, "cublasDgemmStridedBatched");
-  get(api.status_string, "cublasGetStatusString");
+  CudaLibrary lib("KILN_CUBLAS", "libcublas.so.13", "libcublas.so");
+  lib.get(api.create, "cublasCreate_v2");
+  lib.get(api.set_stream, "cublasSetStream_v2");
+  lib.get(api.set_math_mode, "cublasSetMathMode");
+  lib.get(api.set_workspace, "cublasSetWorkspace_v2");
+  lib.get(api.sgemm, "cublasSgemmStridedBatched");
+  lib.get(api.dgemm, "cublasDgemmStridedBatched");
+  lib.get(api.status_string, "cublasGetStatusString");
+  api.problem = lib.problem();
   return api;
 }
 

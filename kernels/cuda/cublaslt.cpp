@@ -1,7 +1,5 @@
 #include "kernels/cuda/cublaslt.h"
 
-#include <dlfcn.h>
-
 #include <array>
 #include <cstdlib>
 #include <mutex>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "kernels/cuda/cublas.h"
+#include "kernels/cuda/library.h"
 #include "kiln/error.h"
 
 namespace kiln::kernels::cuda {
@@ -51,33 +50,19 @@ struct LtApi {
 
 LtApi load() {
   LtApi api{};
-  std::vector<std::string> candidates;
-  if (const char* path = std::getenv("KILN_CUBLASLT"); path && *path) candidates.push_back(path);
-  candidates.insert(candidates.end(), {"libcublasLt.so.13", "libcublasLt.so.12"});
-#ifdef KILN_CUDA_LIBRARY_DIR
-  candidates.push_back(std::string(KILN_CUDA_LIBRARY_DIR) + "/libcublasLt.so");
-#endif
-  void* lib = nullptr;
-  for (const std::string& c : candidates)
-    if ((lib = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
-  if (lib == nullptr) return api;
-  bool all = true;
-  auto get = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-    all = all && fn != nullptr;
-  };
-  get(api.create, "cublasLtCreate");
-  get(api.desc_create, "cublasLtMatmulDescCreate");
-  get(api.desc_destroy, "cublasLtMatmulDescDestroy");
-  get(api.desc_set, "cublasLtMatmulDescSetAttribute");
-  get(api.layout_create, "cublasLtMatrixLayoutCreate");
-  get(api.layout_destroy, "cublasLtMatrixLayoutDestroy");
-  get(api.pref_create, "cublasLtMatmulPreferenceCreate");
-  get(api.pref_destroy, "cublasLtMatmulPreferenceDestroy");
-  get(api.pref_set, "cublasLtMatmulPreferenceSetAttribute");
-  get(api.heuristic, "cublasLtMatmulAlgoGetHeuristic");
-  get(api.matmul, "cublasLtMatmul");
-  api.ok = all;
+  CudaLibrary lib("KILN_CUBLASLT", "libcublasLt.so.13", "libcublasLt.so");
+  lib.get(api.create, "cublasLtCreate");
+  lib.get(api.desc_create, "cublasLtMatmulDescCreate");
+  lib.get(api.desc_destroy, "cublasLtMatmulDescDestroy");
+  lib.get(api.desc_set, "cublasLtMatmulDescSetAttribute");
+  lib.get(api.layout_create, "cublasLtMatrixLayoutCreate");
+  lib.get(api.layout_destroy, "cublasLtMatrixLayoutDestroy");
+  lib.get(api.pref_create, "cublasLtMatmulPreferenceCreate");
+  lib.get(api.pref_destroy, "cublasLtMatmulPreferenceDestroy");
+  lib.get(api.pref_set, "cublasLtMatmulPreferenceSetAttribute");
+  lib.get(api.heuristic, "cublasLtMatmulAlgoGetHeuristic");
+  lib.get(api.matmul, "cublasLtMatmul");
+  api.ok = lib.problem().empty();  // else products take the plain cuBLAS path
   return api;
 }
 
@@ -107,8 +92,10 @@ DeviceLt* device_lt(runtime::CudaDevice& device) {
   if (!d.tried) {
     d.tried = true;
     device.make_current();
-    if (lt().create(&d.handle) != 0) d.handle = nullptr;
-    else d.workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));
+    if (lt().create(&d.handle) != 0)
+      d.handle = nullptr;
+    else
+      d.workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));
   }
   return d.handle ? &d : nullptr;
 }

@@ -9,14 +9,18 @@
 
 namespace kiln::detail {
 
-struct FusionCall {
-  void* kernel = nullptr;      // _mlir_ciface_<name>: one descriptor pointer per argument
-  std::vector<int64_t> space;  // collapsed iteration shape
-  std::vector<std::vector<int64_t>> input_shapes;  // collapsed, one per input
+/// What a fused kernel (CPU or CUDA) was built for: the fusion's collapsed layout.
+struct FusionShapes {
+  std::vector<int64_t> space;                      // collapsed iteration shape
+  std::vector<std::vector<int64_t>> input_shapes;  // collapsed, one per kernel input
   std::vector<DType> output_dtypes;
   std::vector<Shape> output_shapes;                  // the results' real shapes
   std::vector<std::vector<int64_t>> output_layouts;  // collapsed, one per result
-  int64_t grain = 0;                                 // elements per parallel chunk, at least
+};
+
+struct FusionCall : FusionShapes {
+  void* kernel = nullptr;  // _mlir_ciface_<name>: one descriptor pointer per argument
+  int64_t grain = 0;       // elements per parallel chunk, at least
   // Per input: its value dies at this fusion (an intermediate of the plan), so its buffer
   // may become an output's when nothing else holds it (checked at run time).
   std::vector<bool> donatable;

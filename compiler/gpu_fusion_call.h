@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/fusion_call.h"
 #include "kiln/tensor.h"
 #include "runtime/cuda_device.h"
 
@@ -26,16 +27,11 @@ struct GpuModule {
   runtime::CudaModule& on(runtime::CudaDevice& device);
 };
 
-struct GpuFusionCall {
-  std::shared_ptr<GpuModule> module;               // the function's PTX module
-  std::string kernel;                              // its entry point for this fusion
-  bool rows = false;                               // a row kernel: one block per row
-  std::vector<int64_t> space;                      // collapsed iteration shape
-  std::vector<std::vector<int64_t>> input_shapes;  // collapsed, one per kernel input
-  std::vector<DType> output_dtypes;
-  std::vector<Shape> output_shapes;                  // the results' real shapes
-  std::vector<std::vector<int64_t>> output_layouts;  // collapsed, one per result
-  mutable std::atomic<void*> function{nullptr};      // the loaded kernel (one device per plan)
+struct GpuFusionCall : FusionShapes {
+  std::shared_ptr<GpuModule> module;             // the function's PTX module
+  std::string kernel;                            // its entry point for this fusion
+  bool rows = false;                             // a row kernel: one block per row
+  mutable std::atomic<void*> function{nullptr};  // the loaded kernel (one device per plan)
 };
 
 inline constexpr unsigned kGpuBlockThreads = 256;

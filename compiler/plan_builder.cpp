@@ -95,10 +95,10 @@ class PlanBuilder {
  public:
   PlanBuilder(const TracedFunction& traced, const JitKernels* kernels,
               std::shared_ptr<const std::string> gpu_ptx)
-      : traced_(traced), kernels_(kernels), gpu_ptx_(std::move(gpu_ptx)) {
-    if (gpu_ptx_) {
+      : traced_(traced), kernels_(kernels) {
+    if (gpu_ptx) {
       gpu_module_ = std::make_shared<GpuModule>();
-      gpu_module_->ptx = gpu_ptx_;
+      gpu_module_->ptx = std::move(gpu_ptx);
     }
   }
 
@@ -287,23 +287,28 @@ class PlanBuilder {
     return true;
   }
 
+  /// A fused kernel's collapsed layout and results (kernelLayout + the result types).
+  static void describe(ir::FusionOp fusion, FusionShapes& shapes) {
+    passes::KernelLayout layout = passes::kernelLayout(fusion);
+    shapes.space = std::move(layout.space);
+    shapes.input_shapes = std::move(layout.inputs);
+    shapes.output_layouts = std::move(layout.outputs);
+    for (mlir::Type t : fusion.getResultTypes()) {
+      auto type = ir::kiln_type(t);
+      shapes.output_dtypes.push_back(type.dtype);
+      shapes.output_shapes.push_back(type.shape);
+    }
+  }
+
   /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
   std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
                                                    std::vector<int> out, std::string where) {
-    if (gpu_ptx_) return gpu_fusion_step(fusion, in, out, where);
+    if (gpu_module_) return gpu_fusion_step(fusion, in, out, where);
     if (!kernels_ || !fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
     auto call = std::make_shared<FusionCall>();
     call->kernel = kernels_->address(fusion.getKernel()->str());
-    passes::KernelLayout layout = passes::kernelLayout(fusion);  // what the kernel was built for
-    call->space = std::move(layout.space);
-    call->input_shapes = std::move(layout.inputs);
-    call->output_layouts = std::move(layout.outputs);
-    for (mlir::Type t : fusion.getResultTypes()) {
-      auto type = ir::kiln_type(t);
-      call->output_dtypes.push_back(type.dtype);
-      call->output_shapes.push_back(type.shape);
-    }
+    describe(fusion, *call);  // what the kernel was built for
     // A parallel launch costs a few microseconds: chunks get about that much work.
     const int64_t cost = passes::bodyCost(fusion).total;
     call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
@@ -375,15 +380,7 @@ class PlanBuilder {
     call->module = gpu_module_;
     call->kernel = fusion.getKernel()->str();
     call->rows = fusion.getKind() == "rows";
-    passes::KernelLayout layout = passes::kernelLayout(fusion);
-    call->space = std::move(layout.space);
-    call->input_shapes = std::move(layout.inputs);
-    call->output_layouts = std::move(layout.outputs);
-    for (mlir::Type t : fusion.getResultTypes()) {
-      auto type = ir::kiln_type(t);
-      call->output_dtypes.push_back(type.dtype);
-      call->output_shapes.push_back(type.shape);
-    }
+    describe(fusion, *call);
     std::optional<rules::TensorType> product;
     if (mlir::Operation* p = passes::outputProduct(fusion))
       product = ir::kiln_type(p->getResult(0).getType());
@@ -463,8 +460,7 @@ class PlanBuilder {
 
   const TracedFunction& traced_;
   const JitKernels* kernels_;
-  std::shared_ptr<const std::string> gpu_ptx_;
-  std::shared_ptr<GpuModule> gpu_module_;
+  std::shared_ptr<GpuModule> gpu_module_;  // a CUDA function's PTX: its fusions' kernels
   bool graph_safe_ = true;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;

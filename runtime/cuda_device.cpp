@@ -56,17 +56,25 @@ void cuda_check(int result, const char* what) {
 }
 
 CudaDevice& CudaDevice::get(Device device) {
+  // Every CUDA op and every buffer release asks for its device: once it exists, that is
+  // one atomic load (no lock, no string).
+  static std::array<std::atomic<CudaDevice*>, 64> devices{};
+  const auto index = static_cast<size_t>(device.index);
+  if (index < devices.size())
+    if (CudaDevice* d = devices[index].load(std::memory_order_acquire)) return *d;
   if (std::string problem = cuda_device_problem(device); !problem.empty())
     throw Error("[cuda] " + problem);
-  static std::mutex mutex;
-  static std::array<CudaDevice*, 64> devices{};
-  if (device.index >= static_cast<int>(devices.size()))
+  if (index >= devices.size())
     throw Error("[cuda] " + to_string(device) + ": kiln supports up to 64 devices");
+  static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
-  CudaDevice*& d = devices[static_cast<size_t>(device.index)];
+  CudaDevice* d = devices[index].load(std::memory_order_relaxed);
   // Never destroyed: tensors freed during static destruction still release into it, and
   // the driver tears contexts down itself at exit.
-  if (d == nullptr) d = new CudaDevice(device);
+  if (d == nullptr) {
+    d = new CudaDevice(device);
+    devices[index].store(d, std::memory_order_release);
+  }
   return *d;
 }
 
@@ -120,12 +128,6 @@ void CudaDevice::copy_on_device(uint64_t to, uint64_t from, size_t bytes) {
   if (bytes == 0) return;
   make_current();
   cuda_check(api().cuMemcpyDtoDAsync(to, from, bytes, stream_), "cuMemcpyDtoDAsync");
-}
-
-void CudaDevice::memset(uint64_t to, unsigned char value, size_t bytes) {
-  if (bytes == 0) return;
-  make_current();
-  cuda_check(api().cuMemsetD8Async(to, value, bytes, stream_), "cuMemsetD8Async");
 }
 
 void CudaDevice::synchronize() {

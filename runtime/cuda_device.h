@@ -6,8 +6,8 @@
 // kiln, and asking it for a CUDA device is a kiln::Error that says why.
 #pragma once
 
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,7 +58,6 @@ class CudaDevice {
   /// Device -> host: waits for the stream, so the host sees every earlier op's result.
   void copy_to_host(void* to, uint64_t from, size_t bytes);
   void copy_on_device(uint64_t to, uint64_t from, size_t bytes);
-  void memset(uint64_t to, unsigned char value, size_t bytes);
   /// Waits until every op queued on the device's stream has finished.
   void synchronize();
 

@@ -34,7 +34,6 @@ std::vector<std::pair<const char*, void**>> entry_points(CudaDriverApi& api) {
       {"cuModuleUnload", slot(api.cuModuleUnload)},
       {"cuModuleGetFunction", slot(api.cuModuleGetFunction)},
       {"cuLaunchKernel", slot(api.cuLaunchKernel)},
-      {"cuMemsetD8Async", slot(api.cuMemsetD8Async)},
       {"cuMemGetInfo_v2", slot(api.cuMemGetInfo)},
       {"cuDeviceGetName", slot(api.cuDeviceGetName)},
       {"cuStreamBeginCapture_v2", slot(api.cuStreamBeginCapture)},

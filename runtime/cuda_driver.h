@@ -43,7 +43,6 @@ struct CudaDriverApi {
   int (*cuLaunchKernel)(void* function, unsigned grid_x, unsigned grid_y, unsigned grid_z,
                         unsigned block_x, unsigned block_y, unsigned block_z, unsigned shared_bytes,
                         void* stream, void** params, void** extra);
-  int (*cuMemsetD8Async)(uint64_t to, unsigned char value, size_t count, void* stream);
   int (*cuMemGetInfo)(size_t* free, size_t* total);
   int (*cuDeviceGetName)(char* name, int length, int device);
   // CUDA graphs: a cached call's launches captured once and replayed as one.

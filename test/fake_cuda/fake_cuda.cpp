@@ -224,10 +224,6 @@ int cuMemcpyDtoDAsync_v2(uint64_t to, uint64_t from, size_t n, void*) {
   std::memmove(reinterpret_cast<void*>(to), reinterpret_cast<const void*>(from), n);
   return kSuccess;
 }
-int cuMemsetD8Async(uint64_t to, unsigned char v, size_t n, void*) {
-  std::memset(reinterpret_cast<void*>(to), v, n);
-  return kSuccess;
-}
 int cuStreamCreate(void** stream, unsigned) {
   static int s;
   *stream = &s;

@@ -219,32 +219,37 @@ void print_first_calls(const Report& r, std::FILE* out) {
   }
 }
 
+/// Goal lines in the order they are added.
+struct GoalList : std::vector<Goal> {
+  void add(std::string name, std::optional<bool> met, std::optional<double> value, double target,
+           std::string unit, std::string detail) {
+    push_back(Goal{std::move(name), met, value, target, std::move(unit), std::move(detail)});
+  }
+  /// A goal whose workload failed its check, so nothing was timed.
+  void failed(const std::string& name, double target, const std::string& unit) {
+    add(name, false, std::nullopt, target, unit, "a check FAILED, nothing was timed");
+  }
+};
+
 // The goals on a CUDA device: the device's own figures (--roofline, measured in the same
 // run) against the JIT's, and the cost of a cached call.
 std::vector<Goal> cuda_goals(const Report& r) {
-  std::vector<Goal> out;
-  auto add = [&](std::string name, std::optional<bool> met, std::optional<double> value,
-                 double target, std::string unit, std::string detail) {
-    out.push_back(Goal{std::move(name), met, value, target, std::move(unit), std::move(detail)});
-  };
-  auto failed = [&](const std::string& name, double target, const std::string& unit) {
-    add(name, false, std::nullopt, target, unit, "a check FAILED, nothing was timed");
-  };
+  GoalList out;
   const std::optional<CudaRoofline>& f = r.cuda_roofline;
 
   if (ran(r, "W2")) {
     const std::string name = "W2 jit >= 80% of the device copy bandwidth";
     const Result* jit = ok_result(r, "W2", Mode::jit);
     if (!jit || !jit->gbs) {
-      failed(name, 80, "% of device copy");
+      out.failed(name, 80, "% of device copy");
     } else if (!f) {
-      add(name, std::nullopt, std::nullopt, 80, "% of device copy",
-          num(*jit->gbs) + " GB/s (" + kW2Bytes + "); needs --roofline");
+      out.add(name, std::nullopt, std::nullopt, 80, "% of device copy",
+              num(*jit->gbs) + " GB/s (" + kW2Bytes + "); needs --roofline");
     } else {
       double ratio = *jit->gbs / f->copy_gbs;
-      add(name, ratio >= 0.8, 100 * ratio, 80, "% of device copy",
-          fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " + num(f->copy_gbs) +
-              " GB/s; " + kW2Bytes + ")");
+      out.add(name, ratio >= 0.8, 100 * ratio, 80, "% of device copy",
+              fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " + num(f->copy_gbs) +
+                  " GB/s; " + kW2Bytes + ")");
     }
   }
 
@@ -252,15 +257,15 @@ std::vector<Goal> cuda_goals(const Report& r) {
     const std::string name = "W6 jit >= 90% of cuBLAS sgemm at 1024^3 (same run)";
     const Result* jit = ok_result(r, "W6", Mode::jit);
     if (!jit || !jit->gflops) {
-      failed(name, 90, "% of sgemm");
+      out.failed(name, 90, "% of sgemm");
     } else if (!f) {
-      add(name, std::nullopt, std::nullopt, 90, "% of sgemm",
-          num(*jit->gflops) + " GFLOP/s; needs --roofline");
+      out.add(name, std::nullopt, std::nullopt, 90, "% of sgemm",
+              num(*jit->gflops) + " GFLOP/s; needs --roofline");
     } else {
       double ratio = *jit->gflops / f->sgemm_w6_gflops;
-      add(name, ratio >= 0.9, 100 * ratio, 90, "% of sgemm",
-          fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gflops) + " of " + num(f->sgemm_w6_gflops) +
-              " GFLOP/s)");
+      out.add(name, ratio >= 0.9, 100 * ratio, 90, "% of sgemm",
+              fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gflops) + " of " +
+                  num(f->sgemm_w6_gflops) + " GFLOP/s)");
     }
   }
 
@@ -269,7 +274,7 @@ std::vector<Goal> cuda_goals(const Report& r) {
     const Result* jit = ok_result(r, "W0", Mode::jit);
     const Result* graph = ok_result(r, "W0", Mode::graph);
     if (!jit && !graph) {
-      failed(name, 10, "µs");
+      out.failed(name, 10, "µs");
     } else {
       std::optional<double> best;
       std::string detail;
@@ -280,7 +285,7 @@ std::vector<Goal> cuda_goals(const Report& r) {
         detail += (detail.empty() ? "" : ", ") + std::string(mode_name(res->mode)) + " " + num(us) +
                   " µs";
       }
-      add(name, *best <= 10, *best, 10, "µs", detail);
+      out.add(name, *best <= 10, *best, 10, "µs", detail);
     }
   }
   return out;
@@ -289,14 +294,7 @@ std::vector<Goal> cuda_goals(const Report& r) {
 }  // namespace
 
 std::vector<Goal> goals(const Report& r) {
-  std::vector<Goal> out;
-  auto add = [&](std::string name, std::optional<bool> met, std::optional<double> value,
-                 double target, std::string unit, std::string detail) {
-    out.push_back(Goal{std::move(name), met, value, target, std::move(unit), std::move(detail)});
-  };
-  auto failed = [&](const std::string& name, double target, const std::string& unit) {
-    add(name, false, std::nullopt, target, unit, "a check FAILED, nothing was timed");
-  };
+  GoalList out;
   if (r.checks_only) return out;
   if (on_cuda(r)) return cuda_goals(r);
 
@@ -304,16 +302,16 @@ std::vector<Goal> goals(const Report& r) {
   if (r.roofline) {
     const Roofline& f = *r.roofline;
     double add_ratio = f.eager_add_gbs / f.copy_gbs, tanh_ratio = f.eager_tanh_gbs / f.copy_gbs;
-    add("eager add  >= 70% of copy bandwidth", add_ratio >= 0.7, 100 * add_ratio, 70, "% of copy",
-        fmt("%.0f%%", 100 * add_ratio));
-    add("eager tanh >= 70% of copy bandwidth", tanh_ratio >= 0.7, 100 * tanh_ratio, 70, "% of copy",
-        fmt("%.0f%%", 100 * tanh_ratio));
+    out.add("eager add  >= 70% of copy bandwidth", add_ratio >= 0.7, 100 * add_ratio, 70,
+            "% of copy", fmt("%.0f%%", 100 * add_ratio));
+    out.add("eager tanh >= 70% of copy bandwidth", tanh_ratio >= 0.7, 100 * tanh_ratio, 70,
+            "% of copy", fmt("%.0f%%", 100 * tanh_ratio));
     if (const Result* w6 = ok_result(r, "W6", Mode::eager); w6 && w6->gflops) {
       double ratio = *w6->gflops / f.sgemm_w6_gflops;
-      add("W6 eager  >= 90% of OpenBLAS sgemm at 1024^3", ratio >= 0.9, 100 * ratio, 90,
-          "% of sgemm",
-          fmt("%.0f%%", 100 * ratio) + " (" + num(*w6->gflops) + " of " + num(f.sgemm_w6_gflops) +
-              " GFLOP/s)");
+      out.add("W6 eager  >= 90% of OpenBLAS sgemm at 1024^3", ratio >= 0.9, 100 * ratio, 90,
+              "% of sgemm",
+              fmt("%.0f%%", 100 * ratio) + " (" + num(*w6->gflops) + " of " +
+                  num(f.sgemm_w6_gflops) + " GFLOP/s)");
     }
   }
 
@@ -323,7 +321,7 @@ std::vector<Goal> goals(const Report& r) {
     if (!ran(r, id)) return;
     const Result* jit = ok_result(r, id, Mode::jit);
     const Result* eager = ok_result(r, id, Mode::eager);
-    if (!jit || !eager || !jit->speedup_vs_eager) return failed(name, target, "x");
+    if (!jit || !eager || !jit->speedup_vs_eager) return out.failed(name, target, "x");
     double s = *jit->speedup_vs_eager;
     bool noise = std::fabs(s - 1) <= kNoise && target == 1;
     bool met = s >= target || (noise_counts && noise);
@@ -333,7 +331,7 @@ std::vector<Goal> goals(const Report& r) {
     std::string detail = num(s) + "× (eager " + num(in_unit(*w, eager->stats.median_s)) + ", jit " +
                          num(in_unit(*w, jit->stats.median_s)) + " " + w->unit_label +
                          (noise ? "; within noise, ±3%" : "") + ")";
-    add(name, met, s, target, "x", detail);
+    out.add(name, met, s, target, "x", detail);
   };
   speedup_goal("W1", 10, false, "W1 jit >= 10x faster than eager");
 
@@ -341,16 +339,16 @@ std::vector<Goal> goals(const Report& r) {
     std::string name = id + " jit >= " + fmt("%.0f", 100 * target) + "% of copy bandwidth";
     if (!ran(r, id)) return;
     const Result* jit = ok_result(r, id, Mode::jit);
-    if (!jit || !jit->gbs) return failed(name, 100 * target, "% of copy");
+    if (!jit || !jit->gbs) return out.failed(name, 100 * target, "% of copy");
     if (!r.roofline) {
-      add(name, std::nullopt, std::nullopt, 100 * target, "% of copy",
-          num(*jit->gbs) + " GB/s (" + bytes + ")");
+      out.add(name, std::nullopt, std::nullopt, 100 * target, "% of copy",
+              num(*jit->gbs) + " GB/s (" + bytes + ")");
       return;
     }
     double ratio = *jit->gbs / r.roofline->copy_gbs;
-    add(name, ratio >= target, 100 * ratio, 100 * target, "% of copy",
-        fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " + num(r.roofline->copy_gbs) +
-            " GB/s; " + bytes + ")");
+    out.add(name, ratio >= target, 100 * ratio, 100 * target, "% of copy",
+            fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " +
+                num(r.roofline->copy_gbs) + " GB/s; " + bytes + ")");
   };
   bandwidth_goal("W2", 0.8, kW2Bytes);
   bandwidth_goal("W5", 0.6, kW5Bytes);
@@ -364,13 +362,13 @@ std::vector<Goal> goals(const Report& r) {
     if (!ran(r, id)) continue;
     const Result* jit = find(r, id, Mode::jit);
     if (!jit || !jit->first_call) {
-      failed(name, limit, "ms");
+      out.failed(name, limit, "ms");
       continue;
     }
     const FirstCall& c = *jit->first_call;
-    add(name, c.first_call_ms < limit, c.first_call_ms, limit, "ms",
-        num(c.first_call_ms) + " ms (trace " + num(c.trace_ms) + ", optimize " +
-            num(c.optimize_ms) + ", codegen " + num(c.codegen_ms) + ")");
+    out.add(name, c.first_call_ms < limit, c.first_call_ms, limit, "ms",
+            num(c.first_call_ms) + " ms (trace " + num(c.trace_ms) + ", optimize " +
+                num(c.optimize_ms) + ", codegen " + num(c.codegen_ms) + ")");
   }
   return out;
 }

@@ -306,6 +306,7 @@ class FunctionCore {
   }
 
   std::string name() const { return options_.name.empty() ? "function" : options_.name; }
+  CodegenOptions codegen_options() const { return {.fast_math = options_.fast_math}; }
 
   /// Why `types` missed: the first argument that differs from the most recently used
   /// concrete function (called with the lock held).
@@ -398,7 +399,8 @@ class FunctionCore {
     for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
     if (options_.jit && device.kind == Device::cuda) {
       CudaJitResult jit = jit_compile_cuda(
-          *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()));
+          *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()),
+          codegen_options());
       fn->ir[2] = std::move(jit.fused);
       fn->ir[3] = fn->ir[4] =
           "// kiln: this function runs on " + to_string(device) +
@@ -407,7 +409,7 @@ class FunctionCore {
       optimize_ms += jit.fuse_ms;
       codegen_ms = jit.codegen_ms;
     } else if (options_.jit) {
-      JitResult jit = jit_compile(*fn->traced.graph);
+      JitResult jit = jit_compile(*fn->traced.graph, codegen_options());
       fn->ir[2] = std::move(jit.fused);
       fn->ir[3] = std::move(jit.lowered);
       fn->ir[4] = std::move(jit.llvm);

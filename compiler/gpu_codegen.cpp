@@ -99,12 +99,13 @@ PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string&
   return result;
 }
 
-CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip) {
+CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip,
+                               const CodegenOptions& options) {
   using Clock = std::chrono::steady_clock;
   auto ms = [](Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
   CudaJitResult result;
   auto t0 = Clock::now();
-  result.fused = fuse(graph);
+  result.fused = fuse(graph, options);
   result.fuse_ms = ms(t0);
   auto t1 = Clock::now();
   PtxModule module = compile_fusions_to_ptx(print(graph), chip);  // parseable locations

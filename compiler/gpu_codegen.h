@@ -31,7 +31,9 @@ struct CudaJitResult {
   std::shared_ptr<const std::string> ptx;   // the module (NUL-terminated: a driver image)
   double fuse_ms = 0, codegen_ms = 0;
 };
-CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip);
+struct CodegenOptions;
+CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip,
+                               const CodegenOptions& options);
 
 /// The PTX target for a device of compute capability `capability` (major * 10 + minor):
 /// its own sm_XY where LLVM 19 knows it, else sm_90, whose PTX the driver compiles for

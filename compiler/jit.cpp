@@ -121,8 +121,10 @@ llvm::Error optimize_kernels(llvm::Module* module, llvm::TargetMachine* machine)
 
 }  // namespace
 
-std::string fuse(Graph& graph) {
+std::string fuse(Graph& graph, const CodegenOptions& options) {
   mlir::ModuleOp module = graph.get();
+  if (options.fast_math)
+    module->setAttr("kiln.fast_math", mlir::UnitAttr::get(module.getContext()));
   mlir::PassManager pm(module.getContext());
   pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
   pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
@@ -133,13 +135,13 @@ std::string fuse(Graph& graph) {
   return text(module);
 }
 
-JitResult jit_compile(Graph& graph) {
+JitResult jit_compile(Graph& graph, const CodegenOptions& options) {
   JitResult result;
   mlir::ModuleOp module = graph.get();
   mlir::MLIRContext* context = module.getContext();
 
   auto t0 = Clock::now();
-  result.fused = fuse(graph);
+  result.fused = fuse(graph, options);
   {
     mlir::PassManager pm(context);
     pm.addPass(passes::createOutlineFusions());
@@ -155,7 +157,7 @@ JitResult jit_compile(Graph& graph) {
   std::vector<std::string> names;
   for (auto f : llvm::to_vector(module.getOps<mlir::func::FuncOp>())) {
     if (f == main) continue;
-    names.push_back(f.getSymName().str());
+    if (!f.isDeclaration()) names.push_back(f.getSymName().str());  // else a C library function
     b.clone(*f);
     f->erase();
   }
@@ -174,10 +176,10 @@ JitResult jit_compile(Graph& graph) {
   std::unique_ptr<llvm::TargetMachine> tm = host_machine();
   llvm::TargetMachine* machine = tm.get();
   auto transformer = [machine](llvm::Module* m) { return optimize_kernels(m, machine); };
-  mlir::ExecutionEngineOptions options;
-  options.transformer = transformer;  // a function_ref: `transformer` outlives create()
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = mlir::ExecutionEngine::create(*kernels, options, std::move(tm));
+  mlir::ExecutionEngineOptions engine_options;
+  engine_options.transformer = transformer;  // a function_ref: `transformer` outlives create()
+  engine_options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = mlir::ExecutionEngine::create(*kernels, engine_options, std::move(tm));
   if (!engine) {
     std::string message = llvm::toString(engine.takeError());
     throw Error("[function] internal error: JIT compilation failed: " + message);

@@ -27,13 +27,20 @@ struct JitResult {
   double codegen_ms = 0;                // lowering and native code generation
 };
 
+/// What a function's options say about its kernels' code.
+struct CodegenOptions {
+  /// FunctionOptions::fast_math: the module is marked `kiln.fast_math` and its kernels may
+  /// contract a*b+c across ops into one FMA (ACCURACY.md). Off: each op rounds on its own.
+  bool fast_math = false;
+};
+
 /// Runs kiln's fusion passes on `graph` in place (kiln.fusion regions, no kernels yet);
 /// returns the fused graph's text. The first half of jit_compile, and what a CUDA
 /// function compiles to PTX (compiler/gpu_codegen.h).
-std::string fuse(Graph& graph);
+std::string fuse(Graph& graph, const CodegenOptions& options = {});
 
 /// Fuses `graph` in place (each fusion gets a `kernel`) and compiles the kernels. Throws
 /// kiln::Error if a pass or the code generator fails.
-JitResult jit_compile(Graph& graph);
+JitResult jit_compile(Graph& graph, const CodegenOptions& options = {});
 
 }  // namespace kiln::detail

@@ -1,6 +1,7 @@
 // The kiln-lower-gpu-kernels pipeline: the gpu.module of kiln-outline-gpu-kernels to PTX
-// for one architecture (TOOLCHAIN.md, "GPU without a GPU"), all in process: f32 math as
-// polynomials (kiln-approximate-math), other math through libdevice, NVVM, LLVM's NVPTX
+// for one architecture (TOOLCHAIN.md, "GPU without a GPU"), all in process: the kernels'
+// functions are arith code already (runtime/math_algorithms.h, as on the CPU); the math
+// ops left (f64 functions, f32 sin/cos of huge arguments) go to libdevice; NVVM, LLVM's NVPTX
 // backend. The result is a gpu.binary whose object is PTX text, for the CUDA driver API.
 #include <cstdlib>
 #include <filesystem>
@@ -48,7 +49,6 @@ std::string findLibdevice() {
 }
 
 void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target) {
-  pm.addPass(createApproximateMath());
   mlir::GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;
   attach.optLevel = 3;
@@ -60,7 +60,7 @@ void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target
   gpu.addPass(mlir::createConvertSCFToCFPass());
   gpu.addPass(createLowerGpuAllReduce());             // splits blocks: needs the CFG form, not scf
   gpu.addPass(mlir::createConvertGpuOpsToNVVMOps());  // math with libdevice: __nv_* calls
-  gpu.addPass(mlir::createConvertMathToLLVMPass());   // what it leaves: the polynomials' fma
+  gpu.addPass(mlir::createConvertMathToLLVMPass());   // what it leaves: fma, fabs, copysign
   gpu.addPass(mlir::createReconcileUnrealizedCastsPass());
   mlir::GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";  // PTX text

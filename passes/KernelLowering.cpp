@@ -1,4 +1,4 @@
-// kiln-approximate-math and the pipeline that lowers outlined kernels to the LLVM dialect.
+// The pipeline that lowers outlined kernels to the LLVM dialect.
 #include "ir/KilnDialect.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -15,26 +15,13 @@
 
 namespace kiln::passes {
 
-#define GEN_PASS_DEF_APPROXIMATEMATH
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-namespace {
-
-struct ApproximateMath : impl::ApproximateMathBase<ApproximateMath> {
-  void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    mlir::populateMathPolynomialApproximationPatterns(patterns);
-    if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
-  }
-};
-
-}  // namespace
-
 void addKernelLoweringPasses(mlir::OpPassManager& pm) {
-  // Kernels arrive as scf loops of vector and scalar code (kiln-outline-fusions).
-  pm.addPass(createApproximateMath());
+  // Kernels arrive as scf loops of vector and scalar code (kiln-outline-fusions) whose
+  // f32 functions are already arith code (runtime/math_algorithms.h); what math ops remain
+  // (f64 tanh/erf/sin/cos, f32 sin/cos of huge arguments, pow) become C library calls.
   pm.addPass(mlir::createConvertSCFToCFPass());
   pm.addPass(mlir::createConvertMathToLLVMPass());
   // libm calls on vectors are unrolled into vector.extract/insert: vector lowering after.

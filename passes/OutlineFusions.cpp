@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
+#include "passes/IRNumber.h"
 #include "passes/KernelBuilding.h"
 #include "passes/Passes.h"
 #include "passes/ScalarLowering.h"
@@ -240,8 +241,7 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   const int64_t lanes = kernelLanes(fusion, D, 1024);
   mlir::Value cLanes = index(lanes);
   auto vectorOf = [&](mlir::Type element) { return mlir::VectorType::get({lanes}, element); };
-  auto reassoc = mlir::arith::FastMathFlagsAttr::get(
-      ctx, mlir::arith::FastMathFlags::reassoc | mlir::arith::FastMathFlags::contract);
+  auto reassoc = mlir::arith::FastMathFlagsAttr::get(ctx, mlir::arith::FastMathFlags::reassoc);
   mlir::Value rows = b.create<mlir::memref::DimOp>(loc, entry->getArgument(num_inputs), c0);
 
   llvm::DenseMap<mlir::Value, mlir::Value> memory;  // a value's buffer (full) or memref (input)
@@ -434,6 +434,7 @@ struct OutlineFusions : impl::OutlineFusionsBase<OutlineFusions> {
       auto done = f.getKind() == "rows" ? outlineRows(f, module, name) : outline(f, module, name);
       if (mlir::failed(done)) return signalPassFailure();
     }
+    declareLibraryCalls(module, /*libdevice=*/false);
   }
 };
 

@@ -11,10 +11,12 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "passes/FusionQueries.h"
+#include "passes/IRNumber.h"
 #include "passes/KernelBuilding.h"
 #include "passes/Passes.h"
 
@@ -292,6 +294,7 @@ struct OutlineGpuKernels : impl::OutlineGpuKernelsBase<OutlineGpuKernels> {
                                         : outlineGpu(f, container, name);
       if (mlir::failed(done)) return signalPassFailure();
     }
+    declareLibraryCalls(container, /*libdevice=*/true);
   }
 };
 

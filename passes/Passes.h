@@ -13,12 +13,12 @@ namespace kiln::passes {
 #include "passes/Passes.h.inc"
 
 /// Outlined kernels (func.func on memrefs: scf loops, vector and scalar code) down to the
-/// LLVM dialect: polynomial approximations of f32 math, control flow, LLVM. Runs on a module of
-/// kernels.
+/// LLVM dialect: control flow, C library calls for the math ops left, LLVM. Runs on a module
+/// of kernels.
 void addKernelLoweringPasses(mlir::OpPassManager& pm);
 
-/// The CUDA architecture kernels are compiled for, and libdevice (math beyond f32's
-/// polynomials); an empty path links none.
+/// The CUDA architecture kernels are compiled for, and libdevice (the math ops kernels
+/// leave to the library); an empty path links none.
 struct GpuTarget {
   std::string chip = "sm_90";
   std::string libdevice;

@@ -80,6 +80,7 @@ def OutlineGpuKernels : Pass<"kiln-outline-gpu-kernels", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
@@ -92,17 +93,6 @@ def LowerGpuAllReduce : Pass<"kiln-lower-gpu-all-reduce", "mlir::gpu::GPUModuleO
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
                            "::mlir::cf::ControlFlowDialect", "::mlir::memref::MemRefDialect"];
-}
-
-def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
-  let summary = "Replaces f32 transcendental math ops by polynomial approximations";
-  let description = [{
-    tanh, exp, log, erf, sin, cos (f32) become arith code that LLVM vectorizes; without
-    this they are scalar libm calls (TOOLCHAIN.md: ~20 ns per element for tanh). f64
-    math stays libm.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-                           "::mlir::vector::VectorDialect"];
 }
 
 #endif  // KILN_PASSES_TD

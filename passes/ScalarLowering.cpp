@@ -2,14 +2,18 @@
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 #include "ir/KilnOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "passes/IRNumber.h"
+#include "runtime/math_algorithms.h"
 
 namespace kiln::passes {
 namespace {
@@ -47,21 +51,45 @@ Value intConstant(mlir::OpBuilder& b, mlir::Location loc, Type type, int64_t v) 
   return b.create<mlir::arith::ConstantOp>(loc, attr);
 }
 
-// Fast-math contraction only: lets LLVM form FMAs, keeps NaN and infinity semantics.
-mlir::arith::FastMathFlagsAttr contract(mlir::OpBuilder& b) {
-  return mlir::arith::FastMathFlagsAttr::get(b.getContext(), mlir::arith::FastMathFlags::contract);
+/// FunctionOptions::fast_math marks the module `kiln.fast_math`: then the JIT may contract
+/// a*b+c across ops into one FMA (ACCURACY.md); by default every op rounds on its own, as
+/// the eager kernels do.
+mlir::arith::FastMathFlagsAttr fastmath(mlir::OpBuilder& b, mlir::Operation* op) {
+  auto module = op->getParentOfType<mlir::ModuleOp>();
+  const bool contract = module && module->hasAttr("kiln.fast_math");
+  return mlir::arith::FastMathFlagsAttr::get(
+      b.getContext(),
+      contract ? mlir::arith::FastMathFlags::contract : mlir::arith::FastMathFlags::none);
 }
 
 template <class FOp, class IOp>
-Value arithmetic(mlir::OpBuilder& b, mlir::Location loc, Value x, Value y) {
-  if (isFloat(x.getType())) return b.create<FOp>(loc, x, y, contract(b));
+Value arithmetic(mlir::OpBuilder& b, mlir::Location loc, mlir::Operation* op, Value x, Value y) {
+  if (isFloat(x.getType())) return b.create<FOp>(loc, x, y, fastmath(b, op));
   return b.create<IOp>(loc, x, y);
+}
+
+/// Booleans are i1 with true = 1: compared as unsigned (a signed i1 true is -1).
+mlir::arith::CmpIPredicate forBooleans(Value x, mlir::arith::CmpIPredicate p) {
+  using P = mlir::arith::CmpIPredicate;
+  if (!mlir::getElementTypeOrSelf(x.getType()).isInteger(1)) return p;
+  switch (p) {
+    case P::slt:
+      return P::ult;
+    case P::sle:
+      return P::ule;
+    case P::sgt:
+      return P::ugt;
+    case P::sge:
+      return P::uge;
+    default:
+      return p;
+  }
 }
 
 Value compare(mlir::OpBuilder& b, mlir::Location loc, mlir::arith::CmpFPredicate fp,
               mlir::arith::CmpIPredicate ip, Value x, Value y) {
   if (isFloat(x.getType())) return b.create<mlir::arith::CmpFOp>(loc, fp, x, y);
-  return b.create<mlir::arith::CmpIOp>(loc, ip, x, y);
+  return b.create<mlir::arith::CmpIOp>(loc, forBooleans(x, ip), x, y);
 }
 
 /// x != 0, the rule of every cast to boolean (NaN is true).
@@ -114,6 +142,32 @@ Value castScalar(mlir::OpBuilder& b, mlir::Location loc, Value x, Type element) 
   return b.create<mlir::arith::TruncIOp>(loc, to, x);
 }
 
+/// f32 sin/cos as the eager kernel computes them: the vector reduction, and the C
+/// library's sinf/cosf for arguments it does not cover (|x| > kTrigMax, inf, NaN) — only
+/// when some lane has one, so ordinary data never leaves the polynomial. f64: the C library.
+Value trigonometric(mlir::OpBuilder& b, IRNumber x, bool is_sin) {
+  if (!mlir::getElementTypeOrSelf(x.type()).isF32())
+    return (is_sin ? libm_sin(x) : libm_cos(x)).value();
+  IRNumber reduced = is_sin ? mathalg::sin_reduced_f32(x) : mathalg::cos_reduced_f32(x);
+  IRNumber need = mathalg::needs_libm_trig(x);
+  Value any = need.value();
+  if (llvm::isa<mlir::VectorType>(need.type()))
+    any = b.create<mlir::vector::ReductionOp>(x.loc(), mlir::vector::CombiningKind::OR, any);
+  auto branch = b.create<mlir::scf::IfOp>(
+      x.loc(), any,
+      [&](mlir::OpBuilder& then, mlir::Location loc) {
+        IRNumber in(then, loc, x.value());
+        IRNumber exact = is_sin ? libm_sin(in) : libm_cos(in);
+        IRNumber lanes(then, loc, need.value());
+        then.create<mlir::scf::YieldOp>(loc,
+                                        select(lanes, exact, in.with(reduced.value())).value());
+      },
+      [&](mlir::OpBuilder& other, mlir::Location loc) {
+        other.create<mlir::scf::YieldOp>(loc, reduced.value());
+      });
+  return branch.getResult(0);
+}
+
 }  // namespace
 
 bool hasScalarLowering(mlir::Operation* op) {
@@ -140,25 +194,31 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
   auto x = [&] { return args[0]; };
   auto y = [&] { return args[1]; };
   auto fconst = [&](double v) { return constant(b, loc, x().getType(), v); };
+  using N = IRNumber;
+  auto floating = [&](auto f32, auto f64) {
+    N arg(b, loc, x());
+    return mlir::getElementTypeOrSelf(x().getType()).isF32() ? f32(arg).value() : f64(arg).value();
+  };
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<mlir::Operation*, Value>(op)
-      .Case([&](ir::AddOp) { return arithmetic<arith::AddFOp, arith::AddIOp>(b, loc, x(), y()); })
+      .Case(
+          [&](ir::AddOp) { return arithmetic<arith::AddFOp, arith::AddIOp>(b, loc, op, x(), y()); })
       .Case([&](ir::SubtractOp) {
-        return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, x(), y());
+        return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, op, x(), y());
       })
       .Case([&](ir::MultiplyOp) {
-        return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, x(), y());
+        return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, op, x(), y());
       })
       .Case([&](ir::DivideOp) {
-        return b.create<arith::DivFOp>(loc, x(), y(), contract(b)).getResult();
+        return b.create<arith::DivFOp>(loc, x(), y(), fastmath(b, op)).getResult();
       })
       .Case([&](ir::PowOp) { return b.create<math::PowFOp>(loc, x(), y()).getResult(); })
       .Case([&](ir::MaximumOp) {
-        return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, x(), y());
+        return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, op, x(), y());
       })
       .Case([&](ir::MinimumOp) {
-        return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, x(), y());
+        return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, op, x(), y());
       })
       .Case([&](ir::EqualOp) { return compare(b, loc, FP::OEQ, IP::eq, x(), y()); })
       .Case([&](ir::NotEqualOp) { return compare(b, loc, FP::UNE, IP::ne, x(), y()); })
@@ -183,29 +243,36 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
         Value neg = compare(b, loc, FP::OLT, IP::slt, x(), fconst(0));
         return b.create<arith::SelectOp>(loc, neg, fconst(0), x()).getResult();
       })
-      .Case([&](ir::ExpOp) { return b.create<math::ExpOp>(loc, x()).getResult(); })
-      .Case([&](ir::LogOp) { return b.create<math::LogOp>(loc, x()).getResult(); })
+      // The elementary functions: runtime/math_algorithms.h, as the eager kernels run them.
+      .Case([&](ir::ExpOp) {
+        return floating([](N v) { return mathalg::exp_f32(v); },
+                        [](N v) { return mathalg::exp_f64(v); });
+      })
+      .Case([&](ir::LogOp) {
+        return floating([](N v) { return mathalg::log_f32(v); },
+                        [](N v) { return mathalg::log_f64(v); });
+      })
       .Case([&](ir::SqrtOp) { return b.create<math::SqrtOp>(loc, x()).getResult(); })
       .Case([&](ir::RsqrtOp) {
         Value root = b.create<math::SqrtOp>(loc, x());
         return b.create<arith::DivFOp>(loc, fconst(1), root).getResult();
       })
-      .Case([&](ir::TanhOp) { return b.create<math::TanhOp>(loc, x()).getResult(); })
+      .Case([&](ir::TanhOp) {
+        return floating([](N v) { return mathalg::tanh_f32(v); }, [](N v) { return libm_tanh(v); });
+      })
       .Case([&](ir::SigmoidOp) {
-        Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x()));
-        Value d = b.create<arith::AddFOp>(loc, fconst(1), e);
-        return b.create<arith::DivFOp>(loc, fconst(1), d).getResult();
+        return floating([](N v) { return mathalg::sigmoid_f32(v); },
+                        [](N v) { return mathalg::sigmoid_f64(v); });
       })
-      .Case([&](ir::GeluOp) {  // 0.5 x (1 + erf(x / sqrt 2))
-        Value s = b.create<arith::MulFOp>(loc, x(), fconst(std::numbers::sqrt2 / 2), contract(b));
-        Value e = b.create<math::ErfOp>(loc, s);
-        Value one = b.create<arith::AddFOp>(loc, fconst(1), e, contract(b));
-        Value h = b.create<arith::MulFOp>(loc, x(), fconst(0.5), contract(b));
-        return b.create<arith::MulFOp>(loc, h, one, contract(b)).getResult();
+      .Case([&](ir::GeluOp) {
+        return floating([](N v) { return mathalg::gelu_f32(v); },
+                        [](N v) { return mathalg::gelu_f64(v); });
       })
-      .Case([&](ir::SinOp) { return b.create<math::SinOp>(loc, x()).getResult(); })
-      .Case([&](ir::CosOp) { return b.create<math::CosOp>(loc, x()).getResult(); })
-      .Case([&](ir::ErfOp) { return b.create<math::ErfOp>(loc, x()).getResult(); })
+      .Case([&](ir::ErfOp) {
+        return floating([](N v) { return mathalg::erf_f32(v); }, [](N v) { return libm_erf(v); });
+      })
+      .Case([&](ir::SinOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/true); })
+      .Case([&](ir::CosOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/false); })
       .Case([&](ir::WhereOp) {
         return b.create<arith::SelectOp>(loc, args[0], args[1], args[2]).getResult();
       })

@@ -35,6 +35,10 @@ struct FunctionOptions {
   std::optional<std::vector<TensorSpec>> input_signature;  // fixes the interface
   bool reduce_retracing = false;  // dimensions that keep changing become dynamic
   size_t cache_capacity = 64;     // least recently used concrete functions are dropped
+  /// jit=true only: lets the JIT contract a*b+c across ops into one FMA (faster, rounds
+  /// once instead of twice, so results may differ from eager ones by an ulp and an
+  /// intermediate overflow may vanish: ACCURACY.md). Off by default: compiled == eager.
+  bool fast_math = false;
 };
 
 struct FunctionStats {

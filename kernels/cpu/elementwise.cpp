@@ -61,14 +61,17 @@ void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
       const T* in = detail::data<T>(x);
       T* o = detail::mutable_data<T>(out);
       runtime::parallel_for(x.numel(), kMathGrain, [&](int64_t b, int64_t e) {
-        if (is_sin)
-          for (int64_t i = b; i < e; ++i) o[i] = vecmath::sin(in[i]);
-        else
-          for (int64_t i = b; i < e; ++i) o[i] = vecmath::cos(in[i]);
         if constexpr (std::is_same_v<T, float>) {
-          // Huge, infinite or NaN arguments: the vector reduction is not exact there.
+          // The vector loop first; then huge, infinite or NaN arguments, which its
+          // reduction does not cover, from the C library (as the JIT's kernels do).
+          if (is_sin)
+            for (int64_t i = b; i < e; ++i) o[i] = vecmath::sin_reduced(in[i]);
+          else
+            for (int64_t i = b; i < e; ++i) o[i] = vecmath::cos_reduced(in[i]);
           for (int64_t i = b; i < e; ++i)
             if (vecmath::needs_libm_trig(in[i])) o[i] = is_sin ? std::sin(in[i]) : std::cos(in[i]);
+        } else {
+          for (int64_t i = b; i < e; ++i) o[i] = is_sin ? vecmath::sin(in[i]) : vecmath::cos(in[i]);
         }
       });
       return;

@@ -24,8 +24,10 @@ void softmax_row(const T* x, T* out, int64_t n, bool log) {
   for (int64_t i = 0; i < n; ++i) out[i] = vecmath::exp(x[i] - shift);
   const T s = static_cast<T>(lane_sum(out, n));
   if (log) {
-    const T lse = vecmath::log(s) + shift;
-    for (int64_t i = 0; i < n; ++i) out[i] = x[i] - lse;
+    // (x - shift) - log s, not x - (shift + log s): the latter rounds the result to the
+    // precision of the largest logit ([3e7, 3e7, 1] in f32 would give 0, not -log 2).
+    const T log_s = vecmath::log(s);
+    for (int64_t i = 0; i < n; ++i) out[i] = (x[i] - shift) - log_s;
   } else {
     const T inv = T(1) / s;
     for (int64_t i = 0; i < n; ++i) out[i] *= inv;
@@ -48,11 +50,11 @@ void softmax_block(const T* x, T* out, int64_t R, int64_t inner, bool log) {
       out[r * inner + j] = e;
       s[j] += e;
     }
-  for (int64_t j = 0; j < inner; ++j) s[j] = log ? vecmath::log(s[j]) + m[j] : T(1) / s[j];
+  for (int64_t j = 0; j < inner; ++j) s[j] = log ? vecmath::log(s[j]) : T(1) / s[j];
   for (int64_t r = 0; r < R; ++r)
     for (int64_t j = 0; j < inner; ++j) {
       T& o = out[r * inner + j];
-      o = log ? x[r * inner + j] - s[j] : o * s[j];
+      o = log ? (x[r * inner + j] - m[j]) - s[j] : o * s[j];
     }
 }
 
@@ -136,7 +138,9 @@ void softmax_cross_entropy(const Tensor& logits, const Tensor& labels, const Ten
                               const T shift = std::isfinite(m) ? m : T(0);
                               double s = 0;
                               for (int64_t i = 0; i < C; ++i) s += vecmath::exp(row[i] - shift);
-                              po[r] = static_cast<T>(std::log(s) + shift - row[label[r]]);
+                              // log s - (x[label] - shift): see softmax_row.
+                              po[r] = static_cast<T>(std::log(s) -
+                                                     static_cast<double>(row[label[r]] - shift));
                             }
                           });
   });

@@ -69,7 +69,7 @@ void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev)
           float u1 = static_cast<float>((r[0] >> 8) + 1) * kTwo24;
           float u2 = static_cast<float>(r[1] >> 8) * kTwo24;
           float radius = std::sqrt(-2.0f * vecmath::log(u1));
-          o[i] = m + s * radius * vecmath::cos(6.28318530717958648f * u2);
+          o[i] = m + s * radius * vecmath::cos_reduced(6.28318530717958648f * u2);
         } else {
           double u1 = unit53(r[0], r[1]) + kTwo53;
           double u2 = unit53(r[2], r[3]);

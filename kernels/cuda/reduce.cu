@@ -136,9 +136,9 @@ __device__ void softmax_rows(RowGeometry g, int log_softmax, T* out, const T* x)
     double s = 0;
     for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x) s += exp(p[r] - shift);
     s = block_reduce(s, AddOp{}, sum_scratch);
-    if (log_softmax) {
-      const T lse = T(log(s)) + shift;
-      for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x) o[r] = p[r] - lse;
+    if (log_softmax) {  // (x - shift) - log s: rounded to the result's precision, not shift's
+      const T log_s = T(log(s));
+      for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x) o[r] = (p[r] - shift) - log_s;
     } else {
       const T inv = T(1) / T(s);
       for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x) o[r] = exp(p[r] - shift) * inv;
@@ -158,9 +158,9 @@ __device__ void softmax_columns(RowGeometry g, int log_softmax, T* out, const T*
     const T shift = isfinite(m) ? m : T(0);
     double s = 0;
     for (int64_t r = 0; r < g.reduced; ++r) s += exp(p[r * g.inner] - shift);
-    const T k = log_softmax ? T(log(s)) + shift : T(1) / T(s);
+    const T k = log_softmax ? T(log(s)) : T(1) / T(s);
     for (int64_t r = 0; r < g.reduced; ++r)
-      o[r * g.inner] = log_softmax ? p[r * g.inner] - k : exp(p[r * g.inner] - shift) * k;
+      o[r * g.inner] = log_softmax ? (p[r * g.inner] - shift) - k : exp(p[r * g.inner] - shift) * k;
   }
 }
 
@@ -200,7 +200,7 @@ __device__ void softmax_cross_entropy(RowGeometry g, T* out, const T* logits,
     double s = 0;
     for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x) s += exp(p[r] - shift);
     s = block_reduce(s, AddOp{}, sum_scratch);
-    if (threadIdx.x == 0) out[row] = T(log(s) + shift - p[labels[row]]);
+    if (threadIdx.x == 0) out[row] = T(log(s) - double(p[labels[row]] - shift));
   }
 }
 

@@ -65,9 +65,9 @@ func.func @softmax(%x: tensor<4x20xf32>) -> tensor<4x20xf32> {
 // CHECK: arith.maximumf
 // CHECK: %[[MAX:.*]] = gpu.all_reduce maximumf %[[PMAX]] uniform
 // CHECK: %[[PSUM:.*]] = scf.for
-// CHECK: math.exp
+// CHECK: math.fma
 // CHECK: %[[SUM:.*]] = gpu.all_reduce add %[[PSUM]] uniform
 // CHECK: scf.for %[[J2:.*]] = %[[T]] to %c20 step %[[NT]]
-// CHECK: math.exp
+// CHECK: math.fma
 // CHECK: arith.divf {{.*}}, %[[SUM]]
 // CHECK: memref.store {{.*}}, %arg1[%[[ROW]], %[[J2]]]

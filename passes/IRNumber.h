@@ -1,0 +1,146 @@
+// An IR value with C++ arithmetic, so that runtime/math_algorithms.h — the elementary
+// functions the eager kernels run — can be instantiated to emit the same operations as
+// arith/math ops: `x * 2.0f + y` on IRNumbers builds arith.mulf and arith.addf at the
+// builder's insertion point. Values are scalars or vectors of f32, f64, i32, i64 or i1;
+// a C++ constant on one side becomes an arith.constant of the other side's type.
+//
+// No fast-math flags: each op rounds as written, as in the eager kernels (the fmas the
+// algorithms want are explicit).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <type_traits>
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/Value.h"
+
+namespace kiln::passes {
+
+class IRNumber {
+ public:
+  IRNumber() = default;
+  IRNumber(mlir::OpBuilder& b, mlir::Location loc, mlir::Value v) : b_(&b), loc_(loc), v_(v) {}
+
+  mlir::Value value() const { return v_; }
+  mlir::OpBuilder& builder() const { return *b_; }
+  mlir::Location loc() const { return mlir::Location(loc_); }
+  mlir::Type type() const { return v_.getType(); }
+  bool isFloat() const;
+
+  /// Another value built at the same place.
+  IRNumber with(mlir::Value v) const { return IRNumber(*b_, loc(), v); }
+  /// The constant v in this value's type (element type and lanes); integers exactly.
+  IRNumber constant(double v) const;
+  IRNumber constantInt(int64_t v) const;
+  template <class T>
+  requires std::is_arithmetic_v<T> IRNumber lift(T v)
+  const {
+    if constexpr (std::is_integral_v<T>)
+      return isFloat() ? constant(static_cast<double>(v)) : constantInt(static_cast<int64_t>(v));
+    else
+      return constant(static_cast<double>(v));
+  }
+
+ private:
+  mlir::OpBuilder* b_ = nullptr;
+  mlir::LocationAttr loc_;
+  mlir::Value v_;
+};
+
+template <class T>
+concept Arithmetic = std::is_arithmetic_v<T>;
+
+enum class IRBinary { add, sub, mul, div, shl, shr, bit_and, bit_or };
+enum class IRCompare { lt, le, gt, ge, eq, ne };
+IRNumber binary(IRBinary op, const IRNumber& a, const IRNumber& b);
+IRNumber compare(IRCompare op, const IRNumber& a, const IRNumber& b);
+
+#define KILN_IR_BINARY(sym, kind)                                      \
+  inline IRNumber operator sym(const IRNumber& a, const IRNumber& b) { \
+    return binary(IRBinary::kind, a, b);                               \
+  }                                                                    \
+  template <Arithmetic T>                                              \
+  IRNumber operator sym(const IRNumber& a, T b) {                      \
+    return binary(IRBinary::kind, a, a.lift(b));                       \
+  }                                                                    \
+  template <Arithmetic T>                                              \
+  IRNumber operator sym(T a, const IRNumber& b) {                      \
+    return binary(IRBinary::kind, b.lift(a), b);                       \
+  }
+KILN_IR_BINARY(+, add)
+KILN_IR_BINARY(-, sub)
+KILN_IR_BINARY(*, mul)
+KILN_IR_BINARY(/, div)
+KILN_IR_BINARY(<<, shl)
+KILN_IR_BINARY(>>, shr)
+KILN_IR_BINARY(&, bit_and)
+KILN_IR_BINARY(|, bit_or)
+#undef KILN_IR_BINARY
+
+#define KILN_IR_COMPARE(sym, kind)                                     \
+  inline IRNumber operator sym(const IRNumber& a, const IRNumber& b) { \
+    return compare(IRCompare::kind, a, b);                             \
+  }                                                                    \
+  template <Arithmetic T>                                              \
+  IRNumber operator sym(const IRNumber& a, T b) {                      \
+    return compare(IRCompare::kind, a, a.lift(b));                     \
+  }
+KILN_IR_COMPARE(<, lt)
+KILN_IR_COMPARE(<=, le)
+KILN_IR_COMPARE(>, gt)
+KILN_IR_COMPARE(>=, ge)
+KILN_IR_COMPARE(==, eq)
+KILN_IR_COMPARE(!=, ne)  // unordered for floats: NaN != NaN
+#undef KILN_IR_COMPARE
+
+IRNumber operator-(const IRNumber& x);  // floats: negation (flips the sign of 0 and NaN)
+IRNumber operator!(const IRNumber& mask);
+
+// The primitives runtime/math_algorithms.h asks of a number type (found by ADL).
+IRNumber select(const IRNumber& mask, const IRNumber& a, const IRNumber& b);
+template <Arithmetic T>
+IRNumber select(const IRNumber& mask, T a, const IRNumber& b) {
+  return select(mask, b.lift(a), b);
+}
+template <Arithmetic T>
+IRNumber select(const IRNumber& mask, const IRNumber& a, T b) {
+  return select(mask, a, a.lift(b));
+}
+IRNumber fma(const IRNumber& a, const IRNumber& b, const IRNumber& c);
+template <class A, class B, class C>
+requires(std::same_as<A, IRNumber> || std::same_as<B, IRNumber> ||
+         std::same_as<C, IRNumber>) IRNumber fma(const A& a, const B& b, const C& c) {
+  const IRNumber* like = nullptr;
+  if constexpr (std::same_as<C, IRNumber>) like = &c;
+  if constexpr (std::same_as<B, IRNumber>) like = &b;
+  if constexpr (std::same_as<A, IRNumber>) like = &a;
+  auto lift = [&](const auto& v) {
+    if constexpr (std::same_as<std::decay_t<decltype(v)>, IRNumber>)
+      return v;
+    else
+      return like->lift(v);
+  };
+  return fma(lift(a), lift(b), lift(c));
+}
+IRNumber fabs(const IRNumber& x);
+IRNumber copysign(const IRNumber& magnitude, const IRNumber& sign);
+IRNumber bits(const IRNumber& x);         // f32 -> i32, f64 -> i64, same bits
+IRNumber from_bits(const IRNumber& i);    // i32 -> f32, i64 -> f64
+IRNumber to_floating(const IRNumber& i);  // i32 -> f32, i64 -> f64, by value
+IRNumber widen(const IRNumber& x);        // f32 -> f64
+IRNumber narrow(const IRNumber& x);       // f64 -> f32, rounded
+IRNumber narrow_int(const IRNumber& i);   // i64 -> i32, truncated
+// The C library's functions: math ops that become libm calls (CPU) or libdevice (CUDA).
+IRNumber libm_tanh(const IRNumber& x);
+IRNumber libm_erf(const IRNumber& x);
+IRNumber libm_erfc(const IRNumber& x);
+IRNumber libm_sin(const IRNumber& x);
+IRNumber libm_cos(const IRNumber& x);
+
+/// Declares the C library functions the kernels in `table` (a module or gpu.module) call;
+/// `libdevice`: a GPU module, whose calls go to libdevice's __nv_<name> instead.
+void declareLibraryCalls(mlir::Operation* table, bool libdevice);
+
+}  // namespace kiln::passes

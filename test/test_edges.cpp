@@ -1,0 +1,220 @@
+// "No silent wrong answers" (issue 12): each defect a new user found at the edges, as a
+// case that fails if it comes back. Compiled results are compared with eager ones bit for
+// bit where the op is exact or where both run the same algorithm (kiln's elementary
+// functions are one implementation for eager and jit: runtime/math_algorithms.h).
+#include <kiln/kiln.h>
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace kiln;
+
+namespace {
+
+/// Same dtype, shape and bytes (NaN payloads aside: any NaN matches any NaN).
+void check_identical(const Tensor& got, const Tensor& want, const char* what) {
+  INFO(what);
+  REQUIRE(got.dtype() == want.dtype());
+  REQUIRE(got.shape() == want.shape());
+  if (is_floating(want.dtype())) {
+    auto g = got.to_vector<double>(), w = want.to_vector<double>();
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (std::isnan(w[i]) && std::isnan(g[i])) continue;
+      INFO("element " << i << ": got " << g[i] << ", want " << w[i]);
+      CHECK(std::bit_cast<uint64_t>(g[i]) == std::bit_cast<uint64_t>(w[i]));
+    }
+  } else {
+    CHECK(got.to_vector<int64_t>() == want.to_vector<int64_t>());
+  }
+}
+
+FunctionOptions with_jit(bool jit, bool fast_math = false) {
+  FunctionOptions options;
+  options.jit = jit;
+  options.fast_math = fast_math;
+  return options;
+}
+
+/// fn eagerly, in graph mode and with the JIT: all three must be identical.
+template <class Fn, class... Args>
+void check_modes(Fn fn, const Args&... args) {
+  Tensor want = fn(args...);
+  auto graph = kiln::function(fn, with_jit(false));
+  auto jit = kiln::function(fn, with_jit(true));
+  check_identical(graph(args...), want, "graph mode");
+  check_identical(jit(args...), want, "jit");
+}
+
+/// f32 values from every binade, both signs, and the special ones.
+std::vector<float> f32_edges(size_t random_count, uint32_t seed) {
+  std::vector<float> v = {0.0f,
+                          -0.0f,
+                          1e-45f,
+                          -1e-45f,
+                          1.17549435e-38f,
+                          5e-39f,
+                          1e-30f,
+                          2e-5f,
+                          -2e-5f,
+                          1e-3f,
+                          0.5f,
+                          1.0f,
+                          -1.0f,
+                          1.5707964f,
+                          3.1415927f,
+                          4.712389f,
+                          6.2831855f,
+                          100.0f,
+                          1e4f,
+                          99999.0f,
+                          100001.0f,
+                          1e6f,
+                          -1e6f,
+                          1e30f,
+                          -1e30f,
+                          3.4e38f,
+                          -3.4e38f,
+                          std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN()};
+  for (float x = -10.0f; x <= 10.0f; x += 0.25f) v.push_back(x);
+  // Near multiples of pi/2, where a reduction that loses bits loses the result.
+  for (int k = 1; k < 4000; k += 7) {
+    float m = static_cast<float>(k * 1.5707963267948966);
+    v.push_back(m);
+    v.push_back(std::nextafter(m, 0.0f));
+    v.push_back(std::nextafter(m, 1e30f));
+  }
+  std::mt19937 rng(seed);
+  for (size_t i = 0; i < random_count; ++i) {
+    float x = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+    v.push_back(x);
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("boolean comparisons are the same compiled and eager", "[edges][bool]") {
+  // Booleans are i1 in the JIT: compared as signed, true would be -1 < 0.
+  Tensor b = Tensor::from(std::vector<bool>{true, false, true, true, false, false}, {2, 3});
+  Tensor c = Tensor::from(std::vector<bool>{true, false, false}, {3});
+  check_modes([](Tensor x) { return less(x, 0); }, b);
+  check_modes([](Tensor x) { return less(x, 1); }, b);
+  check_modes([](Tensor x) { return greater(x, 0); }, b);
+  check_modes([](Tensor x) { return less_equal(x, 0); }, b);
+  check_modes([](Tensor x) { return greater_equal(x, 1); }, b);
+  check_modes([](Tensor x) { return greater(1, x); }, b);
+  check_modes([](Tensor x) { return less(0, x); }, b);
+  check_modes([](Tensor x, Tensor y) { return less(x, y); }, b, c);
+  check_modes([](Tensor x, Tensor y) { return greater_equal(x, y); }, b, c);
+  check_modes([](Tensor x, Tensor y) { return greater(y, x); }, b, c);
+  // Eagerly, true > false, as in NumPy.
+  CHECK(greater(Tensor::scalar(true), Tensor::scalar(false)).item<bool>());
+  CHECK_FALSE(less(Tensor::scalar(true), 0).item<bool>());
+}
+
+TEST_CASE("f32 elementary functions: compiled equals eager, bit for bit", "[edges][math]") {
+  // The JIT runs the eager kernels' own algorithms (runtime/math_algorithms.h), including
+  // the C library's sinf/cosf for |x| > 1e5, so nothing may differ in any bit.
+  const std::vector<float> data = f32_edges(20000, 7);
+  Tensor x = Tensor::from(data, {static_cast<int64_t>(data.size())});
+  check_modes([](Tensor t) { return exp(t); }, x);
+  check_modes([](Tensor t) { return log(t); }, x);
+  check_modes([](Tensor t) { return sqrt(t); }, x);
+  check_modes([](Tensor t) { return rsqrt(t); }, x);
+  check_modes([](Tensor t) { return tanh(t); }, x);
+  check_modes([](Tensor t) { return sigmoid(t); }, x);
+  check_modes([](Tensor t) { return sin(t); }, x);
+  check_modes([](Tensor t) { return cos(t); }, x);
+  check_modes([](Tensor t) { return erf(t); }, x);
+  check_modes([](Tensor t) { return gelu(t); }, x);
+}
+
+TEST_CASE("f64 elementary functions: compiled equals eager, bit for bit", "[edges][math]") {
+  std::vector<double> data;
+  for (float f : f32_edges(5000, 11)) data.push_back(f);
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 5000; ++i) data.push_back(std::bit_cast<double>(rng()));
+  Tensor x = Tensor::from(data, {static_cast<int64_t>(data.size())});
+  check_modes([](Tensor t) { return exp(t); }, x);
+  check_modes([](Tensor t) { return log(t); }, x);
+  check_modes([](Tensor t) { return tanh(t); }, x);
+  check_modes([](Tensor t) { return sigmoid(t); }, x);
+  check_modes([](Tensor t) { return sin(t); }, x);
+  check_modes([](Tensor t) { return cos(t); }, x);
+  check_modes([](Tensor t) { return erf(t); }, x);
+  check_modes([](Tensor t) { return gelu(t); }, x);
+}
+
+TEST_CASE("f32 sin/cos/gelu stay accurate where the old JIT lost them", "[edges][math]") {
+  // Against long double: tiny arguments, 1e6, ±1e30, near multiples of pi/2; gelu's tail.
+  auto ulp_error = [](float got, long double want) {
+    if (std::isinf(want)) return got == want ? 0.0L : 1e30L;
+    int e;
+    std::frexp(static_cast<double>(want), &e);
+    long double ulp = std::ldexp(1.0L, std::max(e, -125) - 24);
+    return std::fabs(static_cast<long double>(got) - want) / ulp;
+  };
+  auto f = kiln::function([](Tensor t) { return std::vector<Tensor>{sin(t), cos(t), gelu(t)}; });
+  std::vector<float> xs = {2e-5f,     -2e-5f, 1e6f,  -1e6f, 1e30f, -1e30f,     1.5707964f,
+                           4.712389f, -5.0f,  -6.0f, -7.5f, -9.0f, 12867.963f, 102943.71f};
+  auto r = f(Tensor::from(xs, {static_cast<int64_t>(xs.size())}));
+  auto s = r[0].to_vector<float>(), c = r[1].to_vector<float>(), g = r[2].to_vector<float>();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const long double x = xs[i];
+    INFO("x = " << xs[i]);
+    CHECK(ulp_error(s[i], std::sin(x)) <= 2);
+    CHECK(ulp_error(c[i], std::cos(x)) <= 2);
+    CHECK(ulp_error(g[i], 0.5L * x * std::erfc(-x / std::sqrt(2.0L))) <= 16);
+    if (x < 0 && x > -10) CHECK(g[i] < 0.0f);  // not -0: the true value is a normal number
+  }
+}
+
+TEST_CASE("the JIT does not contract a*b+c across ops unless fast_math", "[edges][fp]") {
+  // x*2 - x at 3.4e38: x*2 overflows to inf eagerly; an FMA would give 3.4e38.
+  Tensor x = Tensor::from<float>({3.4e38f, 1.0f, -3.4e38f, 0.1f}, {4});
+  auto fn = [](Tensor t) { return t * 2.0f - t; };
+  check_modes(fn, x);
+  auto exact = kiln::function(fn);
+  CHECK(exact(x).to_vector<float>()[0] == std::numeric_limits<float>::infinity());
+  // 0.1f * 10 - 1 is 0 when the product rounds first (eager), 1.49e-8 as one FMA.
+  Tensor a = Tensor::from<float>({0.1f}, {1}), b = Tensor::from<float>({10.0f}, {1});
+  check_modes([](Tensor p, Tensor q) { return p * q - 1.0f; }, a, b);
+  // fast_math: the module says so and the kernels may contract.
+  auto fast = kiln::function(fn, with_jit(true, /*fast_math=*/true));
+  CHECK(fast.ir(x, Stage::fused).find("kiln.fast_math") != std::string::npos);
+  CHECK(fast.ir(x, Stage::lowered).find("fastmath<contract>") != std::string::npos);
+  CHECK(exact.ir(x, Stage::lowered).find("fastmath<contract>") == std::string::npos);
+}
+
+TEST_CASE("log_softmax keeps the precision of its result, not of the largest logit",
+          "[edges][composites]") {
+  // (x - max) - log sum, not x - (max + log sum): NumPy/PyTorch give [-log 2, -log 2, -3e7].
+  Tensor x = Tensor::from<float>({3e7f, 3e7f, 1.0f}, {1, 3});
+  for (bool jit : {false, true}) {
+    INFO("jit " << jit);
+    auto f = kiln::function([](Tensor t) { return log_softmax(t); }, with_jit(jit));
+    for (const Tensor& r : {log_softmax(x), f(x)}) {
+      auto v = r.to_vector<float>();
+      CHECK(v[0] == Approx(-0.6931472f).epsilon(1e-6));
+      CHECK(v[1] == Approx(-0.6931472f).epsilon(1e-6));
+      CHECK(v[2] == Approx(-3e7f).epsilon(1e-7));
+    }
+    // A column (axis 0) takes the strided path of the eager kernel.
+    auto g = kiln::function([](Tensor t) { return log_softmax(t, 0); }, with_jit(jit));
+    CHECK(g(transpose(x)).to_vector<float>()[0] == Approx(-0.6931472f).epsilon(1e-6));
+  }
+  // f64 cross-entropy of logits 1e17 apart from nothing: log 2, not 0.
+  Tensor logits = Tensor::from<double>({1e17, 1e17}, {1, 2});
+  Tensor labels = Tensor::from<int64_t>({0}, {1});
+  auto loss = kiln::function([](Tensor l, Tensor y) { return softmax_cross_entropy(l, y); });
+  CHECK(softmax_cross_entropy(logits, labels).item<double>() == Approx(std::log(2.0)));
+  CHECK(loss(logits, labels).item<double>() == Approx(std::log(2.0)));
+}

@@ -150,7 +150,11 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
   const int64_t count = n.item<int64_t>();
   std::vector<Tensor> carried = std::move(init);
   for (int64_t i = 0; i < count; ++i) {
-    std::vector<Tensor> next = body(Tensor::scalar<int64_t>(i), carried);
+    std::vector<Tensor> next;
+    {
+      runtime::UserCode user;  // the body's ops are the user's, not for_range's
+      next = body(Tensor::scalar<int64_t>(i), carried);
+    }
     check_carried(carried, next, "for_range", loc);
     carried = std::move(next);
   }

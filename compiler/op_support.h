@@ -9,15 +9,23 @@
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "runtime/expected.h"
+#include "runtime/op_frame.h"
 #include "runtime/shape_rules.h"
 
 namespace kiln::detail {
 
-/// Where an op was called from; empty for C++ operators, which cannot take a
-/// std::source_location.
+/// The op running and where it was called from (loc is null for C++ operators, which
+/// cannot take a std::source_location). While it lives it is this thread's op frame
+/// (runtime/op_frame.h) unless an op called by the user is already running: then errors
+/// name that op and its line.
 struct CallSite {
+  CallSite(const char* op_name, const Loc* where = nullptr) noexcept  // NOLINT: implicit
+      : op(op_name), loc(where), frame_(op_name, where) {}
   const char* op;
   const Loc* loc = nullptr;
+
+ private:
+  runtime::OpFrame frame_;
 };
 
 /// "f32 (2, 3)"

@@ -1,4 +1,6 @@
 // Factories: zeros, ones, full, arange, eye, random_uniform, random_normal.
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "compiler/op_support.h"
@@ -14,8 +16,7 @@ using detail::CallSite;
 namespace {
 
 Tensor new_tensor(const CallSite& site, DType dtype, const Shape& shape, Device device) {
-  for (int64_t d : shape)
-    if (d < 0) detail::throw_op_error(site, "invalid shape " + shape_str(shape) + ": dimensions must be >= 0", {});
+  detail::unwrap(site, rules::element_count(shape, dtype), {});
   if (device.kind != Device::cpu)  // no GPU: the error says why
     if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
       detail::throw_op_error(site, problem, {});
@@ -32,10 +33,12 @@ Tensor full(Shape shape, Scalar value, DType dtype, Device device, Loc loc) {
   return out;
 }
 
-Tensor zeros(Shape shape, DType dtype, Device device) {
+Tensor zeros(Shape shape, DType dtype, Device device, Loc loc) {
+  CallSite site{"zeros", &loc};
   return full(std::move(shape), 0, dtype, device);
 }
-Tensor ones(Shape shape, DType dtype, Device device) {
+Tensor ones(Shape shape, DType dtype, Device device, Loc loc) {
+  CallSite site{"ones", &loc};
   return full(std::move(shape), 1, dtype, device);
 }
 
@@ -51,7 +54,11 @@ Tensor arange(double start, double stop, double step, DType dtype, Loc loc) {
   CallSite site{"arange", &loc};
   if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop))
     detail::throw_op_error(site, "start, stop and a non-zero step must be finite", {});
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
+  const double count = std::ceil((stop - start) / step);
+  if (!(count <= static_cast<double>(rules::kMaxTensorBytes)))  // also NaN (inf - inf)
+    detail::throw_op_error(site, fmt::format("[{}, {}) in steps of {} has {} elements: more than "
+                                             "a tensor can hold", start, stop, step, count), {});
+  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
   Tensor out = new_tensor(site, dtype, {n}, {});
   kernels::arange(out, start, step);
   return out;

@@ -79,10 +79,13 @@ std::string where_of(mlir::Location loc) {
   return "";
 }
 
-/// Runs `fn`; an Error without a source line gets the op's line from the IR.
+/// Runs `fn` as traced op `op` called at `where` (its IR location): errors raised inside
+/// name that op and the user's line, not the kernels' entry points; an Error without a
+/// source line gets it too.
 template <class Fn>
-void with_location(const std::string& where, Fn&& fn) {
+void with_location(const char* op, const std::string& where, Fn&& fn) {
   try {
+    runtime::OpFrame frame(op, &where);
     fn();
   } catch (const Error& e) {
     std::string m = e.what();
@@ -203,7 +206,7 @@ class PlanBuilder {
       auto else_prog = std::make_shared<runtime::Program>(program(c.getElseRegion().front(), out));
       return [then_prog, else_prog, pred = in[0], where](runtime::Frame& f) {
         bool taken = false;
-        with_location(where, [&] { taken = f.slots[pred].item<bool>(); });
+        with_location("cond", where, [&] { taken = f.slots[pred].item<bool>(); });
         (taken ? then_prog : else_prog)->run(f);
       };
     }
@@ -223,7 +226,7 @@ class PlanBuilder {
         for (;;) {
           cond_prog->run(f);
           bool more = false;
-          with_location(where, [&] { more = f.slots[pred].item<bool>(); });
+          with_location("while_loop", where, [&] { more = f.slots[pred].item<bool>(); });
           if (!more) break;
           body_prog->run(f);
         }
@@ -256,12 +259,12 @@ class PlanBuilder {
     for (mlir::NamedAttribute a : op.getAttrs()) attrs.add(a.getName().str(), decode(a.getValue()));
     std::vector<rules::TensorType> types;
     for (mlir::Type t : op.getResultTypes()) types.push_back(ir::kiln_type(t));
-    return [fn, attrs, types, in, out, where](runtime::Frame& f) {
+    return [fn, attrs, types, in, out, where, name](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
       for (int s : in) args.push_back(f.slots[s]);
       std::vector<Tensor> results;
-      with_location(where, [&] {
+      with_location(name.c_str(), where, [&] {
         results = fn(args, attrs, types);
         // An op with no operands (the random ops) makes its values on the host: they
         // join the run's device (the same numbers on every device).
@@ -323,7 +326,7 @@ class PlanBuilder {
       for (size_t k = 0; k < in.size(); ++k)  // a dying value moves: its slot is freed next
         args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
       std::vector<Tensor> results;
-      with_location(where, [&] { results = run_fusion(*call, args); });
+      with_location("fused kernel", where, [&] { results = run_fusion(*call, args); });
       for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
     };
   }
@@ -358,7 +361,7 @@ class PlanBuilder {
       for (size_t k = 2; k < in.size(); ++k)
         args.push_back(call->donatable[k - 1] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
       std::vector<Tensor> results;
-      with_location(where, [&] {
+      with_location("matmul", where, [&] {
         results = fusion_outputs(*call, args);
         for (int64_t r = 0; r < M; r += block) {
           const int64_t e = std::min(M, r + block);
@@ -388,7 +391,7 @@ class PlanBuilder {
     return [call, in, out, where, product, bias](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
-      with_location(where, [&] {
+      with_location("matmul", where, [&] {
         if (bias) {  // cuBLASLt: the product with its bias (+ ReLU) in one call
           const Tensor& a = f.slots[in[0]];
           const Tensor& b = f.slots[in[1]];

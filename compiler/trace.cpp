@@ -150,7 +150,10 @@ mlir::Block* trace_block(TraceState& t, const std::vector<mlir::Type>& arg_types
   mlir::OpBuilder::InsertionGuard guard(t.builder);
   t.builder.setInsertionPointToStart(block);
   try {
-    results = fn(args);
+    {
+      runtime::UserCode user;  // the branch's ops are the user's, not the cond's
+      results = fn(args);
+    }
     llvm::SmallVector<mlir::Value> values;
     for (const Tensor& r : results) {
       check_operands(site, {&r});
@@ -260,7 +263,10 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   current = &state;
   std::vector<Tensor> results;
   try {
-    results = fn(sym_args);
+    {
+      runtime::UserCode user;
+      results = fn(sym_args);
+    }
     llvm::SmallVector<mlir::Value> values;
     CallSite site{"return"};
     for (const Tensor& r : results) {

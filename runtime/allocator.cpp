@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kiln/error.h"
+#include "runtime/op_frame.h"
 #include "runtime/size_class.h"
 
 namespace kiln::runtime {
@@ -76,6 +77,8 @@ HostCache& cache() {
 }  // namespace
 
 void* host_allocate(size_t bytes) {
+  if (bytes > (size_t{1} << 62))  // beyond any tensor (shape_rules.h); the rounding would wrap
+    throw Error(op_message("allocate", "cannot allocate " + std::to_string(bytes) + " bytes"));
   size_t cls = size_class(bytes);
   if (cls >= kCacheMinBytes)
     if (void* p = cache().take(cls)) {
@@ -88,7 +91,8 @@ void* host_allocate(size_t bytes) {
     p = std::aligned_alloc(kAlignment, cls);
   }
   if (p == nullptr)
-    throw Error("[allocate] out of host memory allocating " + std::to_string(bytes) + " bytes");
+    throw Error(op_message("allocate", "out of host memory allocating " +
+                                           std::to_string(bytes) + " bytes"));
   count_allocation(cls);
   return p;
 }

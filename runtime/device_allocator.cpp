@@ -1,6 +1,7 @@
 #include "runtime/device_allocator.h"
 
 #include "kiln/error.h"
+#include "runtime/op_frame.h"
 #include "runtime/size_class.h"
 
 namespace kiln::runtime {
@@ -67,9 +68,10 @@ uint64_t CachingDeviceAllocator::allocate(size_t bytes) {
     p = memory_.allocate(cls);
   }
   if (p == 0)
-    throw Error("[allocate] " + memory_.name() + " is out of memory allocating " +
-                std::to_string(bytes) + " bytes (" + std::to_string(stats_.live_bytes) +
-                " bytes in use by kiln)");
+    throw Error(op_message("allocate", memory_.name() + " is out of memory allocating " +
+                                           std::to_string(bytes) + " bytes (" +
+                                           std::to_string(stats_.live_bytes) +
+                                           " bytes in use by kiln)"));
   ++stats_.device_allocations;
   stats_.live_bytes += cls;
   return p;

@@ -1,6 +1,8 @@
 #include <string>
 
 #include "kiln/dtype.h"
+#include "kiln/error.h"
+#include "runtime/op_frame.h"
 
 namespace kiln {
 
@@ -45,7 +47,10 @@ std::string shape_str(const Shape& shape) {
 
 int64_t numel_of(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw Error(runtime::op_message(
+          "numel", "shape " + shape_str(shape) + " has more elements than an int64 can count"));
   return n;
 }
 

@@ -38,6 +38,25 @@ DType result_dtype(ElementwiseKind kind, DType operand) {
 
 }  // namespace
 
+Expected<int64_t> element_count(const Shape& shape, DType dtype, bool dynamic_ok) {
+  int64_t n = 1;
+  bool dynamic = false;
+  for (int64_t d : shape) {
+    if (d == -1 && dynamic_ok) {
+      dynamic = true;
+      continue;
+    }
+    if (d < 0)
+      return fail("invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxTensorBytes)
+      return fail("shape " + shape_str(shape) + " has more elements than a tensor can hold");
+  }
+  if (n > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dtype)))
+    return fail("shape " + shape_str(shape) + " of " + std::string(dtype_name(dtype)) +
+                " needs more bytes than a tensor can hold");
+  return dynamic ? int64_t{-1} : n;
+}
+
 Expected<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
   size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
@@ -136,8 +155,8 @@ Expected<TensorType> reshape(const TensorType& x, const Shape& shape) {
       infer_at = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
       return fail("invalid dimension " + std::to_string(shape[i]) + " in " + shape_str(shape));
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      return fail("shape " + shape_str(shape) + " has more elements than a tensor can hold");
     }
   }
   Shape out = shape;
@@ -245,7 +264,12 @@ Expected<TensorType> concat(const std::vector<TensorType>& xs, int64_t axis) {
       if (i != *a && x.shape[i] != xs[0].shape[i])
         return fail("shapes differ outside axis " + std::to_string(*a) + ": " +
                     shape_str(xs[0].shape) + " vs " + shape_str(x.shape));
-    out[*a] += x.shape[*a];
+    if (out[*a] >= 0 && x.shape[*a] >= 0) {
+      if (__builtin_add_overflow(out[*a], x.shape[*a], &out[*a]))
+        return fail("the concatenated axis is longer than a tensor can hold");
+    } else {
+      out[*a] = -1;  // dynamic
+    }
   }
   return TensorType{xs[0].dtype, out};
 }

@@ -30,6 +30,15 @@ enum class ElementwiseKind {
   logical,     // boolean operands, boolean result
 };
 
+/// Tensors hold at most this many bytes (a buffer's size must fit in ptrdiff_t with room
+/// for the allocator's rounding).
+inline constexpr int64_t kMaxTensorBytes = int64_t{1} << 62;
+
+/// The element count of a tensor of `shape` and `dtype`, or why there can be none: a
+/// negative dimension, or more elements or bytes than a tensor can hold. -1 dimensions
+/// (dynamic, `dynamic_ok`) give -1 after the static ones are checked.
+Expected<int64_t> element_count(const Shape& shape, DType dtype, bool dynamic_ok = false);
+
 Expected<Shape> broadcast_shapes(const Shape& a, const Shape& b);
 /// Normalizes a possibly negative axis into [0, rank).
 Expected<int64_t> normalize_axis(int64_t axis, int64_t rank);

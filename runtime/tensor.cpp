@@ -6,6 +6,8 @@
 #include "runtime/allocator.h"
 #include "runtime/convert.h"
 #include "runtime/cuda_device.h"
+#include "runtime/op_frame.h"
+#include "runtime/shape_rules.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -48,11 +50,12 @@ Tensor to_device(const Tensor& x, Device device) {
 }
 
 Tensor empty(DType dtype, Shape shape, Device device) {
-  for (int64_t d : shape)
-    if (d < 0) throw Error("[empty] invalid shape " + shape_str(shape));
+  // Every concrete tensor is made here: its size is checked once, for every op.
+  auto count = rules::element_count(shape, dtype);
+  if (!count) throw Error(runtime::op_message("empty", count.error()));
   auto impl = std::make_shared<TensorImpl>();
   impl->dtype = dtype;
-  impl->numel = numel_of(shape);
+  impl->numel = *count;
   impl->shape = std::move(shape);
   impl->device = device;
   impl->buffer =
@@ -61,11 +64,11 @@ Tensor empty(DType dtype, Shape shape, Device device) {
 }
 
 Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id, Device device) {
+  auto count = rules::element_count(shape, dtype, /*dynamic_ok=*/true);
+  if (!count) throw Error(runtime::op_message("trace", count.error()));
   auto impl = std::make_shared<TensorImpl>();
   impl->dtype = dtype;
-  bool dynamic = false;
-  for (int64_t d : shape) dynamic |= d < 0;
-  impl->numel = dynamic ? -1 : numel_of(shape);
+  impl->numel = *count;
   impl->shape = std::move(shape);
   impl->device = device;
   impl->symbol = symbol;
@@ -119,12 +122,11 @@ const void* Tensor::data() const {
 }
 
 Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shape, Device device) {
-  for (int64_t d : shape)
-    if (d < 0)
-      throw Error("[from] invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
-  if (numel_of(shape) != count)
+  auto elements = rules::element_count(shape, dtype);
+  if (!elements) throw Error("[from] " + elements.error());
+  if (*elements != count)
     throw Error("[from] " + std::to_string(count) + " values do not fill shape " +
-                shape_str(shape) + " (" + std::to_string(numel_of(shape)) + " elements)");
+                shape_str(shape) + " (" + std::to_string(*elements) + " elements)");
   if (device.kind != Device::cpu)  // built on the host, then copied
     return detail::to_device(from_raw(data, count, dtype, std::move(shape), Device{}), device);
   Tensor t = detail::empty(dtype, std::move(shape), device);

@@ -218,3 +218,112 @@ TEST_CASE("log_softmax keeps the precision of its result, not of the largest log
   CHECK(softmax_cross_entropy(logits, labels).item<double>() == Approx(std::log(2.0)));
   CHECK(loss(logits, labels).item<double>() == Approx(std::log(2.0)));
 }
+
+TEST_CASE("C++ scalars outside the tensor's dtype are refused, never wrapped or saturated",
+          "[edges][scalar]") {
+  Tensor i32 = Tensor::from<int32_t>({0, 5, -7}, {3});
+  Tensor i64 = Tensor::from<int64_t>({INT64_MAX, 0}, {2});
+  Tensor f32 = Tensor::from<float>({1.0f}, {1});
+  Tensor b = Tensor::from(std::vector<bool>{true}, {1});
+  auto refused = [](auto fn, const char* what) {
+    INFO(what);
+    try {
+      fn();
+      FAIL("no error");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()).find("out of range") != std::string::npos);
+    }
+  };
+  refused([&] { less(i32, 1LL << 33); }, "i32 < 2^33");
+  refused([&] { equal(Tensor::scalar<int32_t>(0), 4294967296LL); }, "i32 == 2^32");
+  refused([&] { add(i32, INT64_MIN); }, "i32 + INT64_MIN");
+  refused([&] { equal(i64, 1e30); }, "i64 == 1e30");
+  refused([&] { less(i64, 9223372036854775808.0); }, "i64 < 2^63");
+  refused([&] { equal(i64, UINT64_MAX); }, "i64 == UINT64_MAX");
+  refused([&] { multiply(f32, 1e300); }, "f32 * 1e300");
+  refused([&] { full({2}, 3e9, DType::i32); }, "full i32 3e9");
+  CHECK_THROWS_AS(equal(b, 2), Error);
+  // At the edges of the range: accepted, exactly.
+  CHECK(equal(Tensor::scalar<int32_t>(INT32_MAX), INT32_MAX).item<bool>());
+  CHECK(equal(Tensor::scalar<int32_t>(INT32_MIN), static_cast<int64_t>(INT32_MIN)).item<bool>());
+  CHECK(equal(i64, INT64_MAX).to_vector<bool>()[0]);
+  CHECK(less(i64, -9223372036854775808.0).to_vector<bool>()[0] == false);
+  CHECK(std::isinf(multiply(f32, std::numeric_limits<double>::infinity()).item<float>()));
+  CHECK(add(Tensor::from<float>({0.0f}, {1}), UINT64_MAX).item<float>() == 1.8446744e19f);
+  // Traced: the same refusal.
+  auto f = kiln::function([](Tensor t) { return less(t, 1LL << 33); });
+  CHECK_THROWS_AS(f(i32), Error);
+}
+
+namespace {
+
+/// The message of the kiln::Error `fn` throws ("" and a failed check if none).
+template <class Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL_CHECK("no kiln::Error");
+  return "";
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("impossible sizes are errors naming the op, never a wrapped count", "[edges][sizes]") {
+  const int64_t big = int64_t{1} << 40;
+  std::string m = error_of([&] { zeros({big, big}); });
+  CHECK(contains(m, "[zeros]"));
+  CHECK(contains(m, "more elements than a tensor can hold"));
+  CHECK(contains(m, "test_edges.cpp"));  // the user's line
+  CHECK(contains(error_of([&] { eye(big); }), "[eye]"));
+  CHECK(contains(error_of([&] { ones({big, big, big}, DType::f64); }), "[ones]"));
+  CHECK(contains(error_of([&] { full({int64_t{1} << 61}, 1.0, DType::f64); }), "bytes"));
+  CHECK(contains(error_of([&] { arange(0.0, 1e30, 1e-30); }), "[arange]"));
+  CHECK(contains(error_of([&] { arange(0.0, 1.0, 1e-300); }), "[arange]"));
+  CHECK(contains(error_of([&] { random_normal({big, big}, 1); }), "[random_normal]"));
+  CHECK(contains(error_of([&] { zeros({-3, 2}); }), "dimensions must be >= 0"));
+  CHECK(contains(error_of([&] { numel_of({big, big}); }), "more elements"));
+  Tensor x = zeros({4});
+  CHECK(contains(error_of([&] { reshape(x, {big, big, 0, -1}); }), "[reshape]"));
+  CHECK(contains(error_of([&] { broadcast_to(x, {big, big, 4}); }), "[broadcast_to]"));
+  CHECK(contains(error_of([&] { one_hot(arange(3), int64_t{1} << 62); }), "[one_hot]"));
+  CHECK(contains(error_of([&] { broadcast_to(x, {-2, 4}); }), "[broadcast_to]"));
+  // Traced: the same errors while tracing, nothing left in the cache.
+  auto f = kiln::function([&](Tensor t) { return broadcast_to(t, {big, big, 4}); });
+  CHECK(contains(error_of([&] { f(x); }), "[broadcast_to]"));
+  CHECK(f.cache_size() == 0);
+  auto g = kiln::function([&](Tensor t) { return reshape(t, {big, big, 0, -1}); });
+  CHECK(contains(error_of([&] { g(x); }), "[reshape]"));
+  // At the edge: an empty tensor of a huge shape is fine (zero elements).
+  CHECK(zeros({big, 0, big}).numel() == 0);
+}
+
+TEST_CASE("errors raised while a compiled function runs name the op and the user's line",
+          "[edges][errors]") {
+  Tensor a = Tensor::from<int32_t>({1, 2, 3}, {3}), z = Tensor::from<int32_t>({1, 0, 1}, {3});
+  for (bool jit : {false, true}) {
+    INFO("jit " << jit);
+    auto f = kiln::function([](Tensor p, Tensor q) { return divide(p * 2, q); }, with_jit(jit));
+    f(a, Tensor::from<int32_t>({1, 1, 1}, {3}));  // traced and cached
+    std::string m = error_of([&] { f(a, z); });   // the cached plan runs the kernel
+    CHECK(contains(m, "[divide] integer division by zero"));
+    CHECK(contains(m, "test_edges.cpp"));
+    CHECK_FALSE(contains(m, "op_dispatch"));
+    CHECK_FALSE(contains(m, "compiler/"));
+  }
+  // An op that runs another on its behalf is reported as the one the user called.
+  CHECK(contains(error_of([] { zeros({-1}); }), "[zeros]"));
+  // Inside a branch, ops are the user's: not reported as the cond's.
+  auto h = kiln::function([](Tensor p) {
+    return cond(
+        greater(sum(p), 0), [&] { return std::vector<Tensor>{matmul(p, p)}; },
+        [&] { return std::vector<Tensor>{p}; })[0];
+  });
+  CHECK(contains(error_of([&] { h(zeros({2, 3})); }), "[matmul]"));
+}

@@ -44,6 +44,6 @@ std::string to_string(Device device);  // "cpu", "cuda:0"
 using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& shape);  // "(2, 3)", "()" for rank 0, "(5,)" for rank 1
-int64_t numel_of(const Shape& shape);       // product of dimensions; 1 for rank 0
+int64_t numel_of(const Shape& shape);  // product of dimensions; 1 for rank 0; throws on overflow
 
 }  // namespace kiln

@@ -25,21 +25,28 @@ namespace kiln {
 using Loc = std::source_location;
 
 /// A C++ number used as an operand or fill value; it takes the dtype of the tensor it
-/// meets (see the dtype rule above).
+/// meets (see the dtype rule above). A value the dtype cannot hold — a fraction for an
+/// integer tensor, anything but 0/1 for a boolean one, a number beyond the dtype's range
+/// (2^33 for i32, 1e300 for f32) — throws kiln::Error: it is never wrapped or saturated.
 class Scalar {
  public:
   template <class T>
     requires std::is_arithmetic_v<T>
   Scalar(T value)  // NOLINT(google-explicit-constructor): implicit by design
       : floating_(std::is_floating_point_v<T>),
+        beyond_i64_(std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t) &&
+                    static_cast<uint64_t>(value) > static_cast<uint64_t>(INT64_MAX)),
         double_(static_cast<double>(value)),
         int_(std::is_floating_point_v<T> ? 0 : static_cast<int64_t>(value)) {}
   bool is_floating() const { return floating_; }
+  /// An unsigned integer above INT64_MAX (as_int() does not hold it; as_double() rounds).
+  bool beyond_i64() const { return beyond_i64_; }
   double as_double() const { return double_; }
   int64_t as_int() const { return int_; }
 
  private:
   bool floating_;
+  bool beyond_i64_;
   double double_;
   int64_t int_;
 };
@@ -63,8 +70,8 @@ class Axes {
 };
 
 // ---- Factories -------------------------------------------------------------------------
-Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = {});
-Tensor ones(Shape shape, DType dtype = DType::f32, Device device = {});
+Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = {}, Loc loc = Loc::current());
+Tensor ones(Shape shape, DType dtype = DType::f32, Device device = {}, Loc loc = Loc::current());
 Tensor full(Shape shape, Scalar value, DType dtype = DType::f32, Device device = {},
             Loc loc = Loc::current());
 /// 0, 1, ..., n-1.

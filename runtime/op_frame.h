@@ -1,0 +1,72 @@
+// The op a user called, as errors raised below it see it. Every op function (and every plan
+// step of a compiled function) opens a frame; only the outermost frame on a thread counts,
+// so an error raised deep inside (an allocation, a kernel, an op that one op calls on its
+// behalf) names the op the user called and the user's line: "[zeros] ..." rather than
+// "[allocate] ...", "(at model.cpp:42)" rather than a line of kiln's own.
+//
+// User code that kiln runs on its own behalf (a kiln::function's lambda while it traces, a
+// cond branch, a loop body) starts afresh: a UserCode scope hides the frames around it.
+#pragma once
+
+#include <source_location>
+#include <string>
+
+namespace kiln::runtime {
+
+class OpFrame {
+ public:
+  /// `loc` may be null (C++ operators cannot take a source_location).
+  OpFrame(const char* op, const std::source_location* loc) noexcept : op_(op), loc_(loc) {
+    enter();
+  }
+  /// A compiled function's plan step: the traced op's name and location ("file:line").
+  OpFrame(const char* op, const std::string* where) noexcept : op_(op), where_(where) { enter(); }
+  ~OpFrame() {
+    if (outermost_) current() = nullptr;
+  }
+  OpFrame(const OpFrame&) = delete;
+  OpFrame& operator=(const OpFrame&) = delete;
+
+  const char* op() const { return op_; }
+  /// "file:line" of the user's call, or "" where it is not known.
+  std::string location() const;
+
+  /// The outermost frame of this thread, or null.
+  static const OpFrame* outermost() { return current(); }
+
+ private:
+  friend class UserCode;
+  void enter() noexcept {
+    if (current() == nullptr) {
+      current() = this;
+      outermost_ = true;
+    }
+  }
+  static const OpFrame*& current() noexcept {
+    thread_local const OpFrame* frame = nullptr;
+    return frame;
+  }
+
+  const char* op_;
+  const std::source_location* loc_ = nullptr;
+  const std::string* where_ = nullptr;
+  bool outermost_ = false;
+};
+
+/// While it lives, this thread runs user code: ops called there open frames of their own.
+class UserCode {
+ public:
+  UserCode() noexcept : saved_(OpFrame::current()) { OpFrame::current() = nullptr; }
+  ~UserCode() { OpFrame::current() = saved_; }
+  UserCode(const UserCode&) = delete;
+  UserCode& operator=(const UserCode&) = delete;
+
+ private:
+  const OpFrame* saved_;
+};
+
+/// "[<op>] <message> (at <file:line>)", the op and line being the outermost frame's (or
+/// `op` and no line outside every frame): for errors raised below the op functions.
+std::string op_message(const char* op, const std::string& message);
+
+}  // namespace kiln::runtime

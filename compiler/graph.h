@@ -15,4 +15,9 @@ struct Graph {
   mlir::func::FuncOp func() const { return *get().getOps<mlir::func::FuncOp>().begin(); }
 };
 
+/// Gives every op of `module` whose location is unknown (constants that folding made or
+/// hoisted: MLIR erases their location) the location of the ops that use it, or of its
+/// parent: every op of every stage says where it came from.
+void locate_unknown(mlir::ModuleOp module);
+
 }  // namespace kiln::detail

@@ -31,7 +31,7 @@ double ms_since(Clock::time_point t0) {
 std::string text(mlir::Operation* op) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  op->print(os, mlir::OpPrintingFlags().enableDebugInfo(true, /*prettyForm=*/true));
+  op->print(os, mlir::OpPrintingFlags().enableDebugInfo(true, /*prettyForm=*/false));
   return s;
 }
 
@@ -132,6 +132,7 @@ std::string fuse(Graph& graph, const CodegenOptions& options) {
   pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
   pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
   run(pm, module, "fusion");
+  locate_unknown(module);
   return text(module);
 }
 
@@ -147,6 +148,7 @@ JitResult jit_compile(Graph& graph, const CodegenOptions& options) {
     pm.addPass(passes::createOutlineFusions());
     run(pm, module, "outlining fused kernels");
   }
+  locate_unknown(module);
   result.lowered = text(module);
 
   // The kernels move to a module of their own; the graph keeps the fusions naming them.
@@ -170,6 +172,7 @@ JitResult jit_compile(Graph& graph, const CodegenOptions& options) {
     passes::addKernelLoweringPasses(pm);
     run(pm, *kernels, "lowering fused kernels to LLVM");
   }
+  locate_unknown(*kernels);
   result.llvm = text(*kernels);
 
   // The host TargetMachine goes to both the optimizer (its cost model) and the engine.

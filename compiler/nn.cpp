@@ -6,6 +6,7 @@
 
 #include "kiln/error.h"
 #include "kiln/ops.h"
+#include "runtime/op_frame.h"
 
 namespace kiln {
 
@@ -36,7 +37,16 @@ std::string_view activation_name(Activation activation) {
   return "?";
 }
 
-Tensor activate(const Tensor& x, Activation activation) {
+namespace {
+/// The user's line of this call: `loc`, or the user's call that led here from kiln's code.
+const std::source_location& user_line(const std::source_location& loc) {
+  const std::source_location* user = runtime::UserCall::innermost();
+  return user != nullptr ? *user : loc;
+}
+}  // namespace
+
+Tensor activate(const Tensor& x, Activation activation, std::source_location loc) {
+  runtime::UserCall call(loc);
   switch (activation) {
     case Activation::none:
       return x;
@@ -69,7 +79,8 @@ Dense::Dense(int64_t in_features, int64_t out_features, uint64_t seed, Activatio
   bias_ = std::make_unique<Variable>(zeros({out_features}, dtype), name_ + "/bias");
 }
 
-Tensor Dense::operator()(const Tensor& x) const {
+Tensor Dense::operator()(const Tensor& x, std::source_location loc) const {
+  runtime::UserCall call(loc);
   // matmul would refuse a bad input too; this names the layer, which is what a user
   // looks for in a model of several.
   if (!x.defined() || x.rank() < 2 || x.shape().back() != in_features() ||
@@ -77,7 +88,8 @@ Tensor Dense::operator()(const Tensor& x) const {
     throw Error("[Dense] '" + name_ + "' takes " + std::string(dtype_name(kernel_->dtype())) +
                 " (..., " + std::to_string(in_features()) + ") inputs, got " +
                 (x.defined() ? std::string(dtype_name(x.dtype())) + " " + shape_str(x.shape())
-                             : std::string("an undefined tensor")));
+                             : std::string("an undefined tensor")) +
+                " (at " + runtime::file_line(user_line(loc)) + ")");
   return activate(matmul(x, kernel_->value()) + bias_->value(), activation_);
 }
 
@@ -96,7 +108,8 @@ MLP::MLP(std::vector<int64_t> sizes, uint64_t seed, Activation hidden, DType dty
   }
 }
 
-Tensor MLP::operator()(const Tensor& x) const {
+Tensor MLP::operator()(const Tensor& x, std::source_location loc) const {
+  runtime::UserCall call(loc);
   Tensor h = x;
   for (const Dense& layer : layers_) h = layer(h);
   return h;

@@ -33,10 +33,9 @@ void throw_op_error(const CallSite& site, const std::string& message,
       m += describe(*t);
     }
   }
-  std::string where = frame != nullptr ? frame->location() : std::string();
-  if (where.empty())
-    if (const std::source_location* loc = trace_fallback_location())
-      where = std::string(loc->file_name()) + ":" + std::to_string(loc->line());
+  const std::source_location* caller = trace_fallback_location();
+  std::string where = frame != nullptr ? frame->location(caller) : std::string();
+  if (where.empty() && caller != nullptr) where = runtime::file_line(*caller);
   if (!where.empty()) m += " (at " + where + ")";
   throw Error(m);
 }

@@ -7,6 +7,7 @@
 
 #include "kiln/error.h"
 #include "kiln/ops.h"
+#include "runtime/op_frame.h"
 
 namespace kiln {
 
@@ -71,7 +72,9 @@ void Optimizer::check(const std::vector<Tensor>& grads, const std::vector<Variab
   }
 }
 
-void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) {
+void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars,
+                      std::source_location loc) {
+  runtime::UserCall call(loc);
   check(grads, vars);
   if (!built_) {
     try {

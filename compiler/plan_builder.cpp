@@ -73,9 +73,18 @@ class PlacedConstant {
   std::vector<std::pair<Device, Tensor>> placed_;
 };
 
+/// "file:line" of the user's call of an op: its location, or for an op kiln's own code
+/// ran for the user (a call site) the user's line then kiln's; a fusion's first member's.
 std::string where_of(mlir::Location loc) {
   if (auto f = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
     return f.getFilename().str() + ":" + std::to_string(f.getLine());
+  if (auto call = llvm::dyn_cast<mlir::CallSiteLoc>(loc)) {
+    std::string caller = where_of(call.getCaller()), callee = where_of(call.getCallee());
+    return callee.empty() ? caller : caller + ", in kiln's " + callee;
+  }
+  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc))
+    for (mlir::Location part : fused.getLocations())
+      if (std::string w = where_of(part); !w.empty()) return w;
   return "";
 }
 

@@ -8,6 +8,7 @@
 #include "kiln/autodiff.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
+#include "runtime/op_frame.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln::detail {
@@ -309,7 +310,9 @@ void GradientTape::watch(const Tensor& t) {
 }
 
 std::vector<Tensor> GradientTape::gradient(const Tensor& target,
-                                           const std::vector<Variable*>& sources) {
+                                           const std::vector<Variable*>& sources,
+                                           std::source_location loc) {
+  runtime::UserCall call(loc);
   std::vector<std::shared_ptr<detail::VariableState>> variables;
   for (Variable* v : sources) {
     if (!v) throw Error("[GradientTape.gradient] a source variable is null");
@@ -319,7 +322,9 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target,
 }
 
 std::vector<Tensor> GradientTape::gradient(const Tensor& target,
-                                           const std::vector<Tensor>& sources) {
+                                           const std::vector<Tensor>& sources,
+                                           std::source_location loc) {
+  runtime::UserCall call(loc);
   return detail::tape_gradient(*state_, {target}, {}, sources, {});
 }
 

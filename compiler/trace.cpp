@@ -51,9 +51,20 @@ struct TraceState {
 
 thread_local TraceState* current = nullptr;
 
+mlir::Location file_location(mlir::MLIRContext* context, const std::source_location& loc) {
+  return mlir::FileLineColLoc::get(context, loc.file_name(), loc.line(), loc.column());
+}
+
+/// The op's location: the user's line; an op that kiln's own code ran on the user's behalf
+/// (a layer, an optimizer, a gradient) is a call site, kiln's line called from the user's
+/// (runtime::UserCall's, else the kiln::function call).
 mlir::Location location_of(TraceState& t, const std::source_location* loc) {
-  if (loc == nullptr) loc = &t.fallback;
-  return mlir::FileLineColLoc::get(t.context, loc->file_name(), loc->line(), loc->column());
+  const std::source_location* user = runtime::UserCall::innermost();
+  const std::source_location& caller = user != nullptr ? *user : t.fallback;
+  if (loc == nullptr) return file_location(t.context, caller);  // an operator: no line of its own
+  mlir::Location here = file_location(t.context, *loc);
+  if (!runtime::is_kiln_source(loc->file_name())) return here;
+  return mlir::CallSiteLoc::get(here, file_location(t.context, caller));
 }
 
 mlir::DenseElementsAttr elements_of(TraceState& t, const Tensor& x) {

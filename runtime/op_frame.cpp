@@ -1,18 +1,55 @@
 #include "runtime/op_frame.h"
 
+#include <string_view>
+
 namespace kiln::runtime {
 
-std::string OpFrame::location() const {
-  if (loc_ != nullptr) return std::string(loc_->file_name()) + ":" + std::to_string(loc_->line());
-  if (where_ != nullptr) return *where_;
-  return "";
+namespace {
+
+/// kiln's source root as this build spells it (absolute, or relative under ccache's
+/// base_dir): this file's name without "runtime/op_frame.cpp".
+std::string_view source_root() {
+  constexpr std::string_view self = __FILE__;
+  constexpr std::string_view tail = "runtime/op_frame.cpp";
+  return self.ends_with(tail) ? self.substr(0, self.size() - tail.size()) : std::string_view();
+}
+
+}  // namespace
+
+bool is_kiln_source(const char* file) {
+  std::string_view f(file), root = source_root();
+  if (root.empty() || !f.starts_with(root)) return false;
+  f.remove_prefix(root.size());
+  for (std::string_view dir :
+       {"compiler/", "runtime/", "kernels/", "ir/", "passes/", "include/kiln/"})
+    if (f.starts_with(dir)) return true;
+  return false;
+}
+
+std::string file_line(const std::source_location& loc) {
+  return std::string(loc.file_name()) + ":" + std::to_string(loc.line());
+}
+
+std::string OpFrame::location(const std::source_location* caller) const {
+  if (loc_ != nullptr) {
+    // An op that kiln's own code ran for the user (a layer's matmul): the user's line first.
+    if (is_kiln_source(loc_->file_name())) {
+      const std::source_location* user = UserCall::innermost();
+      if (user == nullptr) user = caller;
+      if (user != nullptr) return file_line(*user) + ", in kiln's " + file_line(*loc_);
+    }
+    return file_line(*loc_);
+  }
+  if (where_ != nullptr && !where_->empty()) return *where_;
+  if (const std::source_location* user = UserCall::innermost()) return file_line(*user);
+  return caller != nullptr ? file_line(*caller) : "";
 }
 
 std::string op_message(const char* op, const std::string& message) {
   const OpFrame* frame = OpFrame::outermost();
   std::string m = std::string("[") + (frame != nullptr ? frame->op() : op) + "] " + message;
   if (frame != nullptr)
-    if (std::string where = frame->location(); !where.empty()) m += " (at " + where + ")";
+    if (std::string where = frame->location(nullptr); !where.empty()) m += " (at " + where + ")";
   return m;
 }
 

@@ -28,8 +28,10 @@ class OpFrame {
   OpFrame& operator=(const OpFrame&) = delete;
 
   const char* op() const { return op_; }
-  /// "file:line" of the user's call, or "" where it is not known.
-  std::string location() const;
+  /// "file:line" of the user's call, or "" where it is not known. An op that kiln's own
+  /// code called on the user's behalf gives the user's line (UserCall's, else `caller`:
+  /// the traced kiln::function's call), then kiln's: "model.cpp:42, in kiln's nn.cpp:30".
+  std::string location(const std::source_location* caller) const;
 
   /// The outermost frame of this thread, or null.
   static const OpFrame* outermost() { return current(); }
@@ -53,17 +55,55 @@ class OpFrame {
   bool outermost_ = false;
 };
 
+/// Whether `file` (a std::source_location's) is one of kiln's library sources: ops called
+/// there run on behalf of the user's call of a layer, optimizer or gradient.
+bool is_kiln_source(const char* file);
+
+/// Where user code called kiln code that runs ops on its behalf (Dense, MLP, an optimizer's
+/// apply, GradientTape::gradient): the ops it runs sit on kiln's lines, and errors and IR
+/// locations add this, the user's line. The outermost such call on a thread counts.
+class UserCall {
+ public:
+  explicit UserCall(const std::source_location& loc) noexcept : saved_(current()) {
+    if (saved_ == nullptr && !is_kiln_source(loc.file_name())) current() = &loc;
+  }
+  ~UserCall() { current() = saved_; }
+  UserCall(const UserCall&) = delete;
+  UserCall& operator=(const UserCall&) = delete;
+
+  /// The user's line of the outermost call into kiln code on this thread, or null.
+  static const std::source_location* innermost() { return current(); }
+
+ private:
+  friend class UserCode;
+  static const std::source_location*& current() noexcept {
+    thread_local const std::source_location* loc = nullptr;
+    return loc;
+  }
+  const std::source_location* saved_;
+};
+
 /// While it lives, this thread runs user code: ops called there open frames of their own.
 class UserCode {
  public:
-  UserCode() noexcept : saved_(OpFrame::current()) { OpFrame::current() = nullptr; }
-  ~UserCode() { OpFrame::current() = saved_; }
+  UserCode() noexcept : saved_(OpFrame::current()), saved_call_(UserCall::current()) {
+    OpFrame::current() = nullptr;
+    UserCall::current() = nullptr;
+  }
+  ~UserCode() {
+    OpFrame::current() = saved_;
+    UserCall::current() = saved_call_;
+  }
   UserCode(const UserCode&) = delete;
   UserCode& operator=(const UserCode&) = delete;
 
  private:
   const OpFrame* saved_;
+  const std::source_location* saved_call_;
 };
+
+/// "file:line".
+std::string file_line(const std::source_location& loc);
 
 /// "[<op>] <message> (at <file:line>)", the op and line being the outermost frame's (or
 /// `op` and no line outside every frame): for errors raised below the op functions.

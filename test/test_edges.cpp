@@ -327,3 +327,16 @@ TEST_CASE("errors raised while a compiled function runs name the op and the user
   });
   CHECK(contains(error_of([&] { h(zeros({2, 3})); }), "[matmul]"));
 }
+
+TEST_CASE("ops kiln runs for the user point at the user's line", "[edges][errors]") {
+  MLP model({8, 4, 2}, 1);
+  std::string m = error_of([&] { model(zeros({3, 5})); });
+  CHECK(contains(m, "[Dense]"));
+  CHECK(contains(m, "test_edges.cpp"));
+  // Traced: the layer's ops are call sites of kiln's lines from the user's.
+  auto f = kiln::function([&](Tensor x) { return model(x); });
+  const std::string ir = f.ir(zeros({3, 8}), Stage::traced);
+  CHECK(contains(ir, "callsite("));
+  CHECK(contains(ir, "test_edges.cpp"));
+  CHECK_FALSE(contains(ir, "loc(unknown)"));
+}

@@ -107,6 +107,57 @@ IrOfStage for_range_model() {
   return ir_of(std::move(f), random_uniform({8}, 61));
 }
 
+// W2: the tanh form of gelu of x * w + b, elementwise (1024 here; 4M in kiln-bench).
+IrOfStage w2_gelu() {
+  auto f = kiln::function(
+      [](Tensor x, Tensor w, Tensor b) {
+        Tensor v = x * w + b;
+        return 0.5f * v * (1.0f + tanh((v + 0.044715f * v * v * v) * 0.7978845608f));
+      },
+      named("w2_gelu"));
+  return ir_of(std::move(f), random_normal({1024}, 71), random_uniform({1024}, 72, 0.5f, 1.5f),
+               random_uniform({1024}, 73, -0.5f, 0.5f));
+}
+
+// W4: a training step of nn::MLP under a GradientTape with SGD (smaller layers than the
+// benchmark's). The layers', the tape's and the optimizer's ops sit on kiln's own lines:
+// their locations are call sites whose caller is this file's line.
+IrOfStage w4_train() {
+  auto model = std::make_shared<MLP>(std::vector<int64_t>{32, 16, 16, 4}, 81);
+  auto opt = std::make_shared<SGD>(0.01);
+  auto f = kiln::function(
+      [model, opt](Tensor x, Tensor labels) {
+        GradientTape tape;
+        Tensor loss = mean(softmax_cross_entropy((*model)(x), labels));
+        opt->apply(tape.gradient(loss, model->variables()), model->variables());
+        return loss;
+      },
+      named("w4_train"));
+  return ir_of(std::move(f), random_normal({8, 32}, 82),
+               Tensor::from<int64_t>({0, 1, 2, 3, 3, 2, 1, 0}, {8}));
+}
+
+// W5: layer_norm(softmax(x, 1)), one row kernel.
+IrOfStage w5_rows() {
+  auto f = kiln::function(
+      [](Tensor x, Tensor g, Tensor b) { return layer_norm(softmax(x, 1), g, b, 1e-5); },
+      named("w5_rows"));
+  return ir_of(std::move(f), random_normal({64, 128}, 91), random_uniform({128}, 92, 0.5f, 1.5f),
+               random_uniform({128}, 93, -0.5f, 0.5f));
+}
+
+// W6 and W7: a product, and a product with its bias and relu as an output fusion.
+IrOfStage w6_matmul() {
+  auto f = kiln::function([](Tensor a, Tensor b) { return matmul(a, b); }, named("w6_matmul"));
+  return ir_of(std::move(f), random_uniform({64, 32}, 101), random_uniform({32, 48}, 102));
+}
+IrOfStage w7_dense() {
+  auto f = kiln::function([](Tensor a, Tensor b, Tensor c) { return relu(matmul(a, b) + c); },
+                          named("w7_dense"));
+  return ir_of(std::move(f), random_uniform({64, 32}, 111), random_uniform({32, 48}, 112),
+               random_uniform({48}, 113));
+}
+
 }  // namespace
 
 const std::vector<IrModel>& ir_models() {
@@ -119,6 +170,12 @@ const std::vector<IrModel>& ir_models() {
       {"while_loop", "kiln::while_loop doubling max(|x|) + 1 until it exceeds 1000",
        while_model},
       {"for_range", "kiln::for_range: acc += x * i for i in 0..9", for_range_model},
+      {"w2_gelu", "W2: gelu_tanh(x * w + b), elementwise, 1024", w2_gelu},
+      {"w4_train", "W4: an MLP training step (GradientTape, SGD), 8x32 -> 16 -> 16 -> 4",
+       w4_train},
+      {"w5_rows", "W5: layer_norm(softmax(x, 1)), 64x128: one row kernel", w5_rows},
+      {"w6_matmul", "W6: matmul 64x32 @ 32x48", w6_matmul},
+      {"w7_dense", "W7: relu(64x32 @ 32x48 + bias): an output fusion", w7_dense},
   };
   return models;
 }

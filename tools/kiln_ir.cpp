@@ -3,6 +3,8 @@
 //
 //   kiln-ir --list
 //   kiln-ir --model=NAME [--stage=traced|optimized|fused|lowered|llvm|ptx] [--format=mlir]
+//   kiln-ir --model=all --stage=all   every model's every MLIR stage (not ptx), separated
+//                                     by "// -----" lines (kiln-opt --split-input-file)
 //
 // Exit codes: 0 success; 1 the compiler refused (a stage it does not produce yet, or a
 // tracing error); 2 bad command line (usage on stderr).
@@ -54,7 +56,9 @@ void usage(std::ostream& os) {
         "       kiln-ir --model=NAME [--stage=" << stage_list(all_stages(), "|")
      << "] [--format=mlir]\n"
         "Traces a built-in example model with kiln::function on fixed-seed inputs and\n"
-        "prints its IR at a stage (default: optimized). --list shows the models.\n";
+        "prints its IR at a stage (default: optimized). --list shows the models.\n"
+        "--model=all and --stage=all print every model or every MLIR stage (all but ptx),\n"
+        "separated by \"// -----\" lines, for kiln-opt --split-input-file.\n";
 }
 
 int bad_usage(const std::string& why) {
@@ -67,6 +71,43 @@ const kiln::tools::IrModel* find_model(std::string_view name) {
   for (const auto& m : kiln::tools::ir_models())
     if (m.name == name) return &m;
   return nullptr;
+}
+
+/// Prints `model`'s IR at each of `stages` (traced once), "// -----" before every one but
+/// the first printed; returns the exit code.
+int print_model(const kiln::tools::IrModel& model, const std::vector<Stage>& stages, bool& first) {
+  kiln::tools::IrOfStage ir;
+  Stage stage = stages.front();
+  try {
+    ir = model.make();
+    for (Stage s : stages) {
+      stage = s;
+      std::string text = ir(s);
+      if (!first) std::cout << "// -----\n";
+      first = false;
+      std::cout << text;
+      if (!text.empty() && text.back() != '\n') std::cout << "\n";
+    }
+    return std::cout ? 0 : 1;
+  } catch (const kiln::Error& e) {
+    // Name the stages this build produces: those for which the model's IR can be had.
+    std::vector<Stage> available;
+    if (ir) {
+      for (Stage s : all_stages()) try {
+          ir(s);
+          available.push_back(s);
+        } catch (const kiln::Error&) {
+        }
+    }
+    std::cerr << "kiln-ir: model '" << model.name << "', stage '" << kiln::stage_name(stage)
+              << "': " << e.what() << "\n";
+    if (!available.empty())
+      std::cerr << "kiln-ir: stages available: " << stage_list(available, ", ") << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "kiln-ir: model '" << model.name << "': " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace
@@ -117,42 +158,31 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!have_model) return bad_usage("no --model given (see --list)");
-  const kiln::tools::IrModel* model = find_model(model_name);
-  if (!model) {
+  std::vector<const kiln::tools::IrModel*> chosen;
+  if (model_name == "all") {
+    for (const auto& m : models) chosen.push_back(&m);
+  } else if (const kiln::tools::IrModel* model = find_model(model_name)) {
+    chosen.push_back(model);
+  } else {
     std::string names;
     for (const auto& m : models) names += (names.empty() ? "" : ", ") + m.name;
-    return bad_usage("unknown model '" + model_name + "' (models: " + names + ")");
+    return bad_usage("unknown model '" + model_name + "' (models: " + names + ", all)");
   }
-  std::optional<Stage> stage = parse_stage(stage_text);
-  if (!stage) return bad_usage("unknown stage '" + stage_text + "'");
+  std::vector<Stage> stages;
+  if (stage_text == "all") {
+    for (Stage s : all_stages())
+      if (s != Stage::ptx) stages.push_back(s);
+  } else if (std::optional<Stage> stage = parse_stage(stage_text)) {
+    stages.push_back(*stage);
+  } else {
+    return bad_usage("unknown stage '" + stage_text + "'");
+  }
   if (format != "mlir")
     return bad_usage("unknown or unavailable format '" + format + "' (available: mlir)");
 
-  kiln::tools::IrOfStage ir;
-  try {
-    ir = model->make();
-    std::string text = ir(*stage);
-    std::cout << text;
-    if (!text.empty() && text.back() != '\n') std::cout << "\n";
-    std::cout.flush();
-    return std::cout ? 0 : 1;
-  } catch (const kiln::Error& e) {
-    // Name the stages this build produces: those for which the model's IR can be had.
-    std::vector<Stage> available;
-    if (ir) {
-      for (Stage s : all_stages()) try {
-          ir(s);
-          available.push_back(s);
-        } catch (const kiln::Error&) {
-        }
-    }
-    std::cerr << "kiln-ir: model '" << model->name << "', stage '" << kiln::stage_name(*stage)
-              << "': " << e.what() << "\n";
-    if (!available.empty())
-      std::cerr << "kiln-ir: stages available: " << stage_list(available, ", ") << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "kiln-ir: model '" << model->name << "': " << e.what() << "\n";
-    return 1;
-  }
+  bool first = true;
+  for (const kiln::tools::IrModel* model : chosen)
+    if (int rc = print_model(*model, stages, first); rc != 0) return rc;
+  std::cout.flush();
+  return std::cout ? 0 : 1;
 }

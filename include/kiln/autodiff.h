@@ -26,6 +26,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <source_location>
 #include <vector>
 
 #include "kiln/tensor.h"
@@ -49,12 +50,16 @@ class GradientTape {
 
   /// d target / d source for each source; target must be floating. A non-scalar target is
   /// summed first (its upstream gradient is ones), as in TensorFlow.
-  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable*>& sources);
-  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources);
+  /// `loc`: the gradient's ops carry kiln's lines called from this one (IR, errors).
+  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable*>& sources,
+                               std::source_location loc = std::source_location::current());
+  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources,
+                               std::source_location loc = std::source_location::current());
   /// `gradient(loss, {&w, &b})`: without this overload two Variable pointers would also
   /// read as std::vector<Tensor>'s (first, last) iterator pair.
-  std::vector<Tensor> gradient(const Tensor& target, std::initializer_list<Variable*> sources) {
-    return gradient(target, std::vector<Variable*>(sources));
+  std::vector<Tensor> gradient(const Tensor& target, std::initializer_list<Variable*> sources,
+                               std::source_location loc = std::source_location::current()) {
+    return gradient(target, std::vector<Variable*>(sources), loc);
   }
 
   bool persistent() const;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,7 @@ enum class Activation { none, relu, tanh, gelu };
 
 std::string_view activation_name(Activation activation);  // "none", "relu", "tanh", "gelu"
 /// The activation applied to x (x itself for Activation::none); gelu is the exact one.
-Tensor activate(const Tensor& x, Activation activation);
+Tensor activate(const Tensor& x, Activation activation, std::source_location loc = std::source_location::current());
 
 /// y = act(x @ kernel + bias): kernel (in, out) drawn Glorot/Xavier-uniform from `seed`,
 /// in ±sqrt(6 / (in + out)), so a seed gives the same layer on every machine; bias (out,)
@@ -39,8 +40,9 @@ class Dense {
         Activation activation = Activation::none, DType dtype = DType::f32,
         std::string name = "dense");
 
-  /// x (..., in) -> (..., out); x has rank 2 or more (matmul's rule).
-  Tensor operator()(const Tensor& x) const;
+  /// x (..., in) -> (..., out); x has rank 2 or more (matmul's rule). `loc`: the layer's
+  /// ops carry kiln's lines called from this one (IR locations, errors).
+  Tensor operator()(const Tensor& x, std::source_location loc = std::source_location::current()) const;
 
   /// {kernel, bias}: what a tape differentiates and an optimizer updates.
   std::vector<Variable*> variables();
@@ -68,7 +70,7 @@ class MLP {
   MLP(std::vector<int64_t> sizes, uint64_t seed, Activation hidden = Activation::relu,
       DType dtype = DType::f32, std::string name = "mlp");
 
-  Tensor operator()(const Tensor& x) const;
+  Tensor operator()(const Tensor& x, std::source_location loc = std::source_location::current()) const;
 
   /// Every layer's {kernel, bias}, first layer first.
   std::vector<Variable*> variables();

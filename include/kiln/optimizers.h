@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ class Optimizer {
   /// Updates vars[i] with grads[i]. Every gradient must be defined and have its variable's
   /// dtype and shape; variables must be floating. A bad call throws kiln::Error naming the
   /// optimizer and the variable, before anything is written.
-  void apply(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars);
+  void apply(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars,
+             std::source_location loc = std::source_location::current());
 
   /// The optimizer's own variables (empty before the first apply).
   std::vector<Variable*> variables();

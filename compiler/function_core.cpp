@@ -265,7 +265,7 @@ class FunctionCore {
                       spec_str(types[i].shape, types[i].dtype));
         types[i].shape = spec.shape;
       }
-    } else if (options_.reduce_retracing) {
+    } else if (options_.reduce_retracing && !sizes_read_) {
       generalize(types);
     }
     return types;
@@ -359,16 +359,32 @@ class FunctionCore {
     lock.unlock();
 
     std::shared_ptr<ConcreteFunction> fn;
+    bool retry = false;
     try {
       fn = build(types, trace_fn, first,
                  args.tensors.empty() ? Device{} : args.tensors.front().device());
+    } catch (const DynamicShapeError&) {
+      // reduce_retracing made a dimension dynamic, and the function needs its size while
+      // tracing (it reads x.shape()[i], or squeezes every size-1 axis): each size gets a
+      // trace of its own from now on, as without reduce_retracing. A dimension the user
+      // declared dynamic (input_signature) is the user's to handle: the error stands.
+      retry = options_.reduce_retracing && !options_.input_signature && !sizes_read_;
+      if (!retry) {
+        forget(sig);
+        throw;
+      }
     } catch (...) {
-      lock.lock();
-      auto it = cache_.find(sig);
-      lru_.erase(it->second.lru);
-      cache_.erase(it);
-      traced_.notify_all();
+      forget(sig);
       throw;
+    }
+    if (retry) {
+      forget(sig);
+      {
+        std::lock_guard<std::mutex> guard(mutex_);
+        sizes_read_ = true;
+        --stats_.misses;  // the retry counts the miss
+      }
+      return concrete(args, trace_fn);
     }
 
     lock.lock();
@@ -378,6 +394,15 @@ class FunctionCore {
     evict();
     traced_.notify_all();
     return fn;
+  }
+
+  /// Drops the reservation of a signature whose trace failed (the cache is as it was).
+  void forget(const Signature& sig) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(sig);
+    lru_.erase(it->second.lru);
+    cache_.erase(it);
+    traced_.notify_all();
   }
 
   std::shared_ptr<ConcreteFunction> build(const std::vector<rules::TensorType>& types,
@@ -473,6 +498,7 @@ class FunctionCore {
   size_t traces_ = 0;
   FunctionStats stats_;
   std::vector<Shape> seen_;  // reduce_retracing: per argument, -1 where sizes varied
+  bool sizes_read_ = false;  // reduce_retracing: a trace needed a dynamic size: no more -1
 };
 
 FunctionBase::FunctionBase(FunctionOptions options, std::source_location defined_at)

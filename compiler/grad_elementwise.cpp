@@ -20,8 +20,8 @@ Tensor masked(const Tensor& mask, const Tensor& g) { return where(mask, g, zero_
 template <class FA, class FB>
 Grads binary(const VjpArgs& a, FA&& da, FB&& db) {
   Grads out(2);
-  if (a.needed[0]) out[0] = unbroadcast(da(), a.inputs[0].shape());
-  if (a.needed[1]) out[1] = unbroadcast(db(), a.inputs[1].shape());
+  if (a.needed[0]) out[0] = unbroadcast(da(), a.inputs[0]);
+  if (a.needed[1]) out[1] = unbroadcast(db(), a.inputs[1]);
   return out;
 }
 
@@ -108,8 +108,8 @@ Grads erf_vjp(const VjpArgs& a) {
 Grads where_vjp(const VjpArgs& a) {
   const Tensor &c = a.inputs[0], &g = a.grads[0];
   Grads out(3);
-  if (a.needed[1]) out[1] = unbroadcast(masked(c, g), a.inputs[1].shape());
-  if (a.needed[2]) out[2] = unbroadcast(masked(logical_not(c), g), a.inputs[2].shape());
+  if (a.needed[1]) out[1] = unbroadcast(masked(c, g), a.inputs[1]);
+  if (a.needed[2]) out[2] = unbroadcast(masked(logical_not(c), g), a.inputs[2]);
   return out;
 }
 Grads cast_vjp(const VjpArgs& a) {

@@ -19,8 +19,8 @@ Tensor transpose_last(const Tensor& t) {
 Grads matmul_vjp(const VjpArgs& a) {
   const Tensor &x = a.inputs[0], &y = a.inputs[1], &g = a.grads[0];
   Grads out(2);
-  if (a.needed[0]) out[0] = unbroadcast(matmul(g, transpose_last(y)), x.shape());
-  if (a.needed[1]) out[1] = unbroadcast(matmul(transpose_last(x), g), y.shape());
+  if (a.needed[0]) out[0] = unbroadcast(matmul(g, transpose_last(y)), x);
+  if (a.needed[1]) out[1] = unbroadcast(matmul(transpose_last(x), g), y);
   return out;
 }
 
@@ -48,8 +48,8 @@ Grads layer_norm_vjp(const VjpArgs& a) {
     Tensor gxhat = g * gamma;
     out[0] = rstd * (gxhat - mean(gxhat, -1, true) - xhat * mean(gxhat * xhat, -1, true));
   }
-  if (a.needed[1]) out[1] = unbroadcast(g * xhat, gamma.shape());
-  if (a.needed[2]) out[2] = unbroadcast(g, a.inputs[2].shape());
+  if (a.needed[1]) out[1] = unbroadcast(g * xhat, gamma);
+  if (a.needed[2]) out[2] = unbroadcast(g, a.inputs[2]);
   return out;
 }
 

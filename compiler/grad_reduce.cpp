@@ -8,25 +8,20 @@ namespace {
 
 using Grads = std::vector<Tensor>;
 
-/// x's shape with the reduced axes kept as 1 (what keepdims=true gives).
-Shape kept_shape(const Tensor& x, const std::vector<int64_t>& axes) {
-  Shape s = x.shape();
-  for (int64_t a : axes) s[a] = 1;
-  return s;
-}
-
-/// The upstream gradient reshaped to the kept shape, so it broadcasts against x.
+/// The upstream gradient with the reduced axes put back as size 1 (what keepdims=true
+/// gives), so it broadcasts against x; no size read (x's may be dynamic).
 Tensor kept(const VjpArgs& a, const Tensor& t) {
-  return reshape(t, kept_shape(a.inputs[0], a.attrs.ints("axes")));
+  if (a.attrs.flag("keepdims")) return t;
+  Tensor k = t;
+  for (int64_t axis : a.attrs.ints("axes")) k = expand_dims(k, axis);  // ascending
+  return k;
 }
 
-Grads sum_vjp(const VjpArgs& a) { return {broadcast_to(kept(a, a.grads[0]), a.inputs[0].shape())}; }
+Grads sum_vjp(const VjpArgs& a) { return {broadcast_like(kept(a, a.grads[0]), a.inputs[0])}; }
 
 Grads mean_vjp(const VjpArgs& a) {
   const Tensor& x = a.inputs[0];
-  int64_t count = 1;
-  for (int64_t axis : a.attrs.ints("axes")) count *= x.shape()[axis];
-  return {broadcast_to(kept(a, a.grads[0]) / static_cast<double>(count), x.shape())};
+  return {broadcast_like(kept(a, a.grads[0]) / count_over(x, a.attrs.ints("axes")), x)};
 }
 
 /// max and min: the gradient goes to the elements equal to the result, split evenly

@@ -8,7 +8,7 @@ namespace {
 
 using Grads = std::vector<Tensor>;
 
-Grads reshape_vjp(const VjpArgs& a) { return {reshape(a.grads[0], a.inputs[0].shape())}; }
+Grads reshape_vjp(const VjpArgs& a) { return {reshape_like(a.grads[0], a.inputs[0])}; }
 
 Grads transpose_vjp(const VjpArgs& a) {
   const std::vector<int64_t>& perm = a.attrs.ints("perm");
@@ -18,7 +18,7 @@ Grads transpose_vjp(const VjpArgs& a) {
   return {transpose(a.grads[0], inverse)};
 }
 
-Grads broadcast_to_vjp(const VjpArgs& a) { return {unbroadcast(a.grads[0], a.inputs[0].shape())}; }
+Grads broadcast_to_vjp(const VjpArgs& a) { return {unbroadcast(a.grads[0], a.inputs[0])}; }
 
 /// slice: the gradient padded with zeros back to the input's extent, one axis at a time.
 Grads slice_vjp(const VjpArgs& a) {

@@ -39,7 +39,18 @@ KILN_OP_LIST(KILN_DECLARE_GRADIENT)
 /// The rule of an op, by id.
 const GradientRule& gradient_rule(OpId op);
 
-/// Sums `g` down to `shape`, undoing NumPy broadcasting (leading axes and size-1 axes).
-Tensor unbroadcast(const Tensor& g, const Shape& shape);
+// Helpers the rules share. Each works for dynamic dimensions too (traced under an
+// input_signature with -1): where a size is needed and unknown while tracing, the graph
+// computes it at run time (kiln.shape, kiln.sum_to) rather than baking in a number.
+
+/// Sums `g` down to `like`'s shape, undoing NumPy broadcasting (leading axes and size-1
+/// axes); only like's shape is read.
+Tensor unbroadcast(const Tensor& g, const Tensor& like);
+/// `t` (whose element count is like's) reshaped to like's shape.
+Tensor reshape_like(const Tensor& t, const Tensor& like);
+/// `t` broadcast to like's shape.
+Tensor broadcast_like(const Tensor& t, const Tensor& like);
+/// The number of elements of x over `axes`, as a scalar of x's dtype (for means).
+Tensor count_over(const Tensor& x, const std::vector<int64_t>& axes);
 
 }  // namespace kiln::detail

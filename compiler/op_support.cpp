@@ -18,8 +18,8 @@ std::string describe(const Tensor& t) {
   return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());
 }
 
-void throw_op_error(const CallSite& site, const std::string& message,
-                    std::initializer_list<const Tensor*> operands) {
+std::string op_error_message(const CallSite& site, const std::string& message,
+                             std::initializer_list<const Tensor*> operands) {
   // The op the user called (the outermost frame: `site` itself, unless this op runs on
   // behalf of another) and the user's line: its own, or the traced kiln::function's call.
   const runtime::OpFrame* frame = runtime::OpFrame::outermost();
@@ -37,7 +37,7 @@ void throw_op_error(const CallSite& site, const std::string& message,
   std::string where = frame != nullptr ? frame->location(caller) : std::string();
   if (where.empty() && caller != nullptr) where = runtime::file_line(*caller);
   if (!where.empty()) m += " (at " + where + ")";
-  throw Error(m);
+  return m;
 }
 
 Device check_operands(const CallSite& site, std::initializer_list<const Tensor*> operands) {
@@ -61,7 +61,7 @@ void rethrow_kernel_error(const CallSite& site, const Error& error,
   throw_op_error(site, m, operands);
 }
 
-rules::TensorType type_of(const Tensor& t) { return {t.dtype(), t.shape()}; }
+rules::TensorType type_of(const Tensor& t) { return {t.dtype(), shape_of(t)}; }
 
 namespace {
 

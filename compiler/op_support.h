@@ -31,8 +31,17 @@ struct CallSite {
 /// "f32 (2, 3)"
 std::string describe(const Tensor& t);
 
+/// "[op] message; operands: f32 (2, 3), ... (at file:line)": the op the user called and
+/// their line (see CallSite).
+std::string op_error_message(const CallSite& site, const std::string& message,
+                             std::initializer_list<const Tensor*> operands);
+
+/// Throws E (kiln::Error or a subclass) with op_error_message's text.
+template <class E = Error>
 [[noreturn]] void throw_op_error(const CallSite& site, const std::string& message,
-                                 std::initializer_list<const Tensor*> operands);
+                                 std::initializer_list<const Tensor*> operands) {
+  throw E(op_error_message(site, message, operands));
+}
 
 /// Throws if any operand is undefined, or if the operands are not all on one device
 /// (kiln never copies between devices behind the user's back, as PyTorch does not).

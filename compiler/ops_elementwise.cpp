@@ -131,9 +131,9 @@ Tensor cast(const Tensor& x, DType dtype, Loc loc) {
   const Device device = detail::check_operands(site, {&x});
   if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
   // The result type carries the dtype (kiln.cast has no attribute).
-  if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, x.shape()}))
+  if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, detail::shape_of(x)}))
     return *t;
-  Tensor out = detail::empty(dtype, x.shape(), device);
+  Tensor out = detail::empty(dtype, detail::shape_of(x), device);
   kernels::cast(x, out);
   detail::record1("cast", {&x}, {}, out);
   return out;

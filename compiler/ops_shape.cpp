@@ -37,7 +37,7 @@ Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
   CallSite site{"broadcast_to", &loc};
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::broadcast_to(detail::type_of(x), shape), {&x});
-  if (type.shape == x.shape()) return x;
+  if (type.shape == detail::shape_of(x)) return x;
   if (auto t = detail::trace_op1(site, "broadcast_to", {&x}, {{"shape", type.shape}}, type)) return *t;
   Tensor out = detail::empty(type.dtype, type.shape, device);
   kernels::broadcast_into(x, out);
@@ -59,6 +59,15 @@ Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
 Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
   CallSite site{"squeeze", &loc};
   detail::check_operands(site, {&x});
+  if (axes.all())  // which axes go depends on every size: a dynamic one has none yet
+    for (int64_t i = 0; i < x.rank(); ++i)
+      if (!x.shape().is_static(static_cast<size_t>(i)))
+        detail::throw_op_error<detail::DynamicShapeError>(
+            site,
+            "squeeze() without axes of a tensor whose dimension " + std::to_string(i) +
+                " is dynamic: whether it is 1 (and goes) is known only when the graph runs; "
+                "name the axes to squeeze",
+            {&x});
   auto type = detail::unwrap(site, rules::squeeze(detail::type_of(x), axes), {&x});
   if (detail::tracing()) {
     std::vector<int64_t> removed;

@@ -52,7 +52,13 @@ bool any_floating(const std::vector<Tensor>& ts) {
                      [](const Tensor& t) { return t.defined() && is_floating(t.dtype()); });
 }
 
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype(), t.device()); }
+/// A tensor of t's shape (dynamic dimensions too), dtype and device, filled with v.
+Tensor full_like(const Tensor& t, double v) {
+  for (int64_t d : shape_of(t))
+    if (d < 0) return broadcast_like(full({}, v, t.dtype(), t.device()), t);
+  return full(shape_of(t), v, t.dtype(), t.device());
+}
+Tensor zeros_like(const Tensor& t) { return full_like(t, 0); }
 
 void accumulate(std::unordered_map<const TensorImpl*, Tensor>& grads, const Tensor& x,
                 const Tensor& g) {
@@ -230,7 +236,7 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
       throw Error("[GradientTape] the target must be floating, not " +
                   std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()));
     Tensor g = i < target_grads.size() && target_grads[i].defined() ? target_grads[i]
-                                                                    : ones(t.shape(), t.dtype(), t.device());
+                                                                    : full_like(t, 1);
     accumulate(grads, t, g);
   }
   // Sources keep their gradient when the walk passes their producer.

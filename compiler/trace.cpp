@@ -182,7 +182,7 @@ mlir::Block* trace_block(TraceState& t, const std::vector<mlir::Type>& arg_types
 
 std::vector<mlir::Type> types_of(TraceState& t, const std::vector<Tensor>& ts) {
   std::vector<mlir::Type> types;
-  for (const Tensor& x : ts) types.push_back(ir::tensor_type(t.context, {x.dtype(), x.shape()}));
+  for (const Tensor& x : ts) types.push_back(ir::tensor_type(t.context, {x.dtype(), shape_of(x)}));
   return types;
 }
 
@@ -268,7 +268,10 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   state.builder.setInsertionPointToStart(state.entry);
 
   std::vector<Tensor> sym_args;
-  for (mlir::Value v : state.entry->getArguments()) sym_args.push_back(symbolic_of(state, v));
+  for (mlir::Value v : state.entry->getArguments()) {
+    sym_args.push_back(symbolic_of(state, v));
+    sym_args.back().impl()->argument = static_cast<int32_t>(sym_args.size() - 1);  // for errors
+  }
 
   state.outer = current;
   current = &state;

@@ -288,6 +288,33 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext* context, std::optional<Loc
                 rules::one_hot(*i, static_cast<int64_t>(adaptor.getDepth()), *dtype), out);
 }
 
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  if (failed(x)) return failure();
+  return result(context, loc, op, rules::shape(*x), out);
+}
+
+LogicalResult DynamicReshapeOp::inferReturnTypes(MLIRContext* context,
+                                                 std::optional<Location> loc, Adaptor adaptor,
+                                                 SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  auto shape = operand(loc, op, adaptor.getShape().getType());
+  if (failed(x) || failed(shape)) return failure();
+  return result(context, loc, op, rules::dynamic_reshape(*x, *shape), out);
+}
+
+LogicalResult SumToOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  auto like = operand(loc, op, adaptor.getLike().getType());
+  if (failed(x) || failed(like)) return failure();
+  return result(context, loc, op, rules::sum_to(*x, *like), out);
+}
+
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type>& out) {
   StringRef op = getOperationName();

@@ -381,4 +381,15 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+//===------------------------------------------------------------------------------------===//
+// Sizes
+//===------------------------------------------------------------------------------------===//
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  auto x = llvm::cast<mlir::RankedTensorType>(getX().getType());
+  if (!x.hasStaticShape()) return {};  // known only at run time
+  auto type = llvm::cast<mlir::RankedTensorType>(getType());
+  return mlir::DenseElementsAttr::get(type, x.getShape());
+}
+
 }  // namespace kiln::ir

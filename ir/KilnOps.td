@@ -207,6 +207,30 @@ def Kiln_OneHotOp : Kiln_InferredOp<"one_hot"> {
 }
 
 //===------------------------------------------------------------------------------------===//
+// Sizes at run time (dynamic dimensions: kiln::shape, kiln::dim, reshape to a tensor)
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_ShapeOp : Kiln_InferredOp<"shape"> {
+  let summary = "x's dimensions as a 1-D i64 tensor (a dynamic one's size at run time)";
+  let arguments = (ins Kiln_Tensor:$x);
+  let hasFolder = 1;  // x of static shape: a constant
+}
+
+def Kiln_DynamicReshapeOp : Kiln_InferredOp<"dynamic_reshape"> {
+  let summary = "reshape to the sizes a 1-D integer tensor holds at run time (one may be -1)";
+  let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$shape);
+}
+
+def Kiln_SumToOp : Kiln_InferredOp<"sum_to"> {
+  let summary = "x summed down to like's shape at run time: undoes a broadcast of like";
+  let description = [{
+    Only `like`'s shape is read. The gradient of a broadcast whose dimensions are dynamic:
+    whether an axis was broadcast (like's size 1) is known only at run time.
+  }];
+  let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$like);
+}
+
+//===------------------------------------------------------------------------------------===//
 // Linear algebra and composites
 //===------------------------------------------------------------------------------------===//
 

@@ -218,7 +218,7 @@ Expected<TensorType> squeeze(const TensorType& x, const Axes& axes) {
   if (!norm) return fail(norm.error());
   for (int64_t i = 0; i < rank_of(x); ++i) {
     bool drop = std::find(norm->begin(), norm->end(), i) != norm->end();
-    if (drop && x.shape[i] != 1)
+    if (drop && x.shape[i] != 1 && x.shape[i] != -1)  // a dynamic one is checked when it runs
       return fail("cannot squeeze axis " + std::to_string(i) + " of size " +
                   std::to_string(x.shape[i]));
     if (!drop) out.push_back(x.shape[i]);
@@ -293,6 +293,28 @@ Expected<TensorType> one_hot(const TensorType& indices, int64_t depth, DType dty
   Shape out = indices.shape;
   out.push_back(depth);
   return TensorType{dtype, out};
+}
+
+TensorType shape(const TensorType& x) {
+  return TensorType{DType::i64, {static_cast<int64_t>(x.shape.size())}};
+}
+
+Expected<TensorType> dynamic_reshape(const TensorType& x, const TensorType& shape) {
+  if (!is_integer(shape.dtype) || shape.shape.size() != 1 || shape.shape[0] < 0)
+    return fail("the shape must be a 1-D integer tensor of static length, got " + type_str(shape));
+  return TensorType{x.dtype, Shape(static_cast<size_t>(shape.shape[0]), -1)};
+}
+
+Expected<TensorType> sum_to(const TensorType& x, const TensorType& like) {
+  if (like.shape.size() > x.shape.size())
+    return fail("cannot sum " + type_str(x) + " down to the larger rank of " + type_str(like));
+  const size_t lead = x.shape.size() - like.shape.size();
+  for (size_t i = 0; i < like.shape.size(); ++i) {
+    const int64_t l = like.shape[i], d = x.shape[lead + i];
+    if (l != 1 && l != -1 && d != -1 && l != d)
+      return fail(shape_str(x.shape) + " is not a broadcast of " + shape_str(like.shape));
+  }
+  return TensorType{x.dtype, like.shape};
 }
 
 Expected<TensorType> matmul(const TensorType& a, const TensorType& b) {

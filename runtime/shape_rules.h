@@ -65,6 +65,14 @@ Expected<TensorType> slice(const TensorType& x, std::vector<int64_t>& begin,
 Expected<TensorType> concat(const std::vector<TensorType>& xs, int64_t axis);
 Expected<TensorType> gather(const TensorType& x, const TensorType& indices, int64_t axis);
 Expected<TensorType> one_hot(const TensorType& indices, int64_t depth, DType dtype);
+/// kiln::shape: x's dimensions as a 1-D i64 tensor of length rank(x).
+TensorType shape(const TensorType& x);
+/// reshape to the sizes a 1-D integer tensor of static length holds at run time: the
+/// result has that rank and dynamic dimensions.
+Expected<TensorType> dynamic_reshape(const TensorType& x, const TensorType& shape);
+/// x summed down to `like`'s shape (undoing a broadcast of `like` to x's shape): like's
+/// rank is at most x's, and like's dimensions are 1, x's, or dynamic.
+Expected<TensorType> sum_to(const TensorType& x, const TensorType& like);
 Expected<TensorType> matmul(const TensorType& a, const TensorType& b);
 Expected<TensorType> softmax(const TensorType& x, int64_t axis);
 Expected<TensorType> layer_norm(const TensorType& x, const TensorType& gamma,

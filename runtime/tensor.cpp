@@ -109,7 +109,44 @@ const detail::TensorImpl& concrete(const std::shared_ptr<detail::TensorImpl>& im
 }  // namespace
 
 DType Tensor::dtype() const { return checked(impl_, "dtype").dtype; }
-const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
+Dims Tensor::shape() const {
+  const auto& t = checked(impl_, "shape");
+  return Dims(t.shape, &t);
+}
+
+int64_t Dims::at(size_t axis) const {
+  if (axis >= size())
+    throw Error("[shape] axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(size()));
+  return checked(axis);
+}
+
+Dims::operator const Shape&() const {
+  for (size_t axis = 0; axis < size(); ++axis) checked(axis);
+  return *dims_;
+}
+
+bool operator==(const Dims& a, const Shape& b) {
+  if (a.size() != b.size()) return false;
+  return static_cast<const Shape&>(a) == b;
+}
+
+void Dims::throw_dynamic(size_t axis) const {
+  const std::string type = tensor_ != nullptr ? std::string(dtype_name(tensor_->dtype)) + " " +
+                                                    shape_str(*dims_)
+                                              : shape_str(*dims_);
+  const std::string which = tensor_ != nullptr && tensor_->argument >= 0
+                                ? "argument " + std::to_string(tensor_->argument) + " (" + type + ")"
+                                : "a traced tensor (" + type + ")";
+  const std::string a = std::to_string(axis);
+  throw detail::DynamicShapeError(
+      "[shape] dimension " + a + " of " + which +
+      " is dynamic while tracing: its size is known only when the graph runs, and a host "
+      "integer would bake one size into the graph. Use kiln::dim(x, " + a +
+      ") (an i64 scalar tensor) or kiln::shape(x) in arithmetic and reshape instead");
+}
+
+std::string shape_str(const Dims& dims) { return shape_str(dims.unchecked()); }
 int64_t Tensor::rank() const { return static_cast<int64_t>(checked(impl_, "rank").shape.size()); }
 int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
 Device Tensor::device() const { return checked(impl_, "device").device; }

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "kiln/error.h"
 #include "kiln/tensor.h"
 
 namespace kiln::detail {
@@ -35,8 +36,21 @@ struct TensorImpl {
   std::shared_ptr<Buffer> buffer;  // shared by views such as reshape
   const void* symbol = nullptr;
   uint64_t trace_id = 0;
+  int32_t argument = -1;  // symbolic: the traced function's argument it stands for, if one
   void* data() const { return buffer ? buffer->data() : nullptr; }
   bool symbolic() const { return symbol != nullptr; }
+};
+
+/// `t`'s dimensions as they are, -1 for dynamic ones (Tensor::shape() refuses to read those):
+/// for kiln's code that handles dynamic dimensions (shape rules, the tracer, messages).
+inline const Shape& shape_of(const Tensor& t) { return t.shape().unchecked(); }
+
+/// What kiln throws where a dynamic dimension's size is needed while tracing (Dims, or an
+/// op that depends on it, such as squeeze of every size-1 axis). reduce_retracing traces
+/// such a call again with its static shapes.
+class DynamicShapeError : public Error {
+ public:
+  using Error::Error;
 };
 
 /// A symbolic tensor of the given type standing for IR value `symbol` of trace `trace_id`,

@@ -16,6 +16,9 @@ namespace kiln::test {
 struct OpCase {
   std::vector<Tensor> inputs;
   std::function<Tensor(const std::vector<Tensor>&)> fn;
+  /// Traced with every dimension dynamic (an input_signature of -1s): the run-time size
+  /// ops appear in a graph only then (static sizes are constants).
+  bool dynamic = false;
 };
 
 inline std::map<std::string, OpCase> op_cases(Device d = {}) {
@@ -89,6 +92,12 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["gather"] =
       OpCase{{m, idx}, [](const std::vector<Tensor>& x) { return gather(x[0], x[1], 2); }};
   c["one_hot"] = un(idx, [](const Tensor& x) { return one_hot(x, 3); });
+  c["shape"] = un(m, [](const Tensor& x) { return x * cast(dim(x, 1), DType::f32); });
+  c["dynamic_reshape"] = un(m, [](const Tensor& x) {  // (2, 4, 3) -> (2, 3, 4)
+    return reshape(x, shape(transpose(x, {0, 2, 1})));
+  });
+  c["sum_to"] = ab([](const Tensor& x, const Tensor& y) { return sum_to(x, y); });
+  for (const char* name : {"shape", "dynamic_reshape", "sum_to"}) c[name].dynamic = true;
   c["matmul"] = OpCase{{m, n}, [](const std::vector<Tensor>& x) { return matmul(x[0], x[1]); }};
   c["softmax"] = un(m, [](const Tensor& x) { return softmax(x, 1); });
   c["log_softmax"] = un(m, [](const Tensor& x) { return log_softmax(x); });

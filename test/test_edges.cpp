@@ -340,3 +340,115 @@ TEST_CASE("ops kiln runs for the user point at the user's line", "[edges][errors
   CHECK(contains(ir, "test_edges.cpp"));
   CHECK_FALSE(contains(ir, "loc(unknown)"));
 }
+
+TEST_CASE("a dynamic dimension is never a silent number", "[edges][dynamic]") {
+  FunctionOptions sig;
+  sig.input_signature = std::vector<TensorSpec>{{{-1, 4}, DType::f32}};
+  // Reading the batch size on the host while tracing: an error naming the argument and
+  // axis that says what to use, and nothing left in the cache.
+  auto bad = kiln::function([](Tensor x) { return sum(x, 0) / float(x.shape()[0]); }, sig);
+  std::string m = error_of([&] { bad(ones({3, 4})); });
+  CHECK(contains(m, "dimension 0 of argument 0"));
+  CHECK(contains(m, "kiln::dim(x, 0)"));
+  CHECK(bad.cache_size() == 0);
+  CHECK_THROWS_AS(kiln::function([](Tensor x) { return reshape(x, x.shape()); }, sig)(ones({2, 4})),
+                  Error);
+  // The traced forms: the size at run time, for every batch.
+  auto good = kiln::function(
+      [](Tensor x) {
+        Tensor n = dim(x, 0);
+        return std::vector<Tensor>{
+            sum(x, 0) / cast(n, DType::f32), cast(shape(x), DType::f32),
+            reshape(x, concat({expand_dims(n * 2, 0), full({1}, -1, DType::i64)}))};
+      },
+      sig);
+  for (int64_t rows : {1, 3, 10}) {
+    INFO("rows " << rows);
+    Tensor x = random_normal({rows, 4}, static_cast<uint64_t>(rows));
+    auto r = good(x);
+    check_identical(r[0], sum(x, 0) / static_cast<float>(rows), "mean by dim");
+    CHECK(r[1].to_vector<float>() == std::vector<float>{static_cast<float>(rows), 4});
+    CHECK(r[2].shape() == Shape{rows * 2, 2});
+  }
+  CHECK(good.trace_count() == 1);
+  // Rank and static dimensions stay readable while tracing.
+  auto static_ok = kiln::function([](Tensor x) { return x * float(x.shape()[1] + x.rank()); }, sig);
+  check_identical(static_ok(ones({5, 4})), ones({5, 4}) * 6.0f, "static dimension");
+}
+
+TEST_CASE("reduce_retracing never bakes a generalized size into a graph", "[edges][dynamic]") {
+  FunctionOptions options;
+  options.reduce_retracing = true;
+  auto f = kiln::function([](Tensor x) { return sum(x, 0) / float(x.shape()[0]); }, options);
+  for (int64_t rows : {2, 3, 4, 5, 3, 7}) {
+    INFO("rows " << rows);
+    Tensor x = random_normal({rows, 4}, static_cast<uint64_t>(rows));
+    check_identical(f(x), sum(x, 0) / static_cast<float>(rows), "mean");
+  }
+  // (2), then the generalized (?) trace read a size: one trace per size from then on.
+  CHECK(f.trace_count() == 5);
+  // The traced form generalizes as before.
+  auto g =
+      kiln::function([](Tensor x) { return sum(x, 0) / cast(dim(x, 0), DType::f32); }, options);
+  for (int64_t rows : {2, 3, 4, 5}) {
+    Tensor x = random_normal({rows, 4}, static_cast<uint64_t>(rows));
+    check_identical(g(x), sum(x, 0) / static_cast<float>(rows), "mean by dim");
+  }
+  CHECK(g.trace_count() == 2);
+}
+
+TEST_CASE("squeeze() of a dynamic dimension is refused, not guessed", "[edges][dynamic]") {
+  FunctionOptions sig;
+  sig.input_signature = std::vector<TensorSpec>{{{-1, 3}, DType::f32}};
+  auto f = kiln::function([](Tensor x) { return squeeze(x); }, sig);
+  std::string m = error_of([&] { f(ones({1, 3})); });
+  CHECK(contains(m, "[squeeze]"));
+  CHECK(contains(m, "name the axes"));
+  // Named axes are checked when the graph runs; reduce_retracing retraces per size.
+  auto g = kiln::function([](Tensor x) { return squeeze(x, 0); }, sig);
+  CHECK(g(ones({1, 3})).shape() == Shape{3});
+  CHECK_THROWS_AS(g(ones({2, 3})), Error);
+  FunctionOptions relaxed;
+  relaxed.reduce_retracing = true;
+  auto h = kiln::function([](Tensor x) { return squeeze(x); }, relaxed);
+  for (int64_t rows : {2, 3, 1, 4})
+    CHECK(h(ones({rows, 3})).shape() == squeeze(ones({rows, 3})).shape());
+}
+
+TEST_CASE("gradients through dynamic dimensions equal eager ones", "[edges][dynamic]") {
+  // Broadcasts of dynamic dimensions (size 1 at run time or not), means over a dynamic
+  // axis, reshapes: the graph sums and sizes at run time (kiln.sum_to, kiln.shape).
+  FunctionOptions sig;
+  sig.input_signature = std::vector<TensorSpec>{{{-1, -1}, DType::f64}, {{-1, -1}, DType::f64}};
+  auto loss_of = [](const Tensor& x, const Tensor& y) {
+    return mean(tanh(x * y + x) * (x - mean(y, 0)));
+  };
+  auto f = kiln::function(
+      [&](Tensor x, Tensor y) {
+        GradientTape tape;
+        tape.watch(x);
+        tape.watch(y);
+        return tape.gradient(loss_of(x, y), std::vector<Tensor>{x, y});
+      },
+      sig);
+  const std::vector<std::pair<Shape, Shape>> shapes{
+      {{3, 4}, {3, 4}}, {{1, 4}, {5, 4}}, {{5, 1}, {5, 3}}, {{2, 3}, {1, 1}}};
+  uint64_t seed = 1;
+  for (const auto& [sx, sy] : shapes) {
+    INFO("x " << shape_str(sx) << ", y " << shape_str(sy));
+    Tensor x = random_normal(sx, seed++, 0, 1, DType::f64),
+           y = random_normal(sy, seed++, 0, 1, DType::f64);
+    GradientTape tape;
+    tape.watch(x);
+    tape.watch(y);
+    auto want = tape.gradient(loss_of(x, y), std::vector<Tensor>{x, y});
+    auto got = f(x, y);
+    for (size_t k = 0; k < 2; ++k) {
+      REQUIRE(got[k].shape() == want[k].shape());
+      auto g = got[k].to_vector<double>(), w = want[k].to_vector<double>();
+      for (size_t i = 0; i < g.size(); ++i)
+        CHECK(g[i] == Approx(w[i]).epsilon(1e-12).margin(1e-14));
+    }
+  }
+  CHECK(f.trace_count() == 1);
+}

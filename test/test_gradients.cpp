@@ -178,6 +178,40 @@ std::string kiln_error_of(F&& f) {
   return msg;
 }
 
+/// grad_check's gradient taken inside a kiln::function whose input_signature makes every
+/// dimension of every input dynamic: the sizes reach the graph only when it runs (kiln.shape,
+/// kiln.sum_to, kiln.dynamic_reshape), so no size read while tracing can bake in a number.
+/// Checked against central differences of the eager function, and called with a second set
+/// of sizes (`xs2`) through the same concrete function.
+void dynamic_grad_check(const std::string& what, const Fn& f, const std::vector<Tensor>& xs,
+                        const std::vector<Tensor>& xs2) {
+  INFO("dynamic gradient check: " << what);
+  std::vector<TensorSpec> specs;
+  for (const Tensor& x : xs) specs.push_back({Shape(static_cast<size_t>(x.rank()), -1), x.dtype()});
+  specs.push_back({Shape(static_cast<size_t>(f(xs).rank()), -1), f(xs).dtype()});  // the weights
+  FunctionOptions options;
+  options.input_signature = specs;
+  auto traced = kiln::function(
+      [f](std::vector<Tensor> in) {
+        Tensor w = in.back();
+        in.pop_back();
+        return tape_gradients(f, in, w);
+      },
+      options);
+  for (const auto* inputs : {&xs, &xs2}) {
+    Tensor w = weights_for(f(*inputs));
+    std::vector<Tensor> args = *inputs;
+    args.push_back(w);
+    auto analytic = traced(args);
+    auto numeric = numeric_gradients(f, *inputs, w);
+    for (size_t k = 0; k < inputs->size(); ++k) {
+      INFO("input " << k << " of shape " << kt::shape_string((*inputs)[k].shape()));
+      CHECK_TENSOR(analytic[k], numeric[k], (*inputs)[k].shape(), (*inputs)[k].dtype(), kGradTol);
+    }
+  }
+  CHECK(traced.trace_count() == 1);
+}
+
 FunctionOptions graph_mode(bool jit) {
   FunctionOptions o;
   o.jit = jit;
@@ -191,7 +225,7 @@ using kt::CaptureCout;
 
 bool differentiable(const OpInfo& op) {
   static const std::set<std::string> families{"factory", "random", "compare", "logical", "effect"};
-  static const std::set<std::string> ops{"argmax", "one_hot"};
+  static const std::set<std::string> ops{"argmax", "one_hot", "shape"};
   return families.count(op.family) == 0 && ops.count(op.name) == 0;
 }
 
@@ -477,6 +511,23 @@ std::map<std::string, Case> gradient_cases() {
                [labels32](auto& x) { return softmax_cross_entropy(x[0], labels32); },
                {plain({2, 3, 3}, 2)});
   };
+  // The run-time size ops: what gradients of dynamic shapes are made of.
+  m["dynamic_reshape"] = [] {
+    auto f = [](auto& x) {
+      Tensor rows = dim(x[0], 0) * dim(x[0], 1);
+      return reshape(x[0], concat({expand_dims(rows, 0), full({1}, -1, DType::i64)}));
+    };
+    grad_check("reshape (2, 3, 4) to [rows, -1]", f, {plain({2, 3, 4}, 1)});
+    dynamic_grad_check("reshape (?, ?, ?) to [rows, -1]", f, {plain({2, 3, 4}, 1)},
+                       {plain({3, 1, 2}, 2)});
+  };
+  m["sum_to"] = [] {
+    auto f = [](auto& x) { return sum_to(x[0], x[1]) * x[1]; };
+    grad_check("sum_to (2, 3, 4) -> (3, 1), times it", f, {plain({2, 3, 4}, 1), plain({3, 1}, 2)});
+    dynamic_grad_check("sum_to (?, ?, ?) -> (?, ?), times it", f,
+                       {plain({2, 3, 4}, 1), plain({3, 1}, 2)},
+                       {plain({5, 2, 3}, 3), plain({1, 3}, 4)});
+  };
   return m;
 }
 
@@ -494,6 +545,13 @@ std::map<std::string, Case> no_gradient_cases() {
   m["full"] = [=] { times_constant("full", full({2, 3}, -1.5, f64)); };
   m["arange"] = [=] { times_constant("arange", reshape(arange(0.0, 6.0, 1.0, f64), {2, 3})); };
   m["eye"] = [=] { times_constant("eye", eye(3, f64)); };
+  m["shape"] = [=] {
+    grad_check("x scaled by its own size", [](auto& x) { return x[0] * cast(shape(x[0]), f64); },
+               {plain({3}, 1)});
+    dynamic_grad_check("x (?,) scaled by its own size",
+                       [](auto& x) { return x[0] * cast(dim(x[0], 0), f64); }, {plain({3}, 1)},
+                       {plain({5}, 2)});
+  };
   m["random_uniform"] = [=] {
     times_constant("random_uniform", random_uniform({2, 3}, 9, -1, 1, f64));
   };

@@ -181,6 +181,21 @@ std::map<std::string, Check> checks() {
     CHECK_TENSOR(gather(fa(), Tensor::from<int64_t>({1, 1, 0}, {3})),
                  std::vector<double>{0.5, 1.5, 3, 0.5, 1.5, 3, -2.5, -1, 0}, Shape{3, 3}, DType::f32, kExact);
   };
+  m["shape"] = [] {
+    CHECK_TENSOR(shape(fa()), std::vector<double>{2, 3}, Shape{2}, DType::i64, kExact);
+    CHECK_TENSOR(dim(fa(), -1), std::vector<double>{3}, Shape{}, DType::i64, kExact);
+  };
+  m["dynamic_reshape"] = [] {
+    CHECK_TENSOR(reshape(fa(), Tensor::from<int64_t>({3, -1}, {2})), kt::rounded(kA, DType::f32),
+                 Shape{3, 2}, DType::f32, kExact);
+  };
+  m["sum_to"] = [] {
+    auto a = kt::rounded(kA, DType::f32);
+    CHECK_TENSOR(sum_to(fa(), zeros({1, 3})), std::vector<double>{a[0] + a[3], a[1] + a[4], a[2] + a[5]},
+                 Shape{1, 3}, DType::f32, kt::kF32Arith);
+    CHECK_TENSOR(sum_to(fa(), zeros({2, 1})), std::vector<double>{a[0] + a[1] + a[2], a[3] + a[4] + a[5]},
+                 Shape{2, 1}, DType::f32, kt::kF32Arith);
+  };
   m["one_hot"] = [] {
     CHECK_TENSOR(one_hot(Tensor::from<int64_t>({2, -1}, {2}), 3), std::vector<double>{0, 0, 1, 0, 0, 0},
                  Shape{2, 3}, DType::f32, kExact);

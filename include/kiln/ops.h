@@ -10,6 +10,7 @@
 // fractional value for an integer tensor, anything but 0/1 for a boolean tensor) throws.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <source_location>
@@ -200,6 +201,23 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis = 0,
 /// in TensorFlow). depth must be >= 0.
 Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype = DType::f32,
                Loc loc = Loc::current());
+
+// ---- Sizes at run time (dynamic dimensions) ---------------------------------------------
+// While a kiln::function traces, a dynamic dimension (-1 in input_signature, or made dynamic
+// by reduce_retracing) has no size: x.shape()[i] throws. These are its size as a tensor,
+// like tf.shape: eagerly (and for static dimensions) constants, traced the size at run time.
+/// x's dimensions as a 1-D i64 tensor on x's device.
+Tensor shape(const Tensor& x, Loc loc = Loc::current());
+/// Dimension `axis` of x (negative counts from the end) as an i64 scalar tensor.
+Tensor dim(const Tensor& x, int64_t axis, Loc loc = Loc::current());
+/// reshape to the sizes a 1-D integer tensor holds (one of them may be -1), e.g.
+/// `reshape(x, concat({dim(x, 0) * 2, full({1}, -1, DType::i64)}))`.
+template <class T>
+  requires std::same_as<T, Tensor>  // not a candidate for `reshape(x, {})`
+Tensor reshape(const Tensor& x, const T& shape, Loc loc = Loc::current());
+/// x summed down to like's shape: undoes broadcasting `like` to x's shape (x's leading
+/// axes and the axes where like has size 1 are summed). Only like's shape is read.
+Tensor sum_to(const Tensor& x, const Tensor& like, Loc loc = Loc::current());
 
 // ---- Linear algebra ----------------------------------------------------------------------
 /// a (..., M, K) @ b (..., K, N) -> (..., M, N); batch dims broadcast; rank >= 2 each.

@@ -1,6 +1,7 @@
 // kiln::Tensor: a handle to a dense, contiguous, ref-counted n-d array.
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -15,6 +16,79 @@ namespace kiln {
 namespace detail {
 struct TensorImpl;  // runtime/tensor_impl.h; users never see it
 }
+
+/// A tensor's dimensions, as Tensor::shape() gives them: they read like a Shape (a
+/// std::vector<int64_t>). While a kiln::function traces, a dimension that is dynamic (-1 in
+/// input_signature, or made dynamic by reduce_retracing) has no size yet: reading it as a
+/// host integer — `x.shape()[0]`, `back()`, iterating, converting to a Shape, comparing —
+/// throws kiln::Error naming the tensor and the axis, since one size baked into the graph
+/// would be a wrong number for every other. Use kiln::dim(x, axis) and kiln::shape(x)
+/// (i64 tensors, traced) instead. The rank and the static dimensions stay readable.
+class Dims {
+ public:
+  using value_type = int64_t;
+  Dims(const Shape& dims, const detail::TensorImpl* tensor) : dims_(&dims), tensor_(tensor) {}
+
+  size_t size() const { return dims_->size(); }
+  bool empty() const { return dims_->empty(); }
+  /// Whether dimension `axis` has a size now (always, outside a trace).
+  bool is_static(size_t axis) const { return (*dims_)[axis] >= 0; }
+
+  int64_t operator[](size_t axis) const { return checked(axis); }
+  int64_t at(size_t axis) const;  // also refuses an axis past the rank
+  int64_t front() const { return checked(0); }
+  int64_t back() const { return checked(size() - 1); }
+  /// Every dimension must have a size.
+  operator const Shape&() const;  // NOLINT(google-explicit-constructor): reads as a Shape
+  Shape vec() const { return static_cast<const Shape&>(*this); }
+
+  class iterator {
+   public:
+    using value_type = int64_t;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const Dims* dims, size_t axis) : dims_(dims), axis_(axis) {}
+    int64_t operator*() const { return (*dims_)[axis_]; }
+    iterator& operator++() {
+      ++axis_;
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++axis_;
+      return old;
+    }
+    bool operator==(const iterator& o) const { return axis_ == o.axis_; }
+
+   private:
+    const Dims* dims_ = nullptr;
+    size_t axis_ = 0;
+  };
+  iterator begin() const { return iterator(this, 0); }
+  iterator end() const { return iterator(this, size()); }
+
+  /// Equal rank and dimensions; a dynamic dimension compared with anything throws.
+  friend bool operator==(const Dims& a, const Shape& b);
+  friend bool operator==(const Dims& a, const Dims& b) { return a == static_cast<const Shape&>(b); }
+
+  /// The dimensions as they are, -1 for dynamic ones (for printing, and for kiln's own code
+  /// that handles -1).
+  const Shape& unchecked() const { return *dims_; }
+
+ private:
+  int64_t checked(size_t axis) const {
+    const int64_t d = (*dims_)[axis];
+    if (d < 0) throw_dynamic(axis);
+    return d;
+  }
+  [[noreturn]] void throw_dynamic(size_t axis) const;
+
+  const Shape* dims_;
+  const detail::TensorImpl* tensor_;
+};
+
+/// "(2, 3)", with "?" for a dynamic dimension.
+std::string shape_str(const Dims& dims);
 
 /// A tensor is a cheap handle: copies share the same storage (like torch.Tensor or a
 /// NumPy array object). Values are immutable through the public API; ops return new
@@ -54,7 +128,8 @@ class Tensor {
 
   bool defined() const { return impl_ != nullptr; }
   DType dtype() const;
-  const Shape& shape() const;
+  /// The dimensions (see Dims: a dynamic one cannot be read as a number while tracing).
+  Dims shape() const;
   int64_t rank() const;
   int64_t numel() const;
   Device device() const;

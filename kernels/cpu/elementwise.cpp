@@ -122,7 +122,7 @@ void broadcast_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) 
   const T* pa = detail::data<T>(a);
   const T* pb = detail::data<T>(b);
   R* po = detail::mutable_data<R>(out);
-  auto plan = make_broadcast_plan<2>(out.shape(), {&a.shape(), &b.shape()});
+  auto plan = make_broadcast_plan<2>(out.shape(), {&detail::shape_of(a), &detail::shape_of(b)});
   const int64_t sa = plan.inner_stride[0], sb = plan.inner_stride[1];
   if (sa == 1 && sb == 1 && plan.outer.empty() &&
       static_cast<size_t>(plan.total) * sizeof(R) >= kStreamingBytes) {
@@ -248,7 +248,7 @@ void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
 
 void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
   if (cuda::on_cuda(out)) return cuda::where(cond, a, b, out);
-  auto plan = make_broadcast_plan<3>(out.shape(), {&cond.shape(), &a.shape(), &b.shape()});
+  auto plan = make_broadcast_plan<3>(out.shape(), {&detail::shape_of(cond), &detail::shape_of(a), &detail::shape_of(b)});
   dispatch_dtype(a.dtype(), [&]<class T>() {
     const uint8_t* pc = detail::data<uint8_t>(cond);
     const T* pa = detail::data<T>(a);

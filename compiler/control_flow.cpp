@@ -34,30 +34,6 @@ void check_carried(const std::vector<Tensor>& before, const std::vector<Tensor>&
                      {});
 }
 
-/// Runs a branch under a tape watching `inputs` and returns the gradients of its results
-/// (with upstream `output_grads`) for `inputs` then `variables`, zeros where unconnected.
-std::vector<Tensor> branch_gradients(const Branch& fn, const std::vector<Tensor>& output_grads,
-                                     const std::vector<Tensor>& inputs,
-                                     const std::vector<std::shared_ptr<VariableState>>& variables) {
-  TapeState tape;
-  push_tape(&tape);
-  std::vector<Tensor> outs;
-  try {
-    for (const Tensor& x : inputs) tape.track(x);
-    outs = fn();
-  } catch (...) {
-    pop_tape(&tape);
-    throw;
-  }
-  pop_tape(&tape);
-  std::vector<Tensor> targets, grads;
-  for (size_t i = 0; i < outs.size() && i < output_grads.size(); ++i)
-    if (is_floating(outs[i].dtype())) {
-      targets.push_back(outs[i]);
-      grads.push_back(output_grads[i]);
-    }
-  return tape_gradient(tape, targets, grads, inputs, variables);
-}
 
 /// A region node whose gradient refuses reverse mode.
 MakeRegionVjp refuse(const std::string& message) {
@@ -94,8 +70,8 @@ std::vector<Tensor> cond_impl(const Tensor& pred, const Branch& then_fn, const B
                                     const std::vector<std::shared_ptr<VariableState>>& vars) {
         return CustomVjp([=](const std::vector<Tensor>& output_grads) {
           return cond_impl(
-              pred, [&] { return branch_gradients(then_fn, output_grads, inputs, vars); },
-              [&] { return branch_gradients(else_fn, output_grads, inputs, vars); }, loc);
+              pred, [&] { return differentiate(then_fn, output_grads, inputs, vars); },
+              [&] { return differentiate(else_fn, output_grads, inputs, vars); }, loc);
         });
       });
   return results;

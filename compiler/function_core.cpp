@@ -67,6 +67,7 @@ struct SignatureHash {
 
 struct ConcreteFunction {
   std::vector<rules::TensorType> arg_types;
+  std::vector<rules::TensorType> result_types;
   std::string host;  // the host arguments' key
   TracedFunction traced;
   runtime::Executable executable;
@@ -107,18 +108,77 @@ class FunctionCore {
     std::vector<Tensor> inputs = args.tensors;
     inputs.insert(inputs.end(), fn->device_captures.begin(), fn->device_captures.end());
     if (!taping()) return run(*fn, args.tensors.size(), inputs);
-    // A tape outside the call cannot see into the plan; a gradient through it throws.
+    return taped_call(args, trace_fn, *fn, inputs);
+  }
+
+  /// A call while a GradientTape records: the call is one node of the tape whose gradient is
+  /// the function's own traced gradient (as TensorFlow records a tf.function), for watched
+  /// arguments and the variables the function reads. The gradient function is traced now,
+  /// while the call's arguments (and the callable they are passed to) exist: it replays the
+  /// function on the arguments and on the variables' values as this call found them, under a
+  /// tape, without its effects (compiler/trace.h, GradientReplay), and returns the
+  /// arguments' and the variables' gradients for given gradients of the results.
+  std::vector<Tensor> taped_call(const FlatArgs& args, const TraceFn& trace_fn,
+                                 ConcreteFunction& fn, const std::vector<Tensor>& inputs) {
+    const std::vector<std::shared_ptr<VariableState>>& variables = fn.traced.variables;
+    std::vector<Tensor> values;  // what the variables hold as the call starts
+    for (const auto& v : variables) values.push_back(to_device(v->read(), fn.device));
     std::vector<Tensor> results;
     {
       TapeSuspension hide_tapes;
-      results = run(*fn, args.tensors.size(), inputs);
+      results = run(fn, args.tensors.size(), inputs);
     }
-    record_opaque(options_.name.empty() ? "function" : options_.name, args.tensors, results,
-                  "[GradientTape] cannot differentiate through a call of the compiled function '" +
-                      (options_.name.empty() ? std::string("function") : options_.name) +
-                      "': a tape outside a kiln::function does not see its ops; create the "
-                      "GradientTape inside the function instead");
+    const size_t n = args.tensors.size(), m = variables.size(), k = results.size();
+    // The gradient's signature: the arguments, the variables' values, one upstream gradient
+    // per result (the results stand in for them: same types).
+    FlatArgs grad_args{args.tensors, args.key};
+    grad_args.tensors.insert(grad_args.tensors.end(), values.begin(), values.end());
+    grad_args.tensors.insert(grad_args.tensors.end(), results.begin(), results.end());
+    TraceFn gradient_fn = [&trace_fn, &variables, n, m, k](const std::vector<Tensor>& sym) {
+      std::vector<Tensor> call_args(sym.begin(), sym.begin() + n);
+      std::vector<Tensor> var_values(sym.begin() + n, sym.begin() + n + m);
+      std::vector<Tensor> result_grads(sym.begin() + n + m, sym.begin() + n + m + k);
+      GradientReplay replay(variables, var_values);
+      return differentiate([&] { return trace_fn(call_args); }, result_grads, call_args, variables);
+    };
+    std::shared_ptr<ConcreteFunction> grad = gradient_core(fn).concrete(grad_args, gradient_fn);
+    std::vector<Tensor> call_args = args.tensors;
+    std::shared_ptr<FunctionCore> core = gradient_core_;
+    const std::string what = name();
+    record_custom(what, call_args, variables, results,
+                  [core, grad, call_args, values, what](const std::vector<Tensor>& result_grads) {
+                    if (taping())  // a tape around this gradient: it would see nothing
+                      throw Error("[GradientTape] the gradient of a call of the compiled function '" +
+                                  what + "' is not differentiable again (a second derivative); "
+                                  "create the tapes inside the function instead");
+                    std::vector<Tensor> in = call_args;
+                    in.insert(in.end(), values.begin(), values.end());
+                    in.insert(in.end(), result_grads.begin(), result_grads.end());
+                    in.insert(in.end(), grad->device_captures.begin(), grad->device_captures.end());
+                    return core->run(*grad, call_args.size() + values.size() + result_grads.size(), in);
+                  });
     return results;
+  }
+
+  /// The function that computes this one's gradients (taped_call), made on first use. With
+  /// an input_signature (one concrete function), the gradient's is derived from it, so its
+  /// dynamic dimensions stay dynamic: the arguments', the variables' and the results' types.
+  FunctionCore& gradient_core(const ConcreteFunction& fn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!gradient_core_) {
+      FunctionOptions options = options_;
+      options.name = name() + "_gradient";
+      options.input_signature.reset();
+      if (options_.input_signature) {
+        std::vector<TensorSpec> specs;
+        for (const auto& t : fn.arg_types) specs.push_back({t.shape, t.dtype});
+        for (const auto& v : fn.traced.variables) specs.push_back({v->shape, v->dtype});
+        for (const auto& t : fn.result_types) specs.push_back({t.shape, t.dtype});
+        options.input_signature = std::move(specs);
+      }
+      gradient_core_ = std::make_shared<FunctionCore>(std::move(options), defined_at_);
+    }
+    return *gradient_core_;
   }
 
   /// Runs the plan; on a CUDA device, a launch-bound plan is captured into a CUDA graph at
@@ -413,6 +473,7 @@ class FunctionCore {
     auto t0 = Clock::now();
     fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
     fn->ir[0] = print(*fn->traced.graph);
+    fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
     auto t1 = Clock::now();
     optimize(*fn->traced.graph);
@@ -498,6 +559,7 @@ class FunctionCore {
   size_t traces_ = 0;
   FunctionStats stats_;
   std::vector<Shape> seen_;  // reduce_retracing: per argument, -1 where sizes varied
+  std::shared_ptr<FunctionCore> gradient_core_;  // taped_call: this function's gradient
   bool sizes_read_ = false;  // reduce_retracing: a trace needed a dynamic size: no more -1
 };
 

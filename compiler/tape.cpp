@@ -196,25 +196,52 @@ void fold_region(const TapeMark& mark, const std::string& name, const std::vecto
   }
 }
 
-void record_opaque(const std::string& name, const std::vector<Tensor>& inputs,
-                   const std::vector<Tensor>& outputs, const std::string& message) {
+void record_custom(const std::string& name, const std::vector<Tensor>& inputs,
+                   const std::vector<std::shared_ptr<VariableState>>& variables,
+                   const std::vector<Tensor>& outputs, CustomVjp vjp) {
   if (!taping() || !any_floating(outputs)) return;
+  const bool reads_floating_variable = std::any_of(
+      variables.begin(), variables.end(), [](const auto& v) { return is_floating(v->dtype); });
   for (TapeState* tape : active_tapes()) {
     if (!recording(*tape)) continue;
-    if (std::none_of(inputs.begin(), inputs.end(),
-                     [&](const Tensor& t) { return tape->is_tracked(t); }))
+    if (!reads_floating_variable && std::none_of(inputs.begin(), inputs.end(), [&](const Tensor& t) {
+          return tape->is_tracked(t);
+        }))
       continue;
     TapeNode node;
     node.kind = TapeNode::Kind::custom;
     node.name = name;
     node.inputs = inputs;
     node.outputs = outputs;
-    node.vjp = [message](const std::vector<Tensor>&) -> std::vector<Tensor> {
-      throw Error(message);
-    };
+    node.variables = variables;
+    node.vjp = vjp;
     for (const Tensor& r : outputs) tape->track(r);
     tape->nodes.push_back(std::move(node));
   }
+}
+
+std::vector<Tensor> differentiate(const std::function<std::vector<Tensor>()>& fn,
+                                  const std::vector<Tensor>& output_grads,
+                                  const std::vector<Tensor>& inputs,
+                                  const std::vector<std::shared_ptr<VariableState>>& variables) {
+  TapeState tape;
+  push_tape(&tape);
+  std::vector<Tensor> outs;
+  try {
+    for (const Tensor& x : inputs) tape.track(x);
+    outs = fn();
+  } catch (...) {
+    pop_tape(&tape);
+    throw;
+  }
+  pop_tape(&tape);
+  std::vector<Tensor> targets, grads;
+  for (size_t i = 0; i < outs.size() && i < output_grads.size(); ++i)
+    if (outs[i].defined() && is_floating(outs[i].dtype())) {
+      targets.push_back(outs[i]);
+      grads.push_back(output_grads[i]);
+    }
+  return tape_gradient(tape, targets, grads, inputs, variables);
 }
 
 std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& targets,

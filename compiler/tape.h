@@ -100,9 +100,20 @@ using MakeRegionVjp = std::function<CustomVjp(const std::vector<Tensor>& inputs,
 void fold_region(const TapeMark& mark, const std::string& name, const std::vector<Tensor>& yielded,
                  const std::vector<Tensor>& results, const MakeRegionVjp& make_vjp);
 
-/// Records a node whose gradient throws `message` (a compiled call a tape cannot see into).
-void record_opaque(const std::string& name, const std::vector<Tensor>& inputs,
-                   const std::vector<Tensor>& outputs, const std::string& message);
+/// Records a node with its own gradient `vjp` (one tensor per input, then per variable) on
+/// every recording tape that tracks an input or where `variables` has a floating one
+/// (variables are watched by default): a compiled call, differentiated by its own graph.
+void record_custom(const std::string& name, const std::vector<Tensor>& inputs,
+                   const std::vector<std::shared_ptr<VariableState>>& variables,
+                   const std::vector<Tensor>& outputs, CustomVjp vjp);
+
+/// Runs `fn` under a tape watching `inputs` and returns the gradients of its floating
+/// results (with upstream `output_grads`, one per result) for `inputs` then `variables`,
+/// zeros where unconnected: how a traced cond branch and a compiled call differentiate.
+std::vector<Tensor> differentiate(const std::function<std::vector<Tensor>()>& fn,
+                                  const std::vector<Tensor>& output_grads,
+                                  const std::vector<Tensor>& inputs,
+                                  const std::vector<std::shared_ptr<VariableState>>& variables);
 
 /// The gradients of `targets` (with upstream gradients `target_grads`, undefined: ones)
 /// with respect to `sources` and `variables` recorded on `tape`, zeros where unconnected.

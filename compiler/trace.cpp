@@ -45,6 +45,8 @@ struct TraceState {
   TraceState* outer = nullptr;  // a trace started while another runs on this thread
   std::source_location fallback;  // where kiln::function was called
   Device device;                  // where the traced call runs: its symbolic tensors' device
+  // GradientReplay: the variables' values while a function is replayed for its gradient.
+  std::unordered_map<const VariableState*, Tensor>* replay = nullptr;
 
   explicit TraceState(mlir::MLIRContext* ctx) : context(ctx), builder(ctx) {}
 };
@@ -229,6 +231,7 @@ std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_vi
                                             const std::vector<rules::TensorType>& results,
                                             bool effect) {
   if (current == nullptr) return std::nullopt;
+  if (effect && current->replay != nullptr) return std::vector<Tensor>{};  // a print: dropped
   bool record = effect;
   for (const Tensor* t : operands) record |= is_symbolic(*t);
   if (!record) return std::nullopt;
@@ -313,8 +316,25 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   return traced;
 }
 
+GradientReplay::GradientReplay(const std::vector<std::shared_ptr<VariableState>>& variables,
+                               const std::vector<Tensor>& values)
+    : state_(&active("gradient")) {
+  for (size_t i = 0; i < variables.size() && i < values.size(); ++i)
+    values_[variables[i].get()] = values[i];
+  static_cast<TraceState*>(state_)->replay = &values_;
+}
+
+GradientReplay::~GradientReplay() { static_cast<TraceState*>(state_)->replay = nullptr; }
+
 Tensor trace_read_variable(const std::shared_ptr<VariableState>& v) {
   TraceState& t = active("read_variable");
+  if (t.replay != nullptr)
+    if (auto it = t.replay->find(v.get()); it != t.replay->end()) {
+      // A fresh handle for the same graph value: the tape tells reads apart (and from the
+      // tensor last assigned) by handle.
+      const Tensor& value = it->second;
+      return symbolic(value.dtype(), shape_of(value), value.impl()->symbol, t.id, t.device);
+    }
   auto [it, inserted] = t.variable_index.emplace(v.get(), static_cast<int64_t>(t.variables.size()));
   if (inserted) t.variables.push_back(v);
   mlir::OperationState state(location_of(t, nullptr), "kiln.read_variable");
@@ -325,6 +345,12 @@ Tensor trace_read_variable(const std::shared_ptr<VariableState>& v) {
 
 void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor& value) {
   TraceState& t = active("assign");
+  if (t.replay != nullptr)
+    if (auto it = t.replay->find(v.get()); it != t.replay->end()) {
+      CallSite site{"assign"};
+      it->second = symbolic_of(t, value_of(t, value, site));  // a concrete one: a constant
+      return;
+    }
   auto [it, inserted] = t.variable_index.emplace(v.get(), static_cast<int64_t>(t.variables.size()));
   if (inserted) t.variables.push_back(v);
   CallSite site{"assign"};
@@ -409,6 +435,12 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
   std::vector<std::unique_ptr<mlir::Block>> blocks;
   blocks.push_back(std::move(body_block));
   return create_region_op(t, site, "kiln.for_range", operands, carried_types, std::move(blocks));
+}
+
+std::vector<rules::TensorType> result_types(const Graph& graph) {
+  std::vector<rules::TensorType> types;
+  for (mlir::Type t : graph.func().getFunctionType().getResults()) types.push_back(ir::kiln_type(t));
+  return types;
 }
 
 std::string print(const Graph& graph) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/trace_api.h"
@@ -35,6 +36,9 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
                      const TraceFn& fn, bool first_trace, std::source_location fallback,
                      Device device = {});
 
+/// The types of the graph's results (-1 for dynamic dimensions).
+std::vector<rules::TensorType> result_types(const Graph& graph);
+
 /// Simplifies the graph in place: canonicalize (with folding), CSE, DCE.
 void optimize(Graph& graph);
 /// The graph as MLIR text (with source locations).
@@ -47,6 +51,24 @@ class JitKernels;
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
                                      const JitKernels* kernels = nullptr,
                                      std::shared_ptr<const std::string> gpu_ptx = nullptr);
+
+/// While it lives, the trace on this thread replays a function for its gradient (a tape
+/// around a compiled call): reads of `variables` give `values` (what they held when the
+/// call ran; a fresh handle per read, as eager reads are), assignments to them replace
+/// those values instead of recording effects, and prints are dropped — the gradient's
+/// graph repeats none of the call's effects. Throws if this thread traces nothing.
+class GradientReplay {
+ public:
+  GradientReplay(const std::vector<std::shared_ptr<VariableState>>& variables,
+                 const std::vector<Tensor>& values);
+  ~GradientReplay();
+  GradientReplay(const GradientReplay&) = delete;
+  GradientReplay& operator=(const GradientReplay&) = delete;
+
+ private:
+  std::unordered_map<const VariableState*, Tensor> values_;
+  void* state_;  // the TraceState it acts on
+};
 
 // Hooks for variables and control flow (compiler/variable.cpp, control_flow.cpp).
 Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);

@@ -452,3 +452,29 @@ TEST_CASE("gradients through dynamic dimensions equal eager ones", "[edges][dyna
   }
   CHECK(f.trace_count() == 1);
 }
+
+TEST_CASE("maximum and minimum are IEEE's, compiled and eager: NaN wins, -0 < +0",
+          "[edges][extremes]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
+  std::vector<float> a = {0.0f, -0.0f, -0.0f, 0.0f, nan, 1.0f, nan, -inf, 3.0f};
+  std::vector<float> b = {-0.0f, 0.0f, -0.0f, 0.0f, 1.0f, nan, nan, -0.0f, 3.0f};
+  Tensor x = Tensor::from(a, {9}), y = Tensor::from(b, {9});
+  check_modes([](Tensor p, Tensor q) { return maximum(p, q); }, x, y);
+  check_modes([](Tensor p, Tensor q) { return minimum(p, q); }, x, y);
+  auto mx = maximum(x, y).to_vector<float>(), mn = minimum(x, y).to_vector<float>();
+  CHECK_FALSE(std::signbit(mx[0]));
+  CHECK_FALSE(std::signbit(mx[1]));
+  CHECK(std::signbit(mn[0]));
+  CHECK(std::signbit(mn[1]));
+  CHECK(std::isnan(mx[4]));
+  CHECK(std::isnan(mn[5]));
+  // Reductions too, over rows (row kernels) and columns, with zeros of both signs.
+  Tensor z = Tensor::from<float>({-0.0f, 0.0f, -0.0f, -0.0f, 0.0f, 0.0f, -0.0f, -0.0f}, {2, 4});
+  check_modes([](Tensor t) { return max(t, 1); }, z);
+  check_modes([](Tensor t) { return min(t, 1); }, z);
+  check_modes([](Tensor t) { return max(t, 0); }, z);
+  check_modes([](Tensor t) { return max(t * 2.0f, 1) + 0.0f; }, z);
+  CHECK_FALSE(std::signbit(max(z, 1).to_vector<float>()[0]));
+  CHECK(std::signbit(min(z, 1).to_vector<float>()[1]));
+}

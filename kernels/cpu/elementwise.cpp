@@ -8,6 +8,7 @@
 #include "kernels/cpu/streaming.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/extremes.h"
 #include "kernels/integer_math.h"
 #include "kiln/error.h"
 #include "runtime/convert.h"
@@ -197,9 +198,9 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
         return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return std::pow(x, y); });
       }
     case BinaryOp::maximum:
-      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x > y || x != x) ? x : y; });
+      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return extreme<true>(x, y); });
     case BinaryOp::minimum:
-      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return (x < y || x != x) ? x : y; });
+      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return extreme<false>(x, y); });
     case BinaryOp::equal:
       return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x == y; });
     case BinaryOp::not_equal:

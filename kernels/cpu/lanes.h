@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "kernels/extremes.h"
+
 namespace kiln::kernels {
 
 /// Sum of n values; float input accumulates block totals in double.
@@ -26,7 +28,7 @@ auto lane_sum(const T* x, int64_t n) {
   return total;
 }
 
-/// Maximum (Max = true) or minimum of n >= 1 values; NaN propagates.
+/// Maximum (Max = true) or minimum of n >= 1 values; NaN propagates, -0 < +0.
 template <bool Max, class T>
 T lane_extreme(const T* x, int64_t n) {
   constexpr int kLanes = 16;
@@ -35,19 +37,11 @@ T lane_extreme(const T* x, int64_t n) {
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (int j = 0; j < kLanes; ++j) {
-      T v = x[i + j];
-      bool take = Max ? (v > acc[j]) : (v < acc[j]);
-      acc[j] = (take || v != v) ? v : acc[j];
+      acc[j] = extreme<Max>(acc[j], x[i + j]);
     }
   T r = acc[0];
-  for (int j = 1; j < kLanes; ++j) {
-    bool take = Max ? (acc[j] > r) : (acc[j] < r);
-    r = (take || acc[j] != acc[j]) ? acc[j] : r;
-  }
-  for (; i < n; ++i) {
-    bool take = Max ? (x[i] > r) : (x[i] < r);
-    r = (take || x[i] != x[i]) ? x[i] : r;
-  }
+  for (int j = 1; j < kLanes; ++j) r = extreme<Max>(r, acc[j]);
+  for (; i < n; ++i) r = extreme<Max>(r, x[i]);
   return r;
 }
 

@@ -6,6 +6,7 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/lanes.h"
+#include "kernels/extremes.h"
 #include "kernels/cpu/vec_math.h"
 #include "kiln/error.h"
 #include "runtime/dispatch.h"
@@ -41,7 +42,7 @@ void softmax_block(const T* x, T* out, int64_t R, int64_t inner, bool log) {
   for (int64_t r = 1; r < R; ++r)
     for (int64_t j = 0; j < inner; ++j) {
       T v = x[r * inner + j];
-      m[j] = (v > m[j] || v != v) ? v : m[j];
+      m[j] = extreme<true>(m[j], v);
     }
   for (int64_t j = 0; j < inner; ++j) m[j] = std::isfinite(m[j]) ? m[j] : T(0);
   for (int64_t r = 0; r < R; ++r)

@@ -47,8 +47,7 @@ T finish(ReduceOp op, SumAcc<T> s, int64_t count) {
 
 template <class T>
 T combine_extreme(bool is_max, T a, T b) {
-  bool take = is_max ? (b > a) : (b < a);
-  return (take || b != b) ? b : a;
+  return is_max ? extreme<true>(a, b) : extreme<false>(a, b);
 }
 
 template <class T>

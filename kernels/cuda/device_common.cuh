@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/cuda/kernel_args.h"
+#include "kernels/extremes.h"
 #include "kernels/integer_math.h"
 
 namespace kiln::kernels::cuda {
@@ -16,14 +17,14 @@ namespace kiln::kernels::cuda {
 __device__ inline int64_t first_index() { return blockIdx.x * int64_t(blockDim.x) + threadIdx.x; }
 __device__ inline int64_t grid_stride() { return int64_t(gridDim.x) * blockDim.x; }
 
-/// NaN-propagating extremes: NaN wins, as in the CPU kernels.
+/// IEEE maximum/minimum (NaN wins, -0 < +0), as in the CPU kernels (kernels/extremes.h).
 template <class T>
 __device__ inline T pick_max(T a, T b) {
-  return (b > a || b != b) ? b : a;
+  return extreme<true>(a, b);
 }
 template <class T>
 __device__ inline T pick_min(T a, T b) {
-  return (b < a || b != b) ? b : a;
+  return extreme<false>(a, b);
 }
 
 template <class T, class Op>

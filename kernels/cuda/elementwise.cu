@@ -89,9 +89,9 @@ __device__ T arithmetic_value(int op, T x, T y) {
       else
         return pow(x, y);
     case kMaximum:
-      return (x > y || x != x) ? x : y;
+      return extreme<true>(x, y);
     default:
-      return (x < y || x != x) ? x : y;  // minimum
+      return extreme<false>(x, y);  // minimum
   }
 }
 

@@ -1,0 +1,36 @@
+// maximum and minimum as every kiln kernel computes them (CPU and CUDA; nvcc compiles this
+// for the device too), elementwise and in reductions: IEEE 754-2019's maximum/minimum, the
+// semantics of the JIT's arith.maximumf/minimumf, so that eager and compiled results agree
+// on every input: a NaN operand wins, and -0 < +0 (max(-0, +0) is +0, min is -0).
+#pragma once
+
+#include <cmath>
+#include <type_traits>
+
+#include "kernels/integer_math.h"  // KILN_HOST_DEVICE
+
+namespace kiln::kernels {
+
+/// Whether maximum (Max) or minimum of {a, b} is b. Branch-free, so loops vectorize.
+template <bool Max, class T>
+KILN_HOST_DEVICE inline bool extreme_is_second(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+#ifdef __CUDA_ARCH__
+    const bool sa = ::signbit(a), sb = ::signbit(b);
+#else
+    const bool sa = std::signbit(a), sb = std::signbit(b);
+#endif
+    const bool nan_b = (b != b) & (a == a);  // NaN wins (the first one, if both are)
+    const bool zeros = (a == b) & (Max ? (sa & !sb) : (!sa & sb));  // -0 < +0
+    return nan_b | (Max ? b > a : b < a) | zeros;
+  } else {
+    return Max ? b > a : b < a;
+  }
+}
+
+template <bool Max, class T>
+KILN_HOST_DEVICE inline T extreme(T a, T b) {
+  return extreme_is_second<Max>(a, b) ? b : a;
+}
+
+}  // namespace kiln::kernels

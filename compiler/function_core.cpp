@@ -128,6 +128,11 @@ class FunctionCore {
       TapeSuspension hide_tapes;
       results = run(fn, args.tensors.size(), inputs);
     }
+    // A result that is an argument itself (returned as it came) gets a handle of its own:
+    // the tape must see it as this call's output, not as the argument it already tracks.
+    for (Tensor& r : results)
+      for (const Tensor& a : args.tensors)
+        if (r.impl() == a.impl()) r = view(r, shape_of(r));
     const size_t n = args.tensors.size(), m = variables.size(), k = results.size();
     // The gradient's signature: the arguments, the variables' values, one upstream gradient
     // per result (the results stand in for them: same types).

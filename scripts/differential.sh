@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The long differential runs beside the suite (issue 12): the edge tester
+# (test/test_edges_random.cpp) over 10^6 (program, input) cases, and the chain tester
+# (test/test_jit_random.cpp) over many more seeds than the suite's 500, each case run
+# eagerly, in graph mode and by the JIT. Prints each tester's summary line.
+#   scripts/differential.sh [BUILD_DIR]        (default: build; built by scripts/test.sh)
+#   EDGE_SEEDS=125000 EDGE_SETS=8 CHAIN_SEEDS=20000 scripts/differential.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+tests="$build/test/kiln_tests"
+[ -x "$tests" ] || { echo "differential: no $tests (run scripts/test.sh first)" >&2; exit 2; }
+
+edge_seeds=${EDGE_SEEDS:-125000}   # x EDGE_SETS input sets = cases
+edge_sets=${EDGE_SETS:-8}
+chain_seeds=${CHAIN_SEEDS:-20000}
+chunk=${CHUNK:-5000}               # seeds per process: a failure report stays readable
+
+start=$(date +%s)
+failed=0
+echo "== edge tester: $edge_seeds seeds x $edge_sets input sets"
+for ((first = 1; first <= edge_seeds; first += chunk)); do
+  n=$((edge_seeds - first + 1 < chunk ? edge_seeds - first + 1 : chunk))
+  if ! KILN_EDGE_FIRST=$first KILN_EDGE_CASES=$n KILN_EDGE_SETS=$edge_sets KILN_EDGE_VERBOSE=1 \
+      "$tests" "at the edges of every dtype*" > "/tmp/kiln-edge-$first.log" 2>&1; then
+    failed=1
+    echo "seeds $first..$((first + n - 1)): FAILED (see /tmp/kiln-edge-$first.log)"
+    grep -m5 "seed .*:" "/tmp/kiln-edge-$first.log" || true
+  fi
+  grep -h "^edge tester:" "/tmp/kiln-edge-$first.log" | cut -c1-200
+done
+
+echo "== chain tester: $chain_seeds seeds x 2 input sets"
+for ((first = 1; first <= chain_seeds; first += chunk)); do
+  n=$((chain_seeds - first + 1 < chunk ? chain_seeds - first + 1 : chunk))
+  if ! KILN_JIT_FIRST=$first KILN_JIT_CASES=$n KILN_JIT_VERBOSE=1 \
+      "$tests" "*agree on random graphs" > "/tmp/kiln-chain-$first.log" 2>&1; then
+    failed=1
+    echo "seeds $first..$((first + n - 1)): FAILED (see /tmp/kiln-chain-$first.log)"
+    grep -m5 "^seed [0-9]*:" "/tmp/kiln-chain-$first.log" || true
+  fi
+  grep -h "seeds in" "/tmp/kiln-chain-$first.log" | cut -c1-200
+done
+echo "differential: $(( $(date +%s) - start )) s, $([ $failed = 0 ] && echo "no failures" || echo FAILURES)"
+exit $failed

@@ -186,6 +186,12 @@ IRNumber narrow_int(const IRNumber& i) {
   return i.with(i.builder().create<arith::TruncIOp>(i.loc(), to, i.value()));
 }
 
+IRNumber libm_exp(const IRNumber& x) {
+  return x.with(x.builder().create<math::ExpOp>(x.loc(), x.value()));
+}
+IRNumber libm_log(const IRNumber& x) {
+  return x.with(x.builder().create<math::LogOp>(x.loc(), x.value()));
+}
 IRNumber libm_tanh(const IRNumber& x) {
   return x.with(x.builder().create<math::TanhOp>(x.loc(), x.value()));
 }

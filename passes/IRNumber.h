@@ -133,6 +133,8 @@ IRNumber widen(const IRNumber& x);        // f32 -> f64
 IRNumber narrow(const IRNumber& x);       // f64 -> f32, rounded
 IRNumber narrow_int(const IRNumber& i);   // i64 -> i32, truncated
 // The C library's functions: math ops that become libm calls (CPU) or libdevice (CUDA).
+IRNumber libm_exp(const IRNumber& x);
+IRNumber libm_log(const IRNumber& x);
 IRNumber libm_tanh(const IRNumber& x);
 IRNumber libm_erf(const IRNumber& x);
 IRNumber libm_erfc(const IRNumber& x);

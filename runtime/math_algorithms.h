@@ -48,6 +48,8 @@ KILN_MATH float narrow(double x) { return static_cast<float>(x); }
 KILN_MATH int32_t narrow_int(int64_t i) { return static_cast<int32_t>(i); }
 // f64 functions kiln takes from the C library (the accuracy path, not the speed path), and
 // f32 sin/cos of arguments the vector reduction does not cover.
+KILN_MATH double libm_exp(double x) { return std::exp(x); }
+KILN_MATH double libm_log(double x) { return std::log(x); }
 KILN_MATH double libm_tanh(double x) { return std::tanh(x); }
 KILN_MATH double libm_erf(double x) { return std::erf(x); }
 KILN_MATH double libm_erfc(double x) { return std::erfc(x); }
@@ -100,65 +102,18 @@ KILN_MATH F exp_f32(F x) {
   return select(x != x, x, y);
 }
 
+/// exp in f64: the C library's (glibc: under 1 ulp; f64 is the accuracy path).
 template <class F>
 KILN_MATH F exp_f64(F x) {
-  constexpr double kHi = 709.782712893383973, kLo = -745.133219101941108;
-  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
-  F xc = select(x > kHi, kHi, select(x < kLo, kLo, x));
-  F t = fma(xc, 1.44269504088896340736, kMagic);
-  F n = t - kMagic;
-  auto ni = bits(t) - std::bit_cast<int64_t>(kMagic);
-  F r = fma(n, -6.93147180369123816490e-01, xc);
-  r = fma(n, -1.90821492927058770002e-10, r);
-  F p = fma(r, 1.0 / 479001600, 1.0 / 39916800);  // 1/12!, 1/11!
-  p = fma(p, r, 1.0 / 3628800);
-  p = fma(p, r, 1.0 / 362880);
-  p = fma(p, r, 1.0 / 40320);
-  p = fma(p, r, 1.0 / 5040);
-  p = fma(p, r, 1.0 / 720);
-  p = fma(p, r, 1.0 / 120);
-  p = fma(p, r, 1.0 / 24);
-  p = fma(p, r, 1.0 / 6);
-  p = fma(p, r, 0.5);
-  p = fma(p, r, 1.0);
-  p = fma(p, r, 1.0);
-  auto n1 = ni >> 1;
-  auto n2 = ni - n1;
-  F y = p * from_bits((n1 + 1023) << 52) * from_bits((n2 + 1023) << 52);
-  y = select(x > kHi, std::numeric_limits<double>::infinity(), y);
-  y = select(x < kLo, 0.0, y);
-  return select(x != x, x, y);
+  return libm_exp(x);
 }
 
 // ---- log -----------------------------------------------------------------------------------
 // x = 2^e * m with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1).
+/// log in f64 (~2 ulp in f64): the core of the f32 log, which rounds it to f32 once
+/// (0.5 ulp). f64's own log is the C library's (below).
 template <class F>
-KILN_MATH F log_f32(F x) {
-  auto sub = x < 1.17549435e-38f;  // subnormal (or zero/negative): scale up first
-  F xs = select(sub, x * 8388608.0f, x);
-  auto b = bits(xs);
-  auto e = ((b >> 23) & 0xff) - 127;
-  e = select(sub, e - 23, e);
-  F m = from_bits((b & 0x007fffff) | 0x3f800000);
-  auto big = m > 1.41421356f;
-  m = select(big, m * 0.5f, m);
-  F ef = to_floating(select(big, e + 1, e));
-  F s = (m - 1.0f) / (m + 1.0f);
-  F z = s * s;
-  F p = fma(z, 1.0f / 11, 1.0f / 9);
-  p = fma(p, z, 1.0f / 7);
-  p = fma(p, z, 1.0f / 5);
-  p = fma(p, z, 1.0f / 3);
-  p = fma(p, z, 1.0f);
-  F y = fma(ef, 0.693359375f, fma(ef, -2.12194440e-4f, s * 2.0f * p));
-  y = select(x == std::numeric_limits<float>::infinity(), x, y);
-  y = select(x == 0.0f, -std::numeric_limits<float>::infinity(), y);
-  y = select(x < 0.0f, std::numeric_limits<float>::quiet_NaN(), y);
-  return select(x != x, x, y);
-}
-
-template <class F>
-KILN_MATH F log_f64(F x) {
+KILN_MATH F log_f64_poly(F x) {
   auto sub = x < 2.2250738585072014e-308;
   F xs = select(sub, x * 4503599627370496.0, x);  // 2^52
   auto b = bits(xs);
@@ -188,6 +143,15 @@ KILN_MATH F log_f64(F x) {
   return select(x != x, x, y);
 }
 
+template <class F>
+KILN_MATH F log_f32(F x) {
+  return narrow(log_f64_poly(widen(x)));  // f32's subnormals are f64 normals
+}
+template <class F>
+KILN_MATH F log_f64(F x) {
+  return libm_log(x);
+}
+
 // ---- tanh, sigmoid -------------------------------------------------------------------------
 /// expm1(y) for -20 <= y <= 0: 2^n (expm1(r) + 1) - 1 = 2^n expm1(r) + (2^n - 1), where
 /// 2^n - 1 is exact and expm1(r) keeps full relative accuracy for small r.
@@ -215,13 +179,19 @@ KILN_MATH F tanh_f32(F x) {
   return select(x != x, x, y);
 }
 
+/// 1 / (1 + e^-x), as e / (1 + e) for x < 0 with e = e^x: no overflow, and the tail down in
+/// the subnormals (1 / (1 + e^-x) gave 0 there) keeps its accuracy.
 template <class F>
 KILN_MATH F sigmoid_f32(F x) {
-  return 1.0f / (exp_f32(-x) + 1.0f);
+  F e = exp_f32(-fabs(x));
+  F d = e + 1.0f;
+  return select(x >= 0.0f, 1.0f / d, e / d);
 }
 template <class F>
 KILN_MATH F sigmoid_f64(F x) {
-  return 1.0 / (exp_f64(-x) + 1.0);
+  F e = exp_f64(-fabs(x));
+  F d = e + 1.0;
+  return select(x >= 0.0, 1.0 / d, e / d);
 }
 
 // ---- erf, erfc, gelu -----------------------------------------------------------------------
@@ -275,9 +245,18 @@ KILN_MATH F gelu_f32(F x) {
   F y = x * 0.5f * select(x >= 0.0f, 2.0f - e, e);
   return select(x != x, x, y);
 }
+/// In f64 the argument -x/sqrt2 = z + dz is split (sqrt 1/2 in two parts): erfc's relative
+/// slope is -2z, so the rounding of z alone would cost 2z^2 ulp (1500 near x = -38); the
+/// first-order correction erfc(z + dz) = erfc(z) - dz 2/sqrt(pi) e^(-z^2) takes it back.
 template <class F>
 KILN_MATH F gelu_f64(F x) {
-  return x * 0.5 * libm_erfc(x * -0.70710678118654752440);
+  constexpr double kHi = -0.70710678118654757, kLo = 4.8336466567264567e-17;  // -sqrt(1/2)
+  F z = x * kHi;
+  F dz = fma(x, kLo, fma(x, kHi, -z));
+  F slope = exp_f64(-(z * z)) * 1.1283791670955126;  // 2/sqrt(pi) e^(-z^2)
+  F e = libm_erfc(z);
+  F corrected = select(fabs(x) < std::numeric_limits<double>::infinity(), fma(-dz, slope, e), e);
+  return x * 0.5 * corrected;
 }
 
 // ---- sin, cos ------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 // so compiled and eager results are bit-identical. The loops that call these vectorize
 // (GCC, -O3 -fno-trapping-math; the selects become blends). Accuracy: ACCURACY.md.
 //
-// f32: every function is kiln's own. f64: exp, log and sigmoid are kiln's own; tanh, erf,
-// gelu (through erfc), sin and cos call the C library, since f64 is the accuracy path
-// rather than the speed path. f32 sin/cos of |x| > kTrigMax (and inf, NaN) also call the
+// f32: every function is kiln's own (vector code). f64 is the accuracy path rather than the
+// speed path: exp, log, tanh, erf, sin, cos and gelu's erfc are the C library's. f32 sin/cos of |x| > kTrigMax (and inf, NaN) also call the
 // C library: callers run `sin_reduced`/`cos_reduced` and then fix those elements.
 #pragma once
 

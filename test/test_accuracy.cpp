@@ -31,5 +31,6 @@ TEST_CASE("every floating-point function meets its ACCURACY.md bound in every mo
     check(f.name, f.dtype, f.bound, m);
     CHECK(m.modes_differ == 0);  // one implementation: bit for bit
   }
-  for (const Rowwise& f : rowwise_functions()) check(f.name, f.dtype, f.bound, measure(f, kSamples, seed++));
+  for (const Rowwise& f : rowwise_functions())
+    check(f.name, f.dtype, f.bound, measure(f, kSamples, seed++));
 }

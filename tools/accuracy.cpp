@@ -38,7 +38,8 @@ double ulp_error(double got, LD ref, DType d) {
   const bool ref_rounds_to_inf = std::isinf(ref) || std::fabs(ref) >= top + ulp(top, d) / 2;
   if (std::isinf(got)) return ref_rounds_to_inf && std::signbit(got) == std::signbit(ref) ? 0 : -1;
   if (std::isinf(ref)) return -1;
-  return static_cast<double>(std::fabs(static_cast<LD>(got) - ref) / ulp(std::min(std::fabs(ref), top), d));
+  return static_cast<double>(std::fabs(static_cast<LD>(got) - ref) /
+                             ulp(std::min(std::fabs(ref), top), d));
 }
 
 /// Elements from every binade (random bit patterns), a quarter from [-10, 10], and the
@@ -49,9 +50,12 @@ std::vector<double> inputs(DType d, uint64_t count, uint64_t seed, bool with_spe
   v.reserve(count);
   if (with_specials) {
     const double inf = std::numeric_limits<double>::infinity();
-    const double sub = is_f32(d) ? std::numeric_limits<float>::denorm_min() : std::numeric_limits<double>::denorm_min();
-    const double top = is_f32(d) ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
-    for (double s : {0.0, -0.0, inf, -inf, std::numeric_limits<double>::quiet_NaN(), sub, -sub, top, -top, 1.0, -1.0})
+    const double sub = is_f32(d) ? std::numeric_limits<float>::denorm_min()
+                                 : std::numeric_limits<double>::denorm_min();
+    const double top =
+        is_f32(d) ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+    for (double s : {0.0, -0.0, inf, -inf, std::numeric_limits<double>::quiet_NaN(), sub, -sub, top,
+                     -top, 1.0, -1.0})
       if (v.size() < count) v.push_back(s);
   }
   while (v.size() < count) {
@@ -68,7 +72,8 @@ std::vector<double> inputs(DType d, uint64_t count, uint64_t seed, bool with_spe
 }
 
 Tensor tensor_of(const std::vector<double>& v, size_t begin, size_t end, DType d, Shape shape) {
-  if (is_f32(d)) return Tensor::from(std::vector<float>(v.begin() + begin, v.begin() + end), std::move(shape));
+  if (is_f32(d))
+    return Tensor::from(std::vector<float>(v.begin() + begin, v.begin() + end), std::move(shape));
   return Tensor::from(std::vector<double>(v.begin() + begin, v.begin() + end), std::move(shape));
 }
 
@@ -132,18 +137,35 @@ const std::vector<Elementwise>& elementwise_functions() {
       f.push_back({name, DType::f64, b64, domain, apply, ref});
     };
     const char* all = "every input: all binades, subnormals, ±0, ±inf, NaN";
-    add("exp", 1, 1, all, [](const Tensor& x) { return kiln::exp(x); }, [](LD x) { return std::exp(x); });
-    add("log", 1, 1, all, [](const Tensor& x) { return kiln::log(x); }, [](LD x) { return std::log(x); });
-    add("sqrt", 0.5, 0.5, all, [](const Tensor& x) { return kiln::sqrt(x); }, [](LD x) { return std::sqrt(x); });
-    add("rsqrt", 2, 2, all, [](const Tensor& x) { return kiln::rsqrt(x); },
+    add(
+        "exp", 1, 1, all, [](const Tensor& x) { return kiln::exp(x); },
+        [](LD x) { return std::exp(x); });
+    add(
+        "log", 1, 1, all, [](const Tensor& x) { return kiln::log(x); },
+        [](LD x) { return std::log(x); });
+    add(
+        "sqrt", 0.5, 0.5, all, [](const Tensor& x) { return kiln::sqrt(x); },
+        [](LD x) { return std::sqrt(x); });
+    add(
+        "rsqrt", 2, 2, all, [](const Tensor& x) { return kiln::rsqrt(x); },
         [](LD x) { return 1 / std::sqrt(x); });
-    add("tanh", 3, 2.5, all, [](const Tensor& x) { return kiln::tanh(x); }, [](LD x) { return std::tanh(x); });
-    add("sigmoid", 3, 3, all, [](const Tensor& x) { return kiln::sigmoid(x); },
+    add(
+        "tanh", 3, 2.5, all, [](const Tensor& x) { return kiln::tanh(x); },
+        [](LD x) { return std::tanh(x); });
+    add(
+        "sigmoid", 3, 3, all, [](const Tensor& x) { return kiln::sigmoid(x); },
         [](LD x) { return 1 / (1 + std::exp(-x)); });
-    add("sin", 2, 1, all, [](const Tensor& x) { return kiln::sin(x); }, [](LD x) { return std::sin(x); });
-    add("cos", 2, 1, all, [](const Tensor& x) { return kiln::cos(x); }, [](LD x) { return std::cos(x); });
-    add("erf", 3.5, 1.5, all, [](const Tensor& x) { return kiln::erf(x); }, [](LD x) { return std::erf(x); });
-    add("gelu", 7.5, 20,
+    add(
+        "sin", 2, 1, all, [](const Tensor& x) { return kiln::sin(x); },
+        [](LD x) { return std::sin(x); });
+    add(
+        "cos", 2, 1, all, [](const Tensor& x) { return kiln::cos(x); },
+        [](LD x) { return std::cos(x); });
+    add(
+        "erf", 3.5, 1.5, all, [](const Tensor& x) { return kiln::erf(x); },
+        [](LD x) { return std::erf(x); });
+    add(
+        "gelu", 7.5, 20,
         "every input (f64: the largest where the result is subnormal, x < -37.5, whose "
         "rounding error x/2 multiplies)",
         [](const Tensor& x) { return kiln::gelu(x); },
@@ -161,7 +183,8 @@ LD beta_of(int64_t j) { return std::cos(static_cast<LD>(j)) / 4; }
 
 Tensor affine(int64_t D, DType d, bool gamma) {
   std::vector<double> v(static_cast<size_t>(D));
-  for (int64_t j = 0; j < D; ++j) v[static_cast<size_t>(j)] = static_cast<double>(gamma ? gamma_of(j) : beta_of(j));
+  for (int64_t j = 0; j < D; ++j)
+    v[static_cast<size_t>(j)] = static_cast<double>(gamma ? gamma_of(j) : beta_of(j));
   return tensor_of(v, 0, v.size(), d, {D});
 }
 
@@ -179,17 +202,22 @@ const std::vector<Rowwise>& rowwise_functions() {
           out[i] = log ? (row[i] - m) - std::log(s) : std::exp(row[i] - m) / s;
       };
     };
-    const char* spread = "rows of 1-1024 values ~N(0, s), s from 1e-3 to 1e3; a tenth with logits 1e7 (f32) / 1e17 (f64) apart";
+    const char* spread =
+        "rows of 1-1024 values ~N(0, s), s from 1e-3 to 1e3; a tenth with logits 1e7 (f32) / 1e17 "
+        "(f64) apart";
     for (DType d : {DType::f32, DType::f64}) {
       const bool f32 = d == DType::f32;
-      f.push_back({"softmax", d, f32 ? 8.0 : 64.0, spread, [](const Tensor& x) { return kiln::softmax(x, -1); },
-                   softmax_ref(false), nullptr});
-      f.push_back({"log_softmax", d, f32 ? 8.0 : 48.0, spread, [](const Tensor& x) { return kiln::log_softmax(x, -1); },
-                   softmax_ref(true), nullptr});
+      f.push_back({"softmax", d, f32 ? 8.0 : 64.0, spread,
+                   [](const Tensor& x) { return kiln::softmax(x, -1); }, softmax_ref(false),
+                   nullptr});
+      f.push_back({"log_softmax", d, f32 ? 8.0 : 48.0, spread,
+                   [](const Tensor& x) { return kiln::log_softmax(x, -1); }, softmax_ref(true),
+                   nullptr});
     }
     for (DType d : {DType::f32, DType::f64})
       f.push_back({"layer_norm", d, d == DType::f32 ? 6.0 : 24.0,
-                   "rows of 1-1024 values ~N(mu, s), s from 1e-3 to 1e3, |mu| <= 10 s; gamma in [0.5, 1.5]; "
+                   "rows of 1-1024 values ~N(mu, s), s from 1e-3 to 1e3, |mu| <= 10 s; gamma in "
+                   "[0.5, 1.5]; "
                    "in units of eps max(1, |y|) max|x| / sigma",
                    [d](const Tensor& x) {
                      const int64_t D = x.shape()[1];
@@ -204,7 +232,8 @@ const std::vector<Rowwise>& rowwise_functions() {
                      const LD rstd = 1 / std::sqrt(var / n + LD(1e-5));
                      out.resize(row.size());
                      for (size_t j = 0; j < row.size(); ++j)
-                       out[j] = (row[j] - mean) * rstd * gamma_of(static_cast<int64_t>(j)) + beta_of(static_cast<int64_t>(j));
+                       out[j] = (row[j] - mean) * rstd * gamma_of(static_cast<int64_t>(j)) +
+                                beta_of(static_cast<int64_t>(j));
                    },
                    [](const std::vector<LD>& row) {
                      const LD n = static_cast<LD>(row.size());
@@ -231,12 +260,13 @@ Measurement measure(const Elementwise& f, uint64_t samples, uint64_t seed) {
     for (size_t i = 0; i < end - begin; ++i) {
       const double in = xs[begin + i];
       // The input as the dtype holds it (f32 rounds the drawn double).
-      const LD arg = is_f32(f.dtype) ? static_cast<LD>(static_cast<float>(in)) : static_cast<LD>(in);
+      const LD arg =
+          is_f32(f.dtype) ? static_cast<LD>(static_cast<float>(in)) : static_cast<LD>(in);
       const LD ref = f.reference(arg);
       for (int mode = 0; mode < kModes; ++mode)
         track(m, mode, ulp_error(got[mode][i], ref, f.dtype), static_cast<double>(arg), [&] {
-          return f.name + "(" + number(static_cast<double>(arg)) + ") = " + number(got[mode][i]) + " in " +
-                 kModeNames[mode] + ", exactly " + number(static_cast<double>(ref));
+          return f.name + "(" + number(static_cast<double>(arg)) + ") = " + number(got[mode][i]) +
+                 " in " + kModeNames[mode] + ", exactly " + number(static_cast<double>(ref));
         });
       const uint64_t b0 = std::bit_cast<uint64_t>(got[0][i]);
       if (!(std::isnan(got[0][i]) && std::isnan(got[1][i]) && std::isnan(got[2][i])) &&
@@ -260,7 +290,8 @@ Measurement measure(const Rowwise& f, uint64_t samples, uint64_t seed) {
   const bool layer_norm = f.name == "layer_norm";
   while (m.samples < samples) {
     const int64_t D = static_cast<int64_t>(std::exp(unit() * std::log(1024.0)));  // 1..1024
-    const int64_t rows = std::max<int64_t>(1, static_cast<int64_t>(std::min<uint64_t>(kChunk, samples - m.samples)) / D);
+    const int64_t rows = std::max<int64_t>(
+        1, static_cast<int64_t>(std::min<uint64_t>(kChunk, samples - m.samples)) / D);
     std::vector<double> v(static_cast<size_t>(rows * D));
     for (int64_t r = 0; r < rows; ++r) {
       const double s = std::exp((unit() * 2 - 1) * std::log(1e3));
@@ -279,7 +310,8 @@ Measurement measure(const Rowwise& f, uint64_t samples, uint64_t seed) {
     const LD eps = is_f32(f.dtype) ? std::ldexp(1.0L, -24) : std::ldexp(1.0L, -53);
     std::vector<LD> row(static_cast<size_t>(D)), ref;
     for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t j = 0; j < D; ++j) row[static_cast<size_t>(j)] = v[static_cast<size_t>(r * D + j)];
+      for (int64_t j = 0; j < D; ++j)
+        row[static_cast<size_t>(j)] = v[static_cast<size_t>(r * D + j)];
       f.reference(row, ref);
       const LD k = f.condition ? f.condition(row) : 1;
       for (int64_t j = 0; j < D; ++j) {
@@ -287,13 +319,19 @@ Measurement measure(const Rowwise& f, uint64_t samples, uint64_t seed) {
         for (int mode = 0; mode < kModes; ++mode) {
           const double g = got[mode][e];
           double error;
-          if (std::isnan(g) || std::isinf(g)) error = std::isnan(ref[static_cast<size_t>(j)]) == std::isnan(g) &&
-                                                           std::isinf(ref[static_cast<size_t>(j)]) == std::isinf(g) ? 0 : -1;
-          else error = static_cast<double>(std::fabs(g - ref[static_cast<size_t>(j)]) /
-                                            (eps * k * std::max<LD>(1, std::fabs(ref[static_cast<size_t>(j)]))));
+          if (std::isnan(g) || std::isinf(g))
+            error = std::isnan(ref[static_cast<size_t>(j)]) == std::isnan(g) &&
+                            std::isinf(ref[static_cast<size_t>(j)]) == std::isinf(g)
+                        ? 0
+                        : -1;
+          else
+            error = static_cast<double>(
+                std::fabs(g - ref[static_cast<size_t>(j)]) /
+                (eps * k * std::max<LD>(1, std::fabs(ref[static_cast<size_t>(j)]))));
           track(m, mode, error, v[e], [&] {
-            return f.name + " of a row of " + std::to_string(D) + ": " + number(g) + " in " + kModeNames[mode] +
-                   ", exactly " + number(static_cast<double>(ref[static_cast<size_t>(j)]));
+            return f.name + " of a row of " + std::to_string(D) + ": " + number(g) + " in " +
+                   kModeNames[mode] + ", exactly " +
+                   number(static_cast<double>(ref[static_cast<size_t>(j)]));
           });
         }
       }
@@ -303,17 +341,19 @@ Measurement measure(const Rowwise& f, uint64_t samples, uint64_t seed) {
   return m;
 }
 
-std::string report(const std::vector<Measurement>& elementwise, const std::vector<Measurement>& rowwise,
-                   uint64_t samples) {
+std::string report(const std::vector<Measurement>& elementwise,
+                   const std::vector<Measurement>& rowwise, uint64_t samples) {
   std::ostringstream os;
   os.precision(3);
   os << R"(# Accuracy of kiln's floating-point functions
 
-Written by `kiln-accuracy --samples )" << samples << R"( --out ACCURACY.md` (tools/kiln_accuracy.cpp); the
+Written by `kiln-accuracy --samples )"
+     << samples << R"( --out ACCURACY.md` (tools/kiln_accuracy.cpp); the
 suite checks a sample of 10^5 per row against the same bounds (test/test_accuracy.cpp).
 
 **What is measured.** Each function runs eagerly, in graph mode (`jit = false`) and compiled
-by the JIT (`jit = true`), on )" << samples << R"( inputs per dtype: three quarters random bit
+by the JIT (`jit = true`), on )"
+     << samples << R"( inputs per dtype: three quarters random bit
 patterns (every binade alike, both signs, subnormals, ±inf and NaN), a quarter uniform in
 [-10, 10], and ±0, ±inf, NaN, the smallest subnormal and the largest finite value. The
 reference is the same function in `long double` (x87, 64-bit significand). An elementwise
@@ -349,14 +389,16 @@ C-library calls); the eager CUDA kernels use CUDA's math library (sinf/cosf: 2 u
 2 ulp; its documented bounds), measured only on a device (scripts/gpu-check.sh).
 
 )";
-  os << "| function | dtype | bound | eager | graph | jit | worst at (jit) | specials wrong | domain |\n"
+  os << "| function | dtype | bound | eager | graph | jit | worst at (jit) | specials wrong | "
+        "domain |\n"
         "|---|---|---|---|---|---|---|---|---|\n";
-  auto row = [&](const std::string& name, DType d, double bound, const char* unit, const Measurement& m,
-                 const std::string& domain) {
-    os << "| " << name << " | " << dtype_name(d) << " | " << bound << " " << unit << " | " << m.max_error[0]
-       << " | " << m.max_error[1] << " | " << m.max_error[2] << " | " << number(m.worst_input[2]) << " | "
-       << m.special_mismatches[0] + m.special_mismatches[1] + m.special_mismatches[2] << " | " << domain
-       << " |\n";
+  auto row = [&](const std::string& name, DType d, double bound, const char* unit,
+                 const Measurement& m, const std::string& domain) {
+    os << "| " << name << " | " << dtype_name(d) << " | " << bound << " " << unit << " | "
+       << m.max_error[0] << " | " << m.max_error[1] << " | " << m.max_error[2] << " | "
+       << number(m.worst_input[2]) << " | "
+       << m.special_mismatches[0] + m.special_mismatches[1] + m.special_mismatches[2] << " | "
+       << domain << " |\n";
   };
   const auto& ew = elementwise_functions();
   for (size_t i = 0; i < ew.size() && i < elementwise.size(); ++i)

@@ -51,10 +51,11 @@ const std::vector<Rowwise>& rowwise_functions();
 
 struct Measurement {
   uint64_t samples = 0;
-  double max_error[kModes] = {0, 0, 0};   // ulps (elementwise) or eps units (rowwise)
-  double worst_input[kModes] = {0, 0, 0}; // an argument where max_error was reached
-  uint64_t special_mismatches[kModes] = {0, 0, 0};  // NaN/inf where the reference has none, or none where it has
-  uint64_t modes_differ = 0;  // elements where the three modes did not give the same bits
+  double max_error[kModes] = {0, 0, 0};    // ulps (elementwise) or eps units (rowwise)
+  double worst_input[kModes] = {0, 0, 0};  // an argument where max_error was reached
+  uint64_t special_mismatches[kModes] = {
+      0, 0, 0};                // NaN/inf where the reference has none, or none where it has
+  uint64_t modes_differ = 0;   // elements where the three modes did not give the same bits
   std::string first_mismatch;  // a description of one special mismatch, if any
   std::string worst[kModes];   // a description of where each max_error was reached
 };

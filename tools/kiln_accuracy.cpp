@@ -23,12 +23,16 @@ int main(int argc, char** argv) {
     std::string_view a = argv[i];
     auto value = [&](std::string_view flag) -> const char* {
       if (a == flag && i + 1 < argc) return argv[++i];
-      if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=') return argv[i] + flag.size() + 1;
+      if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=')
+        return argv[i] + flag.size() + 1;
       return nullptr;
     };
-    if (const char* n = value("--samples")) samples = std::strtoull(n, nullptr, 10);
-    else if (const char* path = value("--out")) out = path;
-    else if (const char* name = value("--only")) only = name;
+    if (const char* n = value("--samples"))
+      samples = std::strtoull(n, nullptr, 10);
+    else if (const char* path = value("--out"))
+      out = path;
+    else if (const char* name = value("--only"))
+      only = name;
     else {
       std::cerr << "usage: kiln-accuracy [--samples N] [--out FILE] [--only NAME]\n";
       return a == "--help" || a == "-h" ? 0 : 2;
@@ -38,15 +42,17 @@ int main(int argc, char** argv) {
   auto verdict = [&](const std::string& name, kiln::DType d, double bound, const Measurement& m,
                      const char* unit, double seconds) {
     const bool over = m.max_error[0] > bound || m.max_error[1] > bound || m.max_error[2] > bound;
-    const uint64_t specials = m.special_mismatches[0] + m.special_mismatches[1] + m.special_mismatches[2];
+    const uint64_t specials =
+        m.special_mismatches[0] + m.special_mismatches[1] + m.special_mismatches[2];
     failed = failed || over || specials > 0;
-    std::cout << name << " " << kiln::dtype_name(d) << ": " << m.samples << " samples, max " << m.max_error[0]
-              << " / " << m.max_error[1] << " / " << m.max_error[2] << " " << unit
+    std::cout << name << " " << kiln::dtype_name(d) << ": " << m.samples << " samples, max "
+              << m.max_error[0] << " / " << m.max_error[1] << " / " << m.max_error[2] << " " << unit
               << " (eager / graph / jit; bound " << bound << ")" << (over ? "  OVER THE BOUND" : "")
               << (specials ? "  SPECIALS WRONG: " + m.first_mismatch : "") << "; modes differ on "
               << m.modes_differ << " elements; " << seconds << " s" << std::endl;
     if (over || std::getenv("KILN_ACCURACY_VERBOSE"))
-      for (int mode = 0; mode < kModes; ++mode) std::cout << "  worst (" << kModeNames[mode] << "): " << m.worst[mode] << std::endl;
+      for (int mode = 0; mode < kModes; ++mode)
+        std::cout << "  worst (" << kModeNames[mode] << "): " << m.worst[mode] << std::endl;
   };
   using Clock = std::chrono::steady_clock;
   std::vector<Measurement> ew, rw;
@@ -68,7 +74,8 @@ int main(int argc, char** argv) {
     }
     const auto t0 = Clock::now();
     rw.push_back(measure(f, samples, seed++));
-    verdict(f.name, f.dtype, f.bound, rw.back(), "eps", std::chrono::duration<double>(Clock::now() - t0).count());
+    verdict(f.name, f.dtype, f.bound, rw.back(), "eps",
+            std::chrono::duration<double>(Clock::now() - t0).count());
   }
   const std::string text = report(ew, rw, samples);
   if (!out.empty()) {

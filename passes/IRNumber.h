@@ -132,6 +132,11 @@ IRNumber to_floating(const IRNumber& i);  // i32 -> f32, i64 -> f64, by value
 IRNumber widen(const IRNumber& x);        // f32 -> f64
 IRNumber narrow(const IRNumber& x);       // f64 -> f32, rounded
 IRNumber narrow_int(const IRNumber& i);   // i64 -> i32, truncated
+inline IRNumber wrap_sub(const IRNumber& a, const IRNumber& b) { return a - b; }  // subi wraps
+template <Arithmetic T>
+IRNumber wrap_sub(const IRNumber& a, T b) {
+  return a - b;
+}
 // The C library's functions: math ops that become libm calls (CPU) or libdevice (CUDA).
 IRNumber libm_exp(const IRNumber& x);
 IRNumber libm_log(const IRNumber& x);

@@ -12,7 +12,7 @@
 //
 // The number type F provides +, -, *, / and comparisons (also with C++ constants), and
 // the free functions select, fma, fabs, copysign, bits, from_bits, to_floating, widen,
-// narrow, narrow_int and the libm_* escapes (f64 and huge-argument cases) found by
+// narrow, narrow_int, wrap_sub and the libm_* escapes (f64 and huge-argument cases) found by
 // overload or argument-dependent lookup; this header provides them for float, double,
 // int32_t and int64_t.
 #pragma once
@@ -46,6 +46,11 @@ KILN_MATH double to_floating(int64_t i) { return static_cast<double>(i); }
 KILN_MATH double widen(float x) { return x; }
 KILN_MATH float narrow(double x) { return static_cast<float>(x); }
 KILN_MATH int32_t narrow_int(int64_t i) { return static_cast<int32_t>(i); }
+/// a - b wrapping (two's complement), as the IR's arith.subi does: for arguments whose
+/// reduction is computed and then discarded (huge sin/cos arguments), where it overflows.
+KILN_MATH int64_t wrap_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
 // f64 functions kiln takes from the C library (the accuracy path, not the speed path), and
 // f32 sin/cos of arguments the vector reduction does not cover.
 KILN_MATH double libm_exp(double x) { return std::exp(x); }
@@ -271,7 +276,7 @@ KILN_MATH F reduce_half_pi_f32(F x, I& q) {
   auto xd = widen(x);
   auto t = fma(xd, 0.63661977236758134308, kMagic);
   auto j = t - kMagic;
-  q = narrow_int(bits(t) - std::bit_cast<int64_t>(kMagic));
+  q = narrow_int(wrap_sub(bits(t), std::bit_cast<int64_t>(kMagic)));
   return narrow(fma(j, -6.12323399573676603587e-17, fma(j, -1.57079632679489655800e+00, xd)));
 }
 template <class F>

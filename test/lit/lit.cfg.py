@@ -11,9 +11,9 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test", "lit")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
 
-# kiln-opt and kiln-ir from this build; FileCheck, not, split-file from LLVM 19.
+# kiln-opt and kiln-ir from this build; FileCheck, not, split-file, mlir-opt from LLVM 19.
 config.substitutions.append(("kiln-opt", config.kiln_opt))
 config.substitutions.append((r"\bkiln-ir\b", config.kiln_ir))
-for tool in ["FileCheck", "not", "split-file"]:
+for tool in ["FileCheck", "not", "split-file", "mlir-opt"]:
     config.substitutions.append(
         (r"\b%s\b" % tool, os.path.join(config.llvm_tools_dir, tool)))

@@ -33,6 +33,8 @@
 #include <kiln/kiln.h>
 #include <catch2/catch.hpp>
 
+#include "rng.h"
+
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -161,7 +163,10 @@ struct Program {
 
 std::string describe(const Program& p) {
   std::ostringstream os;
-  auto name = [&](int v) { return (v < p.num_inputs ? "x" : "v") + std::to_string(v); };
+  auto name = [&](int v) {
+    std::string s(1, v < p.num_inputs ? 'x' : 'v');  // (char* + string: GCC 12's -Wrestrict)
+    return s += std::to_string(v);
+  };
   os << "  kind " << (p.kind == Kind::exact ? "exact" : "inexact") << ", called "
      << calling_name(p.calling) << "\n";
   for (int v = 0; v < p.num_inputs; ++v)
@@ -189,46 +194,9 @@ std::string describe(const Program& p) {
 
 // ---- The interpreter: eager and traced alike --------------------------------------------
 
-Tensor binary(Op op, const Tensor& a, const Tensor& b) {
-  switch (op) {
-    case Op::Add:
-      return a + b;
-    case Op::Sub:
-      return a - b;
-    case Op::Mul:
-      return a * b;
-    case Op::Div:
-      return a / b;
-    case Op::Pow:
-      return kiln::pow(a, b);
-    case Op::Max:
-      return maximum(a, b);
-    case Op::Min:
-      return minimum(a, b);
-    case Op::Eq:
-      return equal(a, b);
-    case Op::Ne:
-      return not_equal(a, b);
-    case Op::Lt:
-      return a < b;
-    case Op::Le:
-      return less_equal(a, b);
-    case Op::Gt:
-      return a > b;
-    case Op::Ge:
-      return greater_equal(a, b);
-    case Op::And:
-      return logical_and(a, b);
-    case Op::Or:
-      return logical_or(a, b);
-    default:
-      break;
-  }
-  throw std::logic_error("not a binary op");
-}
-
+/// A binary op on two tensors, or a tensor and a C++ scalar on either side.
 template <class A, class B>
-Tensor binary_scalar(Op op, const A& a, const B& b) {
+Tensor binary(Op op, const A& a, const B& b) {
   switch (op) {
     case Op::Add:
       return add(a, b);
@@ -271,8 +239,7 @@ Tensor apply_node(const Node& n, const std::vector<Tensor>& v) {
   auto arg = [&](size_t i) -> const Tensor& { return v[static_cast<size_t>(n.args[i])]; };
   if (is_binary(n.op)) {
     if (!n.has_scalar) return binary(n.op, x, arg(1));
-    return n.scalar_left ? binary_scalar(n.op, n.scalar.get(), x)
-                         : binary_scalar(n.op, x, n.scalar.get());
+    return n.scalar_left ? binary(n.op, n.scalar.get(), x) : binary(n.op, x, n.scalar.get());
   }
   switch (n.op) {
     case Op::Not:
@@ -341,25 +308,7 @@ std::vector<Tensor> run_program(const Program& p, const std::vector<Tensor>& inp
   return out;
 }
 
-// ---- Random numbers (the raw engine: the same draws with every standard library) ---------
-
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : engine_(seed) {}
-  uint64_t next() { return engine_(); }
-  int below(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
-  int range(int lo, int hi) { return lo + below(hi - lo + 1); }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * unit(); }
-  bool coin(double p) { return unit() < p; }
-  template <class T>
-  T pick(std::initializer_list<T> xs) {
-    return *(xs.begin() + below(static_cast<int>(xs.size())));
-  }
-
- private:
-  std::mt19937_64 engine_;
-};
+using kt::Rng;
 
 // ---- Shapes --------------------------------------------------------------------------------
 

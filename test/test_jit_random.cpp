@@ -86,6 +86,7 @@
 #include <vector>
 
 #include "ptxas.h"
+#include "rng.h"
 
 using namespace kiln;
 
@@ -347,31 +348,7 @@ std::optional<Shape> broadcast(const Shape& a, const Shape& b) {
   return out;
 }
 
-// ---- Random numbers ---------------------------------------------------------------------
-
-/// std::mt19937_64 with the draws spelled out here: the standard distributions (and
-/// std::shuffle) differ between standard libraries, the raw engine does not, so a seed
-/// gives the same program and inputs everywhere.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : engine_(seed) {}
-  uint64_t next() { return engine_(); }
-  /// [0, n), n >= 1 (the modulo bias is far below anything a test could notice).
-  int below(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
-  int range(int lo, int hi) { return lo + below(hi - lo + 1); }
-  /// [0, 1) with 53 random bits.
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * unit(); }
-  bool coin(double prob) { return unit() < prob; }
-  template <class T>
-  void shuffle(std::vector<T>& v) {  // Fisher-Yates
-    for (size_t i = v.size(); i > 1; --i)
-      std::swap(v[i - 1], v[static_cast<size_t>(below(static_cast<int>(i)))]);
-  }
-
- private:
-  std::mt19937_64 engine_;
-};
+using kt::Rng;
 
 // ---- The generator --------------------------------------------------------------------
 

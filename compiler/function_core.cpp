@@ -133,6 +133,7 @@ class FunctionCore {
     for (Tensor& r : results)
       for (const Tensor& a : args.tensors)
         if (r.impl() == a.impl()) r = view(r, shape_of(r));
+    if (!would_record(args.tensors, variables, results)) return results;  // nothing to differentiate
     const size_t n = args.tensors.size(), m = variables.size(), k = results.size();
     // The gradient's signature: the arguments, the variables' values, one upstream gradient
     // per result (the results stand in for them: same types).

@@ -196,6 +196,20 @@ void fold_region(const TapeMark& mark, const std::string& name, const std::vecto
   }
 }
 
+bool would_record(const std::vector<Tensor>& inputs,
+                  const std::vector<std::shared_ptr<VariableState>>& variables,
+                  const std::vector<Tensor>& outputs) {
+  if (!taping() || !any_floating(outputs)) return false;
+  if (std::any_of(variables.begin(), variables.end(),
+                  [](const auto& v) { return is_floating(v->dtype); }))
+    return true;
+  for (TapeState* tape : active_tapes())
+    if (recording(*tape) && std::any_of(inputs.begin(), inputs.end(),
+                                        [&](const Tensor& t) { return tape->is_tracked(t); }))
+      return true;
+  return false;
+}
+
 void record_custom(const std::string& name, const std::vector<Tensor>& inputs,
                    const std::vector<std::shared_ptr<VariableState>>& variables,
                    const std::vector<Tensor>& outputs, CustomVjp vjp) {
@@ -204,9 +218,9 @@ void record_custom(const std::string& name, const std::vector<Tensor>& inputs,
       variables.begin(), variables.end(), [](const auto& v) { return is_floating(v->dtype); });
   for (TapeState* tape : active_tapes()) {
     if (!recording(*tape)) continue;
-    if (!reads_floating_variable && std::none_of(inputs.begin(), inputs.end(), [&](const Tensor& t) {
-          return tape->is_tracked(t);
-        }))
+    if (!reads_floating_variable &&
+        std::none_of(inputs.begin(), inputs.end(),
+                     [&](const Tensor& t) { return tape->is_tracked(t); }))
       continue;
     TapeNode node;
     node.kind = TapeNode::Kind::custom;
@@ -262,8 +276,8 @@ std::vector<Tensor> tape_gradient(TapeState& tape, const std::vector<Tensor>& ta
     if (!is_floating(t.dtype()))
       throw Error("[GradientTape] the target must be floating, not " +
                   std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape()));
-    Tensor g = i < target_grads.size() && target_grads[i].defined() ? target_grads[i]
-                                                                    : full_like(t, 1);
+    Tensor g =
+        i < target_grads.size() && target_grads[i].defined() ? target_grads[i] : full_like(t, 1);
     accumulate(grads, t, g);
   }
   // Sources keep their gradient when the walk passes their producer.
@@ -354,8 +368,7 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target,
   return detail::tape_gradient(*state_, {target}, {}, {}, variables);
 }
 
-std::vector<Tensor> GradientTape::gradient(const Tensor& target,
-                                           const std::vector<Tensor>& sources,
+std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                            std::source_location loc) {
   runtime::UserCall call(loc);
   return detail::tape_gradient(*state_, {target}, {}, sources, {});

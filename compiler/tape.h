@@ -100,6 +100,12 @@ using MakeRegionVjp = std::function<CustomVjp(const std::vector<Tensor>& inputs,
 void fold_region(const TapeMark& mark, const std::string& name, const std::vector<Tensor>& yielded,
                  const std::vector<Tensor>& results, const MakeRegionVjp& make_vjp);
 
+/// Whether record_custom would record such a node on some tape (so that its gradient is
+/// worth making): a floating output, and a tracked input or a floating variable.
+bool would_record(const std::vector<Tensor>& inputs,
+                  const std::vector<std::shared_ptr<VariableState>>& variables,
+                  const std::vector<Tensor>& outputs);
+
 /// Records a node with its own gradient `vjp` (one tensor per input, then per variable) on
 /// every recording tape that tracks an input or where `variables` has a floating one
 /// (variables are watched by default): a compiled call, differentiated by its own graph.

@@ -25,7 +25,7 @@ for ((first = 1; first <= edge_seeds; first += chunk)); do
       "$tests" "at the edges of every dtype*" > "/tmp/kiln-edge-$first.log" 2>&1; then
     failed=1
     echo "seeds $first..$((first + n - 1)): FAILED (see /tmp/kiln-edge-$first.log)"
-    grep -m5 "seed .*:" "/tmp/kiln-edge-$first.log" || true
+    grep -E -m5 "^  seed [0-9]+: " "/tmp/kiln-edge-$first.log" || true
   fi
   grep -h "^edge tester:" "/tmp/kiln-edge-$first.log" | cut -c1-200
 done
@@ -37,7 +37,7 @@ for ((first = 1; first <= chain_seeds; first += chunk)); do
       "$tests" "*agree on random graphs" > "/tmp/kiln-chain-$first.log" 2>&1; then
     failed=1
     echo "seeds $first..$((first + n - 1)): FAILED (see /tmp/kiln-chain-$first.log)"
-    grep -m5 "^seed [0-9]*:" "/tmp/kiln-chain-$first.log" || true
+    grep -E -m5 "^  seed [0-9]+: " "/tmp/kiln-chain-$first.log" || true
   fi
   grep -h "seeds in" "/tmp/kiln-chain-$first.log" | cut -c1-200
 done

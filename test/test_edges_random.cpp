@@ -1205,7 +1205,9 @@ std::string run_seed(uint64_t seed, int sets, Totals& totals, std::ostream* dump
           for (double v : e.values[i].to_vector<double>())
             if (std::isfinite(v)) scale = std::max(scale, std::fabs(v));
           const double eps = e.values[i].dtype() == DType::f32 ? 0x1.0p-24 : 0x1.0p-53;
-          allowed.assign(allowed.size(), 256 * eps * scale);
+          // The inexact kind's gradients (a layer_norm's of a row whose values nearly agree)
+          // amplify the sums' rounding by the row's conditioning.
+          allowed.assign(allowed.size(), (p.kind == Kind::inexact ? 4096 : 256) * eps * scale);
           std::string diff = compare_within(g.values[i], e.values[i], allowed, totals.worst);
           if (!diff.empty())
             return report(

@@ -1,6 +1,7 @@
 // kiln::function's machinery: signatures, the per-function LRU cache of concrete
 // functions, single-flight tracing, and the cached-call path (signature, one lookup, run
 // the plan).
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -26,18 +27,22 @@ namespace kiln {
 
 std::string_view stage_name(Stage stage) {
   switch (stage) {
-    case Stage::traced:
-      return "traced";
-    case Stage::optimized:
-      return "optimized";
-    case Stage::fused:
-      return "fused";
-    case Stage::lowered:
-      return "lowered";
-    case Stage::llvm:
-      return "llvm";
-    case Stage::ptx:
-      return "ptx";
+#define KILN_STAGE_NAME(name, what) \
+  case Stage::name:                 \
+    return #name;
+    KILN_STAGE_LIST(KILN_STAGE_NAME)
+#undef KILN_STAGE_NAME
+  }
+  return "?";
+}
+
+std::string_view stage_description(Stage stage) {
+  switch (stage) {
+#define KILN_STAGE_DESCRIPTION(name, what) \
+  case Stage::name:                        \
+    return what;
+    KILN_STAGE_LIST(KILN_STAGE_DESCRIPTION)
+#undef KILN_STAGE_DESCRIPTION
   }
   return "?";
 }
@@ -71,7 +76,7 @@ struct ConcreteFunction {
   std::string host;  // the host arguments' key
   TracedFunction traced;
   runtime::Executable executable;
-  std::string ir[5];                    // indexed by Stage: traced, optimized, fused, lowered, llvm
+  std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
   std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
   Device device;                        // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
@@ -104,10 +109,13 @@ class FunctionCore {
       : options_(std::move(options)), defined_at_(defined_at) {}
 
   std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
-    auto fn = concrete(args, trace_fn);
+    auto fn = cached(args);
+    if (!fn) fn = concrete(args, trace_fn);
+    const bool taped = taping();
+    if (fn->device_captures.empty() && !taped) return run(*fn, args.tensors.size(), args.tensors);
     std::vector<Tensor> inputs = args.tensors;
     inputs.insert(inputs.end(), fn->device_captures.begin(), fn->device_captures.end());
-    if (!taping()) return run(*fn, args.tensors.size(), inputs);
+    if (!taped) return run(*fn, args.tensors.size(), inputs);
     return taped_call(args, trace_fn, *fn, inputs);
   }
 
@@ -258,27 +266,19 @@ class FunctionCore {
 
   std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
     auto fn = concrete(args, trace_fn);
-    switch (stage) {
-      case Stage::traced:
-      case Stage::optimized:
-        return fn->ir[static_cast<int>(stage)];
-      case Stage::fused:
-      case Stage::lowered:
-      case Stage::llvm:
-        if (!options_.jit)
-          throw Error("[ir] stage '" + std::string(stage_name(stage)) +
-                      "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
-        return fn->ir[static_cast<int>(stage)];
-      case Stage::ptx: {
-        // What the function's fused kernels compile to for a CUDA device: the ones it runs
-        // when its arguments are on one (jit=true), else those it would run there (sm_90),
-        // from its optimized graph, with or without a GPU.
-        std::string ptx = fn->ptx ? *fn->ptx : compile_fusions_to_ptx(fn->ir[1], "sm_90").ptx;
-        if (ptx.empty()) return "// kiln: no fused kernels (every op runs as a library kernel)\n";
-        return ptx;
-      }
+    if (stage == Stage::ptx) {
+      // What the function's fused kernels compile to for a CUDA device: the ones it runs
+      // when its arguments are on one (jit=true), else those it would run there (sm_90),
+      // from its optimized graph, with or without a GPU.
+      std::string ptx =
+          fn->ptx ? *fn->ptx : compile_fusions_to_ptx(ir_of(*fn, Stage::optimized), "sm_90").ptx;
+      if (ptx.empty()) return "// kiln: no fused kernels (every op runs as a library kernel)\n";
+      return ptx;
     }
-    return {};
+    if (!produces(stage))
+      throw Error("[ir] stage '" + std::string(stage_name(stage)) +
+                  "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
+    return ir_of(*fn, stage);
   }
 
   size_t trace_count() const {
@@ -372,6 +372,15 @@ class FunctionCore {
   }
 
   std::string name() const { return options_.name.empty() ? "function" : options_.name; }
+
+  /// Whether a concrete function keeps the MLIR of `stage`: graph mode stops at
+  /// 'optimized'; PTX is made on request (ir()).
+  bool produces(Stage stage) const {
+    return stage <= Stage::optimized || (options_.jit && stage != Stage::ptx);
+  }
+  static std::string& ir_of(ConcreteFunction& fn, Stage stage) {
+    return fn.ir[static_cast<size_t>(stage)];
+  }
   CodegenOptions codegen_options() const { return {.fast_math = options_.fast_math}; }
 
   /// Why `types` missed: the first argument that differs from the most recently used
@@ -399,6 +408,45 @@ class FunctionCore {
       return "device " + to_string(last->device) + " -> " + to_string(device);
     if (host != last->host) return "non-tensor arguments changed";
     return "signature evicted from the cache";
+  }
+
+  /// A cached call's lookup: the concrete function for these arguments if it is cached and
+  /// built, else null (and concrete() takes over: a miss, an argument to refuse, a trace in
+  /// flight, reduce_retracing). Builds the signature in this thread's scratch space, so a
+  /// hit allocates nothing.
+  std::shared_ptr<ConcreteFunction> cached(const FlatArgs& args) {
+    if (options_.reduce_retracing && !options_.input_signature) return nullptr;
+    thread_local Signature sig;
+    sig.tensors.clear();
+    const auto* specs = options_.input_signature ? &*options_.input_signature : nullptr;
+    if (specs != nullptr && specs->size() != args.tensors.size()) return nullptr;
+    for (size_t i = 0; i < args.tensors.size(); ++i) {
+      const Tensor& t = args.tensors[i];
+      if (!t.defined() || is_symbolic(t)) return nullptr;
+      const Device dev = t.device();
+      if (dev != args.tensors.front().device()) return nullptr;
+      const Shape& shape = shape_of(t);
+      const Shape* dims = &shape;
+      if (specs != nullptr) {
+        const TensorSpec& spec = (*specs)[i];
+        if (spec.dtype != t.dtype() || spec.shape.size() != shape.size()) return nullptr;
+        for (size_t d = 0; d < shape.size(); ++d)
+          if (spec.shape[d] != -1 && spec.shape[d] != shape[d]) return nullptr;
+        dims = &spec.shape;
+      }
+      sig.tensors.push_back(static_cast<int64_t>(t.dtype()));
+      sig.tensors.push_back(dev.kind);
+      sig.tensors.push_back(dev.index);
+      sig.tensors.push_back(static_cast<int64_t>(dims->size()));
+      sig.tensors.insert(sig.tensors.end(), dims->begin(), dims->end());
+    }
+    sig.host = args.key;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(sig);
+    if (it == cache_.end() || !it->second.fn) return nullptr;
+    ++stats_.hits;
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second.fn;
   }
 
   std::shared_ptr<ConcreteFunction> concrete(const FlatArgs& args, const TraceFn& trace_fn) {
@@ -478,12 +526,12 @@ class FunctionCore {
     fn->device = device;
     auto t0 = Clock::now();
     fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
-    fn->ir[0] = print(*fn->traced.graph);
+    ir_of(*fn, Stage::traced) = print(*fn->traced.graph);
     fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
     auto t1 = Clock::now();
     optimize(*fn->traced.graph);
-    fn->ir[1] = print(*fn->traced.graph);
+    ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
     double optimize_ms = ms_since(t1);
     double codegen_ms = 0;
     // Captured tensors go to the call's device once (the plan puts constants there on
@@ -493,8 +541,8 @@ class FunctionCore {
       CudaJitResult jit = jit_compile_cuda(
           *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()),
           codegen_options());
-      fn->ir[2] = std::move(jit.fused);
-      fn->ir[3] = fn->ir[4] =
+      ir_of(*fn, Stage::fused) = std::move(jit.fused);
+      ir_of(*fn, Stage::lowered) = ir_of(*fn, Stage::llvm) =
           "// kiln: this function runs on " + to_string(device) +
           "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
       fn->ptx = std::move(jit.ptx);
@@ -502,9 +550,9 @@ class FunctionCore {
       codegen_ms = jit.codegen_ms;
     } else if (options_.jit) {
       JitResult jit = jit_compile(*fn->traced.graph, codegen_options());
-      fn->ir[2] = std::move(jit.fused);
-      fn->ir[3] = std::move(jit.lowered);
-      fn->ir[4] = std::move(jit.llvm);
+      ir_of(*fn, Stage::fused) = std::move(jit.fused);
+      ir_of(*fn, Stage::lowered) = std::move(jit.lowered);
+      ir_of(*fn, Stage::llvm) = std::move(jit.llvm);
       fn->kernels = std::move(jit.kernels);
       optimize_ms += jit.fuse_ms;
       codegen_ms = jit.codegen_ms;
@@ -531,12 +579,11 @@ class FunctionCore {
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>()(key));
     std::filesystem::create_directories(dir);
-    const Stage stages[] = {Stage::traced, Stage::optimized, Stage::fused, Stage::lowered,
-                            Stage::llvm};
-    for (int i = 0; i < (options_.jit ? 5 : 2); ++i) {
+    for (Stage stage : kStages) {
+      if (!produces(stage)) continue;
       std::ofstream out(std::string(dir) + "/" + name() + "." + hash + "." +
-                        std::string(stage_name(stages[i])) + ".mlir");
-      out << fn.ir[i];
+                        std::string(stage_name(stage)) + ".mlir");
+      out << fn.ir[static_cast<size_t>(stage)];
     }
   }
 

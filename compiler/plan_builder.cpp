@@ -1,7 +1,8 @@
 // Graph mode: turns an optimized graph into a runtime::Executable once per concrete
-// function. Every IR value gets a slot; each op becomes one step calling its eager entry
-// point (compiler/op_dispatch.h) with attributes decoded here, so a cached call never
-// touches MLIR. Intermediate slots are released after their last use, which hands their
+// function. Every IR value gets a slot; each op becomes one step: control flow and
+// variables here, a fusion's compiled kernel, or the op's kernel bound once with its
+// attributes and result types (compiler/kernel_binding.h), so a cached call never touches
+// MLIR. Intermediate slots are released after their last use, which hands their
 // memory back to the caching allocator for the next step to reuse.
 #include <mutex>
 #include <optional>
@@ -11,7 +12,7 @@
 #include "compiler/gpu_fusion_call.h"
 #include "compiler/graph.h"
 #include "compiler/jit.h"
-#include "compiler/op_dispatch.h"
+#include "compiler/kernel_binding.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kernels/cpu/gemm.h"
@@ -26,17 +27,6 @@
 
 namespace kiln::detail {
 namespace {
-
-AttrValue decode(mlir::Attribute a) {
-  if (auto b = llvm::dyn_cast<mlir::BoolAttr>(a)) return b.getValue();
-  if (auto i = llvm::dyn_cast<mlir::IntegerAttr>(a)) return i.getInt();
-  if (auto f = llvm::dyn_cast<mlir::FloatAttr>(a)) return f.getValueAsDouble();
-  if (auto d = llvm::dyn_cast<mlir::DenseI64ArrayAttr>(a))
-    return std::vector<int64_t>(d.asArrayRef().begin(), d.asArrayRef().end());
-  if (auto s = llvm::dyn_cast<mlir::StringAttr>(a)) return s.str();
-  if (auto t = llvm::dyn_cast<mlir::TypeAttr>(a)) return ir::dtype_of(t.getValue());
-  throw Error("[plan] internal error: an attribute kiln cannot decode");
-}
 
 Tensor tensor_of(mlir::DenseElementsAttr attr) {
   auto type = ir::kiln_type(attr.getType());
@@ -86,21 +76,6 @@ std::string where_of(mlir::Location loc) {
     for (mlir::Location part : fused.getLocations())
       if (std::string w = where_of(part); !w.empty()) return w;
   return "";
-}
-
-/// Runs `fn` as traced op `op` called at `where` (its IR location): errors raised inside
-/// name that op and the user's line, not the kernels' entry points; an Error without a
-/// source line gets it too.
-template <class Fn>
-void with_location(const char* op, const std::string& where, Fn&& fn) {
-  try {
-    runtime::OpFrame frame(op, &where);
-    fn();
-  } catch (const Error& e) {
-    std::string m = e.what();
-    if (where.empty() || m.find(" (at ") != std::string::npos) throw;
-    throw Error(m + " (at " + where + ")");
-  }
 }
 
 class PlanBuilder {
@@ -191,11 +166,10 @@ class PlanBuilder {
           tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue())));
       return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value->on(f.device); };
     }
-    // What a CUDA graph cannot replay: host reads of values (control flow, print, and the
-    // eager kernels that check indices, labels or integer divisors on the host),
-    // variables (a replay would not see a new value's buffer), values made on the host.
-    if (llvm::isa<ir::ReadVariableOp, ir::AssignVariableOp, ir::PrintOp, ir::CondOp,
-                  ir::WhileLoopOp, ir::ForRangeOp>(op))
+    // What a CUDA graph cannot replay: host reads of values (control flow here; the ops
+    // whose binding says so), variables (a replay would not see a new value's buffer).
+    if (llvm::isa<ir::ReadVariableOp, ir::AssignVariableOp, ir::CondOp, ir::WhileLoopOp,
+                  ir::ForRangeOp>(op))
       graph_safe_ = false;
     if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
       auto var = traced_.variables.at(r.getIndex());
@@ -204,10 +178,6 @@ class PlanBuilder {
     if (auto a = llvm::dyn_cast<ir::AssignVariableOp>(op)) {
       auto var = traced_.variables.at(a.getIndex());
       return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
-    }
-    if (auto p = llvm::dyn_cast<ir::PrintOp>(op)) {
-      return
-          [label = p.getLabel().str(), i = in[0]](runtime::Frame& f) { print(f.slots[i], label); };
     }
     if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) return fusion_step(fusion, in, out, where);
     if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
@@ -256,32 +226,11 @@ class PlanBuilder {
       };
     }
 
-    std::string name = op.getName().stripDialect().str();
-    if (op.getNumOperands() == 0 || name == "gather" || name == "softmax_cross_entropy" ||
-        ((name == "divide" || name == "pow") &&
-         is_integer(ir::kiln_type(op.getResult(0).getType()).dtype)))
-      graph_safe_ = false;
-    EagerOp fn = find_eager_op(name);
-    if (fn == nullptr)
-      throw Error("[plan] internal error: no kernel for " + op.getName().getStringRef().str());
-    Attrs attrs;
-    for (mlir::NamedAttribute a : op.getAttrs()) attrs.add(a.getName().str(), decode(a.getValue()));
-    std::vector<rules::TensorType> types;
-    for (mlir::Type t : op.getResultTypes()) types.push_back(ir::kiln_type(t));
-    return [fn, attrs, types, in, out, where, name](runtime::Frame& f) {
-      std::vector<Tensor> args;
-      args.reserve(in.size());
-      for (int s : in) args.push_back(f.slots[s]);
-      std::vector<Tensor> results;
-      with_location(name.c_str(), where, [&] {
-        results = fn(args, attrs, types);
-        // An op with no operands (the random ops) makes its values on the host: they
-        // join the run's device (the same numbers on every device).
-        if (in.empty() && f.device.kind != Device::cpu)
-          for (Tensor& r : results) r = to_device(r, f.device);
-      });
-      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
-    };
+    std::vector<bool> last_use;
+    for (mlir::Value v : op.getOperands()) last_use.push_back(dies_at(v, &op));
+    BoundStep bound = bind_kernel({op, in, out, where, std::move(last_use)});
+    if (bound.host_values) graph_safe_ = false;
+    return std::move(bound.run);
   }
 
   /// Whether `v` is an intermediate of this block whose last use is `op`: not an argument,

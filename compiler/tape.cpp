@@ -42,8 +42,7 @@ namespace {
 bool recording(const TapeState& tape) { return tape.paused == 0; }
 
 OpId op_id(std::string_view name) {
-  for (size_t i = 0; i < std::size(kOps); ++i)
-    if (name == kOps[i].name) return static_cast<OpId>(i);
+  if (std::optional<OpId> id = find_op(name)) return *id;
   throw Error("[GradientTape] internal error: '" + std::string(name) + "' is not an op");
 }
 

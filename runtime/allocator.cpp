@@ -15,8 +15,8 @@ namespace kiln::runtime {
 namespace {
 
 constexpr size_t kAlignment = kAllocationAlignment;
-// Blocks below this come straight from malloc: glibc serves them from its arenas
-// without page faults, and caching them would only add contention.
+// Blocks from this size up are shared by every thread (the process-wide cache); below it
+// each thread keeps a few blocks of each size class for itself (SmallCache).
 constexpr size_t kCacheMinBytes = 64 * 1024;
 // Upper bound on what the cache keeps idle; beyond it blocks go back to the system.
 constexpr size_t kCacheMaxBytes = size_t{2} << 30;
@@ -57,6 +57,67 @@ class HostCache {
   size_t cached_ = 0;
 };
 
+// Small blocks (a graph-mode step's 16x16 result, a scalar) are taken and given back at
+// every op: through malloc, a 64-byte-aligned block costs a split and a merge (and glibc
+// consolidates its free lists when a merge grows the top chunk), several times the cost of
+// a small kernel. Each thread keeps up to kPerClass blocks per size class, at most
+// kMaxBytes in all, without locks; a block freed on another thread joins that thread's.
+class SmallCache {
+ public:
+  static constexpr size_t kClasses = kCacheMinBytes / kAlignment;  // 64, 128, ... bytes
+  static constexpr size_t kPerClass = 8;
+  static constexpr size_t kMaxBytes = size_t{1} << 20;
+
+  void* take(size_t cls) {
+    std::vector<void*>& blocks = free_[cls / kAlignment - 1];
+    if (blocks.empty()) return nullptr;
+    void* p = blocks.back();
+    blocks.pop_back();
+    bytes_ -= cls;
+    return p;
+  }
+  bool put(void* p, size_t cls) {
+    std::vector<void*>& blocks = free_[cls / kAlignment - 1];
+    if (blocks.size() >= kPerClass || bytes_ + cls > kMaxBytes) return false;
+    if (blocks.capacity() == 0) blocks.reserve(kPerClass);
+    blocks.push_back(p);
+    bytes_ += cls;
+    return true;
+  }
+  void clear() {
+    for (auto& blocks : free_) {
+      for (void* p : blocks) std::free(p);
+      blocks.clear();
+    }
+    bytes_ = 0;
+  }
+  ~SmallCache() { clear(); }
+
+ private:
+  std::vector<void*> free_[kClasses];
+  size_t bytes_ = 0;
+};
+
+// This thread's small-block cache, made on first use; null once the thread has ended
+// (a tensor destroyed after it, by another thread_local's destructor, goes to free()).
+thread_local SmallCache* tl_small = nullptr;
+thread_local bool tl_small_gone = false;
+struct SmallCacheOwner {
+  ~SmallCacheOwner() {
+    delete tl_small;
+    tl_small = nullptr;
+    tl_small_gone = true;
+  }
+};
+
+SmallCache* small_cache() {
+  if (tl_small == nullptr && !tl_small_gone) {
+    thread_local SmallCacheOwner owner;  // frees the cache when the thread ends
+    tl_small = new SmallCache;
+  }
+  return tl_small;
+}
+
 std::atomic<size_t> live_bytes{0};
 std::atomic<size_t> peak_live_bytes{0};
 
@@ -80,14 +141,20 @@ void* host_allocate(size_t bytes) {
   if (bytes > (size_t{1} << 62))  // beyond any tensor (shape_rules.h); the rounding would wrap
     throw Error(op_message("allocate", "cannot allocate " + std::to_string(bytes) + " bytes"));
   size_t cls = size_class(bytes);
-  if (cls >= kCacheMinBytes)
-    if (void* p = cache().take(cls)) {
-      count_allocation(cls);
-      return p;
-    }
-  void* p = std::aligned_alloc(kAlignment, cls);
+  void* p = nullptr;
+  if (cls >= kCacheMinBytes) {
+    p = cache().take(cls);
+  } else if (SmallCache* small = small_cache()) {
+    p = small->take(cls);
+  }
+  if (p != nullptr) {
+    count_allocation(cls);
+    return p;
+  }
+  p = std::aligned_alloc(kAlignment, cls);
   if (p == nullptr) {
     cache().clear();
+    if (SmallCache* small = small_cache()) small->clear();
     p = std::aligned_alloc(kAlignment, cls);
   }
   if (p == nullptr)
@@ -101,7 +168,11 @@ void host_deallocate(void* ptr, size_t bytes) {
   if (ptr == nullptr) return;
   size_t cls = size_class(bytes);
   live_bytes.fetch_sub(cls, std::memory_order_relaxed);
-  if (cls >= kCacheMinBytes && cache().put(ptr, cls)) return;
+  if (cls >= kCacheMinBytes) {
+    if (cache().put(ptr, cls)) return;
+  } else if (SmallCache* small = small_cache()) {
+    if (small->put(ptr, cls)) return;
+  }
   std::free(ptr);
 }
 

@@ -1,9 +1,15 @@
-// The list of kiln ops, one line each: the single place an op is named. Everything that
-// must exist once per op (shape rule, eager kernel binding, and later the dialect op,
-// gradient and lowering) is checked against this list; test/test_op_list.cpp walks it.
+// The list of kiln ops, one line each: the single place an op is named. What must exist
+// once per op is checked against it: a gradient rule (compiler/gradients.h) and a graph-mode
+// kernel binder (compiler/kernel_binding.h) per op are link errors when missing;
+// test/test_op_list.cpp walks it for the rest.
 //
 // X(name, family)
 #pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <string_view>
 
 #define KILN_OP_LIST(X)                                                         \
   /* factories */                                                               \
@@ -57,5 +63,12 @@ inline constexpr OpInfo kOps[] = {
     KILN_OP_LIST(KILN_OP_INFO)
 #undef KILN_OP_INFO
 };
+
+/// The op named `name` ("add"), if it is one.
+constexpr std::optional<OpId> find_op(std::string_view name) {
+  for (size_t i = 0; i < std::size(kOps); ++i)
+    if (name == kOps[i].name) return static_cast<OpId>(i);
+  return std::nullopt;
+}
 
 }  // namespace kiln

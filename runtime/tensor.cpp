@@ -6,6 +6,7 @@
 #include "runtime/allocator.h"
 #include "runtime/convert.h"
 #include "runtime/cuda_device.h"
+#include "runtime/object_pool.h"
 #include "runtime/op_frame.h"
 #include "runtime/shape_rules.h"
 #include "runtime/tensor_impl.h"
@@ -53,20 +54,21 @@ Tensor empty(DType dtype, Shape shape, Device device) {
   // Every concrete tensor is made here: its size is checked once, for every op.
   auto count = rules::element_count(shape, dtype);
   if (!count) throw Error(runtime::op_message("empty", count.error()));
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(runtime::PoolAllocator<TensorImpl>());
   impl->dtype = dtype;
   impl->numel = *count;
   impl->shape = std::move(shape);
   impl->device = device;
-  impl->buffer =
-      std::make_shared<Buffer>(static_cast<size_t>(impl->numel) * dtype_size(dtype), device);
+  impl->buffer = std::allocate_shared<Buffer>(runtime::PoolAllocator<Buffer>(),
+                                              static_cast<size_t>(impl->numel) * dtype_size(dtype),
+                                              device);
   return Tensor(std::move(impl));
 }
 
 Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id, Device device) {
   auto count = rules::element_count(shape, dtype, /*dynamic_ok=*/true);
   if (!count) throw Error(runtime::op_message("trace", count.error()));
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(runtime::PoolAllocator<TensorImpl>());
   impl->dtype = dtype;
   impl->numel = *count;
   impl->shape = std::move(shape);
@@ -77,7 +79,7 @@ Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id,
 }
 
 Tensor view(const Tensor& base, Shape shape) {
-  auto impl = std::make_shared<TensorImpl>(*base.impl());
+  auto impl = std::allocate_shared<TensorImpl>(runtime::PoolAllocator<TensorImpl>(), *base.impl());
   impl->shape = std::move(shape);
   return Tensor(std::move(impl));
 }

@@ -24,17 +24,7 @@ namespace {
 
 using kiln::Stage;
 
-/// Every stage of the kiln::Stage enum, in pipeline order: the names come from
-/// kiln::stage_name, which answers "?" past the last enumerator.
-std::vector<Stage> all_stages() {
-  std::vector<Stage> stages;
-  for (int i = 0;; ++i) {
-    auto stage = static_cast<Stage>(i);
-    if (kiln::stage_name(stage) == "?") break;
-    stages.push_back(stage);
-  }
-  return stages;
-}
+std::vector<Stage> all_stages() { return {std::begin(kiln::kStages), std::end(kiln::kStages)}; }
 
 std::string stage_list(const std::vector<Stage>& stages, std::string_view sep) {
   std::string out;
@@ -58,7 +48,11 @@ void usage(std::ostream& os) {
         "Traces a built-in example model with kiln::function on fixed-seed inputs and\n"
         "prints its IR at a stage (default: optimized). --list shows the models.\n"
         "--model=all and --stage=all print every model or every MLIR stage (all but ptx),\n"
-        "separated by \"// -----\" lines, for kiln-opt --split-input-file.\n";
+        "separated by \"// -----\" lines, for kiln-opt --split-input-file.\n"
+        "Stages:\n";
+  for (Stage s : kiln::kStages)
+    os << "  " << kiln::stage_name(s) << std::string(12 - kiln::stage_name(s).size(), ' ')
+       << kiln::stage_description(s) << "\n";
 }
 
 int bad_usage(const std::string& why) {

@@ -20,9 +20,34 @@
 
 namespace kiln {
 
-/// The stages of a concrete function's IR, in pipeline order.
-enum class Stage { traced, optimized, fused, lowered, llvm, ptx };
+/// The stages of a concrete function's IR in pipeline order, each with what its IR holds:
+/// the one list they are spelled in. Stage, stage_name, kStages, kiln-ir's --stage and
+/// KILN_DUMP_IR's files all come from it.
+#define KILN_STAGE_LIST(X)                                                                    \
+  X(traced, "the lambda's ops as the tracer recorded them")                                  \
+  X(optimized, "after canonicalization, CSE and constant folding: what graph mode runs")     \
+  X(fused, "ops grouped into kiln.fusion regions (jit=true)")                                 \
+  X(lowered, "each fusion outlined as a kernel function of loops over scalars (jit=true)")   \
+  X(llvm, "the kernels in MLIR's LLVM dialect, as the JIT compiles them (jit=true)")          \
+  X(ptx, "the fused kernels compiled for a CUDA device (PTX text, not MLIR)")
+
+enum class Stage {
+#define KILN_STAGE_ENUMERATOR(name, what) name,
+  KILN_STAGE_LIST(KILN_STAGE_ENUMERATOR)
+#undef KILN_STAGE_ENUMERATOR
+};
+
+/// Every stage, in pipeline order.
+inline constexpr Stage kStages[] = {
+#define KILN_STAGE_ENTRY(name, what) Stage::name,
+    KILN_STAGE_LIST(KILN_STAGE_ENTRY)
+#undef KILN_STAGE_ENTRY
+};
+
+/// "traced", "optimized", ...
 std::string_view stage_name(Stage stage);
+/// What the stage's IR holds, in one line.
+std::string_view stage_description(Stage stage);
 
 struct TensorSpec {
   Shape shape;  // -1 marks a dynamic dimension
@@ -236,8 +261,8 @@ class Function {
     using R = std::decay_t<std::invoke_result_t<F&, Args&&...>>;
     if (detail::FunctionBase::tracing()) return (*fn_)(std::forward<Args>(args)...);  // inlined
     detail::FlatArgs flat = flatten(args...);
-    auto trace = make_trace<R>(args...);
-    return detail::ResultCodec<R>::rebuild(base_.call(flat, trace));
+    const auto refs = std::forward_as_tuple(args...);
+    return detail::ResultCodec<R>::rebuild(base_.call(flat, make_trace<R>(refs)));
   }
 
   /// f.ir(args..., Stage): the IR of the concrete function for these arguments.
@@ -250,7 +275,8 @@ class Function {
     return [&]<size_t... I>(std::index_sequence<I...>) {
       using R = std::decay_t<std::invoke_result_t<F&, std::tuple_element_t<I, decltype(refs)>...>>;
       detail::FlatArgs flat = flatten(std::get<I>(refs)...);
-      return base_.ir(flat, make_trace<R>(std::get<I>(refs)...), stage);
+      const auto args = std::forward_as_tuple(std::get<I>(refs)...);
+      return base_.ir(flat, make_trace<R>(args), stage);
     }(std::make_index_sequence<n>{});
   }
 
@@ -267,16 +293,19 @@ class Function {
   }
 
   /// The lambda that replays a call with symbolic tensors in place of the arguments'.
+  /// It refers to the arguments and this function, which outlive the call it serves, and
+  /// is small enough for std::function to hold without allocating (a cached call never
+  /// runs it).
   template <class R, class... Args>
-  detail::TraceFn make_trace(Args&... args) {
-    return [fn = fn_, &args...](const std::vector<Tensor>& sym) {
+  detail::TraceFn make_trace(const std::tuple<Args&...>& args) {
+    return [fn = fn_.get(), &args](const std::vector<Tensor>& sym) {
       std::array<size_t, sizeof...(Args) + 1> offsets{};
-      size_t k = 0, i = 0;
-      ((offsets[i++] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(args)), ...);
-      (void)k;  // unused when the callable takes no arguments
       return [&]<size_t... I>(std::index_sequence<I...>) {
+        size_t k = 0;
+        ((offsets[I] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(std::get<I>(args))), ...);
+        (void)k;  // unused when the callable takes no arguments
         return detail::ResultCodec<R>::run([&]() -> decltype(auto) {
-          return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(args, sym, offsets[I])...);
+          return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(std::get<I>(args), sym, offsets[I])...);
         });
       }(std::index_sequence_for<Args...>{});
     };

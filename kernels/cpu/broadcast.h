@@ -3,6 +3,7 @@
 // as long as possible and has stride 1 (or 0 for a broadcast operand).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -23,6 +24,17 @@ struct BroadcastPlan {
 
 template <int N>
 BroadcastPlan<N> make_broadcast_plan(const Shape& out, const std::array<const Shape*, N>& in) {
+  // The common case first, without per-axis work (a small op's cost is mostly here): each
+  // operand has the output's shape, or a single element.
+  bool flat = true;
+  for (int k = 0; k < N && flat; ++k) flat = *in[k] == out || numel_of(*in[k]) == 1;
+  if (flat) {
+    BroadcastPlan<N> plan;
+    plan.total = numel_of(out);
+    plan.inner = std::max<int64_t>(1, plan.total);
+    for (int k = 0; k < N; ++k) plan.inner_stride[k] = *in[k] == out ? 1 : 0;
+    return plan;
+  }
   const size_t rank = out.size();
   // Element strides of each operand aligned to the output's axes; 0 where broadcast.
   std::array<std::vector<int64_t>, N> st;

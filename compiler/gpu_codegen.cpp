@@ -6,29 +6,16 @@
 #include "compiler/graph.h"
 #include "compiler/jit.h"
 #include "compiler/trace.h"
-#include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVM/NVVM/Target.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 namespace kiln::detail {
 namespace {
@@ -38,16 +25,9 @@ namespace {
 mlir::MLIRContext& gpu_context() {
   static mlir::MLIRContext* context = [] {
     mlir::DialectRegistry registry;
-    mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
-    mlir::registerBuiltinDialectTranslation(registry);
-    mlir::registerLLVMDialectTranslation(registry);
-    mlir::registerNVVMDialectTranslation(registry);
-    mlir::registerGPUDialectTranslation(registry);
+    passes::registerDialects(registry, /*gpu=*/true);
     auto* c = new mlir::MLIRContext(registry);
-    c->loadDialect<ir::KilnDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                   mlir::math::MathDialect, mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
-                   mlir::cf::ControlFlowDialect, mlir::vector::VectorDialect, mlir::gpu::GPUDialect,
-                   mlir::NVVM::NVVMDialect, mlir::LLVM::LLVMDialect>();
+    c->loadAllAvailableDialects();
     return c;
   }();
   return *context;
@@ -76,10 +56,7 @@ PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string&
 
   mlir::PassManager pm(&context);
   if (!has_fusions(*module)) {  // a graph not fused yet: kiln's fusion passes first
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
-    pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
+    passes::addFusionPipeline(pm);
   }
   pm.addPass(passes::createOutlineGpuKernels());
   passes::addGpuKernelLoweringPasses(pm, passes::GpuTarget{chip, passes::findLibdevice()});

@@ -1,4 +1,4 @@
-// CUDA code generation for fused kernels (the GPU half of the JIT; issue 6): the loop and
+// CUDA code generation for fused kernels (the GPU half of the JIT): the loop and
 // output fusions of a fused graph become PTX for one architecture, in process, without a
 // GPU. The runtime will load the PTX with the CUDA driver API (cuModuleLoadData).
 #pragma once

@@ -19,6 +19,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 namespace kiln::detail {
 namespace {
@@ -126,11 +127,7 @@ std::string fuse(Graph& graph, const CodegenOptions& options) {
   if (options.fast_math)
     module->setAttr("kiln.fast_math", mlir::UnitAttr::get(module.getContext()));
   mlir::PassManager pm(module.getContext());
-  pm.addNestedPass<mlir::func::FuncOp>(passes::createDecomposeComposites());
-  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseRows());
-  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseElementwise());
-  pm.addNestedPass<mlir::func::FuncOp>(passes::createFuseOutputs());
-  pm.addPass(mlir::createCanonicalizerPass());  // drops constants only fusions used
+  passes::addFusionPipeline(pm);
   run(pm, module, "fusion");
   locate_unknown(module);
   return text(module);

@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 namespace kiln::passes {
 
@@ -40,6 +41,8 @@ void addKernelLoweringPasses(mlir::OpPassManager& pm) {
 void registerPasses() {
   registerKilnPasses();
   registerGpuPipeline();
+  mlir::PassPipelineRegistration<>("kiln-fuse", "kiln's fusion pipeline (passes/Pipelines.h)",
+                                   [](mlir::OpPassManager& pm) { addFusionPipeline(pm); });
   mlir::PassPipelineRegistration<>("kiln-lower-kernels",
                                    "Lowers outlined kernels to the LLVM dialect",
                                    [](mlir::OpPassManager& pm) { addKernelLoweringPasses(pm); });

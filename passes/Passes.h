@@ -33,7 +33,8 @@ void addGpuKernelLoweringPasses(mlir::OpPassManager& pm, const GpuTarget& target
 /// Registers the pipeline "kiln-lower-gpu-kernels" (sm_90, the toolkit's libdevice).
 void registerGpuPipeline();
 
-/// Registers the passes and the pipeline "kiln-lower-kernels" (for kiln-opt).
+/// Registers the passes and the pipelines "kiln-fuse", "kiln-lower-kernels" and
+/// "kiln-lower-gpu-kernels" (for kiln-opt).
 void registerPasses();
 
 }  // namespace kiln::passes

@@ -1,6 +1,5 @@
 // The caching allocator for device memory (CUDA): steady-state calls reuse blocks instead
-// of paying a cuMemAlloc/cuMemFree per op (issue 6: "no cudaMalloc per op in steady
-// state"), as PyTorch's CUDA caching allocator does. Blocks are cached by size class
+// of paying a cuMemAlloc/cuMemFree per op (no cudaMalloc per op in steady state), as PyTorch's CUDA caching allocator does. Blocks are cached by size class
 // (size_class.h). kiln runs each device's work on one stream, in order, so a block
 // released by one op can go to the next op at once: every later use is queued after every
 // earlier one. The device itself is behind DeviceMemory (the CUDA driver in the runtime,

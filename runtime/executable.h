@@ -1,6 +1,6 @@
 // A compiled concrete function as the runtime runs it: an ordered plan of steps over value
-// slots. Cached calls run this and touch no IR. The steps are built by compiler/ (graph
-// mode: runtime kernel calls; later JIT'd kernels) and only captured here as callables.
+// slots. Cached calls run this and touch no IR. The steps are built by compiler/ (kernels
+// bound to each op, JIT-compiled fused kernels) and only captured here as callables.
 #pragma once
 
 #include <functional>

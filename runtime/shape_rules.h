@@ -1,5 +1,5 @@
 // One shape/dtype rule per op, in plain C++: eager mode calls them to allocate results,
-// and the kiln dialect (later) calls the same functions to infer result types. A rule
+// and the kiln dialect calls the same functions to infer result types. A rule
 // returns the result type or a message saying what is wrong; the caller adds the op
 // name, the operands and the source location.
 //
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "kiln/dtype.h"
-#include "kiln/ops.h"
 #include "runtime/expected.h"
 
 namespace kiln::rules {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long differential runs beside the suite (issue 12): the edge tester
+# The long differential runs beside the suite ("no silent wrong answers"): the edge tester
 # (test/test_edges_random.cpp) over 10^6 (program, input) cases, and the chain tester
 # (test/test_jit_random.cpp) over many more seeds than the suite's 500, each case run
 # eagerly, in graph mode and by the JIT. Prints each tester's summary line.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NumPy as an oracle for kiln (issue 12): the edge tester writes its cases and kiln's
+# NumPy as an oracle for kiln: the edge tester writes its cases and kiln's
 # results (KILN_EDGE_DUMP), scripts/numpy_oracle.py replays them with NumPy and kiln's
 # documented differences. Needs Debian's python3-numpy (installed if missing).
 #   scripts/numpy_oracle.sh [SEEDS] [BUILD_DIR]       (default 1250 seeds = 10,000 cases)

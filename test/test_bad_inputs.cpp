@@ -1,4 +1,4 @@
-// Bad and extreme inputs for every op of runtime/op_list.h (issue 12): dimensions near
+// Bad and extreme inputs for every op of runtime/op_list.h: dimensions near
 // 2^63, products of dimensions that overflow, negative sizes, axes at INT64_MIN/MAX, huge
 // aranges, empty tensors, ranks beyond what kernels specialize, undefined operands. Each case
 // runs eagerly and traced (graph mode and JIT, the operands symbolic arguments): the only

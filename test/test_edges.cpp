@@ -1,4 +1,4 @@
-// "No silent wrong answers" (issue 12): each defect a new user found at the edges, as a
+// "No silent wrong answers": each defect a new user found at the edges, as a
 // case that fails if it comes back. Compiled results are compared with eager ones bit for
 // bit where the op is exact or where both run the same algorithm (kiln's elementary
 // functions are one implementation for eager and jit: runtime/math_algorithms.h).

@@ -1,4 +1,4 @@
-// The edge differential tester (issue 12, "No silent wrong answers"): random programs over
+// The edge differential tester ("No silent wrong answers"): random programs over
 // every dtype each op accepts (booleans too), on inputs drawn from the edges of each dtype
 // (±0, subnormals, tiny, huge, ±inf, NaN, integer extremes) and C++ scalars at and beyond
 // each dtype's range, run eagerly, in graph mode (jit=false) and by the JIT, and compared.

@@ -911,8 +911,8 @@ TEST_CASE("nested tapes give second derivatives", "[autodiff]") {
 
 TEST_CASE("a tape around a compiled call differentiates through it", "[autodiff]") {
   // The call is one node of the tape whose gradient is the function's own traced gradient:
-  // for watched arguments and for the variables the function reads (issue 12: the
-  // variables' gradients were zeros), equal to the eager tape's, in graph mode and jit.
+  // for watched arguments and for the variables the function reads (the
+  // variables' gradients were once zeros), equal to the eager tape's, in graph mode and jit.
   for (bool jit : {false, true}) {
     INFO("jit " << jit);
     Variable w(uniform({3, 2}, 7, -1, 1), "w");

@@ -315,7 +315,7 @@ std::vector<Goal> goals(const Report& r) {
     }
   }
 
-  // Issue 4: the JIT, from this run's results.
+  // The JIT's, from this run's results.
   auto speedup_goal = [&](const std::string& id, double target, bool noise_counts,
                           const std::string& name) {
     if (!ran(r, id)) return;

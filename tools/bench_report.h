@@ -50,7 +50,7 @@ struct Goal {
 };
 
 /// The goal lines of this run. On the CPU: the roofline ones (eager against the machine,
-/// with --roofline) and those of issue 4 (the JIT), from the results of the same run. On a
+/// with --roofline) and the JIT's, from the results of the same run. On a
 /// CUDA device: W2 jit against the device's copy bandwidth and W6 jit against cuBLAS at
 /// 1024^3 (both with --roofline), and W0's cached call.
 std::vector<Goal> goals(const Report& report);

@@ -1,11 +1,13 @@
-// Element types, devices and shapes: the vocabulary every layer shares.
+// Element types, devices, shapes and axes: the vocabulary every layer shares.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -45,5 +47,23 @@ using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& shape);  // "(2, 3)", "()" for rank 0, "(5,)" for rank 1
 int64_t numel_of(const Shape& shape);  // product of dimensions; 1 for rank 0; throws on overflow
+
+/// Axes of a reduction or squeeze. Default-constructed (or `{}`): every axis. Negative
+/// axes count from the end.
+class Axes {
+ public:
+  Axes() = default;
+  Axes(int64_t axis) : all_(false), axes_{axis} {}  // NOLINT: implicit by design
+  Axes(int axis) : all_(false), axes_{axis} {}      // NOLINT
+  Axes(std::initializer_list<int64_t> axes) : all_(axes.size() == 0), axes_(axes) {}
+  /// An explicit list; an empty vector means "no axis".
+  Axes(std::vector<int64_t> axes) : all_(false), axes_(std::move(axes)) {}  // NOLINT
+  bool all() const { return all_; }
+  const std::vector<int64_t>& list() const { return axes_; }
+
+ private:
+  bool all_ = true;
+  std::vector<int64_t> axes_;
+};
 
 }  // namespace kiln

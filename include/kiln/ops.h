@@ -1,7 +1,7 @@
 // The op set of API.md as free functions (and C++ operators where the language has them).
 //
 // Every named op takes a defaulted std::source_location as its last parameter, so that an
-// error (and, later, a traced graph node) points at the user's line. Operators cannot
+// error (and a traced graph node) points at the user's line. Operators cannot
 // take one; their errors name the op and operands only.
 //
 // Dtype rule for binary ops: both tensor operands must have the same dtype (kiln never
@@ -50,24 +50,6 @@ class Scalar {
   bool beyond_i64_;
   double double_;
   int64_t int_;
-};
-
-/// Axes of a reduction or squeeze. Default-constructed (or `{}`): every axis. Negative
-/// axes count from the end.
-class Axes {
- public:
-  Axes() = default;
-  Axes(int64_t axis) : all_(false), axes_{axis} {}  // NOLINT: implicit by design
-  Axes(int axis) : all_(false), axes_{axis} {}      // NOLINT
-  Axes(std::initializer_list<int64_t> axes) : all_(axes.size() == 0), axes_(axes) {}
-  /// An explicit list; an empty vector means "no axis".
-  Axes(std::vector<int64_t> axes) : all_(false), axes_(std::move(axes)) {}  // NOLINT
-  bool all() const { return all_; }
-  const std::vector<int64_t>& list() const { return axes_; }
-
- private:
-  bool all_ = true;
-  std::vector<int64_t> axes_;
 };
 
 // ---- Factories -------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+// The passes are below the compiler: this must not compile.
+#include "compiler/trace.h"

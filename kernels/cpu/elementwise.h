@@ -2,14 +2,15 @@
 // where, cast. Outputs are preallocated by the caller with the shape the op's rule gave.
 #pragma once
 
+#include "kernels/elementwise_ops.h"
 #include "kiln/tensor.h"
 
 namespace kiln::kernels {
 
-enum class UnaryOp { negative, abs, relu, exp, log, sqrt, rsqrt, tanh, sigmoid, gelu, sin, cos,
-                     erf, logical_not };
-enum class BinaryOp { add, subtract, multiply, divide, pow, maximum, minimum, equal, not_equal,
-                      less, less_equal, greater, greater_equal, logical_and, logical_or };
+#define KILN_KERNEL_OP_ENUMERATOR(name, code) name,
+enum class UnaryOp { KILN_UNARY_KERNEL_OPS(KILN_KERNEL_OP_ENUMERATOR) };
+enum class BinaryOp { KILN_BINARY_KERNEL_OPS(KILN_KERNEL_OP_ENUMERATOR) };
+#undef KILN_KERNEL_OP_ENUMERATOR
 
 void unary(UnaryOp op, const Tensor& x, const Tensor& out);
 /// Throws kiln::Error for integer division by zero or a negative integer exponent.

@@ -8,14 +8,15 @@
 
 namespace kiln::kernels::cuda {
 
-static_assert(static_cast<int>(UnaryOp::logical_not) == kLogicalNot &&
-                  static_cast<int>(UnaryOp::erf) == kErf &&
-                  static_cast<int>(UnaryOp::gelu) == kGelu,
-              "the CUDA unary op codes follow kernels::UnaryOp");
-static_assert(static_cast<int>(BinaryOp::logical_or) == kLogicalOr &&
-                  static_cast<int>(BinaryOp::equal) == kEqual &&
-                  static_cast<int>(BinaryOp::pow) == kPow,
-              "the CUDA binary op codes follow kernels::BinaryOp");
+// Both enumerations come from kernels/elementwise_ops.h; every code is checked anyway.
+#define KILN_CHECK_UNARY_CODE(name, code) \
+  static_assert(static_cast<int>(UnaryOp::name) == code, "unary op code of " #name);
+#define KILN_CHECK_BINARY_CODE(name, code) \
+  static_assert(static_cast<int>(BinaryOp::name) == code, "binary op code of " #name);
+KILN_UNARY_KERNEL_OPS(KILN_CHECK_UNARY_CODE)
+KILN_BINARY_KERNEL_OPS(KILN_CHECK_BINARY_CODE)
+#undef KILN_CHECK_UNARY_CODE
+#undef KILN_CHECK_BINARY_CODE
 
 void unary(int op, const Tensor& x, const Tensor& out) {
   const int64_t n = out.numel();

@@ -23,8 +23,10 @@ __device__ T unary_value(int op, T v) {
         return wrap_sub(T(0), v);
       case kAbs:
         return v < 0 ? wrap_sub(T(0), v) : v;
-      default:
-        return v < T(0) ? T(0) : v;  // relu
+      case kRelu:
+        return v < T(0) ? T(0) : v;
+      default:  // unreachable: the host refuses every other op for integers
+        return v;
     }
   } else {
     switch (op) {
@@ -52,8 +54,10 @@ __device__ T unary_value(int op, T v) {
         return sin(v);
       case kCos:
         return cos(v);
-      default:
+      case kErf:
         return erf(v);
+      default:  // unreachable: the host refuses logical_not for floats; never a wrong op
+        return T(NAN);
     }
   }
 }
@@ -90,8 +94,10 @@ __device__ T arithmetic_value(int op, T x, T y) {
         return pow(x, y);
     case kMaximum:
       return extreme<true>(x, y);
-    default:
-      return extreme<false>(x, y);  // minimum
+    case kMinimum:
+      return extreme<false>(x, y);
+    default:  // unreachable: predicates go to predicate_value
+      return T(0);
   }
 }
 
@@ -113,8 +119,10 @@ __device__ uint8_t predicate_value(int op, T x, T y) {
       return x >= y;
     case kLogicalAnd:
       return (x != T(0)) & (y != T(0));
-    default:
-      return (x != T(0)) | (y != T(0));  // logical_or
+    case kLogicalOr:
+      return (x != T(0)) | (y != T(0));
+    default:  // unreachable: arithmetic ops go to arithmetic_value
+      return 0;
   }
 }
 

@@ -14,15 +14,12 @@ Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, c
                   bool keepdims) {
   const Device device = detail::check_operands(site, {&x});
   auto norm = detail::unwrap(site, rules::normalize_axes(axes, x.rank()), {&x});
-  const bool is_sum = op == kernels::ReduceOp::sum || op == kernels::ReduceOp::mean;
-  if (is_sum && x.dtype() == DType::boolean)
-    detail::throw_op_error(site, "boolean input is not supported; cast it first", {&x});
+  auto type = detail::unwrap(site, rules::reduce(op, detail::type_of(x), norm, keepdims), {&x});
   int64_t count = 1;  // 0 when a reduced axis is empty (-1: dynamic, checked when it runs)
   for (int64_t a : norm) count *= detail::shape_of(x)[a] == 0 ? 0 : 1;
   if (count == 0 && x.numel() == 0 && !(op == kernels::ReduceOp::sum) &&
       !(op == kernels::ReduceOp::mean && is_floating(x.dtype())))
     detail::throw_op_error(site, "cannot reduce over a zero-sized axis (the result has no value)", {&x});
-  auto type = rules::reduce(detail::type_of(x), norm, keepdims);
   if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type))
     return *t;
   Tensor out = detail::empty(type.dtype, type.shape, device);

@@ -91,18 +91,16 @@ LogicalResult inferUnary(MLIRContext* context, std::optional<Location> loc, Stri
 }
 
 LogicalResult inferReduce(MLIRContext* context, std::optional<Location> loc, StringRef op,
-                          Type x, ArrayRef<int64_t> axes, bool keepdims,
+                          rules::ReduceKind kind, Type x, ArrayRef<int64_t> axes, bool keepdims,
                           SmallVectorImpl<Type>& out) {
   auto t = operand(loc, op, x);
   if (failed(t)) return failure();
-  if ((op == "kiln.sum" || op == "kiln.mean") && t->dtype == DType::boolean)
-    return fail(loc, op, "boolean input is not supported; cast it first");
   std::vector<int64_t> given(axes.begin(), axes.end());
   auto norm = rules::normalize_axes(Axes(given), static_cast<int64_t>(t->shape.size()));
   if (!norm) return fail(loc, op, norm.error());
   if (*norm != given)
     return fail(loc, op, "axes must be sorted and non-negative, got " + list_str(axes));
-  return result(context, loc, op, rules::reduce(*t, *norm, keepdims), out);
+  return result(context, loc, op, rules::reduce(kind, *t, *norm, keepdims), out);
 }
 
 }  // namespace detail

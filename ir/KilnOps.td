@@ -138,8 +138,8 @@ class Kiln_ReduceOp<string mnemonic> : Kiln_InferredOp<mnemonic> {
         std::optional<::mlir::Location> location, Adaptor adaptor,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
       return ::kiln::ir::detail::inferReduce(context, location, getOperationName(),
-          adaptor.getX().getType(), adaptor.getAxes(), adaptor.getKeepdims(),
-          inferredReturnTypes);
+          ::kiln::rules::ReduceKind::}] # mnemonic # [{, adaptor.getX().getType(),
+          adaptor.getAxes(), adaptor.getKeepdims(), inferredReturnTypes);
     }
   }];
 }

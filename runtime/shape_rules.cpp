@@ -137,6 +137,13 @@ TensorType reduce(const TensorType& x, const std::vector<int64_t>& axes, bool ke
   return TensorType{x.dtype, out};
 }
 
+Expected<TensorType> reduce(ReduceKind kind, const TensorType& x, const std::vector<int64_t>& axes,
+                            bool keepdims) {
+  if ((kind == ReduceKind::sum || kind == ReduceKind::mean) && x.dtype == DType::boolean)
+    return fail("boolean input is not supported; cast it first");
+  return reduce(x, axes, keepdims);
+}
+
 Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims) {
   if (x.dtype == DType::boolean) return fail("boolean input is not supported; cast first");
   auto a = normalize_axis(axis, rank_of(x));

@@ -48,7 +48,14 @@ Expected<TensorType> unary(ElementwiseKind kind, const TensorType& x);
 Expected<TensorType> binary(ElementwiseKind kind, const TensorType& a, const TensorType& b);
 Expected<TensorType> where(const TensorType& cond, const TensorType& a, const TensorType& b);
 
-/// `axes` are normalized axes (see normalize_axes).
+/// The reductions over axes: one vocabulary for the op functions, the dialect's type
+/// inference and the kernels (kernels::ReduceOp is this).
+enum class ReduceKind { sum, mean, max, min };
+
+/// `axes` are normalized axes (see normalize_axes). sum and mean refuse booleans.
+Expected<TensorType> reduce(ReduceKind kind, const TensorType& x, const std::vector<int64_t>& axes,
+                            bool keepdims);
+/// The reduced type alone (no dtype rule): for argmax and the gradients' bookkeeping.
 TensorType reduce(const TensorType& x, const std::vector<int64_t>& axes, bool keepdims);
 Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims);
 

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "kiln/tensor.h"
+#include "runtime/shape_rules.h"
 
 namespace kiln::kernels {
 
-enum class ReduceOp { sum, mean, max, min };
+using ReduceOp = rules::ReduceKind;
 
 /// `axes` normalized (sorted, unique); out has the reduced shape (keepdims or not: the
 /// layout is the same). The caller has refused what has no result (max of nothing).

@@ -10,6 +10,7 @@
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -103,7 +104,24 @@ constexpr const char* kKernelPipeline =
     "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop(loop-rotate),"
     "loop-mssa(licm),loop-unroll<O3>,instcombine<no-verify-fixpoint>,simplifycfg)";
 
+/// The C library functions the kernels call are the eager kernels' own, called as written:
+/// LLVM must not rewrite a call it recognizes (pow(x, 2.0) into x * x, pow(2.0, x) into
+/// exp2(x): each within an ulp of glibc's result, not equal to it), so compiled results
+/// stay eager's bit for bit.
+void keep_library_calls(llvm::Module* module) {
+  for (llvm::Function& f : *module) {
+    if (f.isDeclaration() && !f.isIntrinsic()) f.addFnAttr(llvm::Attribute::NoBuiltin);
+    for (llvm::BasicBlock& block : f)
+      for (llvm::Instruction& i : block)
+        if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
+          if (llvm::Function* callee = call->getCalledFunction();
+              callee != nullptr && callee->isDeclaration() && !callee->isIntrinsic())
+            call->addFnAttr(llvm::Attribute::NoBuiltin);
+  }
+}
+
 llvm::Error optimize_kernels(llvm::Module* module, llvm::TargetMachine* machine) {
+  keep_library_calls(module);
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;

@@ -41,18 +41,22 @@ Type sameWidthFloat(const IRNumber& x) {
 /// A call of the C library's f64 function `name`; a vector is done lane by lane. The callee
 /// is declared once the kernel is whole (declareLibraryCalls): the kernel may still be
 /// under construction, outside any symbol table.
-IRNumber libmCall(const IRNumber& x, llvm::StringRef name) {
+/// A call of the C library's `name` on x (and y), lane by lane on vectors.
+IRNumber libmCall(const IRNumber& x, llvm::StringRef name, const IRNumber* y = nullptr) {
   mlir::OpBuilder& b = x.builder();
   Type element = mlir::getElementTypeOrSelf(x.type());
-  auto call = [&](Value v) -> Value {
-    return b.create<mlir::func::CallOp>(x.loc(), name, mlir::TypeRange{element}, v).getResult(0);
+  auto call = [&](Value v, Value w) -> Value {
+    llvm::SmallVector<Value, 2> args{v};
+    if (w) args.push_back(w);
+    return b.create<mlir::func::CallOp>(x.loc(), name, mlir::TypeRange{element}, args).getResult(0);
   };
   auto vector = llvm::dyn_cast<mlir::VectorType>(x.type());
-  if (!vector) return x.with(call(x.value()));
+  if (!vector) return x.with(call(x.value(), y ? y->value() : Value()));
   Value out = x.value();
   for (int64_t i = 0; i < vector.getNumElements(); ++i) {
     Value lane = b.create<mlir::vector::ExtractOp>(x.loc(), x.value(), i);
-    out = b.create<mlir::vector::InsertOp>(x.loc(), call(lane), out, i);
+    Value other = y ? b.create<mlir::vector::ExtractOp>(x.loc(), y->value(), i).getResult() : Value();
+    out = b.create<mlir::vector::InsertOp>(x.loc(), call(lane, other), out, i);
   }
   return x.with(out);
 }
@@ -199,6 +203,10 @@ IRNumber libm_erf(const IRNumber& x) {
   return x.with(x.builder().create<math::ErfOp>(x.loc(), x.value()));
 }
 IRNumber libm_erfc(const IRNumber& x) { return libmCall(x, "erfc"); }
+IRNumber libm_pow(const IRNumber& x, const IRNumber& y) {
+  const bool f32 = mlir::getElementTypeOrSelf(x.type()).isF32();
+  return libmCall(x, f32 ? "powf" : "pow", &y);
+}
 
 void declareLibraryCalls(mlir::Operation* table, bool libdevice) {
   mlir::OpBuilder b(table->getContext());

@@ -143,6 +143,10 @@ IRNumber libm_log(const IRNumber& x);
 IRNumber libm_tanh(const IRNumber& x);
 IRNumber libm_erf(const IRNumber& x);
 IRNumber libm_erfc(const IRNumber& x);
+/// pow / powf: a call as written, as the eager kernel's std::pow (never math.powf, which
+/// LLVM would rewrite for constant operands: pow(x, 2.0) into x * x, pow(2.0, x) into exp2,
+/// each within an ulp of glibc's pow but not equal to it).
+IRNumber libm_pow(const IRNumber& x, const IRNumber& y);
 IRNumber libm_sin(const IRNumber& x);
 IRNumber libm_cos(const IRNumber& x);
 

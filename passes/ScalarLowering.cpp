@@ -213,7 +213,9 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
       .Case([&](ir::DivideOp) {
         return b.create<arith::DivFOp>(loc, x(), y(), fastmath(b, op)).getResult();
       })
-      .Case([&](ir::PowOp) { return b.create<math::PowFOp>(loc, x(), y()).getResult(); })
+      .Case([&](ir::PowOp) {
+        return libm_pow(IRNumber(b, loc, x()), IRNumber(b, loc, y())).value();
+      })
       .Case([&](ir::MaximumOp) {
         return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, op, x(), y());
       })

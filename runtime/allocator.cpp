@@ -10,6 +10,7 @@
 #include "kiln/error.h"
 #include "runtime/op_frame.h"
 #include "runtime/size_class.h"
+#include "runtime/thread_instance.h"
 
 namespace kiln::runtime {
 namespace {
@@ -98,25 +99,9 @@ class SmallCache {
   size_t bytes_ = 0;
 };
 
-// This thread's small-block cache, made on first use; null once the thread has ended
-// (a tensor destroyed after it, by another thread_local's destructor, goes to free()).
-thread_local SmallCache* tl_small = nullptr;
-thread_local bool tl_small_gone = false;
-struct SmallCacheOwner {
-  ~SmallCacheOwner() {
-    delete tl_small;
-    tl_small = nullptr;
-    tl_small_gone = true;
-  }
-};
-
-SmallCache* small_cache() {
-  if (tl_small == nullptr && !tl_small_gone) {
-    thread_local SmallCacheOwner owner;  // frees the cache when the thread ends
-    tl_small = new SmallCache;
-  }
-  return tl_small;
-}
+// This thread's small-block cache; null once the thread has ended (a tensor destroyed
+// later, by another thread_local's destructor, goes to free()).
+SmallCache* small_cache() { return thread_instance<SmallCache>(); }
 
 std::atomic<size_t> live_bytes{0};
 std::atomic<size_t> peak_live_bytes{0};

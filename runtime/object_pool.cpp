@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "runtime/thread_instance.h"
+
 namespace kiln::runtime {
 namespace {
 
@@ -44,25 +46,9 @@ class Pool {
   size_t count_[kClasses] = {};
 };
 
-// This thread's pool, made on first use; null once the thread has ended (a block given
-// back later, by another thread_local's destructor, goes to operator delete).
-thread_local Pool* tl_pool = nullptr;
-thread_local bool tl_pool_gone = false;
-struct PoolOwner {
-  ~PoolOwner() {
-    delete tl_pool;
-    tl_pool = nullptr;
-    tl_pool_gone = true;
-  }
-};
-
-Pool* pool() {
-  if (tl_pool == nullptr && !tl_pool_gone) {
-    thread_local PoolOwner owner;  // frees the pool when the thread ends
-    tl_pool = new Pool;
-  }
-  return tl_pool;
-}
+// This thread's pool; null once the thread has ended (a block given back later, by
+// another thread_local's destructor, goes to operator delete).
+Pool* pool() { return thread_instance<Pool>(); }
 
 size_t class_of(size_t bytes) { return (bytes + kGranule - 1) / kGranule - 1; }
 

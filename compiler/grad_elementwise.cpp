@@ -5,6 +5,7 @@
 
 #include "compiler/gradients.h"
 #include "kiln/ops.h"
+#include "runtime/unary_ops.h"
 
 namespace kiln::detail {
 namespace {
@@ -69,40 +70,17 @@ Grads minimum_vjp(const VjpArgs& a) {
       a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
 }
 
-Grads negative_vjp(const VjpArgs& a) { return {-a.grads[0]}; }
-Grads abs_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &x = a.inputs[0];
-  return {where(x > 0, g, masked(x < 0, -g))};  // 0 at 0, like sign(x)
+/// A unary op's gradient: its definition's vjp (runtime/unary_ops.h).
+template <OpId op>
+Grads unary_vjp(const VjpArgs& a) {
+  return {UnaryOpDef<op>::vjp(a.inputs[0], a.outputs[0], a.grads[0])};
 }
-Grads relu_vjp(const VjpArgs& a) { return {masked(a.inputs[0] > 0, a.grads[0])}; }
-Grads exp_vjp(const VjpArgs& a) { return {a.grads[0] * a.outputs[0]}; }
-Grads log_vjp(const VjpArgs& a) { return {a.grads[0] / a.inputs[0]}; }
-Grads sqrt_vjp(const VjpArgs& a) { return {a.grads[0] / (a.outputs[0] * 2)}; }
-Grads rsqrt_vjp(const VjpArgs& a) {
-  const Tensor& y = a.outputs[0];  // d/dx x^-1/2 = -1/2 x^-3/2 = -1/2 y^3
-  return {a.grads[0] * (y * y * y) * -0.5};
-}
-Grads tanh_vjp(const VjpArgs& a) {
-  const Tensor& y = a.outputs[0];
-  return {a.grads[0] * (1 - y * y)};
-}
-Grads sigmoid_vjp(const VjpArgs& a) {
-  const Tensor& y = a.outputs[0];
-  return {a.grads[0] * (y * (1 - y))};
-}
-Grads gelu_vjp(const VjpArgs& a) {
-  // d/dx x Φ(x) = Φ(x) + x φ(x).
-  const Tensor& x = a.inputs[0];
-  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
-  Tensor cdf = (1 + erf(x * std::numbers::sqrt2 / 2)) * 0.5;
-  Tensor pdf = exp(x * x * -0.5) * inv_sqrt_2pi;
-  return {a.grads[0] * (cdf + x * pdf)};
-}
-Grads sin_vjp(const VjpArgs& a) { return {a.grads[0] * cos(a.inputs[0])}; }
-Grads cos_vjp(const VjpArgs& a) { return {-(a.grads[0] * sin(a.inputs[0]))}; }
-Grads erf_vjp(const VjpArgs& a) {
-  const Tensor& x = a.inputs[0];
-  return {a.grads[0] * exp(-(x * x)) * (2 / std::sqrt(std::numbers::pi))};
+template <OpId op>
+constexpr GradientRule unary_rule() {
+  if constexpr (UnaryOpDef<op>::differentiable)
+    return GradientRule{&unary_vjp<op>};
+  else
+    return kNotDifferentiable;
 }
 
 Grads where_vjp(const VjpArgs& a) {
@@ -135,20 +113,10 @@ const GradientRule grad_greater = kNotDifferentiable;
 const GradientRule grad_greater_equal = kNotDifferentiable;
 const GradientRule grad_logical_and = kNotDifferentiable;
 const GradientRule grad_logical_or = kNotDifferentiable;
-const GradientRule grad_logical_not = kNotDifferentiable;
-const GradientRule grad_negative{&negative_vjp};
-const GradientRule grad_abs{&abs_vjp};
-const GradientRule grad_relu{&relu_vjp};
-const GradientRule grad_exp{&exp_vjp};
-const GradientRule grad_log{&log_vjp};
-const GradientRule grad_sqrt{&sqrt_vjp};
-const GradientRule grad_rsqrt{&rsqrt_vjp};
-const GradientRule grad_tanh{&tanh_vjp};
-const GradientRule grad_sigmoid{&sigmoid_vjp};
-const GradientRule grad_gelu{&gelu_vjp};
-const GradientRule grad_sin{&sin_vjp};
-const GradientRule grad_cos{&cos_vjp};
-const GradientRule grad_erf{&erf_vjp};
+#define KILN_UNARY_GRADIENT(name, family) \
+  const GradientRule grad_##name = unary_rule<OpId::name>();
+KILN_UNARY_OP_LIST(KILN_UNARY_GRADIENT)
+#undef KILN_UNARY_GRADIENT
 const GradientRule grad_where{&where_vjp};
 const GradientRule grad_cast{&cast_vjp};
 

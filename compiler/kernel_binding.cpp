@@ -213,25 +213,12 @@ KILN_BIND_BINARY(logical_and)
 KILN_BIND_BINARY(logical_or)
 #undef KILN_BIND_BINARY
 
-#define KILN_BIND_UNARY(name)                                                        \
+#define KILN_BIND_UNARY(name, family)                                                \
   const KernelBinder bind_##name{[](const OpSlots& s) {                              \
     return unary(s, kernels::UnaryOp::name,                                          \
                  [](const std::vector<Tensor>& in) { return ::kiln::name(in[0]); }); \
   }};
-KILN_BIND_UNARY(negative)
-KILN_BIND_UNARY(abs)
-KILN_BIND_UNARY(relu)
-KILN_BIND_UNARY(exp)
-KILN_BIND_UNARY(log)
-KILN_BIND_UNARY(sqrt)
-KILN_BIND_UNARY(rsqrt)
-KILN_BIND_UNARY(tanh)
-KILN_BIND_UNARY(sigmoid)
-KILN_BIND_UNARY(gelu)
-KILN_BIND_UNARY(sin)
-KILN_BIND_UNARY(cos)
-KILN_BIND_UNARY(erf)
-KILN_BIND_UNARY(logical_not)
+KILN_UNARY_OP_LIST(KILN_BIND_UNARY)
 #undef KILN_BIND_UNARY
 
 const KernelBinder bind_where{[](const OpSlots& s) {

@@ -4,6 +4,7 @@
 #include "compiler/trace_api.h"
 #include "kernels/cpu/elementwise.h"
 #include "runtime/tensor_impl.h"
+#include "runtime/unary_ops.h"
 
 namespace kiln {
 namespace {
@@ -92,26 +93,9 @@ KILN_DEFINE_OPERATOR(>=, greater_equal, compare)
 #undef KILN_DEFINE_OPERATOR
 
 Tensor operator-(const Tensor& x) {
-  return run_unary({"negative"}, UnaryOp::negative, ElementwiseKind::arithmetic, x);
+  return run_unary({"negative"}, UnaryOp::negative, unary_kind(OpId::negative), x);
 }
 
-#define KILN_DEFINE_UNARY(name, kind) \
-  Tensor name(const Tensor& x, Loc loc) { return run_unary({#name, &loc}, UnaryOp::name, ElementwiseKind::kind, x); }
-KILN_DEFINE_UNARY(negative, arithmetic)
-KILN_DEFINE_UNARY(abs, arithmetic)
-KILN_DEFINE_UNARY(relu, arithmetic)
-KILN_DEFINE_UNARY(exp, floating)
-KILN_DEFINE_UNARY(log, floating)
-KILN_DEFINE_UNARY(sqrt, floating)
-KILN_DEFINE_UNARY(rsqrt, floating)
-KILN_DEFINE_UNARY(tanh, floating)
-KILN_DEFINE_UNARY(sigmoid, floating)
-KILN_DEFINE_UNARY(gelu, floating)
-KILN_DEFINE_UNARY(sin, floating)
-KILN_DEFINE_UNARY(cos, floating)
-KILN_DEFINE_UNARY(erf, floating)
-KILN_DEFINE_UNARY(logical_not, logical)
-#undef KILN_DEFINE_UNARY
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
   CallSite site{"where", &loc};
@@ -142,3 +126,12 @@ Tensor cast(const Tensor& x, DType dtype, Loc loc) {
 Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
 
 }  // namespace kiln
+
+// The unary ops, one per entry of KILN_UNARY_OP_LIST: the definition names kiln::<op>, so
+// an op without its declaration in kiln/ops.h fails to compile here.
+#define KILN_DEFINE_UNARY(name, family)                                                   \
+  kiln::Tensor kiln::name(const Tensor& x, Loc loc) {                                     \
+    return run_unary({#name, &loc}, kernels::UnaryOp::name, unary_kind(OpId::name), x); \
+  }
+KILN_UNARY_OP_LIST(KILN_DEFINE_UNARY)
+#undef KILN_DEFINE_UNARY

@@ -14,6 +14,7 @@
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "runtime/shape_rules.h"
+#include "runtime/unary_ops.h"
 
 using namespace mlir;
 

@@ -200,8 +200,6 @@ OpFoldResult DivideOp::fold(FoldAdaptor adaptor) {
                 });
 }
 
-OpFoldResult PowOp::fold(FoldAdaptor) { return {}; }
-
 OpFoldResult MaximumOp::fold(FoldAdaptor adaptor) {
   return arith2(adaptor.getLhs(), adaptor.getRhs(), getType(),
                 [](const APFloat& a, const APFloat& b) { return llvm::maximum(a, b); },
@@ -283,18 +281,6 @@ OpFoldResult LogicalNotOp::fold(FoldAdaptor adaptor) {
                             [](const APInt& v) -> std::optional<APInt> { return ~v; });
 }
 
-// Not folded: relu (its -0.0/NaN behavior is the kernel's), and the transcendental ops,
-// whose eager kernels approximate.
-OpFoldResult ReluOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult ExpOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult LogOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult RsqrtOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult TanhOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult SigmoidOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult GeluOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult SinOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult CosOp::fold(FoldAdaptor) { return {}; }
-OpFoldResult ErfOp::fold(FoldAdaptor) { return {}; }
 
 //===------------------------------------------------------------------------------------===//
 // Cast and shape

@@ -42,11 +42,12 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, Pure, InferTypeOpAdapto
 //===------------------------------------------------------------------------------------===//
 
 // kind: the rules::ElementwiseKind enumerator (arithmetic, floating, compare, logical).
-class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = []>
+// `folds`: the op has a folder (KilnFold.cpp).
+class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = [], bit folds = 1>
     : Kiln_InferredOp<mnemonic, traits> {
   let summary = "Elementwise " # mnemonic # " with NumPy broadcasting";
   let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
-  let hasFolder = 1;
+  let hasFolder = folds;
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
         std::optional<::mlir::Location> location, Adaptor adaptor,
@@ -62,7 +63,7 @@ def Kiln_AddOp : Kiln_BinaryOp<"add", "arithmetic", [Commutative]>;
 def Kiln_SubtractOp : Kiln_BinaryOp<"subtract", "arithmetic">;
 def Kiln_MultiplyOp : Kiln_BinaryOp<"multiply", "arithmetic", [Commutative]>;
 def Kiln_DivideOp : Kiln_BinaryOp<"divide", "arithmetic">;
-def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic">;
+def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic", [], /*folds=*/0>;  // libm pow: not folded
 def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "arithmetic", [Commutative]>;
 def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", "arithmetic", [Commutative]>;
 def Kiln_EqualOp : Kiln_BinaryOp<"equal", "compare", [Commutative]>;
@@ -74,36 +75,38 @@ def Kiln_GreaterEqualOp : Kiln_BinaryOp<"greater_equal", "compare">;
 def Kiln_LogicalAndOp : Kiln_BinaryOp<"logical_and", "logical", [Commutative]>;
 def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", "logical", [Commutative]>;
 
-class Kiln_UnaryOp<string mnemonic, string kind, list<Trait> traits = []>
+// The unary ops: what each accepts comes from its definition (runtime/unary_ops.h), so
+// eager mode and type inference share one rule. `folds`: the op has a folder (KilnFold.cpp).
+class Kiln_UnaryOp<string mnemonic, bit folds = 0, list<Trait> traits = []>
     : Kiln_InferredOp<mnemonic, traits> {
   let summary = "Elementwise " # mnemonic;
   let arguments = (ins Kiln_Tensor:$x);
-  let hasFolder = 1;
+  let hasFolder = folds;
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
         std::optional<::mlir::Location> location, Adaptor adaptor,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
       return ::kiln::ir::detail::inferUnary(context, location, getOperationName(),
-          ::kiln::rules::ElementwiseKind::}] # kind # [{, adaptor.getX().getType(),
+          ::kiln::unary_kind(::kiln::OpId::}] # mnemonic # [{), adaptor.getX().getType(),
           inferredReturnTypes);
     }
   }];
 }
 
-def Kiln_NegativeOp : Kiln_UnaryOp<"negative", "arithmetic">;
-def Kiln_AbsOp : Kiln_UnaryOp<"abs", "arithmetic">;
-def Kiln_ReluOp : Kiln_UnaryOp<"relu", "arithmetic">;
-def Kiln_ExpOp : Kiln_UnaryOp<"exp", "floating">;
-def Kiln_LogOp : Kiln_UnaryOp<"log", "floating">;
-def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", "floating">;
-def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "floating">;
-def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "floating">;
-def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "floating">;
-def Kiln_GeluOp : Kiln_UnaryOp<"gelu", "floating">;
-def Kiln_SinOp : Kiln_UnaryOp<"sin", "floating">;
-def Kiln_CosOp : Kiln_UnaryOp<"cos", "floating">;
-def Kiln_ErfOp : Kiln_UnaryOp<"erf", "floating">;
-def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", "logical">;
+def Kiln_NegativeOp : Kiln_UnaryOp<"negative", /*folds=*/1>;
+def Kiln_AbsOp : Kiln_UnaryOp<"abs", /*folds=*/1>;
+def Kiln_ReluOp : Kiln_UnaryOp<"relu">;  // its -0.0 and NaN behavior is the kernel's
+def Kiln_ExpOp : Kiln_UnaryOp<"exp">;    // the transcendental ops approximate: not folded
+def Kiln_LogOp : Kiln_UnaryOp<"log">;
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", /*folds=*/1>;
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt">;
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh">;
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid">;
+def Kiln_GeluOp : Kiln_UnaryOp<"gelu">;
+def Kiln_SinOp : Kiln_UnaryOp<"sin">;
+def Kiln_CosOp : Kiln_UnaryOp<"cos">;
+def Kiln_ErfOp : Kiln_UnaryOp<"erf">;
+def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", /*folds=*/1>;
 
 def Kiln_WhereOp : Kiln_InferredOp<"where"> {
   let summary = "cond ? lhs : rhs, all three broadcasting together";

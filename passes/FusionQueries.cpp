@@ -1,5 +1,7 @@
 #include "passes/FusionQueries.h"
 
+#include "runtime/unary_ops.h"
+
 namespace kiln::passes {
 
 bool isReduction(mlir::Operation* op) {
@@ -7,10 +9,9 @@ bool isReduction(mlir::Operation* op) {
 }
 
 int64_t opCost(mlir::Operation* op) {
-  return llvm::isa<ir::ExpOp, ir::LogOp, ir::TanhOp, ir::SigmoidOp, ir::GeluOp, ir::SinOp,
-                   ir::CosOp, ir::ErfOp, ir::PowOp, ir::SqrtOp, ir::RsqrtOp, ir::DivideOp>(op)
-             ? 16
-             : 1;
+  if (std::optional<OpId> id = find_op(op->getName().stripDialect()))
+    if (int cost = unary_cost(*id)) return cost;  // the op's definition says
+  return llvm::isa<ir::PowOp, ir::DivideOp>(op) ? 16 : 1;
 }
 
 BodyCost bodyCost(ir::FusionOp fusion) {

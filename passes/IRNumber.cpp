@@ -155,6 +155,17 @@ IRNumber fabs(const IRNumber& x) {
   return x.with(x.builder().create<math::AbsFOp>(x.loc(), x.value()));
 }
 
+IRNumber abs(const IRNumber& x) {
+  if (x.isFloat()) return fabs(x);
+  return x.with(x.builder().create<math::AbsIOp>(x.loc(), x.value()));
+}
+
+IRNumber sqrt(const IRNumber& x) {
+  return x.with(x.builder().create<math::SqrtOp>(x.loc(), x.value()));
+}
+
+bool is_f32(const IRNumber& x) { return mlir::getElementTypeOrSelf(x.type()).isF32(); }
+
 IRNumber copysign(const IRNumber& magnitude, const IRNumber& sign) {
   return magnitude.with(magnitude.builder().create<math::CopySignOp>(
       magnitude.loc(), magnitude.value(), sign.value()));

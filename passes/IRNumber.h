@@ -125,6 +125,9 @@ requires(std::same_as<A, IRNumber> || std::same_as<B, IRNumber> ||
   return fma(lift(a), lift(b), lift(c));
 }
 IRNumber fabs(const IRNumber& x);
+IRNumber abs(const IRNumber& x);   // floats: math.absf; integers: math.absi (wraps at the minimum)
+IRNumber sqrt(const IRNumber& x);  // correctly rounded, as std::sqrt
+bool is_f32(const IRNumber& x);    // f32 elements (else f64, for the float algorithms)
 IRNumber copysign(const IRNumber& magnitude, const IRNumber& sign);
 IRNumber bits(const IRNumber& x);         // f32 -> i32, f64 -> i64, same bits
 IRNumber from_bits(const IRNumber& i);    // i32 -> f32, i64 -> f64

@@ -14,6 +14,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/IRNumber.h"
 #include "runtime/math_algorithms.h"
+#include "runtime/unary_ops.h"
 
 namespace kiln::passes {
 namespace {
@@ -168,6 +169,27 @@ Value trigonometric(mlir::OpBuilder& b, IRNumber x, bool is_sin) {
   return branch.getResult(0);
 }
 
+/// The unary op `op` is (KILN_UNARY_OP_LIST), if it is one.
+std::optional<OpId> unaryOpId(mlir::Operation* op) {
+  std::optional<OpId> id = find_op(op->getName().stripDialect());
+  if (id && unary_cost(*id) > 0) return id;
+  return std::nullopt;
+}
+
+/// The unary op's value as its definition computes it (the eager kernels' template).
+IRNumber unaryValue(OpId id, IRNumber x) {
+  switch (id) {
+#define KILN_UNARY_VALUE(name, family) \
+  case OpId::name:                     \
+    return UnaryOpDef<OpId::name>::eval(x);
+    KILN_UNARY_OP_LIST(KILN_UNARY_VALUE)
+#undef KILN_UNARY_VALUE
+    default:
+      break;
+  }
+  llvm_unreachable("not a unary op");
+}
+
 }  // namespace
 
 bool hasScalarLowering(mlir::Operation* op) {
@@ -175,14 +197,13 @@ bool hasScalarLowering(mlir::Operation* op) {
     return false;
   Type in = op->getNumOperands() ? elementOf(op->getOperand(0).getType()) : Type();
   const bool integer = in && !isFloat(in);
+  if (unaryOpId(op)) return true;  // every unary op (runtime/unary_ops.h)
   return llvm::TypeSwitch<mlir::Operation*, bool>(op)
       .Case<ir::DivideOp, ir::PowOp>([&](auto) { return !integer; })
       .Case<ir::AddOp, ir::SubtractOp, ir::MultiplyOp, ir::MaximumOp, ir::MinimumOp, ir::EqualOp,
             ir::NotEqualOp, ir::LessOp, ir::LessEqualOp, ir::GreaterOp, ir::GreaterEqualOp,
-            ir::LogicalAndOp, ir::LogicalOrOp, ir::LogicalNotOp, ir::NegativeOp, ir::AbsOp,
-            ir::ReluOp, ir::ExpOp, ir::LogOp, ir::SqrtOp, ir::RsqrtOp, ir::TanhOp, ir::SigmoidOp,
-            ir::GeluOp, ir::SinOp, ir::CosOp, ir::ErfOp, ir::WhereOp, ir::CastOp,
-            ir::BroadcastToOp>([](auto) { return true; })
+            ir::LogicalAndOp, ir::LogicalOrOp, ir::WhereOp, ir::CastOp, ir::BroadcastToOp>(
+          [](auto) { return true; })
       .Default([](mlir::Operation*) { return false; });
 }
 
@@ -193,12 +214,7 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
   const Type out = elementOf(op->getResult(0).getType());
   auto x = [&] { return args[0]; };
   auto y = [&] { return args[1]; };
-  auto fconst = [&](double v) { return constant(b, loc, x().getType(), v); };
   using N = IRNumber;
-  auto floating = [&](auto f32, auto f64) {
-    N arg(b, loc, x());
-    return mlir::getElementTypeOrSelf(x().getType()).isF32() ? f32(arg).value() : f64(arg).value();
-  };
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<mlir::Operation*, Value>(op)
@@ -230,49 +246,7 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
       .Case([&](ir::GreaterEqualOp) { return compare(b, loc, FP::OGE, IP::sge, x(), y()); })
       .Case([&](ir::LogicalAndOp) { return b.create<arith::AndIOp>(loc, x(), y()).getResult(); })
       .Case([&](ir::LogicalOrOp) { return b.create<arith::OrIOp>(loc, x(), y()).getResult(); })
-      .Case([&](ir::LogicalNotOp) {
-        return b.create<arith::XOrIOp>(loc, x(), constant(b, loc, x().getType(), 1)).getResult();
-      })
-      .Case([&](ir::NegativeOp) {
-        if (isFloat(out)) return b.create<arith::NegFOp>(loc, x()).getResult();
-        return b.create<arith::SubIOp>(loc, fconst(0), x()).getResult();
-      })
-      .Case([&](ir::AbsOp) {
-        if (isFloat(out)) return b.create<math::AbsFOp>(loc, x()).getResult();
-        return b.create<math::AbsIOp>(loc, x()).getResult();
-      })
-      .Case([&](ir::ReluOp) {  // v < 0 ? 0 : v, so NaN stays NaN
-        Value neg = compare(b, loc, FP::OLT, IP::slt, x(), fconst(0));
-        return b.create<arith::SelectOp>(loc, neg, fconst(0), x()).getResult();
-      })
-      // The elementary functions: runtime/math_algorithms.h, as the eager kernels run them.
-      .Case([&](ir::ExpOp) {
-        return floating([](N v) { return mathalg::exp_f32(v); },
-                        [](N v) { return mathalg::exp_f64(v); });
-      })
-      .Case([&](ir::LogOp) {
-        return floating([](N v) { return mathalg::log_f32(v); },
-                        [](N v) { return mathalg::log_f64(v); });
-      })
-      .Case([&](ir::SqrtOp) { return b.create<math::SqrtOp>(loc, x()).getResult(); })
-      .Case([&](ir::RsqrtOp) {
-        Value root = b.create<math::SqrtOp>(loc, x());
-        return b.create<arith::DivFOp>(loc, fconst(1), root).getResult();
-      })
-      .Case([&](ir::TanhOp) {
-        return floating([](N v) { return mathalg::tanh_f32(v); }, [](N v) { return libm_tanh(v); });
-      })
-      .Case([&](ir::SigmoidOp) {
-        return floating([](N v) { return mathalg::sigmoid_f32(v); },
-                        [](N v) { return mathalg::sigmoid_f64(v); });
-      })
-      .Case([&](ir::GeluOp) {
-        return floating([](N v) { return mathalg::gelu_f32(v); },
-                        [](N v) { return mathalg::gelu_f64(v); });
-      })
-      .Case([&](ir::ErfOp) {
-        return floating([](N v) { return mathalg::erf_f32(v); }, [](N v) { return libm_erf(v); });
-      })
+      // f32 sin and cos: the vector reduction, the C library only where a lane needs it.
       .Case([&](ir::SinOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/true); })
       .Case([&](ir::CosOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/false); })
       .Case([&](ir::WhereOp) {
@@ -280,7 +254,10 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
       })
       .Case([&](ir::CastOp) { return castScalar(b, loc, x(), out); })
       .Case([&](ir::BroadcastToOp) { return x(); })  // the loop's index maps broadcast
-      .Default([](mlir::Operation*) -> Value { return {}; });
+      .Default([&](mlir::Operation*) -> Value {
+        if (std::optional<OpId> id = unaryOpId(op)) return unaryValue(*id, N(b, loc, x())).value();
+        return {};
+      });
 }
 
 }  // namespace kiln::passes

@@ -1,7 +1,8 @@
 // The list of kiln ops, one line each: the single place an op is named. What must exist
 // once per op is checked against it: a gradient rule (compiler/gradients.h) and a graph-mode
-// kernel binder (compiler/kernel_binding.h) per op are link errors when missing;
-// test/test_op_list.cpp walks it for the rest.
+// kernel binder (compiler/kernel_binding.h) per op are link errors when missing, the ODS
+// op a compile error (compiler/op_list_check.cpp); test/test_op_list.cpp walks it for the
+// rest. Adding an op: CONTRIBUTING.md.
 //
 // X(name, family)
 #pragma once
@@ -10,6 +11,14 @@
 #include <iterator>
 #include <optional>
 #include <string_view>
+
+// The unary elementwise ops: each also has a definition, UnaryOpDef<OpId::name>
+// (runtime/unary_ops.h), that its kernels, JIT lowering and gradient are made from.
+#define KILN_UNARY_OP_LIST(X)                                                   \
+  X(negative, unary) X(abs, unary) X(relu, unary) X(exp, unary) X(log, unary)   \
+  X(sqrt, unary) X(rsqrt, unary) X(tanh, unary) X(sigmoid, unary)               \
+  X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
+  X(logical_not, logical)
 
 #define KILN_OP_LIST(X)                                                         \
   /* factories */                                                               \
@@ -21,11 +30,7 @@
   X(equal, compare) X(not_equal, compare) X(less, compare)                      \
   X(less_equal, compare) X(greater, compare) X(greater_equal, compare)          \
   X(logical_and, logical) X(logical_or, logical)                                \
-  /* elementwise unary */                                                       \
-  X(negative, unary) X(abs, unary) X(relu, unary) X(exp, unary) X(log, unary)   \
-  X(sqrt, unary) X(rsqrt, unary) X(tanh, unary) X(sigmoid, unary)               \
-  X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
-  X(logical_not, logical)                                                       \
+  KILN_UNARY_OP_LIST(X)                                                         \
   X(where, select) X(cast, cast)                                                \
   /* reductions */                                                              \
   X(sum, reduce) X(mean, reduce) X(max, reduce) X(min, reduce)                  \

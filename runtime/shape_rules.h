@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kiln/dtype.h"
+#include "runtime/elementwise_kind.h"
 #include "runtime/expected.h"
 
 namespace kiln::rules {
@@ -19,14 +20,6 @@ struct TensorType {
   DType dtype;
   Shape shape;
   friend bool operator==(const TensorType&, const TensorType&) = default;
-};
-
-/// What an elementwise op accepts and returns.
-enum class ElementwiseKind {
-  arithmetic,  // numeric operands (not boolean), result of the same dtype
-  floating,    // floating operands, result of the same dtype
-  compare,     // any equal dtypes, boolean result
-  logical,     // boolean operands, boolean result
 };
 
 /// Tensors hold at most this many bytes (a buffer's size must fit in ptrdiff_t with room

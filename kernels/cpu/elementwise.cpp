@@ -15,6 +15,7 @@
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
+#include "runtime/unary_ops.h"
 
 namespace kiln::kernels {
 namespace {
@@ -37,82 +38,49 @@ void map(const Tensor& x, const Tensor& out, int64_t grain, F f) {
   });
 }
 
-template <class T>
-void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
-  switch (op) {
-    case UnaryOp::exp:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::exp(v); });
-    case UnaryOp::log:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::log(v); });
-    case UnaryOp::sqrt:
-      return map<T>(x, out, runtime::kParallelGrain, [](T v) { return std::sqrt(v); });
-    case UnaryOp::rsqrt:
-      return map<T>(x, out, runtime::kParallelGrain, [](T v) { return T(1) / std::sqrt(v); });
-    case UnaryOp::tanh:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::tanh(v); });
-    case UnaryOp::sigmoid:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::sigmoid(v); });
-    case UnaryOp::gelu:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::gelu(v); });
-    case UnaryOp::erf:
-      return map<T>(x, out, kMathGrain, [](T v) { return vecmath::erf(v); });
-    case UnaryOp::sin:
-    case UnaryOp::cos: {
-      const bool is_sin = op == UnaryOp::sin;
-      const T* in = detail::data<T>(x);
-      T* o = detail::mutable_data<T>(out);
-      runtime::parallel_for(x.numel(), kMathGrain, [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same_v<T, float>) {
-          // The vector loop first; then huge, infinite or NaN arguments, which its
-          // reduction does not cover, from the C library (as the JIT's kernels do).
-          if (is_sin)
-            for (int64_t i = b; i < e; ++i) o[i] = vecmath::sin_reduced(in[i]);
-          else
-            for (int64_t i = b; i < e; ++i) o[i] = vecmath::cos_reduced(in[i]);
-          for (int64_t i = b; i < e; ++i)
-            if (vecmath::needs_libm_trig(in[i])) o[i] = is_sin ? std::sin(in[i]) : std::cos(in[i]);
-        } else {
-          for (int64_t i = b; i < e; ++i) o[i] = is_sin ? vecmath::sin(in[i]) : vecmath::cos(in[i]);
-        }
-      });
-      return;
-    }
-    default:
-      break;
+/// f32 sin/cos: the vector loop first; then huge, infinite or NaN arguments, which its
+/// reduction does not cover, from the C library (as the JIT's kernels do). The same values
+/// as UnaryOpDef's one-element form, which would not vectorize.
+void trigonometric_f32(bool is_sin, const Tensor& x, const Tensor& out) {
+  const float* in = detail::data<float>(x);
+  float* o = detail::mutable_data<float>(out);
+  runtime::parallel_for(x.numel(), kMathGrain, [&](int64_t b, int64_t e) {
+    if (is_sin)
+      for (int64_t i = b; i < e; ++i) o[i] = vecmath::sin_reduced(in[i]);
+    else
+      for (int64_t i = b; i < e; ++i) o[i] = vecmath::cos_reduced(in[i]);
+    for (int64_t i = b; i < e; ++i)
+      if (vecmath::needs_libm_trig(in[i])) o[i] = is_sin ? std::sin(in[i]) : std::cos(in[i]);
+  });
+}
+
+/// One unary op on elements of type T: the op's definition (runtime/unary_ops.h) mapped
+/// over the elements.
+template <OpId op, class T>
+void unary_of(const Tensor& x, const Tensor& out) {
+  using Def = UnaryOpDef<op>;
+  if constexpr (!takes_elements<Def::kind, T>) {
+    throw Error(std::string("[unary] internal error: ") + kOps[static_cast<int>(op)].name +
+                " reached a kernel for a dtype its rule refuses");
+  } else if constexpr ((op == OpId::sin || op == OpId::cos) && std::is_same_v<T, float>) {
+    trigonometric_f32(op == OpId::sin, x, out);
+  } else {
+    // Transcendental work splits sooner; cheap maps are memory-bound (streaming stores).
+    constexpr int64_t grain = Def::cost > 1 ? kMathGrain : runtime::kParallelGrain;
+    map<T>(x, out, grain, [](T v) -> T { return Def::eval(v); });
   }
-  throw Error("[unary] op not defined for floating dtypes");
 }
 
 template <class T>
-void unary_any(UnaryOp op, const Tensor& x, const Tensor& out) {
-  if constexpr (std::is_same_v<T, uint8_t>) {
-    if (op == UnaryOp::logical_not)
-      return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T { return v ^ 1; });
-    throw Error("[unary] op not defined for boolean");
-  } else {
-    switch (op) {
-      case UnaryOp::negative:
-        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
-          if constexpr (std::is_integral_v<T>)
-            return wrap_sub(T(0), v);
-          else
-            return -v;
-        });
-      case UnaryOp::abs:
-        return map<T>(x, out, runtime::kParallelGrain, [](T v) -> T {
-          if constexpr (std::is_integral_v<T>)
-            return v < 0 ? wrap_sub(T(0), v) : v;
-          else
-            return std::fabs(v);
-        });
-      case UnaryOp::relu:
-        return map<T>(x, out, runtime::kParallelGrain,
-                      [](T v) -> T { return v < T(0) ? T(0) : v; });
-      default:
-        if constexpr (std::is_floating_point_v<T>) return unary_floating<T>(op, x, out);
-        throw Error("[unary] op not defined for integer dtypes");
-    }
+void unary_typed(UnaryOp op, const Tensor& x, const Tensor& out) {
+  switch (op) {
+#define KILN_UNARY_CASE(name, family) \
+  case UnaryOp::name:                 \
+    return unary_of<OpId::name, T>(x, out);
+    KILN_UNARY_OP_LIST(KILN_UNARY_CASE)
+#undef KILN_UNARY_CASE
   }
+  throw Error("[unary] internal error: unknown op");
 }
 
 // ---- binary -------------------------------------------------------------------------------
@@ -224,7 +192,7 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
 
 void unary(UnaryOp op, const Tensor& x, const Tensor& out) {
   if (cuda::on_cuda(out)) return cuda::unary(static_cast<int>(op), x, out);
-  dispatch_dtype(x.dtype(), [&]<class T>() { unary_any<T>(op, x, out); });
+  dispatch_dtype(x.dtype(), [&]<class T>() { unary_typed<T>(op, x, out); });
 }
 
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {

@@ -4,13 +4,17 @@
 
 #include "kernels/elementwise_ops.h"
 #include "kiln/tensor.h"
+#include "runtime/op_list.h"
 
 namespace kiln::kernels {
 
 #define KILN_KERNEL_OP_ENUMERATOR(name, code) name,
-enum class UnaryOp { KILN_UNARY_KERNEL_OPS(KILN_KERNEL_OP_ENUMERATOR) };
 enum class BinaryOp { KILN_BINARY_KERNEL_OPS(KILN_KERNEL_OP_ENUMERATOR) };
 #undef KILN_KERNEL_OP_ENUMERATOR
+/// The unary ops of runtime/op_list.h, in list order (the CUDA kernels number them alike).
+#define KILN_UNARY_ENUMERATOR(name, family) name,
+enum class UnaryOp { KILN_UNARY_OP_LIST(KILN_UNARY_ENUMERATOR) };
+#undef KILN_UNARY_ENUMERATOR
 
 void unary(UnaryOp op, const Tensor& x, const Tensor& out);
 /// Throws kiln::Error for integer division by zero or a negative integer exponent.

@@ -9,57 +9,25 @@
 
 #include "kernels/cuda/device_common.cuh"
 #include "kernels/cuda/op_codes.h"
+#include "runtime/unary_ops.h"
 
 namespace kiln::kernels::cuda {
 namespace {
 
+/// One unary op's value: its definition's device form (runtime/unary_ops.h), for the
+/// dtypes its rule accepts (the host refuses the others before launching).
 template <class T>
 __device__ T unary_value(int op, T v) {
-  if constexpr (std::is_same_v<T, uint8_t>) {
-    return v ^ 1;  // logical_not, the one boolean unary op
-  } else if constexpr (std::is_integral_v<T>) {
-    switch (op) {
-      case kNegative:
-        return wrap_sub(T(0), v);
-      case kAbs:
-        return v < 0 ? wrap_sub(T(0), v) : v;
-      case kRelu:
-        return v < T(0) ? T(0) : v;
-      default:  // unreachable: the host refuses every other op for integers
-        return v;
-    }
-  } else {
-    switch (op) {
-      case kNegative:
-        return -v;
-      case kAbs:
-        return fabs(v);
-      case kRelu:
-        return v < T(0) ? T(0) : v;
-      case kExp:
-        return exp(v);
-      case kLog:
-        return log(v);
-      case kSqrt:
-        return sqrt(v);
-      case kRsqrt:
-        return T(1) / sqrt(v);
-      case kTanh:
-        return tanh(v);
-      case kSigmoid:
-        return T(1) / (T(1) + exp(-v));
-      case kGelu:
-        return T(0.5) * v * erfc(-v * T(0.70710678118654752440));
-      case kSin:
-        return sin(v);
-      case kCos:
-        return cos(v);
-      case kErf:
-        return erf(v);
-      default:  // unreachable: the host refuses logical_not for floats; never a wrong op
-        return T(NAN);
-    }
+  switch (op) {
+#define KILN_UNARY_CASE(name, family)                                  \
+  case kUnary_##name:                                                  \
+    if constexpr (takes_elements<UnaryOpDef<OpId::name>::kind, T>) \
+      return UnaryOpDef<OpId::name>::device(v);                        \
+    break;
+    KILN_UNARY_OP_LIST(KILN_UNARY_CASE)
+#undef KILN_UNARY_CASE
   }
+  return v;  // unreachable: never a wrong op (the host refuses before launching)
 }
 
 /// Arithmetic ops (the result has the operands' dtype).

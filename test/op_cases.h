@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "unary_cases.h"
+
 namespace kiln::test {
 
 struct OpCase {
@@ -58,20 +60,10 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["greater_equal"] = ab([](const Tensor& x, const Tensor& y) { return greater_equal(x, y); });
   c["logical_and"] = un(mask, [](const Tensor& x) { return logical_and(x, logical_not(x)); });
   c["logical_or"] = un(mask, [](const Tensor& x) { return logical_or(x, logical_not(x)); });
-  c["negative"] = un(a, [](const Tensor& x) { return -x; });
-  c["abs"] = un(a, [](const Tensor& x) { return abs(x); });
-  c["relu"] = un(a, [](const Tensor& x) { return relu(x); });
-  c["exp"] = un(a, [](const Tensor& x) { return exp(x); });
-  c["log"] = un(pos, [](const Tensor& x) { return log(x); });
-  c["sqrt"] = un(pos, [](const Tensor& x) { return sqrt(x); });
-  c["rsqrt"] = un(pos, [](const Tensor& x) { return rsqrt(x); });
-  c["tanh"] = un(a, [](const Tensor& x) { return tanh(x); });
-  c["sigmoid"] = un(a, [](const Tensor& x) { return sigmoid(x); });
-  c["gelu"] = un(a, [](const Tensor& x) { return gelu(x); });
-  c["sin"] = un(a, [](const Tensor& x) { return sin(x); });
-  c["cos"] = un(a, [](const Tensor& x) { return cos(x); });
-  c["erf"] = un(a, [](const Tensor& x) { return erf(x); });
-  c["logical_not"] = un(mask, [](const Tensor& x) { return logical_not(x); });
+  for (const UnaryRow& r : unary_rows()) {  // unary_cases.h: in the op's domain
+    const Tensor& in = r.kind == rules::ElementwiseKind::logical ? mask : r.lo >= 0 ? pos : a;
+    c[r.name] = un(in, r.apply);
+  }
   c["where"] =
       OpCase{{mask, a, b}, [](const std::vector<Tensor>& x) { return where(x[0], x[1], x[2]); }};
   c["cast"] = un(a, [](const Tensor& x) { return cast(x * 10.0f, DType::i32); });

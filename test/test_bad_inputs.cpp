@@ -22,6 +22,7 @@
 
 #include "capture_cout.h"
 #include "runtime/op_list.h"
+#include "unary_cases.h"
 
 using namespace kiln;
 
@@ -236,38 +237,17 @@ std::map<std::string, std::vector<Case>> cases() {
     m[name] = unary_cases(
         name, [op](const Tensor& t) { return op(t); }, d);
   };
-  add_unary(
-      "negative", [](auto& t) { return negative(t); }, DType::i64);
-  add_unary(
-      "abs", [](auto& t) { return abs(t); }, DType::i32);
-  add_unary(
-      "relu", [](auto& t) { return relu(t); }, DType::f32);
-  for (const char* name :
-       {"exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "gelu", "sin", "cos", "erf"}) {
-    const std::string n = name;
-    add_unary(
-        n,
-        [n](const Tensor& t) -> Tensor {
-          if (n == "exp") return exp(t);
-          if (n == "log") return log(t);
-          if (n == "sqrt") return sqrt(t);
-          if (n == "rsqrt") return rsqrt(t);
-          if (n == "tanh") return tanh(t);
-          if (n == "sigmoid") return sigmoid(t);
-          if (n == "gelu") return gelu(t);
-          if (n == "sin") return sin(t);
-          if (n == "cos") return cos(t);
-          return erf(t);
-        },
-        DType::f64);
+  for (const test::UnaryRow& r : test::unary_rows()) {  // unary_cases.h: a dtype each takes
+    const DType d = r.kind == rules::ElementwiseKind::floating  ? DType::f64
+                    : r.kind == rules::ElementwiseKind::logical ? DType::boolean
+                                                                : DType::i64;
+    add_unary(r.name, r.apply, d);
   }
   m["negative"].push_back(
       {"negative INT64_MIN", {full({3}, kMin, DType::i64)}, [](auto& x) { return one(-x[0]); }});
   m["abs"].push_back({"abs INT32_MIN", {full({3}, INT32_MIN, DType::i32)}, [](auto& x) {
                         return one(abs(x[0]));
                       }});
-  add_unary(
-      "logical_not", [](auto& t) { return logical_not(t); }, DType::boolean);
   m["where"] = {
       {"where of an empty condition",
        {zeros({0, 3}, DType::boolean), ones({3}), ones({1})},

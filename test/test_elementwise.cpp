@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "reference.h"
+#include "unary_cases.h"
 
 using namespace kiln;
 using kt::kExact;
@@ -331,9 +332,6 @@ namespace {
 using UnFn = std::function<Tensor(const Tensor&)>;
 using Ref1 = std::function<double(double)>;
 
-double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double gelu_ref(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
-
 struct UnaryCase {
   std::string name;
   UnFn fn;
@@ -342,47 +340,15 @@ struct UnaryCase {
   double lo, hi;                  // random range
   std::vector<double> special;    // hand-picked inputs (inf, nan, extremes)
   std::vector<double> special64;  // extra inputs for f64 only
+  bool exact;
 };
 
+/// Every unary op, from its row in unary_cases.h.
 std::vector<UnaryCase> unary_cases() {
   std::vector<UnaryCase> c;
-  c.push_back({"negative", [](auto& x) { return negative(x); }, [](double x) { return -x; },
-               kNumeric, -100, 100, {0, kInf, -kInf, kNaN}, {}});
-  c.push_back({"abs", [](auto& x) { return abs(x); }, [](double x) { return std::fabs(x); },
-               kNumeric, -100, 100, {0, -kInf, kInf, kNaN, -1e30}, {}});
-  c.push_back({"relu", [](auto& x) { return relu(x); },
-               [](double x) { return x > 0 ? x : 0.0; }, kNumeric, -100, 100,
-               {0, -kInf, kInf, 1e30, -1e30}, {}});
-  c.push_back({"exp", [](auto& x) { return exp(x); }, [](double x) { return std::exp(x); },
-               kFloating, -80, 80,
-               {0, -0.0, 1e-30, -1e-30, 1, -1, 88, 88.7, 89, 100, -87, -100, -200, kInf, -kInf,
-                kNaN},
-               {700, -700, 709, 710, -745}});
-  c.push_back({"log", [](auto& x) { return log(x); }, [](double x) { return std::log(x); },
-               kFloating, 1e-3, 1e3,
-               {1, 2.718281828459045, 1e-30, 1e-20, 1e20, 1e38, 0, -0.0, -1, -kInf, kInf, kNaN},
-               {1e-300, 1e300}});
-  c.push_back({"sqrt", [](auto& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); },
-               kFloating, 0, 1e4, {0, 1, 4, 1e-30, 1e30, 3e38, -1, -kInf, kInf, kNaN},
-               {1e-300, 1e300}});
-  c.push_back({"rsqrt", [](auto& x) { return rsqrt(x); },
-               [](double x) { return 1.0 / std::sqrt(x); }, kFloating, 1e-3, 1e4,
-               {1, 4, 0.25, 1e-30, 1e30, 0, kInf, -1, kNaN}, {1e-300, 1e300}});
-  c.push_back({"tanh", [](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); },
-               kFloating, -20, 20, {0, 1e-30, -1e-20, 1e-4, 0.5, -0.5, 9, 50, -50, 1e30, kInf, -kInf,
-                                    kNaN}, {}});
-  c.push_back({"sigmoid", [](auto& x) { return sigmoid(x); }, sigmoid_ref, kFloating, -30, 30,
-               {0, 1e-30, -1e-30, 80, -80, 100, -100, 1e30, -1e30, kInf, -kInf, kNaN}, {-700, 700}});
-  c.push_back({"gelu", [](auto& x) { return gelu(x); }, gelu_ref, kFloating, -10, 10,
-               {0, 1e-30, -1e-30, 1, -1, 3, -3, 6, -6, 50, -50, kNaN}, {}});
-  c.push_back({"sin", [](auto& x) { return sin(x); }, [](double x) { return std::sin(x); },
-               kFloating, -100, 100,
-               {0, 1e-30, -1e-20, 3.14159265358979, 1e3, -1e3, 1e4, -3e4, kInf, -kInf, kNaN}, {1e6}});
-  c.push_back({"cos", [](auto& x) { return cos(x); }, [](double x) { return std::cos(x); },
-               kFloating, -100, 100,
-               {0, 1e-30, 1.5707963267948966, 1e3, -1e3, 1e4, -3e4, kInf, -kInf, kNaN}, {1e6}});
-  c.push_back({"erf", [](auto& x) { return erf(x); }, [](double x) { return std::erf(x); },
-               kFloating, -5, 5, {0, 1e-30, -1e-20, 0.5, -0.5, 3, 6, -6, 30, kInf, -kInf, kNaN}, {}});
+  for (const test::UnaryRow& r : test::unary_rows())
+    c.push_back({r.name, r.apply, r.reference, r.dtypes(), r.lo, r.hi, r.special, r.special64,
+                 r.exact()});
   return c;
 }
 
@@ -394,8 +360,7 @@ TEST_CASE("unary ops: random data, special values, shapes", "[elementwise][unary
     for (DType d : c.dtypes) {
       DYNAMIC_SECTION(c.name << " " << kt::dtype_str(d)) {
         bool fl = is_floating(d);
-        Tol tol = (c.name == "negative" || c.name == "abs" || c.name == "relu") ? kExact
-                                                                                 : kt::trans_tol(d);
+        Tol tol = c.exact ? kExact : kt::trans_tol(d);
         SECTION("random, 2-D") {
           auto v = kt::rounded(kt::random_for(d, 60, c.lo, c.hi, 21), d);
           CHECK_TENSOR(c.fn(kt::make(v, {6, 10}, d)), kt::apply1(v, c.ref), Shape{6, 10}, d, tol);
@@ -441,7 +406,7 @@ TEST_CASE("transcendentals keep relative accuracy for tiny inputs", "[elementwis
       {"tanh", [](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); }},
       {"sin", [](auto& x) { return sin(x); }, [](double x) { return std::sin(x); }},
       {"erf", [](auto& x) { return erf(x); }, [](double x) { return std::erf(x); }},
-      {"gelu", [](auto& x) { return gelu(x); }, gelu_ref},
+      {"gelu", [](auto& x) { return gelu(x); }, test::UnaryCase<OpId::gelu>::reference},
   };
   for (auto& c : cs) {
     for (DType d : kFloating) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "reference.h"
+#include "unary_cases.h"
 
 using namespace kiln;
 using Catch::Contains;
@@ -203,18 +204,14 @@ TEST_CASE("errors: floating-only ops refuse integers", "[errors]") {
   CHECK_THAT(msg, Contains("[exp]") && Contains("i32") && Contains("(2,)") && Contains(at(line)));
   line = __LINE__; msg = KILN_ERR(log(i.astype(DType::i64)));
   CHECK_THAT(msg, Contains("[log]") && Contains("i64") && Contains(at(line)));
-  for (auto& [name, fn] : std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>>{
-           {"sqrt", [](const Tensor& t) { return sqrt(t); }},
-           {"rsqrt", [](const Tensor& t) { return rsqrt(t); }},
-           {"tanh", [](const Tensor& t) { return tanh(t); }},
-           {"sigmoid", [](const Tensor& t) { return sigmoid(t); }},
-           {"gelu", [](const Tensor& t) { return gelu(t); }},
-           {"sin", [](const Tensor& t) { return sin(t); }},
-           {"cos", [](const Tensor& t) { return cos(t); }},
-           {"erf", [](const Tensor& t) { return erf(t); }},
-       }) {
-    INFO(name);
-    CHECK_THAT(KILN_ERR(fn(i)), Contains("[" + name + "]") && Contains("i32"));
+  // Every unary op refuses a dtype outside its kind, naming itself and the dtype.
+  for (const test::UnaryRow& r : test::unary_rows()) {
+    INFO(r.name);
+    const DType refused = r.kind == rules::ElementwiseKind::floating  ? DType::i32
+                          : r.kind == rules::ElementwiseKind::logical ? DType::f32
+                                                                      : DType::boolean;
+    CHECK_THAT(KILN_ERR(r.apply(ones({2}, refused))),
+               Contains("[" + r.name + "]") && Contains(std::string(dtype_name(refused))));
   }
   CHECK_THAT(KILN_ERR(abs(ones({2}, DType::boolean))), Contains("[abs]") && Contains("boolean"));
 }

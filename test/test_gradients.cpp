@@ -34,6 +34,7 @@
 
 #include "kiln/autodiff.h"
 #include "reference.h"
+#include "unary_cases.h"
 #include "runtime/op_list.h"
 
 #include "capture_cout.h"
@@ -316,38 +317,19 @@ std::map<std::string, Case> gradient_cases() {
         [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0); },
         [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0.125); });
   };
-  // ---- unary
-  m["negative"] = [] {
-    unary_case("negative", [](auto& x) { return negative(x); });
+  // ---- unary: every differentiable op's row of unary_cases.h. Inputs inside the op's
+  // domain (log's is positive) and, for the arithmetic ops, away from their kink at 0.
+  for (const test::UnaryRow& r : test::unary_rows()) {
+    if (!r.differentiable) continue;
+    const MakeInput make = r.lo >= 0 ? MakeInput(positive)
+                           : r.kind == rules::ElementwiseKind::arithmetic ? MakeInput(away_from_zero)
+                                                                          : MakeInput(plain);
+    m[r.name] = [r, make] { unary_case(r.name, r.apply, make); };
+  }
+  m["negative"] = [negative = m["negative"]] {
+    negative();
     unary_case("unary -", [](auto& x) { return -x; });
   };
-  m["abs"] = [] {
-    unary_case(
-        "abs", [](auto& x) { return abs(x); }, away_from_zero);
-  };
-  m["relu"] = [] {
-    unary_case(
-        "relu", [](auto& x) { return relu(x); }, away_from_zero);
-  };
-  m["exp"] = [] { unary_case("exp", [](auto& x) { return exp(x); }); };
-  m["log"] = [] {
-    unary_case(
-        "log", [](auto& x) { return log(x); }, positive);
-  };
-  m["sqrt"] = [] {
-    unary_case(
-        "sqrt", [](auto& x) { return sqrt(x); }, positive);
-  };
-  m["rsqrt"] = [] {
-    unary_case(
-        "rsqrt", [](auto& x) { return rsqrt(x); }, positive);
-  };
-  m["tanh"] = [] { unary_case("tanh", [](auto& x) { return tanh(x); }); };
-  m["sigmoid"] = [] { unary_case("sigmoid", [](auto& x) { return sigmoid(x); }); };
-  m["gelu"] = [] { unary_case("gelu", [](auto& x) { return gelu(x); }); };
-  m["sin"] = [] { unary_case("sin", [](auto& x) { return sin(x); }); };
-  m["cos"] = [] { unary_case("cos", [](auto& x) { return cos(x); }); };
-  m["erf"] = [] { unary_case("erf", [](auto& x) { return erf(x); }); };
   // ---- select and cast
   m["where"] = [] {
     // cond (2, 4), a (3, 1, 4), b (4,) -> (3, 2, 4): each operand's gradient is masked and

@@ -9,6 +9,7 @@
 
 #include "reference.h"
 #include "runtime/op_list.h"
+#include "unary_cases.h"
 
 using namespace kiln;
 using kt::kExact;
@@ -110,33 +111,24 @@ std::map<std::string, Check> checks() {
     auto b = Tensor::from(std::vector<bool>{true, false, true, false}, {4});
     CHECK(logical_or(a, b).to_vector<bool>() == std::vector<bool>{true, true, true, false});
   };
-  // ---- unary
-  m["negative"] = [] { unary([](auto& x) { return negative(x); }, [](double x) { return -x; }); };
-  m["abs"] = [] { unary([](auto& x) { return abs(x); }, [](double x) { return std::fabs(x); }); };
-  m["relu"] = [] { unary([](auto& x) { return relu(x); }, [](double x) { return x > 0 ? x : 0; }); };
-  m["exp"] = [] { unary([](auto& x) { return exp(x); }, [](double x) { return std::exp(x); }); };
-  m["log"] = [] {
-    unary([](auto& x) { return log(x); }, [](double x) { return std::log(x); }, {0.1, 1, 2, 10, 1e5});
-  };
-  m["sqrt"] = [] {
-    unary([](auto& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); }, {0, 0.25, 2, 9, 1e6});
-  };
-  m["rsqrt"] = [] {
-    unary([](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, {0.25, 2, 9, 1e6});
-  };
-  m["tanh"] = [] { unary([](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); }); };
-  m["sigmoid"] = [] { unary([](auto& x) { return sigmoid(x); }, [](double x) { return 1 / (1 + std::exp(-x)); }); };
-  m["gelu"] = [] {
-    unary([](auto& x) { return gelu(x); },
-          [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); });
-  };
-  m["sin"] = [] { unary([](auto& x) { return sin(x); }, [](double x) { return std::sin(x); }); };
-  m["cos"] = [] { unary([](auto& x) { return cos(x); }, [](double x) { return std::cos(x); }); };
-  m["erf"] = [] { unary([](auto& x) { return erf(x); }, [](double x) { return std::erf(x); }); };
-  m["logical_not"] = [] {
-    CHECK(logical_not(Tensor::from(std::vector<bool>{true, false}, {2})).to_vector<bool>() ==
-          std::vector<bool>{false, true});
-  };
+  // ---- unary: every op's row of unary_cases.h, on the values of kA in its range
+  for (const test::UnaryRow& r : test::unary_rows()) {
+    if (r.kind == rules::ElementwiseKind::logical) {
+      m[r.name] = [r] {
+        std::vector<bool> want;
+        for (double v : {1.0, 0.0}) want.push_back(r.reference(v) != 0);
+        CHECK(r.apply(Tensor::from(std::vector<bool>{true, false}, {2})).to_vector<bool>() == want);
+      };
+      continue;
+    }
+    m[r.name] = [r] {
+      std::vector<double> in;
+      for (double v : kA)
+        if (v >= r.lo && v <= r.hi) in.push_back(v);
+      REQUIRE(in.size() >= 3);
+      unary(r.apply, r.reference, in);
+    };
+  }
   m["where"] = [] {
     auto c = Tensor::from(std::vector<bool>{true, false, true}, {3});
     CHECK(where(c, fa(), fb()).to_vector<float>() == std::vector<float>{-2.5f, -2.f, 0.f, 0.5f, -1.f, 3.f});

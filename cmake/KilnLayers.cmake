@@ -1,6 +1,6 @@
 # The fence between DESIGN.md's layers: each layer's library gets an include root of its
 # own, a folder in the build tree holding a link to the layer's sources and nothing else,
-# so `#include "compiler/trace.h"` from runtime/ finds no such file: an upward include is a
+# so `#include "compiler/trace/trace.h"` from runtime/ finds no such file: an upward include is a
 # build error, not a convention. The repository root is an include directory of no layer.
 # Public headers are split the same way: the runtime's vocabulary (kiln/dtype.h,
 # kiln/error.h, kiln/tensor.h) has a root of its own; the rest of include/kiln is the

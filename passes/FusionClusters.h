@@ -14,7 +14,7 @@
 
 namespace kiln::passes {
 
-// What the runtime's kernel call supports (compiler/fusion_call.h).
+// What the runtime's kernel call supports (compiler/pipeline/fusion_call.h).
 constexpr size_t kMaxArguments = 16;
 constexpr int64_t kMaxRank = 8;
 

@@ -1,28 +1,37 @@
 #include "runtime/op_frame.h"
 
+#include <optional>
 #include <string_view>
 
 namespace kiln::runtime {
 
 namespace {
 
-/// kiln's source root as this build spells it (absolute, or relative under ccache's
-/// base_dir): this file's name without "runtime/op_frame.cpp".
+/// kiln's source root as this file's name spells it (absolute, or relative under ccache's
+/// base_dir): the name without "runtime/op_frame.cpp".
 std::string_view source_root() {
   constexpr std::string_view self = __FILE__;
   constexpr std::string_view tail = "runtime/op_frame.cpp";
   return self.ends_with(tail) ? self.substr(0, self.size() - tail.size()) : std::string_view();
 }
 
+/// `file` without the source root, if it is under it. Other files of kiln may have been
+/// compiled with the other spelling (ccache's base_dir set for some objects, not for
+/// others), so the absolute root the build names is tried too.
+std::optional<std::string_view> under_root(std::string_view file) {
+  for (std::string_view root : {source_root(), std::string_view(KILN_SOURCE_ROOT)})
+    if (!root.empty() && file.starts_with(root)) return file.substr(root.size());
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_kiln_source(const char* file) {
-  std::string_view f(file), root = source_root();
-  if (root.empty() || !f.starts_with(root)) return false;
-  f.remove_prefix(root.size());
+  std::optional<std::string_view> f = under_root(file);
+  if (!f) return false;
   for (std::string_view dir :
        {"compiler/", "runtime/", "kernels/", "ir/", "passes/", "include/kiln/"})
-    if (f.starts_with(dir)) return true;
+    if (f->starts_with(dir)) return true;
   return false;
 }
 

@@ -1,7 +1,7 @@
 // The list of kiln ops, one line each: the single place an op is named. What must exist
-// once per op is checked against it: a gradient rule (compiler/gradients.h) and a graph-mode
-// kernel binder (compiler/kernel_binding.h) per op are link errors when missing, the ODS
-// op a compile error (compiler/op_list_check.cpp); test/test_op_list.cpp walks it for the
+// once per op is checked against it: a gradient rule (compiler/autodiff/gradients.h) and a graph-mode
+// kernel binder (compiler/pipeline/kernel_binding.h) per op are link errors when missing, the ODS
+// op a compile error (compiler/ops/op_list_check.cpp); test/test_op_list.cpp walks it for the
 // rest. Adding an op: CONTRIBUTING.md.
 //
 // X(name, family)

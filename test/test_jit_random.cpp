@@ -364,7 +364,7 @@ double f32_round(double v) { return static_cast<double>(static_cast<float>(v)); 
 // KNOWN BUG 1 (jit, "rows" fusions writing over dead inputs): a row kernel (softmax, or a
 //   reduction over the last axis with its elementwise users) runs in phases and stores
 //   each result as soon as it is computed; the plan lets a result take the buffer of a
-//   dead input of the same layout (compiler/fusion_call.cpp, "each element is read before
+//   dead input of the same layout (compiler/pipeline/fusion_call.cpp, "each element is read before
 //   it is written"), but the kernel may read that input at the same index after the store
 //   (later in the phase, or in a later phase), and then reads the result instead:
 //       y = x * 2.0f;  s = softmax(y);  return {s, y + s};     x = f32 [0.5, 1, 2, 3]
@@ -384,7 +384,7 @@ double f32_round(double v) { return static_cast<double>(static_cast<float>(v)); 
 //   Fixed: the decomposed softmax shifts by where(|max| < inf, max, 0).
 // KNOWN BUG 3 (jit reductions of empty tensors): an elementwise op feeding a reduction over
 //   a zero-length axis returns uninitialized memory instead of 0 (the fused row kernel is
-//   not run for an empty iteration space, compiler/fusion_call.cpp, and its reduced
+//   not run for an empty iteration space, compiler/pipeline/fusion_call.cpp, and its reduced
 //   result is never written):
 //       x = f32 shape (0,);  sum(x * 2.0f, {0}, keepdims=true):  eager [0], jit [-3.15995e+35]
 //   (seed 793 of an earlier generator: sum(relu(relu(cos(x))), {0}, true) gave 0.0078).

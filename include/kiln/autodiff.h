@@ -35,7 +35,7 @@
 namespace kiln {
 
 namespace detail {
-struct TapeState;  // compiler/tape.h
+struct TapeState;  // compiler/autodiff/tape.h
 }
 
 class GradientTape {

@@ -10,7 +10,7 @@
 namespace kiln {
 
 namespace detail {
-struct VariableState;  // compiler/variable_state.h
+struct VariableState;  // compiler/trace/variable_state.h
 }
 
 /// A named, mutable tensor slot with a fixed dtype and shape. Lambdas capture variables

@@ -1,7 +1,7 @@
 // The CUDA half of the JIT without a GPU: every elementwise op of the op list, in each
 // dtype family it takes, plus chains with broadcasting, an output fusion's epilogue and
 // row fusions (softmax, log_softmax, layer_norm(softmax), a keepdims sum),
-// compiles to PTX for sm_90 (compiler/gpu_codegen.h), one kernel per fusion, and `ptxas`
+// compiles to PTX for sm_90 (compiler/pipeline/gpu_codegen.h), one kernel per fusion, and `ptxas`
 // accepts the module, so codegen breakage shows on every machine. Reports itself skipped
 // (exit 77, ctest's SKIP_RETURN_CODE) where the CUDA toolkit's ptxas is missing.
 #include <cstdio>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/gpu_codegen.h"
+#include "compiler/pipeline/gpu_codegen.h"
 #include "kiln/error.h"
 #include "ptxas.h"
 #include "runtime/op_list.h"

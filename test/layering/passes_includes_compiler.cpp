@@ -1,2 +1,2 @@
 // The passes are below the compiler: this must not compile.
-#include "compiler/trace.h"
+#include "compiler/trace/trace.h"

@@ -1,0 +1,633 @@
+// kiln::function's machinery: signatures, the per-function LRU cache of concrete
+// functions, single-flight tracing, and the cached-call path (signature, one lookup, run
+// the plan).
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "compiler/pipeline/gpu_codegen.h"
+#include "compiler/pipeline/jit.h"
+#include "compiler/ops/op_support.h"
+#include "compiler/autodiff/tape.h"
+#include "compiler/trace/trace.h"
+#include "kiln/error.h"
+#include "kiln/function.h"
+#include "runtime/cuda_device.h"
+#include "runtime/cuda_graph.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+std::string_view stage_name(Stage stage) {
+  switch (stage) {
+#define KILN_STAGE_NAME(name, what) \
+  case Stage::name:                 \
+    return #name;
+    KILN_STAGE_LIST(KILN_STAGE_NAME)
+#undef KILN_STAGE_NAME
+  }
+  return "?";
+}
+
+std::string_view stage_description(Stage stage) {
+  switch (stage) {
+#define KILN_STAGE_DESCRIPTION(name, what) \
+  case Stage::name:                        \
+    return what;
+    KILN_STAGE_LIST(KILN_STAGE_DESCRIPTION)
+#undef KILN_STAGE_DESCRIPTION
+  }
+  return "?";
+}
+
+namespace detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+/// What identifies a concrete function: per tensor argument its dtype, device and shape
+/// (dynamic dimensions as -1), plus the host arguments' text.
+struct Signature {
+  std::vector<int64_t> tensors;  // per tensor: dtype, device kind, device index, rank, dims...
+  std::string host;
+  bool operator==(const Signature&) const = default;
+};
+struct SignatureHash {
+  size_t operator()(const Signature& s) const {
+    size_t h = std::hash<std::string>()(s.host);
+    for (int64_t v : s.tensors) h = h * 1000003u ^ std::hash<int64_t>()(v);
+    return h;
+  }
+};
+
+struct ConcreteFunction {
+  std::vector<rules::TensorType> arg_types;
+  std::vector<rules::TensorType> result_types;
+  std::string host;  // the host arguments' key
+  TracedFunction traced;
+  runtime::Executable executable;
+  std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
+  std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
+  Device device;                        // where its arguments live and it runs
+  std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
+  std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
+  // CUDA, when the plan can be captured: the run replayed as a CUDA graph.
+  struct GraphReplay {
+    std::mutex mutex;
+    bool measured = false;                // the first run counted the plan's launches
+    bool off = false;                     // not worth it, or the driver refused the capture
+    std::vector<Tensor> inputs, outputs;  // the graph's own argument and result buffers
+    std::unique_ptr<runtime::CudaGraph> graph;
+  };
+  std::unique_ptr<GraphReplay> replay;
+};
+
+struct Entry {
+  std::shared_ptr<ConcreteFunction> fn;  // null while its trace is in flight
+  std::list<Signature>::iterator lru;
+};
+
+std::string spec_str(const Shape& shape, DType dtype) {
+  return std::string(dtype_name(dtype)) + " " + shape_str(shape);
+}
+
+}  // namespace
+
+class FunctionCore {
+ public:
+  FunctionCore(FunctionOptions options, std::source_location defined_at)
+      : options_(std::move(options)), defined_at_(defined_at) {}
+
+  std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
+    auto fn = cached(args);
+    if (!fn) fn = concrete(args, trace_fn);
+    const bool taped = taping();
+    if (fn->device_captures.empty() && !taped) return run(*fn, args.tensors.size(), args.tensors);
+    std::vector<Tensor> inputs = args.tensors;
+    inputs.insert(inputs.end(), fn->device_captures.begin(), fn->device_captures.end());
+    if (!taped) return run(*fn, args.tensors.size(), inputs);
+    return taped_call(args, trace_fn, *fn, inputs);
+  }
+
+  /// A call while a GradientTape records: the call is one node of the tape whose gradient is
+  /// the function's own traced gradient (as TensorFlow records a tf.function), for watched
+  /// arguments and the variables the function reads. The gradient function is traced now,
+  /// while the call's arguments (and the callable they are passed to) exist: it replays the
+  /// function on the arguments and on the variables' values as this call found them, under a
+  /// tape, without its effects (compiler/trace/trace.h, GradientReplay), and returns the
+  /// arguments' and the variables' gradients for given gradients of the results.
+  std::vector<Tensor> taped_call(const FlatArgs& args, const TraceFn& trace_fn,
+                                 ConcreteFunction& fn, const std::vector<Tensor>& inputs) {
+    const std::vector<std::shared_ptr<VariableState>>& variables = fn.traced.variables;
+    std::vector<Tensor> values;  // what the variables hold as the call starts
+    for (const auto& v : variables) values.push_back(to_device(v->read(), fn.device));
+    std::vector<Tensor> results;
+    {
+      TapeSuspension hide_tapes;
+      results = run(fn, args.tensors.size(), inputs);
+    }
+    // A result that is an argument itself (returned as it came) gets a handle of its own:
+    // the tape must see it as this call's output, not as the argument it already tracks.
+    for (Tensor& r : results)
+      for (const Tensor& a : args.tensors)
+        if (r.impl() == a.impl()) r = view(r, shape_of(r));
+    if (!would_record(args.tensors, variables, results)) return results;  // nothing to differentiate
+    const size_t n = args.tensors.size(), m = variables.size(), k = results.size();
+    // The gradient's signature: the arguments, the variables' values, one upstream gradient
+    // per result (the results stand in for them: same types).
+    FlatArgs grad_args{args.tensors, args.key};
+    grad_args.tensors.insert(grad_args.tensors.end(), values.begin(), values.end());
+    grad_args.tensors.insert(grad_args.tensors.end(), results.begin(), results.end());
+    TraceFn gradient_fn = [&trace_fn, &variables, n, m, k](const std::vector<Tensor>& sym) {
+      std::vector<Tensor> call_args(sym.begin(), sym.begin() + n);
+      std::vector<Tensor> var_values(sym.begin() + n, sym.begin() + n + m);
+      std::vector<Tensor> result_grads(sym.begin() + n + m, sym.begin() + n + m + k);
+      GradientReplay replay(variables, var_values);
+      return differentiate([&] { return trace_fn(call_args); }, result_grads, call_args, variables);
+    };
+    std::shared_ptr<ConcreteFunction> grad = gradient_core(fn).concrete(grad_args, gradient_fn);
+    std::vector<Tensor> call_args = args.tensors;
+    std::shared_ptr<FunctionCore> core = gradient_core_;
+    const std::string what = name();
+    record_custom(what, call_args, variables, results,
+                  [core, grad, call_args, values, what](const std::vector<Tensor>& result_grads) {
+                    if (taping())  // a tape around this gradient: it would see nothing
+                      throw Error("[GradientTape] the gradient of a call of the compiled function '" +
+                                  what + "' is not differentiable again (a second derivative); "
+                                  "create the tapes inside the function instead");
+                    std::vector<Tensor> in = call_args;
+                    in.insert(in.end(), values.begin(), values.end());
+                    in.insert(in.end(), result_grads.begin(), result_grads.end());
+                    in.insert(in.end(), grad->device_captures.begin(), grad->device_captures.end());
+                    return core->run(*grad, call_args.size() + values.size() + result_grads.size(), in);
+                  });
+    return results;
+  }
+
+  /// The function that computes this one's gradients (taped_call), made on first use. With
+  /// an input_signature (one concrete function), the gradient's is derived from it, so its
+  /// dynamic dimensions stay dynamic: the arguments', the variables' and the results' types.
+  FunctionCore& gradient_core(const ConcreteFunction& fn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!gradient_core_) {
+      FunctionOptions options = options_;
+      options.name = name() + "_gradient";
+      options.input_signature.reset();
+      if (options_.input_signature) {
+        std::vector<TensorSpec> specs;
+        for (const auto& t : fn.arg_types) specs.push_back({t.shape, t.dtype});
+        for (const auto& v : fn.traced.variables) specs.push_back({v->shape, v->dtype});
+        for (const auto& t : fn.result_types) specs.push_back({t.shape, t.dtype});
+        options.input_signature = std::move(specs);
+      }
+      gradient_core_ = std::make_shared<FunctionCore>(std::move(options), defined_at_);
+    }
+    return *gradient_core_;
+  }
+
+  /// Runs the plan; on a CUDA device, a launch-bound plan is captured into a CUDA graph at
+  /// its second call and replayed from then on: the arguments are copied into the graph's
+  /// buffers, the graph is launched, and the results are copied out (callers own them).
+  std::vector<Tensor> run(ConcreteFunction& fn, size_t num_args,
+                          const std::vector<Tensor>& inputs) {
+    if (!fn.replay) return fn.executable.run(inputs);
+    ConcreteFunction::GraphReplay& r = *fn.replay;
+    auto& device = runtime::CudaDevice::get(fn.device);
+    std::unique_lock<std::mutex> lock(r.mutex);
+    if (!r.graph && (r.off || !r.measured)) {
+      const bool measure = !r.off;
+      const uint64_t before = device.launch_count();
+      lock.unlock();
+      std::vector<Tensor> out = fn.executable.run(inputs);
+      if (measure) {
+        lock.lock();
+        // A replay costs a launch per argument and result copy plus the graph's: only
+        // plans with more launches than that gain (a fused jit kernel or two do not).
+        const uint64_t launches = device.launch_count() - before;
+        size_t bytes = 0;
+        for (size_t i = 0; i < num_args; ++i)
+          bytes += inputs[i].numel() * dtype_size(inputs[i].dtype());
+        r.measured = true;
+        r.off =
+            launches < num_args + out.size() + 3 || bytes > (size_t{16} << 20) || graphs_disabled();
+      }
+      return out;
+    }
+    if (!r.graph) {
+      // The graph's argument buffers (captured tensors stay where they are: they never change).
+      r.inputs = inputs;
+      for (size_t i = 0; i < num_args; ++i) r.inputs[i] = copy_on(device, inputs[i]);
+      // One plain run first, its results dropped: every block the captured run asks for
+      // is then in the cache (the driver refuses an allocation while a stream is captured).
+      fn.executable.run(r.inputs);
+      r.graph =
+          runtime::CudaGraph::capture(device, [&] { r.outputs = fn.executable.run(r.inputs); });
+      if (!r.graph) {
+        r.off = true;
+        r.inputs.clear();
+        r.outputs.clear();
+        lock.unlock();
+        return fn.executable.run(inputs);
+      }
+    }
+    for (size_t i = 0; i < num_args; ++i) copy_into(device, inputs[i], r.inputs[i]);
+    r.graph->replay();
+    std::vector<Tensor> out;
+    out.reserve(r.outputs.size());
+    for (const Tensor& t : r.outputs) out.push_back(copy_on(device, t));
+    return out;
+  }
+
+  static bool graphs_disabled() {
+    const char* v = std::getenv("KILN_CUDA_GRAPHS");
+    return v != nullptr && std::string(v) == "0";
+  }
+  static void copy_into(runtime::CudaDevice& device, const Tensor& from, const Tensor& to) {
+    if (from.impl()->data() == to.impl()->data()) return;
+    device.copy_on_device(reinterpret_cast<uint64_t>(to.impl()->data()),
+                          reinterpret_cast<uint64_t>(from.impl()->data()),
+                          static_cast<size_t>(from.numel()) * dtype_size(from.dtype()));
+  }
+  static Tensor copy_on(runtime::CudaDevice& device, const Tensor& t) {
+    Tensor out = empty(t.dtype(), t.shape(), t.device());
+    copy_into(device, t, out);
+    return out;
+  }
+
+  std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
+    auto fn = concrete(args, trace_fn);
+    if (stage == Stage::ptx) {
+      // What the function's fused kernels compile to for a CUDA device: the ones it runs
+      // when its arguments are on one (jit=true), else those it would run there (sm_90),
+      // from its optimized graph, with or without a GPU.
+      std::string ptx =
+          fn->ptx ? *fn->ptx : compile_fusions_to_ptx(ir_of(*fn, Stage::optimized), "sm_90").ptx;
+      if (ptx.empty()) return "// kiln: no fused kernels (every op runs as a library kernel)\n";
+      return ptx;
+    }
+    if (!produces(stage))
+      throw Error("[ir] stage '" + std::string(stage_name(stage)) +
+                  "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
+    return ir_of(*fn, stage);
+  }
+
+  size_t trace_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return traces_;
+  }
+  size_t cache_size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t n = 0;
+    for (const auto& [sig, e] : cache_) n += e.fn != nullptr;
+    return n;
+  }
+  FunctionStats stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+ private:
+  /// The argument types the graph is traced with, after input_signature; throws (with
+  /// nothing changed) when an argument does not fit the declared signature.
+  std::vector<rules::TensorType> arg_types(const FlatArgs& args) {
+    std::vector<rules::TensorType> types;
+    for (size_t i = 0; i < args.tensors.size(); ++i) {
+      const Tensor& t = args.tensors[i];
+      CallSite site{"function"};
+      check_operands(site, {&t});
+      if (t.device() != args.tensors.front().device())
+        throw Error("[" + name() + "] argument " + std::to_string(i) + " is on " +
+                    to_string(t.device()) + " and argument 0 on " +
+                    to_string(args.tensors.front().device()) +
+                    ": a call runs on one device; move the arguments there with .to(device)");
+      if (is_symbolic(t))
+        throw Error("[function] argument " + std::to_string(i) +
+                    " is a symbolic tensor of another trace");
+      types.push_back({t.dtype(), t.shape()});
+    }
+    if (options_.input_signature) {
+      const auto& specs = *options_.input_signature;
+      if (specs.size() != types.size())
+        throw Error("[" + name() + "] called with " + std::to_string(types.size()) +
+                    " tensor arguments; input_signature declares " + std::to_string(specs.size()));
+      for (size_t i = 0; i < specs.size(); ++i) {
+        const auto& spec = specs[i];
+        bool fits = spec.dtype == types[i].dtype && spec.shape.size() == types[i].shape.size();
+        for (size_t d = 0; fits && d < spec.shape.size(); ++d)
+          fits = spec.shape[d] == -1 || spec.shape[d] == types[i].shape[d];
+        if (!fits)
+          throw Error("[" + name() + "] argument " + std::to_string(i) + " does not match " +
+                      "input_signature: expected " + spec_str(spec.shape, spec.dtype) + ", got " +
+                      spec_str(types[i].shape, types[i].dtype));
+        types[i].shape = spec.shape;
+      }
+    } else if (options_.reduce_retracing && !sizes_read_) {
+      generalize(types);
+    }
+    return types;
+  }
+
+  /// reduce_retracing: a dimension seen with two sizes at the same argument becomes
+  /// dynamic for every later trace.
+  void generalize(std::vector<rules::TensorType>& types) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (seen_.size() < types.size()) seen_.resize(types.size());
+    for (size_t i = 0; i < types.size(); ++i) {
+      auto& seen = seen_[i];
+      auto& shape = types[i].shape;
+      if (seen.empty() || seen.size() != shape.size()) {
+        if (seen.empty()) seen = shape;
+        continue;
+      }
+      for (size_t d = 0; d < shape.size(); ++d) {
+        if (seen[d] != -1 && seen[d] != shape[d]) seen[d] = -1;
+        if (seen[d] == -1) shape[d] = -1;
+      }
+    }
+  }
+
+  Signature signature(const FlatArgs& args, const std::vector<rules::TensorType>& types) {
+    Signature s;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const auto& t = types[i];
+      Device dev = args.tensors[i].device();
+      s.tensors.push_back(static_cast<int64_t>(t.dtype));
+      s.tensors.push_back(dev.kind);
+      s.tensors.push_back(dev.index);
+      s.tensors.push_back(static_cast<int64_t>(t.shape.size()));
+      s.tensors.insert(s.tensors.end(), t.shape.begin(), t.shape.end());
+    }
+    s.host = args.key;
+    return s;
+  }
+
+  std::string name() const { return options_.name.empty() ? "function" : options_.name; }
+
+  /// Whether a concrete function keeps the MLIR of `stage`: graph mode stops at
+  /// 'optimized'; PTX is made on request (ir()).
+  bool produces(Stage stage) const {
+    return stage <= Stage::optimized || (options_.jit && stage != Stage::ptx);
+  }
+  static std::string& ir_of(ConcreteFunction& fn, Stage stage) {
+    return fn.ir[static_cast<size_t>(stage)];
+  }
+  CodegenOptions codegen_options() const { return {.fast_math = options_.fast_math}; }
+
+  /// Why `types` missed: the first argument that differs from the most recently used
+  /// concrete function (called with the lock held).
+  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host,
+                          Device device) {
+    const ConcreteFunction* last = nullptr;
+    for (const Signature& s : lru_)
+      if ((last = cache_.at(s).fn.get()) != nullptr) break;
+    if (last == nullptr) return traces_ == 0 ? "first call" : "signature evicted from the cache";
+    const auto& was = last->arg_types;
+    if (was.size() != types.size())
+      return std::to_string(was.size()) + " -> " + std::to_string(types.size()) +
+             " tensor arguments";
+    for (size_t i = 0; i < types.size(); ++i) {
+      if (types[i].dtype != was[i].dtype)
+        return "argument " + std::to_string(i) + ": dtype " +
+               std::string(dtype_name(was[i].dtype)) + " -> " +
+               std::string(dtype_name(types[i].dtype));
+      if (types[i].shape != was[i].shape)
+        return "argument " + std::to_string(i) + ": shape " + shape_str(was[i].shape) + " -> " +
+               shape_str(types[i].shape);
+    }
+    if (device != last->device)
+      return "device " + to_string(last->device) + " -> " + to_string(device);
+    if (host != last->host) return "non-tensor arguments changed";
+    return "signature evicted from the cache";
+  }
+
+  /// A cached call's lookup: the concrete function for these arguments if it is cached and
+  /// built, else null (and concrete() takes over: a miss, an argument to refuse, a trace in
+  /// flight, reduce_retracing). Builds the signature in this thread's scratch space, so a
+  /// hit allocates nothing.
+  std::shared_ptr<ConcreteFunction> cached(const FlatArgs& args) {
+    if (options_.reduce_retracing && !options_.input_signature) return nullptr;
+    thread_local Signature sig;
+    sig.tensors.clear();
+    const auto* specs = options_.input_signature ? &*options_.input_signature : nullptr;
+    if (specs != nullptr && specs->size() != args.tensors.size()) return nullptr;
+    for (size_t i = 0; i < args.tensors.size(); ++i) {
+      const Tensor& t = args.tensors[i];
+      if (!t.defined() || is_symbolic(t)) return nullptr;
+      const Device dev = t.device();
+      if (dev != args.tensors.front().device()) return nullptr;
+      const Shape& shape = shape_of(t);
+      const Shape* dims = &shape;
+      if (specs != nullptr) {
+        const TensorSpec& spec = (*specs)[i];
+        if (spec.dtype != t.dtype() || spec.shape.size() != shape.size()) return nullptr;
+        for (size_t d = 0; d < shape.size(); ++d)
+          if (spec.shape[d] != -1 && spec.shape[d] != shape[d]) return nullptr;
+        dims = &spec.shape;
+      }
+      sig.tensors.push_back(static_cast<int64_t>(t.dtype()));
+      sig.tensors.push_back(dev.kind);
+      sig.tensors.push_back(dev.index);
+      sig.tensors.push_back(static_cast<int64_t>(dims->size()));
+      sig.tensors.insert(sig.tensors.end(), dims->begin(), dims->end());
+    }
+    sig.host = args.key;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(sig);
+    if (it == cache_.end() || !it->second.fn) return nullptr;
+    ++stats_.hits;
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second.fn;
+  }
+
+  std::shared_ptr<ConcreteFunction> concrete(const FlatArgs& args, const TraceFn& trace_fn) {
+    std::vector<rules::TensorType> types = arg_types(args);
+    Signature sig = signature(args, types);
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      auto it = cache_.find(sig);
+      if (it == cache_.end()) break;
+      if (it->second.fn) {
+        ++stats_.hits;
+        lru_.splice(lru_.begin(), lru_, it->second.lru);
+        return it->second.fn;
+      }
+      traced_.wait(lock);  // single flight: another thread traces this signature
+    }
+    // Miss: reserve the signature so concurrent callers wait for this trace.
+    ++stats_.misses;
+    stats_.last_miss_reason = miss_reason(
+        types, args.key, args.tensors.empty() ? Device{} : args.tensors.front().device());
+    lru_.push_front(sig);
+    cache_.emplace(sig, Entry{nullptr, lru_.begin()});
+    const bool first = traces_ == 0;
+    lock.unlock();
+
+    std::shared_ptr<ConcreteFunction> fn;
+    bool retry = false;
+    try {
+      fn = build(types, trace_fn, first,
+                 args.tensors.empty() ? Device{} : args.tensors.front().device());
+    } catch (const DynamicShapeError&) {
+      // reduce_retracing made a dimension dynamic, and the function needs its size while
+      // tracing (it reads x.shape()[i], or squeezes every size-1 axis): each size gets a
+      // trace of its own from now on, as without reduce_retracing. A dimension the user
+      // declared dynamic (input_signature) is the user's to handle: the error stands.
+      retry = options_.reduce_retracing && !options_.input_signature && !sizes_read_;
+      if (!retry) {
+        forget(sig);
+        throw;
+      }
+    } catch (...) {
+      forget(sig);
+      throw;
+    }
+    if (retry) {
+      forget(sig);
+      {
+        std::lock_guard<std::mutex> guard(mutex_);
+        sizes_read_ = true;
+        --stats_.misses;  // the retry counts the miss
+      }
+      return concrete(args, trace_fn);
+    }
+
+    lock.lock();
+    ++traces_;
+    fn->host = args.key;
+    cache_.at(sig).fn = fn;
+    evict();
+    traced_.notify_all();
+    return fn;
+  }
+
+  /// Drops the reservation of a signature whose trace failed (the cache is as it was).
+  void forget(const Signature& sig) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(sig);
+    lru_.erase(it->second.lru);
+    cache_.erase(it);
+    traced_.notify_all();
+  }
+
+  std::shared_ptr<ConcreteFunction> build(const std::vector<rules::TensorType>& types,
+                                          const TraceFn& trace_fn, bool first, Device device) {
+    auto fn = std::make_shared<ConcreteFunction>();
+    fn->arg_types = types;
+    fn->device = device;
+    auto t0 = Clock::now();
+    fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
+    ir_of(*fn, Stage::traced) = print(*fn->traced.graph);
+    fn->result_types = result_types(*fn->traced.graph);
+    double trace_ms = ms_since(t0);
+    auto t1 = Clock::now();
+    optimize(*fn->traced.graph);
+    ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
+    double optimize_ms = ms_since(t1);
+    double codegen_ms = 0;
+    // Captured tensors go to the call's device once (the plan puts constants there on
+    // its first run; on CUDA with jit=true its fusions are PTX kernels).
+    for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
+    if (options_.jit && device.kind == Device::cuda) {
+      CudaJitResult jit = jit_compile_cuda(
+          *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()),
+          codegen_options());
+      ir_of(*fn, Stage::fused) = std::move(jit.fused);
+      ir_of(*fn, Stage::lowered) = ir_of(*fn, Stage::llvm) =
+          "// kiln: this function runs on " + to_string(device) +
+          "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
+      fn->ptx = std::move(jit.ptx);
+      optimize_ms += jit.fuse_ms;
+      codegen_ms = jit.codegen_ms;
+    } else if (options_.jit) {
+      JitResult jit = jit_compile(*fn->traced.graph, codegen_options());
+      ir_of(*fn, Stage::fused) = std::move(jit.fused);
+      ir_of(*fn, Stage::lowered) = std::move(jit.lowered);
+      ir_of(*fn, Stage::llvm) = std::move(jit.llvm);
+      fn->kernels = std::move(jit.kernels);
+      optimize_ms += jit.fuse_ms;
+      codegen_ms = jit.codegen_ms;
+    }
+    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), fn->ptx);
+    if (device.kind == Device::cuda && fn->executable.graph_safe)
+      fn->replay = std::make_unique<ConcreteFunction::GraphReplay>();
+    double compile_ms = ms_since(t1);
+    dump(*fn);
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.trace_ms += trace_ms;
+    stats_.compile_ms += compile_ms;
+    stats_.optimize_ms += optimize_ms;
+    stats_.codegen_ms += codegen_ms;
+    return fn;
+  }
+
+  /// KILN_DUMP_IR=<dir>: every stage of every trace, one file each.
+  void dump(const ConcreteFunction& fn) {
+    const char* dir = std::getenv("KILN_DUMP_IR");
+    if (dir == nullptr || *dir == '\0') return;
+    std::string key;
+    for (const auto& t : fn.arg_types) key += spec_str(t.shape, t.dtype) + ";";
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>()(key));
+    std::filesystem::create_directories(dir);
+    for (Stage stage : kStages) {
+      if (!produces(stage)) continue;
+      std::ofstream out(std::string(dir) + "/" + name() + "." + hash + "." +
+                        std::string(stage_name(stage)) + ".mlir");
+      out << fn.ir[static_cast<size_t>(stage)];
+    }
+  }
+
+  /// Drops least recently used concrete functions beyond the capacity (never one whose
+  /// trace is still in flight).
+  void evict() {
+    size_t ready = 0;
+    for (const auto& [s, e] : cache_) ready += e.fn != nullptr;
+    auto it = lru_.end();
+    while (ready > options_.cache_capacity && it != lru_.begin()) {
+      --it;
+      auto entry = cache_.find(*it);
+      if (entry->second.fn == nullptr) continue;
+      cache_.erase(entry);
+      it = lru_.erase(it);
+      --ready;
+    }
+  }
+
+  FunctionOptions options_;
+  std::source_location defined_at_;
+  mutable std::mutex mutex_;
+  std::condition_variable traced_;
+  std::unordered_map<Signature, Entry, SignatureHash> cache_;
+  std::list<Signature> lru_;  // most recently used first
+  size_t traces_ = 0;
+  FunctionStats stats_;
+  std::vector<Shape> seen_;  // reduce_retracing: per argument, -1 where sizes varied
+  std::shared_ptr<FunctionCore> gradient_core_;  // taped_call: this function's gradient
+  bool sizes_read_ = false;  // reduce_retracing: a trace needed a dynamic size: no more -1
+};
+
+FunctionBase::FunctionBase(FunctionOptions options, std::source_location defined_at)
+    : core_(std::make_shared<FunctionCore>(std::move(options), defined_at)) {}
+std::vector<Tensor> FunctionBase::call(const FlatArgs& args, const TraceFn& trace) {
+  return core_->call(args, trace);
+}
+std::string FunctionBase::ir(const FlatArgs& args, const TraceFn& trace, Stage stage) {
+  return core_->ir(args, trace, stage);
+}
+size_t FunctionBase::trace_count() const { return core_->trace_count(); }
+size_t FunctionBase::cache_size() const { return core_->cache_size(); }
+FunctionStats FunctionBase::stats() const { return core_->stats(); }
+bool FunctionBase::tracing() { return detail::tracing(); }
+
+}  // namespace detail
+}  // namespace kiln

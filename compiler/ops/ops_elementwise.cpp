@@ -1,0 +1,137 @@
+// Elementwise ops: binary (with broadcasting and scalar operands), unary, where, cast.
+#include "compiler/ops/op_support.h"
+#include "compiler/autodiff/tape.h"
+#include "compiler/trace/trace_api.h"
+#include "kernels/cpu/elementwise.h"
+#include "runtime/tensor_impl.h"
+#include "runtime/unary_ops.h"
+
+namespace kiln {
+namespace {
+
+using detail::CallSite;
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+using rules::ElementwiseKind;
+
+Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
+                  const Tensor& b) {
+  const Device device = detail::check_operands(site, {&a, &b});
+  auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
+                             {&a, &b});
+  if (auto t = detail::trace_op1(site, site.op, {&a, &b}, {}, type)) return *t;
+  Tensor out = detail::empty(type.dtype, type.shape, device);
+  detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
+  detail::record1(site.op, {&a, &b}, {}, out);
+  return out;
+}
+
+Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
+                   Scalar b, bool scalar_first) {
+  const Device device = detail::check_operands(site, {&a});
+  Tensor s = detail::scalar_tensor(site, b, a.dtype(), device);
+  return scalar_first ? run_binary(site, op, kind, s, a) : run_binary(site, op, kind, a, s);
+}
+
+Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
+  const Device device = detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::unary(kind, detail::type_of(x)), {&x});
+  if (auto t = detail::trace_op1(site, site.op, {&x}, {}, type)) return *t;
+  Tensor out = detail::empty(type.dtype, type.shape, device);
+  kernels::unary(op, x, out);
+  detail::record1(site.op, {&x}, {}, out);
+  return out;
+}
+
+}  // namespace
+
+#define KILN_DEFINE_BINARY(name, kind)                                                     \
+  Tensor name(const Tensor& a, const Tensor& b, Loc loc) {                                 \
+    return run_binary({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b);         \
+  }                                                                                        \
+  Tensor name(const Tensor& a, Scalar b, Loc loc) {                                        \
+    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
+  }                                                                                        \
+  Tensor name(Scalar a, const Tensor& b, Loc loc) {                                        \
+    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, b, a, true);  \
+  }
+KILN_DEFINE_BINARY(add, arithmetic)
+KILN_DEFINE_BINARY(subtract, arithmetic)
+KILN_DEFINE_BINARY(multiply, arithmetic)
+KILN_DEFINE_BINARY(divide, arithmetic)
+KILN_DEFINE_BINARY(pow, arithmetic)
+KILN_DEFINE_BINARY(maximum, arithmetic)
+KILN_DEFINE_BINARY(minimum, arithmetic)
+KILN_DEFINE_BINARY(equal, compare)
+KILN_DEFINE_BINARY(not_equal, compare)
+KILN_DEFINE_BINARY(less, compare)
+KILN_DEFINE_BINARY(less_equal, compare)
+KILN_DEFINE_BINARY(greater, compare)
+KILN_DEFINE_BINARY(greater_equal, compare)
+KILN_DEFINE_BINARY(logical_and, logical)
+KILN_DEFINE_BINARY(logical_or, logical)
+#undef KILN_DEFINE_BINARY
+
+#define KILN_DEFINE_OPERATOR(sym, name, kind)                                    \
+  Tensor operator sym(const Tensor& a, const Tensor& b) {                        \
+    return run_binary({#name}, BinaryOp::name, ElementwiseKind::kind, a, b);      \
+  }                                                                              \
+  Tensor operator sym(const Tensor& a, Scalar b) {                               \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
+  }                                                                              \
+  Tensor operator sym(Scalar a, const Tensor& b) {                               \
+    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, b, a, true); \
+  }
+KILN_DEFINE_OPERATOR(+, add, arithmetic)
+KILN_DEFINE_OPERATOR(-, subtract, arithmetic)
+KILN_DEFINE_OPERATOR(*, multiply, arithmetic)
+KILN_DEFINE_OPERATOR(/, divide, arithmetic)
+KILN_DEFINE_OPERATOR(<, less, compare)
+KILN_DEFINE_OPERATOR(<=, less_equal, compare)
+KILN_DEFINE_OPERATOR(>, greater, compare)
+KILN_DEFINE_OPERATOR(>=, greater_equal, compare)
+#undef KILN_DEFINE_OPERATOR
+
+Tensor operator-(const Tensor& x) {
+  return run_unary({"negative"}, UnaryOp::negative, unary_kind(OpId::negative), x);
+}
+
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
+  CallSite site{"where", &loc};
+  const Device device = detail::check_operands(site, {&cond, &a, &b});
+  auto type = detail::unwrap(
+      site, rules::where(detail::type_of(cond), detail::type_of(a), detail::type_of(b)),
+      {&cond, &a, &b});
+  if (auto t = detail::trace_op1(site, "where", {&cond, &a, &b}, {}, type)) return *t;
+  Tensor out = detail::empty(type.dtype, type.shape, device);
+  kernels::where(cond, a, b, out);
+  detail::record1("where", {&cond, &a, &b}, {}, out);
+  return out;
+}
+
+Tensor cast(const Tensor& x, DType dtype, Loc loc) {
+  CallSite site{"cast", &loc};
+  const Device device = detail::check_operands(site, {&x});
+  if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
+  // The result type carries the dtype (kiln.cast has no attribute).
+  if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, detail::shape_of(x)}))
+    return *t;
+  Tensor out = detail::empty(dtype, detail::shape_of(x), device);
+  kernels::cast(x, out);
+  detail::record1("cast", {&x}, {}, out);
+  return out;
+}
+
+Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
+
+}  // namespace kiln
+
+// The unary ops, one per entry of KILN_UNARY_OP_LIST: the definition names kiln::<op>, so
+// an op without its declaration in kiln/ops.h fails to compile here.
+#define KILN_DEFINE_UNARY(name, family)                                                   \
+  kiln::Tensor kiln::name(const Tensor& x, Loc loc) {                                     \
+    return run_unary({#name, &loc}, kernels::UnaryOp::name, unary_kind(OpId::name), x); \
+  }
+KILN_UNARY_OP_LIST(KILN_DEFINE_UNARY)
+#undef KILN_DEFINE_UNARY

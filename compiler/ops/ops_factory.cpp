@@ -1,0 +1,95 @@
+// Factories: zeros, ones, full, arange, eye, random_uniform, random_normal.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "compiler/ops/op_support.h"
+#include "kernels/cpu/fill.h"
+#include "kernels/cpu/random.h"
+#include "runtime/cuda_driver.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+using detail::CallSite;
+
+namespace {
+
+Tensor new_tensor(const CallSite& site, DType dtype, const Shape& shape, Device device) {
+  detail::unwrap(site, rules::element_count(shape, dtype), {});
+  if (device.kind != Device::cpu)  // no GPU: the error says why
+    if (std::string problem = runtime::cuda_device_problem(device); !problem.empty())
+      detail::throw_op_error(site, problem, {});
+  return detail::empty(dtype, shape, device);
+}
+
+}  // namespace
+
+Tensor full(Shape shape, Scalar value, DType dtype, Device device, Loc loc) {
+  CallSite site{"full", &loc};
+  Tensor v = detail::scalar_tensor(site, value, dtype);
+  Tensor out = new_tensor(site, dtype, shape, device);
+  kernels::fill(out, v.data());
+  return out;
+}
+
+Tensor zeros(Shape shape, DType dtype, Device device, Loc loc) {
+  CallSite site{"zeros", &loc};
+  return full(std::move(shape), 0, dtype, device);
+}
+Tensor ones(Shape shape, DType dtype, Device device, Loc loc) {
+  CallSite site{"ones", &loc};
+  return full(std::move(shape), 1, dtype, device);
+}
+
+Tensor arange(int64_t n, DType dtype, Loc loc) {
+  CallSite site{"arange", &loc};
+  if (n < 0) detail::throw_op_error(site, "n must be >= 0, got " + std::to_string(n), {});
+  Tensor out = new_tensor(site, dtype, {n}, {});
+  kernels::arange(out, 0, 1);
+  return out;
+}
+
+Tensor arange(double start, double stop, double step, DType dtype, Loc loc) {
+  CallSite site{"arange", &loc};
+  if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop))
+    detail::throw_op_error(site, "start, stop and a non-zero step must be finite", {});
+  const double count = std::ceil((stop - start) / step);
+  if (!(count <= static_cast<double>(rules::kMaxTensorBytes)))  // also NaN (inf - inf)
+    detail::throw_op_error(site, fmt::format("[{}, {}) in steps of {} has {} elements: more than "
+                                             "a tensor can hold", start, stop, step, count), {});
+  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
+  Tensor out = new_tensor(site, dtype, {n}, {});
+  kernels::arange(out, start, step);
+  return out;
+}
+
+Tensor eye(int64_t n, DType dtype, Loc loc) {
+  CallSite site{"eye", &loc};
+  if (n < 0) detail::throw_op_error(site, "n must be >= 0, got " + std::to_string(n), {});
+  Tensor out = new_tensor(site, dtype, {n, n}, {});
+  kernels::eye(out);
+  return out;
+}
+
+Tensor random_uniform(Shape shape, uint64_t seed, float lo, float hi, DType dtype, Loc loc) {
+  CallSite site{"random_uniform", &loc};
+  if (!is_floating(dtype))
+    detail::throw_op_error(site, "dtype must be f32 or f64, got " + std::string(dtype_name(dtype)), {});
+  if (!(lo <= hi)) detail::throw_op_error(site, "needs lo <= hi", {});
+  Tensor out = new_tensor(site, dtype, shape, {});
+  kernels::random_uniform(out, seed, lo, hi);
+  return out;
+}
+
+Tensor random_normal(Shape shape, uint64_t seed, float mean, float stddev, DType dtype, Loc loc) {
+  CallSite site{"random_normal", &loc};
+  if (!is_floating(dtype))
+    detail::throw_op_error(site, "dtype must be f32 or f64, got " + std::string(dtype_name(dtype)), {});
+  if (!(stddev >= 0)) detail::throw_op_error(site, "needs stddev >= 0", {});
+  Tensor out = new_tensor(site, dtype, shape, {});
+  kernels::random_normal(out, seed, mean, stddev);
+  return out;
+}
+
+}  // namespace kiln

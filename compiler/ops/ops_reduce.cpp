@@ -1,0 +1,58 @@
+// Reductions: sum, mean, max, min over axes; argmax over one axis.
+#include "compiler/ops/op_support.h"
+#include "compiler/autodiff/tape.h"
+#include "compiler/trace/trace_api.h"
+#include "kernels/cpu/reduce.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+namespace {
+
+using detail::CallSite;
+
+Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, const Axes& axes,
+                  bool keepdims) {
+  const Device device = detail::check_operands(site, {&x});
+  auto norm = detail::unwrap(site, rules::normalize_axes(axes, x.rank()), {&x});
+  auto type = detail::unwrap(site, rules::reduce(op, detail::type_of(x), norm, keepdims), {&x});
+  int64_t count = 1;  // 0 when a reduced axis is empty (-1: dynamic, checked when it runs)
+  for (int64_t a : norm) count *= detail::shape_of(x)[a] == 0 ? 0 : 1;
+  if (count == 0 && x.numel() == 0 && !(op == kernels::ReduceOp::sum) &&
+      !(op == kernels::ReduceOp::mean && is_floating(x.dtype())))
+    detail::throw_op_error(site, "cannot reduce over a zero-sized axis (the result has no value)", {&x});
+  if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type))
+    return *t;
+  Tensor out = detail::empty(type.dtype, type.shape, device);
+  kernels::reduce(op, x, norm, out);
+  if (detail::taping()) detail::record(site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, {out});
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"sum", &loc}, kernels::ReduceOp::sum, x, axes, keepdims);
+}
+Tensor mean(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"mean", &loc}, kernels::ReduceOp::mean, x, axes, keepdims);
+}
+Tensor max(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"max", &loc}, kernels::ReduceOp::max, x, axes, keepdims);
+}
+Tensor min(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
+  return run_reduce({"min", &loc}, kernels::ReduceOp::min, x, axes, keepdims);
+}
+
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
+  CallSite site{"argmax", &loc};
+  const Device device = detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
+  if (axis < 0) axis += x.rank();
+  if (auto t = detail::trace_op1(site, "argmax", {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type))
+    return *t;
+  Tensor out = detail::empty(type.dtype, type.shape, device);
+  kernels::argmax(x, axis, out);
+  return out;
+}
+
+}  // namespace kiln

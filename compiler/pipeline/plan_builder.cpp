@@ -1,0 +1,438 @@
+// Graph mode: turns an optimized graph into a runtime::Executable once per concrete
+// function. Every IR value gets a slot; each op becomes one step: control flow and
+// variables here, a fusion's compiled kernel, or the op's kernel bound once with its
+// attributes and result types (compiler/pipeline/kernel_binding.h), so a cached call never touches
+// MLIR. Intermediate slots are released after their last use, which hands their
+// memory back to the caching allocator for the next step to reuse.
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "compiler/pipeline/fusion_call.h"
+#include "compiler/pipeline/gpu_fusion_call.h"
+#include "compiler/trace/graph.h"
+#include "compiler/pipeline/jit.h"
+#include "compiler/pipeline/kernel_binding.h"
+#include "ir/KilnOps.h"
+#include "ir/TypeConversion.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cuda/cublaslt.h"
+#include "kiln/error.h"
+#include "kiln/ops.h"
+#include "llvm/ADT/DenseMap.h"
+#include "passes/FusionQueries.h"
+#include "runtime/cuda_device.h"
+#include "runtime/dispatch.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::detail {
+namespace {
+
+Tensor tensor_of(mlir::DenseElementsAttr attr) {
+  auto type = ir::kiln_type(attr.getType());
+  Tensor t = empty(type.dtype, type.shape);
+  dispatch_dtype(type.dtype, [&]<class T>() {
+    T* p = mutable_data<T>(t);
+    int64_t i = 0;
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      for (bool v : attr.getValues<bool>()) p[i++] = v;
+    } else {
+      for (T v : attr.getValues<T>()) p[i++] = v;
+    }
+  });
+  return t;
+}
+
+/// A graph constant, copied to each device the plan runs on the first time it runs there
+/// (once per device, not per call).
+class PlacedConstant {
+ public:
+  explicit PlacedConstant(Tensor host) : host_(std::move(host)) {}
+  Tensor on(Device device) {
+    if (device.kind == Device::cpu) return host_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [d, t] : placed_)
+      if (d == device) return t;
+    placed_.emplace_back(device, to_device(host_, device));
+    return placed_.back().second;
+  }
+
+ private:
+  Tensor host_;
+  std::mutex mutex_;
+  std::vector<std::pair<Device, Tensor>> placed_;
+};
+
+/// "file:line" of the user's call of an op: its location, or for an op kiln's own code
+/// ran for the user (a call site) the user's line then kiln's; a fusion's first member's.
+std::string where_of(mlir::Location loc) {
+  if (auto f = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
+    return f.getFilename().str() + ":" + std::to_string(f.getLine());
+  if (auto call = llvm::dyn_cast<mlir::CallSiteLoc>(loc)) {
+    std::string caller = where_of(call.getCaller()), callee = where_of(call.getCallee());
+    return callee.empty() ? caller : caller + ", in kiln's " + callee;
+  }
+  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc))
+    for (mlir::Location part : fused.getLocations())
+      if (std::string w = where_of(part); !w.empty()) return w;
+  return "";
+}
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const TracedFunction& traced, const JitKernels* kernels,
+              std::shared_ptr<const std::string> gpu_ptx)
+      : traced_(traced), kernels_(kernels) {
+    if (gpu_ptx) {
+      gpu_module_ = std::make_shared<GpuModule>();
+      gpu_module_->ptx = std::move(gpu_ptx);
+    }
+  }
+
+  runtime::Executable build(mlir::func::FuncOp func) {
+    runtime::Executable exe;
+    mlir::Block& entry = func.getBody().front();
+    for (mlir::Value arg : entry.getArguments()) exe.inputs.push_back(slot(arg));
+    auto ret = llvm::cast<mlir::func::ReturnOp>(entry.getTerminator());
+    for (mlir::Value v : ret.getOperands()) exe.outputs.push_back(slot(v));
+    exe.program = program(entry, {});
+    exe.num_slots = next_;
+    exe.graph_safe = graph_safe_;
+    return exe;
+  }
+
+ private:
+  int slot(mlir::Value v) {
+    auto [it, inserted] = slots_.try_emplace(v, next_);
+    if (inserted) ++next_;
+    return it->second;
+  }
+  void alias(mlir::Value v, int s) { slots_[v] = s; }
+
+  /// The steps of one block; the terminator (kiln.yield) copies into `yield_to`.
+  runtime::Program program(mlir::Block& block, const std::vector<int>& yield_to) {
+    runtime::Program prog;
+    // Last step (in this block) that uses each value defined by an op of this block.
+    llvm::DenseMap<mlir::Value, size_t> last_use;
+    std::vector<mlir::Operation*> ops;
+    for (mlir::Operation& op : block) ops.push_back(&op);
+    for (size_t i = 0; i < ops.size(); ++i)
+      ops[i]->walk([&](mlir::Operation* nested) {
+        for (mlir::Value v : nested->getOperands())
+          if (v.getParentBlock() == &block && v.getDefiningOp() != nullptr) last_use[v] = i;
+      });
+    for (size_t i = 0; i < ops.size(); ++i) {
+      mlir::Operation& op = *ops[i];
+      if (llvm::isa<mlir::func::ReturnOp>(op)) continue;  // outputs are read after the run
+      runtime::Step s;
+      if (llvm::isa<ir::YieldOp>(op))
+        s.run = yield_step(op, yield_to);
+      else
+        s.run = step(op);
+      // Release what dies here, unless it is returned from the function.
+      for (auto& [v, at] : last_use)
+        if (at == i && !is_output(v)) s.release.push_back(slot(v));
+      prog.steps.push_back(std::move(s));
+    }
+    return prog;
+  }
+
+  bool is_output(mlir::Value v) {
+    for (mlir::Operation* user : v.getUsers())
+      if (llvm::isa<mlir::func::ReturnOp>(user)) return true;
+    return false;
+  }
+
+  std::function<void(runtime::Frame&)> yield_step(mlir::Operation& op, const std::vector<int>& to) {
+    std::vector<int> from;
+    for (mlir::Value v : op.getOperands()) from.push_back(slot(v));
+    return [from, to](runtime::Frame& f) {
+      // Read all first: a loop body may yield its arguments in another order.
+      std::vector<Tensor> values;
+      values.reserve(from.size());
+      for (int s : from) values.push_back(f.slots[s]);
+      for (size_t i = 0; i < to.size(); ++i) f.slots[to[i]] = std::move(values[i]);
+    };
+  }
+
+  std::function<void(runtime::Frame&)> step(mlir::Operation& op) {
+    std::vector<int> in, out;
+    for (mlir::Value v : op.getOperands()) in.push_back(slot(v));
+    for (mlir::Value v : op.getResults()) out.push_back(slot(v));
+    const std::string where = where_of(op.getLoc());
+
+    if (auto c = llvm::dyn_cast<ir::ConstantOp>(op)) {
+      auto value = std::make_shared<PlacedConstant>(
+          tensor_of(llvm::cast<mlir::DenseElementsAttr>(c.getValue())));
+      return [value, o = out[0]](runtime::Frame& f) { f.slots[o] = value->on(f.device); };
+    }
+    // What a CUDA graph cannot replay: host reads of values (control flow here; the ops
+    // whose binding says so), variables (a replay would not see a new value's buffer).
+    if (llvm::isa<ir::ReadVariableOp, ir::AssignVariableOp, ir::CondOp, ir::WhileLoopOp,
+                  ir::ForRangeOp>(op))
+      graph_safe_ = false;
+    if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
+      auto var = traced_.variables.at(r.getIndex());
+      return [var, o = out[0]](runtime::Frame& f) { f.slots[o] = var->read(); };
+    }
+    if (auto a = llvm::dyn_cast<ir::AssignVariableOp>(op)) {
+      auto var = traced_.variables.at(a.getIndex());
+      return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
+    }
+    if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) return fusion_step(fusion, in, out, where);
+    if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
+      auto then_prog = std::make_shared<runtime::Program>(program(c.getThenRegion().front(), out));
+      auto else_prog = std::make_shared<runtime::Program>(program(c.getElseRegion().front(), out));
+      return [then_prog, else_prog, pred = in[0], where](runtime::Frame& f) {
+        bool taken = false;
+        with_location("cond", where, [&] { taken = f.slots[pred].item<bool>(); });
+        (taken ? then_prog : else_prog)->run(f);
+      };
+    }
+    if (auto w = llvm::dyn_cast<ir::WhileLoopOp>(op)) {
+      // Carried values share slots across the cond and body arguments and the results.
+      mlir::Block& cond = w.getCond().front();
+      mlir::Block& body = w.getBody().front();
+      for (size_t k = 0; k < out.size(); ++k) {
+        alias(cond.getArgument(k), out[k]);
+        alias(body.getArgument(k), out[k]);
+      }
+      int pred = next_++;
+      auto cond_prog = std::make_shared<runtime::Program>(program(cond, {pred}));
+      auto body_prog = std::make_shared<runtime::Program>(program(body, out));
+      return [cond_prog, body_prog, in, out, pred, where](runtime::Frame& f) {
+        for (size_t k = 0; k < in.size(); ++k) f.slots[out[k]] = f.slots[in[k]];
+        for (;;) {
+          cond_prog->run(f);
+          bool more = false;
+          with_location("while_loop", where, [&] { more = f.slots[pred].item<bool>(); });
+          if (!more) break;
+          body_prog->run(f);
+        }
+      };
+    }
+    if (auto r = llvm::dyn_cast<ir::ForRangeOp>(op)) {
+      mlir::Block& body = r.getBody().front();
+      int index = slot(body.getArgument(0));
+      for (size_t k = 0; k < out.size(); ++k) alias(body.getArgument(k + 1), out[k]);
+      auto body_prog = std::make_shared<runtime::Program>(program(body, out));
+      return [body_prog, in, out, index](runtime::Frame& f) {
+        const int64_t n = f.slots[in[0]].item<int64_t>();
+        for (size_t k = 0; k + 1 < in.size(); ++k) f.slots[out[k]] = f.slots[in[k + 1]];
+        for (int64_t i = 0; i < n; ++i) {
+          f.slots[index] = Tensor::scalar<int64_t>(i, f.device);
+          body_prog->run(f);
+        }
+      };
+    }
+
+    std::vector<bool> last_use;
+    for (mlir::Value v : op.getOperands()) last_use.push_back(dies_at(v, &op));
+    BoundStep bound = bind_kernel({op, in, out, where, std::move(last_use)});
+    if (bound.host_values) graph_safe_ = false;
+    return std::move(bound.run);
+  }
+
+  /// Whether `v` is an intermediate of this block whose last use is `op`: not an argument,
+  /// a constant or a variable's value (their storage belongs to someone else), not
+  /// returned, and not used after `op`.
+  bool dies_at(mlir::Value v, mlir::Operation* op) {
+    mlir::Operation* def = v.getDefiningOp();
+    if (!def || def->getBlock() != op->getBlock() || is_output(v) ||
+        llvm::isa<ir::ConstantOp, ir::ReadVariableOp>(def))
+      return false;
+    for (mlir::Operation* user : v.getUsers()) {
+      mlir::Operation* at = op->getBlock()->findAncestorOpInBlock(*user);
+      if (!at || (at != op && !at->isBeforeInBlock(op))) return false;
+    }
+    return true;
+  }
+
+  /// A fused kernel's collapsed layout and results (kernelLayout + the result types).
+  static void describe(ir::FusionOp fusion, FusionShapes& shapes) {
+    passes::KernelLayout layout = passes::kernelLayout(fusion);
+    shapes.space = std::move(layout.space);
+    shapes.input_shapes = std::move(layout.inputs);
+    shapes.output_layouts = std::move(layout.outputs);
+    for (mlir::Type t : fusion.getResultTypes()) {
+      auto type = ir::kiln_type(t);
+      shapes.output_dtypes.push_back(type.dtype);
+      shapes.output_shapes.push_back(type.shape);
+    }
+  }
+
+  /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
+  std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
+                                                   std::vector<int> out, std::string where) {
+    if (gpu_module_) return gpu_fusion_step(fusion, in, out, where);
+    if (!kernels_ || !fusion.getKernel())
+      throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
+    auto call = std::make_shared<FusionCall>();
+    call->kernel = kernels_->address(fusion.getKernel()->str());
+    describe(fusion, *call);  // what the kernel was built for
+    // A parallel launch costs a few microseconds: chunks get about that much work.
+    const int64_t cost = passes::bodyCost(fusion).total;
+    call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
+    // Only a loop fusion reads each element before writing it at the same index; a row
+    // kernel reads its inputs again in later phases, after it has stored results.
+    const bool loop = fusion.getKind() != "rows";
+    if (passes::outputProduct(fusion)) return output_step(fusion, call, in, out, where);
+    for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(loop && dies_at(v, fusion));
+    return [call, in, out, where](runtime::Frame& f) {
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      for (size_t k = 0; k < in.size(); ++k)  // a dying value moves: its slot is freed next
+        args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
+      std::vector<Tensor> results;
+      with_location("fused kernel", where, [&] { results = run_fusion(*call, args); });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
+  /// An output fusion: the product by blocks of rows, each followed by the epilogue
+  /// kernel on its rows while they are in cache; the epilogue writes over the product
+  /// where its result has the product's dtype.
+  std::function<void(runtime::Frame&)> output_step(ir::FusionOp fusion,
+                                                   std::shared_ptr<FusionCall> call,
+                                                   std::vector<int> in, std::vector<int> out,
+                                                   std::string where) {
+    auto product = ir::kiln_type(passes::outputProduct(fusion)->getResult(0).getType());
+    call->donatable.push_back(true);  // the product: made and dropped by this step
+    for (mlir::Value v : fusion.getInputs().drop_front(2))
+      call->donatable.push_back(dies_at(v, fusion));
+    const int64_t M = product.shape[0], N = product.shape[1];
+    // Iterations of dimension 0 per row of the product (the layout may merge M and N).
+    const int64_t per_row = M == 0 ? 0 : call->space[0] / M;
+    // Blocks of about 4 MiB of product (fits in this machine's caches with room to
+    // spare) but at least 256 rows: each block re-packs the right operand in OpenBLAS.
+    const int64_t row_bytes =
+        std::max<int64_t>(1, N * static_cast<int64_t>(dtype_size(product.dtype)));
+    const int64_t block = std::max<int64_t>(256, (int64_t{4} << 20) / row_bytes);
+    return [call, in, out, where, product, M, per_row, block](runtime::Frame& f) {
+      // The operands, held here: an epilogue input that is also an operand is then never
+      // given to an output (a later block's product still reads it).
+      const Tensor a = f.slots[in[0]];
+      const Tensor b = f.slots[in[1]];
+      std::vector<Tensor> args;
+      args.reserve(in.size() - 1);
+      args.push_back(empty(product.dtype, product.shape));
+      for (size_t k = 2; k < in.size(); ++k)
+        args.push_back(call->donatable[k - 1] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
+      std::vector<Tensor> results;
+      with_location("matmul", where, [&] {
+        results = fusion_outputs(*call, args);
+        for (int64_t r = 0; r < M; r += block) {
+          const int64_t e = std::min(M, r + block);
+          kernels::matmul_rows(a, b, args[0], r, e);
+          run_fusion_range(*call, args, results, r * per_row, e * per_row);
+        }
+      });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
+  /// A kiln.fusion of a function on a CUDA device: its PTX kernel; an output fusion's
+  /// product first, by cuBLAS, into a buffer the epilogue kernel reads.
+  std::function<void(runtime::Frame&)> gpu_fusion_step(ir::FusionOp fusion, std::vector<int> in,
+                                                       std::vector<int> out, std::string where) {
+    if (!fusion.getKernel())
+      throw Error("[plan] internal error: a kiln.fusion without a CUDA kernel (at " + where + ")");
+    auto call = std::make_shared<GpuFusionCall>();
+    call->module = gpu_module_;
+    call->kernel = fusion.getKernel()->str();
+    call->rows = fusion.getKind() == "rows";
+    describe(fusion, *call);
+    std::optional<rules::TensorType> product;
+    if (mlir::Operation* p = passes::outputProduct(fusion))
+      product = ir::kiln_type(p->getResult(0).getType());
+    const std::optional<BiasEpilogue> bias = bias_epilogue(fusion);
+    return [call, in, out, where, product, bias](runtime::Frame& f) {
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      with_location("matmul", where, [&] {
+        if (bias) {  // cuBLASLt: the product with its bias (+ ReLU) in one call
+          const Tensor& a = f.slots[in[0]];
+          const Tensor& b = f.slots[in[1]];
+          Tensor c = empty(product->dtype, product->shape, f.device);
+          if (kernels::cuda::matmul_bias(
+                  runtime::CudaDevice::get(f.device), product->dtype, product->shape[0],
+                  product->shape[1], a.shape()[1], a.impl()->data(), b.impl()->data(),
+                  f.slots[in[bias->input]].impl()->data(), bias->relu, c.impl()->data())) {
+            f.slots[out[0]] = std::move(c);
+            return;
+          }
+        }
+        size_t first = 0;
+        if (product) {
+          Tensor c = empty(product->dtype, product->shape, f.device);
+          kernels::matmul(f.slots[in[0]], f.slots[in[1]], c);
+          args.push_back(std::move(c));
+          first = 2;
+        }
+        for (size_t k = first; k < in.size(); ++k) args.push_back(f.slots[in[k]]);
+        std::vector<Tensor> results = run_gpu_fusion(*call, args, f.device);
+        for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+      });
+    };
+  }
+
+  /// An output fusion whose epilogue is just `product + bias` with a bias of one value per
+  /// column ((N) or (1, N)), optionally followed by relu: cuBLASLt's BIAS / RELU_BIAS.
+  struct BiasEpilogue {
+    size_t input;  // the bias' index among the fusion's inputs
+    bool relu;
+  };
+  static std::optional<BiasEpilogue> bias_epilogue(ir::FusionOp fusion) {
+    mlir::Operation* product = passes::outputProduct(fusion);
+    if (product == nullptr) return std::nullopt;
+    mlir::Block& body = fusion.getBody().front();
+    auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
+    std::vector<mlir::Operation*> ops;
+    for (mlir::Operation& op : body)
+      if (&op != product && &op != yield.getOperation()) ops.push_back(&op);
+    if (yield.getValues().size() != 1 || ops.empty() || ops.size() > 2) return std::nullopt;
+    mlir::Operation* add = ops[0];
+    const mlir::Value p = product->getResult(0);
+    if (add->getName().getStringRef() != "kiln.add" || add->getNumOperands() != 2)
+      return std::nullopt;
+    const mlir::Value other = add->getOperand(0) == p   ? add->getOperand(1)
+                              : add->getOperand(1) == p ? add->getOperand(0)
+                                                        : mlir::Value();
+    auto arg = llvm::dyn_cast_or_null<mlir::BlockArgument>(other);
+    if (!arg || arg.getOwner() != &body) return std::nullopt;
+    const auto product_type = ir::kiln_type(p.getType());
+    const auto bias_type = ir::kiln_type(other.getType());
+    const int64_t N = product_type.shape[1];
+    if (bias_type.dtype != product_type.dtype ||
+        (bias_type.shape != Shape{N} && bias_type.shape != Shape{1, N}))
+      return std::nullopt;
+    bool relu = false;
+    mlir::Value last = add->getResult(0);
+    if (ops.size() == 2) {
+      if (ops[1]->getName().getStringRef() != "kiln.relu" || ops[1]->getOperand(0) != last)
+        return std::nullopt;
+      relu = true;
+      last = ops[1]->getResult(0);
+    }
+    if (yield.getValues()[0] != last || ir::kiln_type(last.getType()) != product_type)
+      return std::nullopt;
+    return BiasEpilogue{arg.getArgNumber(), relu};
+  }
+
+  const TracedFunction& traced_;
+  const JitKernels* kernels_;
+  std::shared_ptr<GpuModule> gpu_module_;  // a CUDA function's PTX: its fusions' kernels
+  bool graph_safe_ = true;
+  llvm::DenseMap<mlir::Value, int> slots_;
+  int next_ = 0;
+};
+
+}  // namespace
+
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
+                                     const JitKernels* kernels,
+                                     std::shared_ptr<const std::string> gpu_ptx) {
+  return PlanBuilder(traced, kernels, std::move(gpu_ptx)).build(graph.func());
+}
+
+}  // namespace kiln::detail

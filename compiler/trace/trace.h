@@ -1,0 +1,85 @@
+// The tracer's interface to the rest of compiler/ (no MLIR here): tracing a callable into
+// a graph, the graph's stages as text, and the hooks variables and control flow use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/trace/trace_api.h"
+#include "compiler/trace/variable_state.h"
+#include "kiln/control_flow.h"
+#include "kiln/function.h"
+#include "runtime/executable.h"
+
+namespace kiln::detail {
+
+/// An MLIR module holding one concrete function (opaque outside compiler/trace*.cpp).
+struct Graph;
+struct GraphDeleter {
+  void operator()(Graph* g) const;
+};
+using GraphPtr = std::unique_ptr<Graph, GraphDeleter>;
+
+struct TracedFunction {
+  GraphPtr graph;
+  std::vector<std::shared_ptr<VariableState>> variables;  // kiln.read/assign_variable index
+  std::vector<Tensor> captures;  // concrete tensors that became trailing graph inputs
+};
+
+/// Traces `fn` with symbolic arguments of the given types. Throws kiln::Error (and leaves
+/// nothing behind) if the callable throws or the graph does not verify.
+/// Ops without a location of their own (C++ operators, constants) point at `fallback`.
+/// The symbolic tensors are on `device`, the call's.
+TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
+                     const TraceFn& fn, bool first_trace, std::source_location fallback,
+                     Device device = {});
+
+/// The types of the graph's results (-1 for dynamic dimensions).
+std::vector<rules::TensorType> result_types(const Graph& graph);
+
+/// Simplifies the graph in place: canonicalize (with folding), CSE, DCE.
+void optimize(Graph& graph);
+/// The graph as MLIR text (with source locations).
+std::string print(const Graph& graph);
+class JitKernels;
+/// The execution plan of the graph: a flat list of steps, runtime kernels or (for
+/// kiln.fusion ops) the JIT-compiled kernels in `kernels`.
+/// `gpu_ptx`: the function runs on a CUDA device and its fusions' `kernel`s name entry
+/// points of this PTX module (null on the CPU, where they name JitKernels' functions).
+runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
+                                     const JitKernels* kernels = nullptr,
+                                     std::shared_ptr<const std::string> gpu_ptx = nullptr);
+
+/// While it lives, the trace on this thread replays a function for its gradient (a tape
+/// around a compiled call): reads of `variables` give `values` (what they held when the
+/// call ran; a fresh handle per read, as eager reads are), assignments to them replace
+/// those values instead of recording effects, and prints are dropped — the gradient's
+/// graph repeats none of the call's effects. Throws if this thread traces nothing.
+class GradientReplay {
+ public:
+  GradientReplay(const std::vector<std::shared_ptr<VariableState>>& variables,
+                 const std::vector<Tensor>& values);
+  ~GradientReplay();
+  GradientReplay(const GradientReplay&) = delete;
+  GradientReplay& operator=(const GradientReplay&) = delete;
+
+ private:
+  std::unordered_map<const VariableState*, Tensor> values_;
+  void* state_;  // the TraceState it acts on
+};
+
+// Hooks for variables and control flow (compiler/trace/variable.cpp, control_flow.cpp).
+Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);
+void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor& value);
+/// Throws if this thread traces a function whose first trace is over.
+void check_variable_creation();
+std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,
+                               std::source_location loc);
+std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
+                                const std::vector<Tensor>& init, std::source_location loc);
+std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
+                              const std::vector<Tensor>& init, std::source_location loc);
+
+}  // namespace kiln::detail

@@ -34,6 +34,7 @@
 #include <catch2/catch.hpp>
 
 #include "rng.h"
+#include "unary_cases.h"
 
 #include <algorithm>
 #include <bit>
@@ -61,34 +62,51 @@ namespace {
 // ---- Programs -----------------------------------------------------------------------------
 
 // clang-format off
+#define KILN_EDGE_UNARY_OP(name, family) name,
 enum class Op {
   Add, Sub, Mul, Div, Pow, Max, Min,          // arithmetic (numeric dtypes)
   Eq, Ne, Lt, Le, Gt, Ge,                     // comparisons (every dtype)
-  And, Or, Not,                               // logical (boolean)
-  Neg, Abs, Relu,                             // numeric
-  Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Gelu, Sin, Cos, Erf,  // floating
+  And, Or,                                    // logical (boolean)
+  KILN_UNARY_OP_LIST(KILN_EDGE_UNARY_OP)      // every unary op (test/unary_cases.h)
   Where, Cast,
   Sum, Mean, ReduceMax, ReduceMin, Softmax, LogSoftmax, LayerNorm, Matmul,  // inexact kind
   kCount
 };
+#undef KILN_EDGE_UNARY_OP
 // clang-format on
 
+#define KILN_EDGE_UNARY_NAME(name, family) #name,
 const char* op_name(Op op) {
   static const char* names[] = {
       "add",           "subtract",    "multiply",   "divide",      "pow",        "maximum",
       "minimum",       "equal",       "not_equal",  "less",        "less_equal", "greater",
-      "greater_equal", "logical_and", "logical_or", "logical_not", "negative",   "abs",
-      "relu",          "exp",         "log",        "sqrt",        "rsqrt",      "tanh",
-      "sigmoid",       "gelu",        "sin",        "cos",         "erf",        "where",
-      "cast",          "sum",         "mean",       "max",         "min",        "softmax",
-      "log_softmax",   "layer_norm",  "matmul"};
+      "greater_equal", "logical_and", "logical_or", KILN_UNARY_OP_LIST(KILN_EDGE_UNARY_NAME)
+      "where",         "cast",        "sum",        "mean",        "max",        "min",
+      "softmax",       "log_softmax", "layer_norm", "matmul"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(Op::kCount));
   return names[static_cast<size_t>(op)];
 }
+#undef KILN_EDGE_UNARY_NAME
 
-bool is_binary(Op op) { return op <= Op::Or && op != Op::Not; }
+bool is_unary(Op op) { return op > Op::Or && op < Op::Where; }
+bool is_binary(Op op) { return op <= Op::Or; }
 bool is_compare(Op op) { return op >= Op::Eq && op <= Op::Ge; }
-bool is_logical(Op op) { return op == Op::And || op == Op::Or || op == Op::Not; }
+bool is_logical(Op op) { return op == Op::And || op == Op::Or || op == Op::logical_not; }
+
+/// A unary op's row of test/unary_cases.h.
+const test::UnaryRow& unary_row(Op op) {
+  static const std::vector<test::UnaryRow> rows = test::unary_rows();
+  return rows.at(static_cast<size_t>(op) - static_cast<size_t>(Op::Or) - 1);
+}
+
+/// The unary ops of a kind.
+std::vector<Op> unary_ops_of(rules::ElementwiseKind kind) {
+  std::vector<Op> ops;
+  for (int i = static_cast<int>(Op::Or) + 1; i < static_cast<int>(Op::Where); ++i)
+    if (unary_row(static_cast<Op>(i)).kind == kind) ops.push_back(static_cast<Op>(i));
+  return ops;
+}
+
 bool is_reduce(Op op) { return op >= Op::Sum && op <= Op::ReduceMin; }
 
 /// A C++ scalar operand: a double, an int64_t or a uint64_t (what kiln::Scalar takes).
@@ -241,35 +259,8 @@ Tensor apply_node(const Node& n, const std::vector<Tensor>& v) {
     if (!n.has_scalar) return binary(n.op, x, arg(1));
     return n.scalar_left ? binary(n.op, n.scalar.get(), x) : binary(n.op, x, n.scalar.get());
   }
+  if (is_unary(n.op)) return unary_row(n.op).apply(x);
   switch (n.op) {
-    case Op::Not:
-      return logical_not(x);
-    case Op::Neg:
-      return -x;
-    case Op::Abs:
-      return kiln::abs(x);
-    case Op::Relu:
-      return relu(x);
-    case Op::Exp:
-      return kiln::exp(x);
-    case Op::Log:
-      return kiln::log(x);
-    case Op::Sqrt:
-      return kiln::sqrt(x);
-    case Op::Rsqrt:
-      return rsqrt(x);
-    case Op::Tanh:
-      return kiln::tanh(x);
-    case Op::Sigmoid:
-      return sigmoid(x);
-    case Op::Gelu:
-      return gelu(x);
-    case Op::Sin:
-      return kiln::sin(x);
-    case Op::Cos:
-      return kiln::cos(x);
-    case Op::Erf:
-      return kiln::erf(x);
     case Op::Where:
       return where(x, arg(1), arg(2));
     case Op::Cast:
@@ -656,15 +647,23 @@ class Generator {
     if (w < 32) return binary_step(x, rng_.pick({Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge}));
     if (d == DType::boolean) {
       if (w < 60) return binary_step(x, rng_.pick({Op::And, Op::Or}));
-      if (w < 70) return unary_step(x, Op::Not);
+      if (w < 70) return unary_step(x, pick(unary_ops_of(rules::ElementwiseKind::logical)));
       return (void)cast_to(x, rng_.pick({DType::f32, DType::i32, DType::i64}));
     }
-    if (is_floating(d) && w < 65)
-      return unary_step(
-          x, rng_.pick({Op::Exp, Op::Log, Op::Sqrt, Op::Rsqrt, Op::Tanh, Op::Sigmoid, Op::Gelu,
-                        Op::Sin, Op::Cos, Op::Erf, Op::Neg, Op::Abs, Op::Relu}));
-    if (w < 45) return unary_step(x, rng_.pick({Op::Neg, Op::Abs, Op::Relu}));
+    const std::vector<Op> arithmetic = unary_ops_of(rules::ElementwiseKind::arithmetic);
+    if (is_floating(d) && w < 65) {
+      std::vector<Op> ops = unary_ops_of(rules::ElementwiseKind::floating);
+      ops.insert(ops.end(), arithmetic.begin(), arithmetic.end());
+      return unary_step(x, pick(ops));
+    }
+    if (w < 45) return unary_step(x, pick(arithmetic));
     binary_step(x, rng_.pick({Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Pow, Op::Max, Op::Min}));
+  }
+
+  /// One of `ops` (as rng_.pick draws: a single choice draws nothing).
+  Op pick(const std::vector<Op>& ops) {
+    if (ops.size() == 1) return ops[0];
+    return ops[static_cast<size_t>(rng_.below(static_cast<int>(ops.size())))];
   }
 
   void unary_step(int x, Op op) {
@@ -749,7 +748,7 @@ class Generator {
     }
     int x = 0;
     if (rng_.coin(0.4)) {  // an exact prefix, fused into the same kernel by the JIT
-      unary_step(x, rng_.pick({Op::Neg, Op::Abs, Op::Relu, Op::Tanh, Op::Sin, Op::Exp}));
+      unary_step(x, rng_.pick({Op::negative, Op::abs, Op::relu, Op::tanh, Op::sin, Op::exp}));
       x = newest();
     }
     n.args = {x};

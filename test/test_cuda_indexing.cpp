@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/layout.h"
+#include "kernels/layout.h"
 #include "kernels/cuda/kernel_args.h"
 #include "kernels/cuda/launch.h"
 

@@ -2,7 +2,7 @@
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
-#include "kernels/cpu/elementwise.h"
+#include "kernels/elementwise.h"
 #include "runtime/tensor_impl.h"
 #include "runtime/unary_ops.h"
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "compiler/ops/op_support.h"
-#include "kernels/cpu/fill.h"
-#include "kernels/cpu/random.h"
+#include "kernels/fill.h"
+#include "kernels/random.h"
 #include "runtime/cuda_driver.h"
 #include "runtime/tensor_impl.h"
 

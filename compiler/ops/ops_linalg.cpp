@@ -2,8 +2,8 @@
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/normalization.h"
+#include "kernels/gemm.h"
+#include "kernels/normalization.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {

@@ -27,7 +27,7 @@ void print(const Tensor& x, const std::string& label, Loc loc) {
 
 void set_num_threads(int threads) {
   runtime::set_num_threads(threads);
-  kernels::set_blas_threads(runtime::num_threads());
+  kernels::cpu::set_blas_threads(runtime::num_threads());
 }
 
 int num_threads() { return runtime::num_threads(); }

@@ -3,7 +3,7 @@
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
-#include "kernels/cpu/layout.h"
+#include "kernels/layout.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {

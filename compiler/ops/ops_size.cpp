@@ -5,7 +5,7 @@
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
-#include "kernels/cpu/reduce.h"
+#include "kernels/reduce.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {

@@ -16,6 +16,7 @@
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/cuda/cublaslt.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
@@ -323,7 +324,7 @@ class PlanBuilder {
         results = fusion_outputs(*call, args);
         for (int64_t r = 0; r < M; r += block) {
           const int64_t e = std::min(M, r + block);
-          kernels::matmul_rows(a, b, args[0], r, e);
+          kernels::cpu::matmul_rows(a, b, args[0], r, e);
           run_fusion_range(*call, args, results, r * per_row, e * per_row);
         }
       });

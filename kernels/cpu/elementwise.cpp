@@ -7,7 +7,6 @@
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/streaming.h"
 #include "kernels/cpu/vec_math.h"
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/extremes.h"
 #include "kernels/integer_math.h"
 #include "kiln/error.h"
@@ -190,33 +189,17 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
 
 }  // namespace
 
+namespace cpu {
+
 void unary(UnaryOp op, const Tensor& x, const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::unary(static_cast<int>(op), x, out);
   dispatch_dtype(x.dtype(), [&]<class T>() { unary_typed<T>(op, x, out); });
 }
 
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  if (cuda::on_cuda(out)) {
-    // What the CPU kernel refuses before computing, refused the same way: the divisors
-    // come back to the host to be checked (integer division and powers only).
-    if (is_integer(a.dtype()) && (op == BinaryOp::divide || op == BinaryOp::pow)) {
-      Tensor host = detail::to_host(b);
-      dispatch_dtype(a.dtype(), [&]<class T>() {
-        const T* p = detail::data<T>(host);
-        for (int64_t i = 0; i < host.numel(); ++i) {
-          if (op == BinaryOp::divide && p[i] == 0) throw Error("[divide] integer division by zero");
-          if (op == BinaryOp::pow && p[i] < 0)
-            throw Error("[pow] integers to negative integer powers are not allowed");
-        }
-      });
-    }
-    return cuda::binary(static_cast<int>(op), a, b, out);
-  }
   dispatch_dtype(a.dtype(), [&]<class T>() { binary_typed<T>(op, a, b, out); });
 }
 
 void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::where(cond, a, b, out);
   auto plan = make_broadcast_plan<3>(out.shape(), {&detail::shape_of(cond), &detail::shape_of(a), &detail::shape_of(b)});
   dispatch_dtype(a.dtype(), [&]<class T>() {
     const uint8_t* pc = detail::data<uint8_t>(cond);
@@ -240,7 +223,6 @@ void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& o
 }
 
 void cast(const Tensor& x, const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::cast(x, out);
   const char* src = static_cast<const char*>(x.data());
   char* dst = static_cast<char*>(out.impl()->data());
   const size_t in_size = dtype_size(x.dtype()), out_size = dtype_size(out.dtype());
@@ -249,4 +231,5 @@ void cast(const Tensor& x, const Tensor& out) {
   });
 }
 
+}  // namespace cpu
 }  // namespace kiln::kernels

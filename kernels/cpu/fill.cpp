@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "runtime/convert.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 
 void fill(const Tensor& out, const void* value) {
-  if (cuda::on_cuda(out)) return cuda::fill(out, value);
   dispatch_dtype(out.dtype(), [&]<class T>() {
     T v;
     std::memcpy(&v, value, sizeof(T));
@@ -42,4 +40,4 @@ void eye(const Tensor& out) {
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

@@ -1,14 +1,12 @@
-// Factories' kernels: constant fill, ranges, identity.
+// The CPU fill kernels (kernels/fill.h has the contracts).
 #pragma once
 
 #include "kiln/tensor.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 
-/// Fills out with one value given in out's dtype (`value` points at one element).
 void fill(const Tensor& out, const void* value);
-/// out[i] = start + i * step, computed in f64 and converted.
 void arange(const Tensor& out, double start, double step);
 void eye(const Tensor& out);
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <vector>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/broadcast.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -16,7 +15,7 @@
 
 extern "C" void openblas_set_num_threads(int);
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 namespace {
 
 // Below this many multiply-adds a BLAS call costs more than it saves (and parallel
@@ -88,7 +87,6 @@ void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t be
 }
 
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::matmul(a, b, out);
   match_blas_threads();
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();
@@ -139,4 +137,4 @@ void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

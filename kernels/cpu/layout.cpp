@@ -3,23 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kiln/error.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
-namespace kiln::kernels {
-
-std::vector<int64_t> contiguous_strides(const Shape& shape) {
-  std::vector<int64_t> s(shape.size());
-  int64_t acc = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+namespace kiln::kernels::cpu {
 
 namespace {
 
@@ -106,75 +95,18 @@ void strided_copy(const E* src, std::vector<int64_t> shape, std::vector<int64_t>
                         });
 }
 
+}  // namespace
+
 void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& stride,
                   const Tensor& out) {
-  if (cuda::on_cuda(out))
-    return cuda::copy_strided(x, base, stride, out, 0, contiguous_strides(out.shape()),
-                              out.shape());
   dispatch_size(dtype_size(x.dtype()), [&]<class E>() {
     strided_copy<E>(detail::data<E>(x) + base, out.shape(), stride, detail::mutable_data<E>(out));
   });
 }
 
-template <class I>
-void check_indices(const I* idx, int64_t n, int64_t dim, const char* op) {
-  for (int64_t i = 0; i < n; ++i)
-    if (idx[i] < 0 || idx[i] >= dim)
-      throw Error(std::string("[") + op + "] index " + std::to_string(idx[i]) + " at position " +
-                  std::to_string(i) + " is out of range [0, " + std::to_string(dim) + ")");
-}
-
-}  // namespace
-
-void permute_into(const Tensor& x, const std::vector<int64_t>& perm, const Tensor& out) {
-  auto xs = contiguous_strides(x.shape());
-  std::vector<int64_t> stride(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) stride[i] = xs[perm[i]];
-  copy_strided(x, 0, stride, out);
-}
-
-Tensor permute(const Tensor& x, const std::vector<int64_t>& perm) {
-  Shape shape(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) shape[i] = x.shape()[perm[i]];
-  Tensor out = detail::empty(x.dtype(), shape, x.device());
-  permute_into(x, perm, out);
-  return out;
-}
-
-void broadcast_into(const Tensor& x, const Tensor& out) {
-  const Shape& s = x.shape();
-  auto xs = contiguous_strides(s);
-  std::vector<int64_t> stride(out.rank(), 0);
-  for (size_t i = 0; i < s.size(); ++i) {
-    size_t o = i + (out.shape().size() - s.size());
-    stride[o] = s[i] == 1 ? 0 : xs[i];
-  }
-  copy_strided(x, 0, stride, out);
-}
-
-void slice_into(const Tensor& x, const std::vector<int64_t>& begin, const Tensor& out) {
-  auto xs = contiguous_strides(x.shape());
-  int64_t base = 0;
-  for (size_t i = 0; i < begin.size(); ++i) base += begin[i] * xs[i];
-  if (out.numel() == 0) return;
-  copy_strided(x, base, xs, out);
-}
-
-void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out) {
+void concat(const std::vector<Tensor>& xs, int64_t axis, int64_t outer, int64_t inner,
+            const Tensor& out) {
   const Shape& s = out.shape();
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < axis; ++i) outer *= s[i];
-  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
-  if (cuda::on_cuda(out)) {
-    // Each input is a (outer, its extent * inner) block of rows written at its column.
-    int64_t col = 0;
-    for (const Tensor& x : xs) {
-      const int64_t row = x.shape()[axis] * inner;
-      cuda::copy_strided(x, 0, {row, 1}, out, col, {s[axis] * inner, 1}, {outer, row});
-      col += row;
-    }
-    return;
-  }
   const size_t es = dtype_size(out.dtype());
   const int64_t out_row = s[axis] * inner * static_cast<int64_t>(es);
   char* dst = static_cast<char*>(out.impl()->data());
@@ -192,22 +124,9 @@ void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out)
   }
 }
 
-void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Tensor& out) {
-  const Shape& s = x.shape();
-  int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < axis; ++i) outer *= s[i];
-  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
-  const int64_t dim = s[axis], n = indices.numel();
-  std::vector<int64_t> idx(n);
-  const Tensor host_indices = detail::to_host(indices);  // checked on the host, for every device
-  dispatch_dtype(indices.dtype(), [&]<class I>() {
-    if constexpr (std::is_integral_v<I> && !std::is_same_v<I, uint8_t>) {
-      const I* p = detail::data<I>(host_indices);
-      check_indices(p, n, dim, "gather");
-      std::copy(p, p + n, idx.begin());
-    }
-  });
-  if (cuda::on_cuda(out)) return cuda::gather(x, idx, {outer, dim, inner}, out);
+void gather(const Tensor& x, const std::vector<int64_t>& idx, RowGeometry g, const Tensor& out) {
+  const int64_t outer = g.outer, dim = g.reduced, inner = g.inner;
+  const int64_t n = static_cast<int64_t>(idx.size());
   const size_t es = dtype_size(x.dtype());
   const size_t row = static_cast<size_t>(inner) * es;
   const char* src = static_cast<const char*>(x.data());
@@ -222,8 +141,7 @@ void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Ten
                         });
 }
 
-void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out) {
-  if (cuda::on_cuda(out)) return cuda::one_hot(indices, depth, out);
+void one_hot(const Tensor& indices, int64_t depth, const Tensor& out) {
   const int64_t n = indices.numel();
   std::vector<int64_t> idx(n);
   dispatch_dtype(indices.dtype(), [&]<class I>() {
@@ -238,4 +156,4 @@ void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out) {
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

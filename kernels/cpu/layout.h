@@ -1,27 +1,26 @@
-// Kernels that move elements without arithmetic: permutes, broadcasts, slices, concat,
-// gather, one_hot. They copy by element size, so one instantiation serves every dtype.
+// The CPU layout kernels (kernels/layout.h has the contracts; strides, geometry and checked
+// indices come from its entry points). They copy by element size, so one instantiation
+// serves every dtype.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "kernels/row_geometry.h"
 #include "kiln/tensor.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 
-/// Row-major element strides of `shape`.
-std::vector<int64_t> contiguous_strides(const Shape& shape);
+/// out (contiguous) = x[base + sum(i_d * stride_d)] over out's coordinates (element strides).
+void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& stride,
+                  const Tensor& out);
+/// out viewed as (outer, sum of the inputs' rows): each input, (outer, its row), written at
+/// its column. `inner` is the size of the axes after the concat axis.
+void concat(const std::vector<Tensor>& xs, int64_t axis, int64_t outer, int64_t inner,
+            const Tensor& out);
+/// out[o, i, :] = x[o, indices[i], :] with x viewed as g (indices checked, in [0, reduced)).
+void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g,
+            const Tensor& out);
+void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
 
-/// A new contiguous tensor with x's axes permuted (the caller has validated perm).
-Tensor permute(const Tensor& x, const std::vector<int64_t>& perm);
-void permute_into(const Tensor& x, const std::vector<int64_t>& perm, const Tensor& out);
-void broadcast_into(const Tensor& x, const Tensor& out);
-/// begin holds normalized starts per axis; out has the slice's shape.
-void slice_into(const Tensor& x, const std::vector<int64_t>& begin, const Tensor& out);
-void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out);
-/// Indices are validated here: an index outside [0, dim) throws kiln::Error (naming the
-/// index) before anything is written.
-void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Tensor& out);
-void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out);
-
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

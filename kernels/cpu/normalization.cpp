@@ -4,7 +4,6 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cpu/lanes.h"
 #include "kernels/extremes.h"
 #include "kernels/cpu/vec_math.h"
@@ -13,7 +12,7 @@
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 namespace {
 
 /// One contiguous row: out = softmax(x) or log_softmax(x).
@@ -61,12 +60,8 @@ void softmax_block(const T* x, T* out, int64_t R, int64_t inner, bool log) {
 
 }  // namespace
 
-void softmax(const Tensor& x, int64_t axis, bool log, const Tensor& out) {
-  int64_t outer = 1, R = x.shape()[axis], inner = 1;
-  for (int64_t i = 0; i < axis; ++i) outer *= x.shape()[i];
-  for (int64_t i = axis + 1; i < x.rank(); ++i) inner *= x.shape()[i];
-  if (x.numel() == 0) return;
-  if (cuda::on_cuda(out)) return cuda::softmax(x, {outer, R, inner}, log, out);
+void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out) {
+  const int64_t outer = g.outer, R = g.reduced, inner = g.inner;
   dispatch_floating(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
     T* po = detail::mutable_data<T>(out);
@@ -83,8 +78,6 @@ void softmax(const Tensor& x, int64_t axis, bool log, const Tensor& out) {
 void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
                 const Tensor& out) {
   const int64_t D = x.shape().back();
-  if (x.numel() == 0) return;
-  if (cuda::on_cuda(out)) return cuda::layer_norm(x, gamma, beta, eps, out);
   const int64_t rows = x.numel() / D;
   dispatch_floating(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
@@ -112,22 +105,10 @@ void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double
   });
 }
 
-void softmax_cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& out) {
+void softmax_cross_entropy(const Tensor& logits, const std::vector<int64_t>& label,
+                           const Tensor& out) {
   const int64_t C = logits.shape().back();
-  const int64_t rows = labels.numel();
-  std::vector<int64_t> label(rows);
-  const Tensor host_labels = detail::to_host(labels);  // checked on the host, for every device
-  dispatch_dtype(labels.dtype(), [&]<class I>() {
-    const I* p = detail::data<I>(host_labels);
-    for (int64_t i = 0; i < rows; ++i) {
-      if (p[i] < 0 || static_cast<int64_t>(p[i]) >= C)
-        throw Error("[softmax_cross_entropy] label " + std::to_string(static_cast<int64_t>(p[i])) +
-                    " at position " + std::to_string(i) + " is out of range [0, " +
-                    std::to_string(C) + ")");
-      label[i] = static_cast<int64_t>(p[i]);
-    }
-  });
-  if (cuda::on_cuda(out)) return cuda::softmax_cross_entropy(logits, label, out);
+  const int64_t rows = static_cast<int64_t>(label.size());
   dispatch_floating(logits.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(logits);
     T* po = detail::mutable_data<T>(out);
@@ -147,4 +128,4 @@ void softmax_cross_entropy(const Tensor& logits, const Tensor& labels, const Ten
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

@@ -8,7 +8,7 @@
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 namespace {
 
 using Block = std::array<uint32_t, 4>;
@@ -80,4 +80,4 @@ void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev)
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

@@ -1,14 +1,13 @@
-// Counter-based random numbers (Philox-4x32-10, Salmon et al. 2011): element i is a pure
-// function of (seed, i), so results do not depend on threads, chunking or call order.
+// The CPU random kernels (kernels/random.h has the contracts).
 #pragma once
 
 #include <cstdint>
 
 #include "kiln/tensor.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 
 void random_uniform(const Tensor& out, uint64_t seed, double lo, double hi);
 void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev);
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

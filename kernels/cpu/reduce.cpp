@@ -5,15 +5,15 @@
 #include <vector>
 
 #include "kernels/cpu/lanes.h"
-#include "kernels/cpu/layout.h"
-#include "kernels/cuda/cuda_kernels.h"
 #include "kernels/integer_math.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
 
-namespace kiln::kernels {
+namespace kiln::kernels::cpu {
 namespace {
+
+using ReduceGeometry = RowGeometry;
 
 // Fixed chunking (not per thread) keeps a long single-row sum's rounding identical for
 // every thread count.
@@ -132,48 +132,10 @@ void reduce_columns(ReduceOp op, const T* x, T* out, const ReduceGeometry& g) {
   });
 }
 
-/// Splits x's axes into (outer, reduced, inner) if the reduced axes form one block once
-/// size-1 axes are ignored; returns false otherwise.
-bool block_geometry(const Shape& shape, const std::vector<int64_t>& axes, ReduceGeometry& g) {
-  int64_t first = -1, last = -1;
-  for (int64_t a : axes) {
-    if (shape[a] == 1) continue;
-    if (first < 0) first = a;
-    last = a;
-  }
-  g = {};
-  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
-    bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (first >= 0 && i > first && i < last && !reduced && shape[i] != 1) return false;
-    if (reduced)
-      g.reduced *= shape[i];
-    else if (first < 0 || i < first)
-      g.outer *= shape[i];
-    else
-      g.inner *= shape[i];
-  }
-  return true;
-}
-
 }  // namespace
 
-void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, const Tensor& out) {
-  ReduceGeometry g;
-  Tensor src = x;
-  if (!block_geometry(x.shape(), axes, g)) {
-    // Scattered axes: move the reduced ones last, then reduce rows.
-    std::vector<int64_t> perm;
-    for (int64_t i = 0; i < x.rank(); ++i)
-      if (std::find(axes.begin(), axes.end(), i) == axes.end()) perm.push_back(i);
-    perm.insert(perm.end(), axes.begin(), axes.end());
-    src = permute(x, perm);
-    g = {};
-    for (int64_t i = 0; i < x.rank(); ++i)
-      (std::find(axes.begin(), axes.end(), i) == axes.end() ? g.outer : g.reduced) *= x.shape()[i];
-  }
-  if (cuda::on_cuda(out))
-    return cuda::reduce(static_cast<int>(op), src, {g.outer, g.reduced, g.inner}, out);
-  dispatch_dtype(x.dtype(), [&]<class T>() {
+void reduce(ReduceOp op, const Tensor& src, RowGeometry g, const Tensor& out) {
+  dispatch_dtype(src.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(src);
     T* po = detail::mutable_data<T>(out);
     if (g.outer * g.inner == 0) return;
@@ -184,11 +146,7 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, cons
   });
 }
 
-void argmax(const Tensor& x, int64_t axis, const Tensor& out) {
-  ReduceGeometry g;
-  for (int64_t i = 0; i < x.rank(); ++i)
-    (i < axis ? g.outer : i == axis ? g.reduced : g.inner) *= x.shape()[i];
-  if (cuda::on_cuda(out)) return cuda::argmax(x, {g.outer, g.reduced, g.inner}, out);
+void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
     int64_t* po = detail::mutable_data<int64_t>(out);
@@ -213,4 +171,4 @@ void argmax(const Tensor& x, int64_t axis, const Tensor& out) {
   });
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

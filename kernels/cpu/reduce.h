@@ -1,24 +1,15 @@
-// Reductions over a set of axes, and argmax over one.
+// The CPU reductions (kernels/reduce.h has the contracts; the geometry comes from its
+// entry points).
 #pragma once
 
-#include <cstdint>
-#include <vector>
+#include "kernels/reduce.h"
+#include "kernels/row_geometry.h"
 
-#include "kiln/tensor.h"
-#include "runtime/shape_rules.h"
+namespace kiln::kernels::cpu {
 
-namespace kiln::kernels {
+/// x viewed as g: out[o, i] = op over r of x[o, r, i].
+void reduce(ReduceOp op, const Tensor& x, RowGeometry g, const Tensor& out);
+/// x viewed as g: out[o, i] = the first r where x[o, r, i] is largest (NaN counts largest).
+void argmax(const Tensor& x, RowGeometry g, const Tensor& out);
 
-using ReduceOp = rules::ReduceKind;
-
-/// `axes` normalized (sorted, unique); out has the reduced shape (keepdims or not: the
-/// layout is the same). The caller has refused what has no result (max of nothing).
-void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, const Tensor& out);
-void argmax(const Tensor& x, int64_t axis, const Tensor& out);
-
-/// x viewed as (outer, reduced, inner) around one contiguous block of axes.
-struct ReduceGeometry {
-  int64_t outer = 1, reduced = 1, inner = 1;
-};
-
-}  // namespace kiln::kernels
+}  // namespace kiln::kernels::cpu

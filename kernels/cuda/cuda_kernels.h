@@ -1,5 +1,5 @@
-// The eager kernels for CUDA tensors: what kernels/cpu's entry points call when their
-// output lives on a CUDA device. Same contracts as the CPU kernels (outputs preallocated
+// The eager kernels for CUDA tensors: what the device-neutral entry points (kernels/*.cpp)
+// call when their output lives on a CUDA device, peers of kernels/cpu. Same contracts as the CPU kernels (outputs preallocated
 // on the device with the shape the op's rule gave; operands on the same device); work is
 // queued on the device's stream and the host returns at once, except where a kernel must
 // see values first (integer divisors, gather indices, labels), which it copies back and

@@ -1,7 +1,7 @@
 // Launchers of the elementwise kernels (elementwise.cu).
 #include <string>
 
-#include "kernels/cpu/elementwise.h"
+#include "kernels/elementwise.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/op_codes.h"

@@ -1,7 +1,7 @@
 // Matrix products of CUDA tensors: f32/f64 through cuBLAS, integers by fill.cu's kernel.
 #include <string>
 
-#include "kernels/cpu/layout.h"
+#include "kernels/layout.h"
 #include "kernels/cuda/cublas.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/launch.h"
@@ -29,7 +29,7 @@ Tensor batch_operand(const Tensor& x, const Shape& batch_out, int64_t& stride) {
   full.push_back(R);
   full.push_back(C);
   Tensor out = detail::empty(x.dtype(), full, x.device());
-  broadcast_into(x, out);  // kernels/cpu/layout.h: a strided copy on the device
+  broadcast_into(x, out);  // kernels/layout.h: a strided copy on the device
   return out;
 }
 

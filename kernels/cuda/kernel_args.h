@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/integer_math.h"  // KILN_HOST_DEVICE
+#include "kernels/row_geometry.h"
 
 namespace kiln::kernels::cuda {
 
@@ -42,10 +43,6 @@ KILN_HOST_DEVICE inline void element_offsets(const Indexing& ix, int64_t i, int6
   }
 }
 
-/// A tensor seen as (outer, reduced, inner) around the axis or block of axes an op works
-/// along (reductions, softmax, argmax).
-struct RowGeometry {
-  int64_t outer = 1, reduced = 1, inner = 1;
-};
+using kernels::RowGeometry;  // kernels/row_geometry.h
 
 }  // namespace kiln::kernels::cuda

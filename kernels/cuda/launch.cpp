@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "kernels/cpu/layout.h"
+#include "kernels/layout.h"
 #include "kiln/error.h"
 
 // The embedded kernel images (cmake/KilnEmbed.cmake), or null symbols in a build without

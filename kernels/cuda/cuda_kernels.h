@@ -1,9 +1,8 @@
 // The eager kernels for CUDA tensors: what the device-neutral entry points (kernels/*.cpp)
-// call when their output lives on a CUDA device, peers of kernels/cpu. Same contracts as the CPU kernels (outputs preallocated
-// on the device with the shape the op's rule gave; operands on the same device); work is
-// queued on the device's stream and the host returns at once, except where a kernel must
-// see values first (integer divisors, gather indices, labels), which it copies back and
-// checks like the CPU kernel, with the same errors.
+// call when their output lives on a CUDA device; peers of kernels/cpu, with the same
+// contracts (outputs preallocated on the device with the shape the op's rule gave;
+// operands on the same device; geometry, strides and checked host values from the entry
+// points). Work is queued on the device's stream and the host returns at once.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include "passes/FusionQueries.h"
 
+#include "ir/TypeConversion.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln::passes {
@@ -45,6 +46,42 @@ mlir::Operation* outputProduct(ir::FusionOp fusion) {
   for (mlir::Operation& op : fusion.getBody().front())
     if (llvm::isa<ir::MatmulOp>(op)) return &op;
   return nullptr;
+}
+
+std::optional<BiasEpilogue> biasEpilogue(ir::FusionOp fusion) {
+  mlir::Operation* product = outputProduct(fusion);
+  if (product == nullptr) return std::nullopt;
+  mlir::Block& body = fusion.getBody().front();
+  auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
+  llvm::SmallVector<mlir::Operation*> ops;
+  for (mlir::Operation& op : body)
+    if (&op != product && &op != yield.getOperation()) ops.push_back(&op);
+  if (yield.getValues().size() != 1 || ops.empty() || ops.size() > 2) return std::nullopt;
+  auto add = llvm::dyn_cast<ir::AddOp>(ops[0]);
+  if (!add) return std::nullopt;
+  const mlir::Value p = product->getResult(0);
+  const mlir::Value other = add.getLhs() == p   ? add.getRhs()
+                            : add.getRhs() == p ? add.getLhs()
+                                                : mlir::Value();
+  auto arg = llvm::dyn_cast_or_null<mlir::BlockArgument>(other);
+  if (!arg || arg.getOwner() != &body) return std::nullopt;
+  const auto product_type = ir::kiln_type(p.getType());
+  const auto bias_type = ir::kiln_type(other.getType());
+  const int64_t N = product_type.shape[1];
+  if (bias_type.dtype != product_type.dtype ||
+      (bias_type.shape != Shape{N} && bias_type.shape != Shape{1, N}))
+    return std::nullopt;
+  bool relu = false;
+  mlir::Value last = add.getResult();
+  if (ops.size() == 2) {
+    auto r = llvm::dyn_cast<ir::ReluOp>(ops[1]);
+    if (!r || r.getX() != last) return std::nullopt;
+    relu = true;
+    last = r.getResult();
+  }
+  if (yield.getValues()[0] != last || ir::kiln_type(last.getType()) != product_type)
+    return std::nullopt;
+  return BiasEpilogue{arg.getArgNumber(), relu};
 }
 
 llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion) {

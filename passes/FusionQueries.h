@@ -2,7 +2,9 @@
 // answered in one place so the kernel's signature and the runtime's call cannot disagree.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ir/KilnOps.h"
@@ -40,6 +42,15 @@ llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion);
 
 /// An "output" fusion's matmul (of inputs 0 and 1); null for other kinds.
 mlir::Operation* outputProduct(ir::FusionOp fusion);
+
+/// An output fusion whose epilogue is `product + bias` with a bias of one value per column
+/// ((N) or (1, N), the product's dtype), optionally followed by relu: what a GEMM computes
+/// in the same call with a bias epilogue (cuBLASLt's BIAS / RELU_BIAS).
+struct BiasEpilogue {
+  size_t input;  // the bias' index among the fusion's inputs
+  bool relu;
+};
+std::optional<BiasEpilogue> biasEpilogue(ir::FusionOp fusion);
 
 /// The collapsed iteration space and each input's and result's collapsed shape (in a row
 /// fusion: (P or 1, D or 1), see rowShape). Dimension 0 is what threads split.

@@ -346,7 +346,7 @@ class PlanBuilder {
     std::optional<rules::TensorType> product;
     if (mlir::Operation* p = passes::outputProduct(fusion))
       product = ir::kiln_type(p->getResult(0).getType());
-    const std::optional<BiasEpilogue> bias = bias_epilogue(fusion);
+    const std::optional<passes::BiasEpilogue> bias = passes::biasEpilogue(fusion);
     return [call, in, out, where, product, bias](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
@@ -375,49 +375,6 @@ class PlanBuilder {
         for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
       });
     };
-  }
-
-  /// An output fusion whose epilogue is just `product + bias` with a bias of one value per
-  /// column ((N) or (1, N)), optionally followed by relu: cuBLASLt's BIAS / RELU_BIAS.
-  struct BiasEpilogue {
-    size_t input;  // the bias' index among the fusion's inputs
-    bool relu;
-  };
-  static std::optional<BiasEpilogue> bias_epilogue(ir::FusionOp fusion) {
-    mlir::Operation* product = passes::outputProduct(fusion);
-    if (product == nullptr) return std::nullopt;
-    mlir::Block& body = fusion.getBody().front();
-    auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
-    std::vector<mlir::Operation*> ops;
-    for (mlir::Operation& op : body)
-      if (&op != product && &op != yield.getOperation()) ops.push_back(&op);
-    if (yield.getValues().size() != 1 || ops.empty() || ops.size() > 2) return std::nullopt;
-    mlir::Operation* add = ops[0];
-    const mlir::Value p = product->getResult(0);
-    if (add->getName().getStringRef() != "kiln.add" || add->getNumOperands() != 2)
-      return std::nullopt;
-    const mlir::Value other = add->getOperand(0) == p   ? add->getOperand(1)
-                              : add->getOperand(1) == p ? add->getOperand(0)
-                                                        : mlir::Value();
-    auto arg = llvm::dyn_cast_or_null<mlir::BlockArgument>(other);
-    if (!arg || arg.getOwner() != &body) return std::nullopt;
-    const auto product_type = ir::kiln_type(p.getType());
-    const auto bias_type = ir::kiln_type(other.getType());
-    const int64_t N = product_type.shape[1];
-    if (bias_type.dtype != product_type.dtype ||
-        (bias_type.shape != Shape{N} && bias_type.shape != Shape{1, N}))
-      return std::nullopt;
-    bool relu = false;
-    mlir::Value last = add->getResult(0);
-    if (ops.size() == 2) {
-      if (ops[1]->getName().getStringRef() != "kiln.relu" || ops[1]->getOperand(0) != last)
-        return std::nullopt;
-      relu = true;
-      last = ops[1]->getResult(0);
-    }
-    if (yield.getValues()[0] != last || ir::kiln_type(last.getType()) != product_type)
-      return std::nullopt;
-    return BiasEpilogue{arg.getArgNumber(), relu};
   }
 
   const TracedFunction& traced_;

@@ -9,6 +9,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
@@ -19,6 +20,19 @@
 using namespace mlir;
 
 namespace kiln::ir {
+
+#include "ir/KilnInterfaces.cpp.inc"
+
+// Integer division and powers check their divisors on the host (division by zero, negative
+// exponents): only their floating forms have a scalar body.
+bool DivideOp::hasScalarBody() {
+  return llvm::isa<FloatType>(getElementTypeOrSelf(getLhs().getType()));
+}
+int64_t DivideOp::getFusionCost() { return 16; }
+bool PowOp::hasScalarBody() {
+  return llvm::isa<FloatType>(getElementTypeOrSelf(getLhs().getType()));
+}
+int64_t PowOp::getFusionCost() { return 16; }
 
 void KilnDialect::initialize() {
   addOperations<

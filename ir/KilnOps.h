@@ -12,6 +12,7 @@
 
 #include "ir/KilnDialect.h"
 #include "kiln/dtype.h"
+#include "runtime/shape_rules.h"  // rules::ReduceKind
 
 namespace kiln::ir {
 
@@ -26,6 +27,7 @@ struct KilnStateResource : mlir::SideEffects::Resource::Base<KilnStateResource> 
 // Generated code: its adaptors shadow members (-Wshadow), which kiln's warnings flag.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
+#include "ir/KilnInterfaces.h.inc"
 #define GET_OP_CLASSES
 #include "ir/KilnOps.h.inc"
 #pragma GCC diagnostic pop

@@ -6,6 +6,7 @@
 #define KILN_IR_OPS_TD
 
 include "ir/KilnDialect.td"
+include "ir/KilnInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
@@ -43,8 +44,10 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, Pure, InferTypeOpAdapto
 
 // kind: the rules::ElementwiseKind enumerator (arithmetic, floating, compare, logical).
 // `folds`: the op has a folder (KilnFold.cpp).
-class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = [], bit folds = 1>
-    : Kiln_InferredOp<mnemonic, traits> {
+// `scalar`: the scalar-body interface, with the methods the op defines itself.
+class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = [], bit folds = 1,
+                    Trait scalar = Kiln_ScalarBodyOpInterface>
+    : Kiln_InferredOp<mnemonic, traits # [scalar]> {
   let summary = "Elementwise " # mnemonic # " with NumPy broadcasting";
   let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
   let hasFolder = folds;
@@ -62,8 +65,11 @@ class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = [], bit f
 def Kiln_AddOp : Kiln_BinaryOp<"add", "arithmetic", [Commutative]>;
 def Kiln_SubtractOp : Kiln_BinaryOp<"subtract", "arithmetic">;
 def Kiln_MultiplyOp : Kiln_BinaryOp<"multiply", "arithmetic", [Commutative]>;
-def Kiln_DivideOp : Kiln_BinaryOp<"divide", "arithmetic">;
-def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic", [], /*folds=*/0>;  // libm pow: not folded
+// Integer division and powers check their divisors on the host: floats only in fusions.
+def Kiln_DivideOp : Kiln_BinaryOp<"divide", "arithmetic", [], /*folds=*/1,
+    DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface, ["hasScalarBody", "getFusionCost"]>>;
+def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic", [], /*folds=*/0,  // libm pow: not folded
+    DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface, ["hasScalarBody", "getFusionCost"]>>;
 def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "arithmetic", [Commutative]>;
 def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", "arithmetic", [Commutative]>;
 def Kiln_EqualOp : Kiln_BinaryOp<"equal", "compare", [Commutative]>;
@@ -78,7 +84,8 @@ def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", "logical", [Commutative]>;
 // The unary ops: what each accepts comes from its definition (runtime/unary_ops.h), so
 // eager mode and type inference share one rule. `folds`: the op has a folder (KilnFold.cpp).
 class Kiln_UnaryOp<string mnemonic, bit folds = 0, list<Trait> traits = []>
-    : Kiln_InferredOp<mnemonic, traits> {
+    : Kiln_InferredOp<mnemonic,
+          traits # [DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface, ["getFusionCost"]>]> {
   let summary = "Elementwise " # mnemonic;
   let arguments = (ins Kiln_Tensor:$x);
   let hasFolder = folds;
@@ -89,6 +96,9 @@ class Kiln_UnaryOp<string mnemonic, bit folds = 0, list<Trait> traits = []>
       return ::kiln::ir::detail::inferUnary(context, location, getOperationName(),
           ::kiln::unary_kind(::kiln::OpId::}] # mnemonic # [{), adaptor.getX().getType(),
           inferredReturnTypes);
+    }
+    int64_t $cppClass::getFusionCost() {
+      return ::kiln::unary_cost(::kiln::OpId::}] # mnemonic # [{);
     }
   }];
 }
@@ -108,12 +118,12 @@ def Kiln_CosOp : Kiln_UnaryOp<"cos">;
 def Kiln_ErfOp : Kiln_UnaryOp<"erf">;
 def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", /*folds=*/1>;
 
-def Kiln_WhereOp : Kiln_InferredOp<"where"> {
+def Kiln_WhereOp : Kiln_InferredOp<"where", [Kiln_ScalarBodyOpInterface]> {
   let summary = "cond ? lhs : rhs, all three broadcasting together";
   let arguments = (ins Kiln_Tensor:$cond, Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
 }
 
-def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+def Kiln_CastOp : Kiln_Op<"cast", [Pure, Kiln_ScalarBodyOpInterface]> {
   let summary = "Converts the element type; the result type is given";
   let description = [{
     The result type is explicit (same shape as x, any kiln element type). Float to
@@ -133,9 +143,14 @@ def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
 // Reductions
 //===------------------------------------------------------------------------------------===//
 
-class Kiln_ReduceOp<string mnemonic> : Kiln_InferredOp<mnemonic> {
+class Kiln_ReduceOp<string mnemonic>
+    : Kiln_InferredOp<mnemonic, [DeclareOpInterfaceMethods<Kiln_ReductionOpInterface>]> {
   let summary = mnemonic # " over `axes` (normalized: sorted, unique, in [0, rank))";
   let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let extraClassDeclaration = [{
+    static constexpr ::kiln::rules::ReduceKind kReduceKind =
+        ::kiln::rules::ReduceKind::}] # mnemonic # [{;
+  }];
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
         std::optional<::mlir::Location> location, Adaptor adaptor,
@@ -173,7 +188,8 @@ def Kiln_TransposeOp : Kiln_InferredOp<"transpose"> {
   let hasFolder = 1;
 }
 
-def Kiln_BroadcastToOp : Kiln_InferredOp<"broadcast_to"> {
+// In a fusion, a broadcast is the loop's index map: its scalar body is the element itself.
+def Kiln_BroadcastToOp : Kiln_InferredOp<"broadcast_to", [Kiln_ScalarBodyOpInterface]> {
   let summary = "NumPy broadcast to `shape`";
   let arguments = (ins Kiln_Tensor:$x, DenseI64ArrayAttr:$shape);
   let hasFolder = 1;

@@ -1,18 +1,14 @@
 #include "passes/FusionQueries.h"
 
 #include "ir/TypeConversion.h"
-#include "runtime/unary_ops.h"
 
 namespace kiln::passes {
 
-bool isReduction(mlir::Operation* op) {
-  return llvm::isa<ir::SumOp, ir::MeanOp, ir::MaxOp, ir::MinOp>(op);
-}
+bool isReduction(mlir::Operation* op) { return llvm::isa<ir::ReductionOpInterface>(op); }
 
 int64_t opCost(mlir::Operation* op) {
-  if (std::optional<OpId> id = find_op(op->getName().stripDialect()))
-    if (int cost = unary_cost(*id)) return cost;  // the op's definition says
-  return llvm::isa<ir::PowOp, ir::DivideOp>(op) ? 16 : 1;
+  auto scalar = llvm::dyn_cast<ir::ScalarBodyOpInterface>(op);
+  return scalar ? scalar.getFusionCost() : 1;
 }
 
 BodyCost bodyCost(ir::FusionOp fusion) {

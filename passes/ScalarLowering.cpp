@@ -195,16 +195,8 @@ IRNumber unaryValue(OpId id, IRNumber x) {
 bool hasScalarLowering(mlir::Operation* op) {
   if (op->getNumResults() != 1 || !llvm::isa<mlir::RankedTensorType>(op->getResult(0).getType()))
     return false;
-  Type in = op->getNumOperands() ? elementOf(op->getOperand(0).getType()) : Type();
-  const bool integer = in && !isFloat(in);
-  if (unaryOpId(op)) return true;  // every unary op (runtime/unary_ops.h)
-  return llvm::TypeSwitch<mlir::Operation*, bool>(op)
-      .Case<ir::DivideOp, ir::PowOp>([&](auto) { return !integer; })
-      .Case<ir::AddOp, ir::SubtractOp, ir::MultiplyOp, ir::MaximumOp, ir::MinimumOp, ir::EqualOp,
-            ir::NotEqualOp, ir::LessOp, ir::LessEqualOp, ir::GreaterOp, ir::GreaterEqualOp,
-            ir::LogicalAndOp, ir::LogicalOrOp, ir::WhereOp, ir::CastOp, ir::BroadcastToOp>(
-          [](auto) { return true; })
-      .Default([](mlir::Operation*) { return false; });
+  auto scalar = llvm::dyn_cast<ir::ScalarBodyOpInterface>(op);  // the op says (KilnOps.td)
+  return scalar && scalar.hasScalarBody();
 }
 
 Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange args) {

@@ -1,7 +1,6 @@
 // Elementwise ops: binary (with broadcasting and scalar operands), unary, where, cast.
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
-#include "compiler/autodiff/tape.h"
-#include "compiler/trace/trace_api.h"
 #include "kernels/elementwise.h"
 #include "runtime/tensor_impl.h"
 #include "runtime/unary_ops.h"
@@ -19,11 +18,8 @@ Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const
   const Device device = detail::check_operands(site, {&a, &b});
   auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
                              {&a, &b});
-  if (auto t = detail::trace_op1(site, site.op, {&a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  detail::run_kernel(site, {&a, &b}, [&] { kernels::binary(op, a, b, out); });
-  detail::record1(site.op, {&a, &b}, {}, out);
-  return out;
+  return detail::apply_kernel1(site, {&a, &b}, {}, type, device,
+                               [&](const Tensor& out) { kernels::binary(op, a, b, out); });
 }
 
 Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
@@ -36,11 +32,8 @@ Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, cons
 Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::unary(kind, detail::type_of(x)), {&x});
-  if (auto t = detail::trace_op1(site, site.op, {&x}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::unary(op, x, out);
-  detail::record1(site.op, {&x}, {}, out);
-  return out;
+  return detail::apply_kernel1(site, {&x}, {}, type, device,
+                               [&](const Tensor& out) { kernels::unary(op, x, out); });
 }
 
 }  // namespace
@@ -103,11 +96,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc) {
   auto type = detail::unwrap(
       site, rules::where(detail::type_of(cond), detail::type_of(a), detail::type_of(b)),
       {&cond, &a, &b});
-  if (auto t = detail::trace_op1(site, "where", {&cond, &a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::where(cond, a, b, out);
-  detail::record1("where", {&cond, &a, &b}, {}, out);
-  return out;
+  return detail::apply_kernel1(site, {&cond, &a, &b}, {}, type, device,
+                               [&](const Tensor& out) { kernels::where(cond, a, b, out); });
 }
 
 Tensor cast(const Tensor& x, DType dtype, Loc loc) {
@@ -115,12 +105,8 @@ Tensor cast(const Tensor& x, DType dtype, Loc loc) {
   const Device device = detail::check_operands(site, {&x});
   if (x.dtype() == dtype) return x;  // tensors are immutable: sharing is safe
   // The result type carries the dtype (kiln.cast has no attribute).
-  if (auto t = detail::trace_op1(site, "cast", {&x}, {}, {dtype, detail::shape_of(x)}))
-    return *t;
-  Tensor out = detail::empty(dtype, detail::shape_of(x), device);
-  kernels::cast(x, out);
-  detail::record1("cast", {&x}, {}, out);
-  return out;
+  return detail::apply_kernel1(site, {&x}, {}, {dtype, detail::shape_of(x)}, device,
+                               [&](const Tensor& out) { kernels::cast(x, out); });
 }
 
 Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }

@@ -1,7 +1,6 @@
 // matmul and the row-wise composites (softmax, log_softmax, layer_norm, cross-entropy).
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
-#include "compiler/autodiff/tape.h"
-#include "compiler/trace/trace_api.h"
 #include "kernels/gemm.h"
 #include "kernels/normalization.h"
 #include "runtime/tensor_impl.h"
@@ -15,11 +14,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   const Device device = detail::check_operands(site, {&a, &b});
   auto type =
       detail::unwrap(site, rules::matmul(detail::type_of(a), detail::type_of(b)), {&a, &b});
-  if (auto t = detail::trace_op1(site, "matmul", {&a, &b}, {}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::matmul(a, b, out);
-  detail::record1("matmul", {&a, &b}, {}, out);
-  return out;
+  return detail::apply_kernel1(site, {&a, &b}, {}, type, device,
+                               [&](const Tensor& out) { kernels::matmul(a, b, out); });
 }
 
 namespace {
@@ -27,11 +23,8 @@ Tensor run_softmax(const CallSite& site, const Tensor& x, int64_t axis, bool log
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::softmax(detail::type_of(x), axis), {&x});
   if (axis < 0) axis += x.rank();
-  if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axis", axis}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::softmax(x, axis, log, out);
-  if (detail::taping()) detail::record(site.op, {&x}, {{"axis", axis}}, {out});
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"axis", axis}}, type, device,
+                               [&](const Tensor& out) { kernels::softmax(x, axis, log, out); });
 }
 }  // namespace
 
@@ -49,12 +42,9 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
       site, rules::layer_norm(detail::type_of(x), detail::type_of(gamma), detail::type_of(beta)),
       {&x, &gamma, &beta});
   if (!(eps >= 0)) detail::throw_op_error(site, "eps must be >= 0", {&x, &gamma, &beta});
-  if (auto t = detail::trace_op1(site, "layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, type))
-    return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::layer_norm(x, gamma, beta, eps, out);
-  if (detail::taping()) detail::record("layer_norm", {&x, &gamma, &beta}, {{"eps", eps}}, {out});
-  return out;
+  return detail::apply_kernel1(
+      site, {&x, &gamma, &beta}, {{"eps", eps}}, type, device,
+      [&](const Tensor& out) { kernels::layer_norm(x, gamma, beta, eps, out); });
 }
 
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc) {
@@ -63,13 +53,9 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, Loc loc
   auto type = detail::unwrap(
       site, rules::softmax_cross_entropy(detail::type_of(logits), detail::type_of(labels)),
       {&logits, &labels});
-  if (auto t = detail::trace_op1(site, "softmax_cross_entropy", {&logits, &labels}, {}, type))
-    return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  detail::run_kernel(site, {&logits, &labels},
-                     [&] { kernels::softmax_cross_entropy(logits, labels, out); });
-  detail::record1("softmax_cross_entropy", {&logits, &labels}, {}, out);
-  return out;
+  return detail::apply_kernel1(
+      site, {&logits, &labels}, {}, type, device,
+      [&](const Tensor& out) { kernels::softmax_cross_entropy(logits, labels, out); });
 }
 
 }  // namespace kiln

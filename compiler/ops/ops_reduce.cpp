@@ -1,7 +1,6 @@
 // Reductions: sum, mean, max, min over axes; argmax over one axis.
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
-#include "compiler/autodiff/tape.h"
-#include "compiler/trace/trace_api.h"
 #include "kernels/reduce.h"
 #include "runtime/tensor_impl.h"
 
@@ -20,12 +19,8 @@ Tensor run_reduce(const CallSite& site, kernels::ReduceOp op, const Tensor& x, c
   if (count == 0 && x.numel() == 0 && !(op == kernels::ReduceOp::sum) &&
       !(op == kernels::ReduceOp::mean && is_floating(x.dtype())))
     detail::throw_op_error(site, "cannot reduce over a zero-sized axis (the result has no value)", {&x});
-  if (auto t = detail::trace_op1(site, site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type))
-    return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::reduce(op, x, norm, out);
-  if (detail::taping()) detail::record(site.op, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, {out});
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"axes", norm}, {"keepdims", keepdims}}, type, device,
+                               [&](const Tensor& out) { kernels::reduce(op, x, norm, out); });
 }
 
 }  // namespace
@@ -48,11 +43,8 @@ Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
   if (axis < 0) axis += x.rank();
-  if (auto t = detail::trace_op1(site, "argmax", {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type))
-    return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::argmax(x, axis, out);
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type, device,
+                               [&](const Tensor& out) { kernels::argmax(x, axis, out); });
 }
 
 }  // namespace kiln

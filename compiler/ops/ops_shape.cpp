@@ -1,8 +1,7 @@
 // Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
 // gather, one_hot.
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
-#include "compiler/autodiff/tape.h"
-#include "compiler/trace/trace_api.h"
 #include "kernels/layout.h"
 #include "runtime/tensor_impl.h"
 
@@ -14,10 +13,9 @@ Tensor reshape(const Tensor& x, Shape shape, Loc loc) {
   CallSite site{"reshape", &loc};
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::reshape(detail::type_of(x), shape), {&x});
-  if (auto t = detail::trace_op1(site, "reshape", {&x}, {{"shape", type.shape}}, type)) return *t;
-  Tensor out = detail::view(x, type.shape);  // contiguous storage: a reshape shares it
-  if (detail::taping()) detail::record("reshape", {&x}, {{"shape", type.shape}}, {out});
-  return out;
+  return detail::apply_op1(site, {&x}, {{"shape", type.shape}}, type, [&] {
+    return detail::view(x, type.shape);  // contiguous storage: a reshape shares it
+  });
 }
 
 Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
@@ -26,11 +24,8 @@ Tensor transpose(const Tensor& x, std::vector<int64_t> perm, Loc loc) {
   if (perm.empty())
     for (int64_t i = x.rank(); i-- > 0;) perm.push_back(i);
   auto type = detail::unwrap(site, rules::transpose(detail::type_of(x), perm), {&x});
-  if (auto t = detail::trace_op1(site, "transpose", {&x}, {{"perm", perm}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::permute_into(x, perm, out);
-  if (detail::taping()) detail::record("transpose", {&x}, {{"perm", perm}}, {out});
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"perm", perm}}, type, device,
+                               [&](const Tensor& out) { kernels::permute_into(x, perm, out); });
 }
 
 Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
@@ -38,11 +33,8 @@ Tensor broadcast_to(const Tensor& x, Shape shape, Loc loc) {
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::broadcast_to(detail::type_of(x), shape), {&x});
   if (type.shape == detail::shape_of(x)) return x;
-  if (auto t = detail::trace_op1(site, "broadcast_to", {&x}, {{"shape", type.shape}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::broadcast_into(x, out);
-  if (detail::taping()) detail::record("broadcast_to", {&x}, {{"shape", type.shape}}, {out});
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"shape", type.shape}}, type, device,
+                               [&](const Tensor& out) { kernels::broadcast_into(x, out); });
 }
 
 Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
@@ -50,10 +42,8 @@ Tensor expand_dims(const Tensor& x, int64_t axis, Loc loc) {
   detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::expand_dims(detail::type_of(x), axis), {&x});
   if (axis < 0) axis += x.rank() + 1;
-  if (auto t = detail::trace_op1(site, "expand_dims", {&x}, {{"axis", axis}}, type)) return *t;
-  Tensor out = detail::view(x, type.shape);
-  if (detail::taping()) detail::record("expand_dims", {&x}, {{"axis", axis}}, {out});
-  return out;
+  return detail::apply_op1(site, {&x}, {{"axis", axis}}, type,
+                           [&] { return detail::view(x, type.shape); });
 }
 
 Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
@@ -69,28 +59,21 @@ Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
                 "name the axes to squeeze",
             {&x});
   auto type = detail::unwrap(site, rules::squeeze(detail::type_of(x), axes), {&x});
-  if (detail::tracing()) {
-    std::vector<int64_t> removed;
-    if (!axes.all()) removed = *rules::normalize_axes(axes, x.rank());  // checked by the rule
-    else
-      for (int64_t i = 0; i < x.rank(); ++i)
-        if (x.shape()[i] == 1) removed.push_back(i);
-    if (auto t = detail::trace_op1(site, "squeeze", {&x}, {{"axes", removed}}, type)) return *t;
-  }
-  Tensor out = detail::view(x, type.shape);
-  detail::record1("squeeze", {&x}, {}, out);  // its gradient needs no attribute
-  return out;
+  std::vector<int64_t> removed;
+  if (!axes.all()) removed = *rules::normalize_axes(axes, x.rank());  // checked by the rule
+  else
+    for (int64_t i = 0; i < x.rank(); ++i)
+      if (x.shape()[i] == 1) removed.push_back(i);
+  return detail::apply_op1(site, {&x}, {{"axes", removed}}, type,
+                           [&] { return detail::view(x, type.shape); });
 }
 
 Tensor slice(const Tensor& x, std::vector<int64_t> begin, std::vector<int64_t> end, Loc loc) {
   CallSite site{"slice", &loc};
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::slice(detail::type_of(x), begin, end), {&x});
-  if (auto t = detail::trace_op1(site, "slice", {&x}, {{"begin", begin}, {"end", end}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::slice_into(x, begin, out);
-  if (detail::taping()) detail::record("slice", {&x}, {{"begin", begin}, {"end", end}}, {out});
-  return out;
+  return detail::apply_kernel1(site, {&x}, {{"begin", begin}, {"end", end}}, type, device,
+                               [&](const Tensor& out) { kernels::slice_into(x, begin, out); });
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
@@ -116,11 +99,11 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
   if (axis < 0) axis += xs[0].rank();
   std::vector<const Tensor*> operands;
   for (const Tensor& x : xs) operands.push_back(&x);
-  if (auto t = detail::trace_op1(site, "concat", operands, {{"axis", axis}}, *type)) return *t;
-  Tensor out = detail::empty(type->dtype, type->shape, device);
-  kernels::concat_into(xs, axis, out);
-  if (detail::taping()) detail::record("concat", operands, {{"axis", axis}}, {out});
-  return out;
+  return detail::apply_op1(site, operands, {{"axis", axis}}, *type, [&] {
+    Tensor out = detail::empty(type->dtype, type->shape, device);
+    kernels::concat_into(xs, axis, out);
+    return out;
+  });
 }
 
 Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
@@ -129,13 +112,9 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   auto type = detail::unwrap(
       site, rules::gather(detail::type_of(x), detail::type_of(indices), axis), {&x, &indices});
   if (axis < 0) axis += x.rank();
-  if (auto t = detail::trace_op1(site, "gather", {&x, &indices}, {{"axis", axis}}, type)) return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  detail::run_kernel(site, {&x, &indices}, [&] {
-    kernels::gather_into(x, indices, axis, out);
-  });
-  if (detail::taping()) detail::record("gather", {&x, &indices}, {{"axis", axis}}, {out});
-  return out;
+  return detail::apply_kernel1(
+      site, {&x, &indices}, {{"axis", axis}}, type, device,
+      [&](const Tensor& out) { kernels::gather_into(x, indices, axis, out); });
 }
 
 Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {
@@ -143,11 +122,9 @@ Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {
   const Device device = detail::check_operands(site, {&indices});
   auto type =
       detail::unwrap(site, rules::one_hot(detail::type_of(indices), depth, dtype), {&indices});
-  if (auto t = detail::trace_op1(site, "one_hot", {&indices}, {{"depth", depth}, {"dtype", dtype}}, type))
-    return *t;
-  Tensor out = detail::empty(type.dtype, type.shape, device);
-  kernels::one_hot_into(indices, depth, out);
-  return out;
+  return detail::apply_kernel1(
+      site, {&indices}, {{"depth", depth}, {"dtype", dtype}}, type, device,
+      [&](const Tensor& out) { kernels::one_hot_into(indices, depth, out); });
 }
 
 }  // namespace kiln

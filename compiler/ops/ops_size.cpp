@@ -2,6 +2,7 @@
 // dimensions (input_signature's -1, reduce_retracing) usable in arithmetic without a host
 // number that would be wrong for every other size: eagerly, and for static dimensions
 // while tracing, they are constants; traced with dynamic ones they are graph values.
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
@@ -56,16 +57,13 @@ requires std::same_as<T, Tensor> Tensor reshape(const Tensor& x, const T& shape,
 }
 template Tensor reshape<Tensor>(const Tensor&, const Tensor&, Loc);
 
-Tensor sum_to(const Tensor& x, const Tensor& like, Loc loc) {
-  CallSite site{"sum_to", &loc};
-  const Device device = detail::check_operands(site, {&x, &like});
-  if (x.dtype() == DType::boolean)
-    detail::throw_op_error(site, "boolean input is not supported; cast it first", {&x});
-  auto type =
-      detail::unwrap(site, rules::sum_to(detail::type_of(x), detail::type_of(like)), {&x, &like});
-  if (auto t = detail::trace_op1(site, "sum_to", {&x, &like}, {}, type)) return *t;
-  // Concrete: like's shape is known. x's leading axes, and the axes where like has size 1
-  // and x does not, are summed; the result has like's shape (the layout of keepdims).
+namespace {
+
+/// sum_to of concrete tensors: like's shape is known. x's leading axes, and the axes where
+/// like has size 1 and x does not, are summed; the result has like's shape (the layout of
+/// keepdims).
+Tensor sum_to_now(const CallSite& site, const Tensor& x, const Tensor& like,
+                  const rules::TensorType& type, Device device) {
   const Shape& to = detail::shape_of(like);
   const Shape& from = detail::shape_of(x);
   const size_t lead = from.size() - to.size();
@@ -76,15 +74,23 @@ Tensor sum_to(const Tensor& x, const Tensor& like, Loc loc) {
     if (to[i] != 1 && to[i] != from[lead + i])
       detail::throw_op_error(site, shape_str(from) + " is not a broadcast of " + shape_str(to),
                              {&x, &like});
-  Tensor out;
-  if (axes.empty()) {
-    out = detail::view(x, to);
-  } else {
-    out = detail::empty(type.dtype, to, device);
-    kernels::reduce(kernels::ReduceOp::sum, x, axes, out);
-  }
-  if (detail::taping()) detail::record("sum_to", {&x, &like}, {}, {out});
+  if (axes.empty()) return detail::view(x, to);
+  Tensor out = detail::empty(type.dtype, to, device);
+  kernels::reduce(kernels::ReduceOp::sum, x, axes, out);
   return out;
+}
+
+}  // namespace
+
+Tensor sum_to(const Tensor& x, const Tensor& like, Loc loc) {
+  CallSite site{"sum_to", &loc};
+  const Device device = detail::check_operands(site, {&x, &like});
+  if (x.dtype() == DType::boolean)
+    detail::throw_op_error(site, "boolean input is not supported; cast it first", {&x});
+  auto type =
+      detail::unwrap(site, rules::sum_to(detail::type_of(x), detail::type_of(like)), {&x, &like});
+  return detail::apply_op1(site, {&x, &like}, {}, type,
+                           [&] { return sum_to_now(site, x, like, type, device); });
 }
 
 }  // namespace kiln

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "kiln/tensor.h"
+#include "runtime/graph_replay.h"
 
 namespace kiln::runtime {
 
@@ -53,6 +55,20 @@ class Executable {
     for (int s : outputs) out.push_back(frame.slots[s]);
     return out;
   }
+
+  /// Runs in the executable's mode: plainly, or, with a CUDA-graph run mode (set by
+  /// replay_as_cuda_graph on a graph-safe plan of a CUDA device), captured and replayed
+  /// (runtime/graph_replay.h). `args` holds the call's `num_args` arguments first, then
+  /// the captured tensors; the plan runs on `device`.
+  std::vector<Tensor> call(const std::vector<Tensor>& args, size_t num_args, Device device) const {
+    if (!replay_) return run(args);
+    return replay_->run(*this, args, num_args, device);
+  }
+  /// Selects the CUDA-graph run mode.
+  void replay_as_cuda_graph() { replay_ = std::make_shared<GraphReplay>(); }
+
+ private:
+  std::shared_ptr<GraphReplay> replay_;  // the CUDA-graph run mode's state, if selected
 };
 
 }  // namespace kiln::runtime

@@ -20,7 +20,6 @@
 #include "kiln/error.h"
 #include "kiln/function.h"
 #include "runtime/cuda_device.h"
-#include "runtime/cuda_graph.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -81,15 +80,6 @@ struct ConcreteFunction {
   Device device;                        // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
   std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
-  // CUDA, when the plan can be captured: the run replayed as a CUDA graph.
-  struct GraphReplay {
-    std::mutex mutex;
-    bool measured = false;                // the first run counted the plan's launches
-    bool off = false;                     // not worth it, or the driver refused the capture
-    std::vector<Tensor> inputs, outputs;  // the graph's own argument and result buffers
-    std::unique_ptr<runtime::CudaGraph> graph;
-  };
-  std::unique_ptr<GraphReplay> replay;
 };
 
 struct Entry {
@@ -195,73 +185,10 @@ class FunctionCore {
     return *gradient_core_;
   }
 
-  /// Runs the plan; on a CUDA device, a launch-bound plan is captured into a CUDA graph at
-  /// its second call and replayed from then on: the arguments are copied into the graph's
-  /// buffers, the graph is launched, and the results are copied out (callers own them).
-  std::vector<Tensor> run(ConcreteFunction& fn, size_t num_args,
-                          const std::vector<Tensor>& inputs) {
-    if (!fn.replay) return fn.executable.run(inputs);
-    ConcreteFunction::GraphReplay& r = *fn.replay;
-    auto& device = runtime::CudaDevice::get(fn.device);
-    std::unique_lock<std::mutex> lock(r.mutex);
-    if (!r.graph && (r.off || !r.measured)) {
-      const bool measure = !r.off;
-      const uint64_t before = device.launch_count();
-      lock.unlock();
-      std::vector<Tensor> out = fn.executable.run(inputs);
-      if (measure) {
-        lock.lock();
-        // A replay costs a launch per argument and result copy plus the graph's: only
-        // plans with more launches than that gain (a fused jit kernel or two do not).
-        const uint64_t launches = device.launch_count() - before;
-        size_t bytes = 0;
-        for (size_t i = 0; i < num_args; ++i)
-          bytes += inputs[i].numel() * dtype_size(inputs[i].dtype());
-        r.measured = true;
-        r.off =
-            launches < num_args + out.size() + 3 || bytes > (size_t{16} << 20) || graphs_disabled();
-      }
-      return out;
-    }
-    if (!r.graph) {
-      // The graph's argument buffers (captured tensors stay where they are: they never change).
-      r.inputs = inputs;
-      for (size_t i = 0; i < num_args; ++i) r.inputs[i] = copy_on(device, inputs[i]);
-      // One plain run first, its results dropped: every block the captured run asks for
-      // is then in the cache (the driver refuses an allocation while a stream is captured).
-      fn.executable.run(r.inputs);
-      r.graph =
-          runtime::CudaGraph::capture(device, [&] { r.outputs = fn.executable.run(r.inputs); });
-      if (!r.graph) {
-        r.off = true;
-        r.inputs.clear();
-        r.outputs.clear();
-        lock.unlock();
-        return fn.executable.run(inputs);
-      }
-    }
-    for (size_t i = 0; i < num_args; ++i) copy_into(device, inputs[i], r.inputs[i]);
-    r.graph->replay();
-    std::vector<Tensor> out;
-    out.reserve(r.outputs.size());
-    for (const Tensor& t : r.outputs) out.push_back(copy_on(device, t));
-    return out;
-  }
-
-  static bool graphs_disabled() {
-    const char* v = std::getenv("KILN_CUDA_GRAPHS");
-    return v != nullptr && std::string(v) == "0";
-  }
-  static void copy_into(runtime::CudaDevice& device, const Tensor& from, const Tensor& to) {
-    if (from.impl()->data() == to.impl()->data()) return;
-    device.copy_on_device(reinterpret_cast<uint64_t>(to.impl()->data()),
-                          reinterpret_cast<uint64_t>(from.impl()->data()),
-                          static_cast<size_t>(from.numel()) * dtype_size(from.dtype()));
-  }
-  static Tensor copy_on(runtime::CudaDevice& device, const Tensor& t) {
-    Tensor out = empty(t.dtype(), t.shape(), t.device());
-    copy_into(device, t, out);
-    return out;
+  /// Runs the plan in its run mode (plain, or CUDA-graph replay: runtime/graph_replay.h).
+  static std::vector<Tensor> run(ConcreteFunction& fn, size_t num_args,
+                                 const std::vector<Tensor>& inputs) {
+    return fn.executable.call(inputs, num_args, fn.device);
   }
 
   std::string ir(const FlatArgs& args, const TraceFn& trace_fn, Stage stage) {
@@ -559,7 +486,7 @@ class FunctionCore {
     }
     fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), fn->ptx);
     if (device.kind == Device::cuda && fn->executable.graph_safe)
-      fn->replay = std::make_unique<ConcreteFunction::GraphReplay>();
+      fn->executable.replay_as_cuda_graph();
     double compile_ms = ms_since(t1);
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);

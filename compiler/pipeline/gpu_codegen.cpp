@@ -5,6 +5,7 @@
 
 #include "compiler/trace/graph.h"
 #include "compiler/pipeline/jit.h"
+#include "compiler/trace/mlir_context.h"
 #include "compiler/trace/trace.h"
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
@@ -20,59 +21,65 @@
 namespace kiln::detail {
 namespace {
 
-/// A context of its own (the CPU JIT's never loads the GPU dialects), every dialect
-/// and translation the pipeline touches loaded up front; one compile at a time.
-mlir::MLIRContext& gpu_context() {
-  static mlir::MLIRContext* context = [] {
-    mlir::DialectRegistry registry;
-    passes::registerDialects(registry, /*gpu=*/true);
-    auto* c = new mlir::MLIRContext(registry);
-    c->loadAllAvailableDialects();
-    return c;
-  }();
-  return *context;
-}
-
 bool has_fusions(mlir::ModuleOp module) {
   bool found = false;
   module.walk([&](ir::FusionOp) { found = true; });
   return found;
 }
 
-}  // namespace
-
-PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string& chip) {
+/// Compiles the fusions of `module` (fused already) to PTX for `chip`, in place: each
+/// kiln.fusion names its kernel (`kernel`), and the PTX is taken out of the module (the
+/// gpu.binary the lowering made is erased), as the CPU JIT moves its kernels out.
+std::string lower_fusions_to_ptx(mlir::ModuleOp module, const std::string& chip) {
+  // The NVPTX backend and libdevice linking: one compile at a time.
   static std::mutex one_at_a_time;
   std::lock_guard<std::mutex> lock(one_at_a_time);
-  mlir::MLIRContext& context = gpu_context();
   std::string message;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic& d) {
+  mlir::ScopedDiagnosticHandler handler(module.getContext(), [&](mlir::Diagnostic& d) {
     message += d.str() + "\n";
     return mlir::success();
   });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(fused_ir, &context);
-  if (!module) throw Error("[gpu] cannot parse the fused graph: " + message);
-
-  mlir::PassManager pm(&context);
-  if (!has_fusions(*module)) {  // a graph not fused yet: kiln's fusion passes first
-    passes::addFusionPipeline(pm);
-  }
+  mlir::PassManager pm(module.getContext());
   pm.addPass(passes::createOutlineGpuKernels());
   passes::addGpuKernelLoweringPasses(pm, passes::GpuTarget{chip, passes::findLibdevice()});
-  if (mlir::failed(pm.run(*module)))
+  if (mlir::failed(pm.run(module)))
     throw Error("[gpu] compiling fused kernels to PTX for " + chip + " failed: " + message);
-
-  PtxModule result;
-  module->walk([&](ir::FusionOp f) {  // one entry per fusion, "" where none was made
-    result.kernels.push_back(f.getKernel() ? f.getKernel()->str() : std::string());
-  });
-  for (auto binary : module->getOps<mlir::gpu::BinaryOp>())
+  std::string ptx;
+  for (auto binary : llvm::to_vector(module.getOps<mlir::gpu::BinaryOp>())) {
     for (mlir::Attribute object : binary.getObjects()) {
       llvm::StringRef text = llvm::cast<mlir::gpu::ObjectAttr>(object).getObject().getValue();
       while (!text.empty() && text.back() == '\0') text = text.drop_back();  // C string
-      result.ptx += text.str();
+      ptx += text.str();
     }
+    binary->erase();
+  }
+  return ptx;
+}
+
+}  // namespace
+
+PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string& chip) {
+  mlir::MLIRContext* context = kiln_mlir_context();
+  std::string message;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic& d) {
+      message += d.str() + "\n";
+      return mlir::success();
+    });
+    module = mlir::parseSourceString<mlir::ModuleOp>(fused_ir, context);
+  }
+  if (!module) throw Error("[gpu] cannot parse the fused graph: " + message);
+  if (!has_fusions(*module)) {  // a graph not fused yet: kiln's fusion passes first
+    mlir::PassManager pm(context);
+    passes::addFusionPipeline(pm);
+    if (mlir::failed(pm.run(*module))) throw Error("[gpu] fusing the graph failed");
+  }
+  PtxModule result;
+  result.ptx = lower_fusions_to_ptx(*module, chip);
+  module->walk([&](ir::FusionOp f) {  // one entry per fusion, "" where none was made
+    result.kernels.push_back(f.getKernel() ? f.getKernel()->str() : std::string());
+  });
   return result;
 }
 
@@ -85,23 +92,13 @@ CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip,
   result.fused = fuse(graph, options);
   result.fuse_ms = ms(t0);
   auto t1 = Clock::now();
-  PtxModule module = compile_fusions_to_ptx(print(graph), chip);  // parseable locations
-  // The PTX module was compiled from the fused graph's text: its fusions, walked in the
-  // same order, are this graph's.
-  size_t i = 0;
+  // The graph's own module, in place: its fusions get their kernels' names directly.
+  std::string ptx = lower_fusions_to_ptx(graph.get(), chip);
   bool missing = false;
-  graph.get().walk([&](ir::FusionOp f) {
-    const std::string name = i < module.kernels.size() ? module.kernels[i] : std::string();
-    ++i;
-    if (name.empty()) {
-      missing = true;
-      return;
-    }
-    f.setKernelAttr(mlir::FlatSymbolRefAttr::get(f.getContext(), name));
-  });
-  if (missing || i != module.kernels.size())
-    throw Error("[function] internal error: the CUDA kernels do not match the fused graph's fusions");
-  result.ptx = std::make_shared<const std::string>(std::move(module.ptx));
+  graph.get().walk([&](ir::FusionOp f) { missing = missing || !f.getKernel(); });
+  if (missing)
+    throw Error("[function] internal error: a fusion of the graph got no CUDA kernel");
+  result.ptx = std::make_shared<const std::string>(std::move(ptx));
   result.codegen_ms = ms(t1);
   return result;
 }

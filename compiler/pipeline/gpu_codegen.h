@@ -12,7 +12,7 @@ namespace kiln::detail {
 struct PtxModule {
   std::string ptx;                   // the module's PTX text (no trailing NUL)
   // Entry points, one per kiln.fusion of the module in walk order ("" for a fusion that
-  // got none): the same order in which the fused graph's own fusions are walked.
+  // got none).
   std::vector<std::string> kernels;
 };
 
@@ -24,8 +24,8 @@ PtxModule compile_fusions_to_ptx(const std::string& fused_ir, const std::string&
 struct Graph;
 
 /// The JIT for a function that runs on a CUDA device: fuses `graph` in place (as the CPU
-/// JIT does), compiles its fusions to PTX for `chip`, and names each fusion's `kernel`
-/// after its PTX entry point, for the execution plan.
+/// JIT does) and compiles its fusions to PTX for `chip` on the same module, each fusion
+/// naming its PTX entry point (`kernel`) for the execution plan.
 struct CudaJitResult {
   std::string fused;                        // the fused graph's text
   std::shared_ptr<const std::string> ptx;   // the module (NUL-terminated: a driver image)

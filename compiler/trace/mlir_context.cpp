@@ -8,7 +8,7 @@ namespace kiln::detail {
 mlir::MLIRContext* kiln_mlir_context() {
   static mlir::MLIRContext* context = [] {
     mlir::DialectRegistry registry;
-    passes::registerDialects(registry, /*gpu=*/false);
+    passes::registerDialects(registry, /*gpu=*/true);  // the CUDA JIT works on graphs too
     // Lives as long as the process: graphs point into it. Every dialect the compile
     // pipeline creates is loaded up front: loading one later, while another thread
     // compiles, would race.

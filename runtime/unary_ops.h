@@ -30,6 +30,10 @@
 #define KILN_UNARY_DEVICE
 #endif
 
+// Inlined everywhere: a call per element keeps the kernels' loops from vectorizing.
+#define KILN_UNARY_INLINE_LAMBDA __attribute__((always_inline))
+#define KILN_UNARY_EVAL template <class N> [[gnu::always_inline]] static N eval(N x)
+
 namespace kiln {
 
 template <OpId op>
@@ -72,8 +76,7 @@ template <>
 struct UnaryOpDef<OpId::negative> {
   static constexpr auto kind = rules::ElementwiseKind::arithmetic;
   static constexpr int cost = 1;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     if constexpr (std::is_integral_v<N>)
       return unary_detail::wrap_negate(x);
     else
@@ -97,8 +100,7 @@ template <>
 struct UnaryOpDef<OpId::abs> {
   static constexpr auto kind = rules::ElementwiseKind::arithmetic;
   static constexpr int cost = 1;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     if constexpr (std::is_integral_v<N>)
       return x < 0 ? unary_detail::wrap_negate(x) : x;
     else if constexpr (std::is_floating_point_v<N>)
@@ -124,8 +126,7 @@ template <>
 struct UnaryOpDef<OpId::relu> {
   static constexpr auto kind = rules::ElementwiseKind::arithmetic;
   static constexpr int cost = 1;
-  template <class N>
-  static N eval(N x) {  // x < 0 ? 0 : x, so NaN stays NaN and -0 stays -0
+  KILN_UNARY_EVAL {  // x < 0 ? 0 : x, so NaN stays NaN and -0 stays -0
     if constexpr (std::is_arithmetic_v<N>)
       return x < N(0) ? N(0) : x;
     else
@@ -149,10 +150,9 @@ template <>
 struct UnaryOpDef<OpId::exp> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::exp_f32(v); }, [](auto v) { return mathalg::exp_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -169,10 +169,9 @@ template <>
 struct UnaryOpDef<OpId::log> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::log_f32(v); }, [](auto v) { return mathalg::log_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -189,8 +188,7 @@ template <>
 struct UnaryOpDef<OpId::sqrt> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {  // correctly rounded everywhere
+  KILN_UNARY_EVAL {  // correctly rounded everywhere
     if constexpr (std::is_arithmetic_v<N>)
       return std::sqrt(x);
     else
@@ -211,8 +209,7 @@ template <>
 struct UnaryOpDef<OpId::rsqrt> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {  // 1 / sqrt(x), two rounded steps (not a reciprocal estimate)
+  KILN_UNARY_EVAL {  // 1 / sqrt(x), two rounded steps (not a reciprocal estimate)
     if constexpr (std::is_arithmetic_v<N>)
       return N(1) / std::sqrt(x);
     else
@@ -233,10 +230,9 @@ template <>
 struct UnaryOpDef<OpId::tanh> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::tanh_f32(v); }, [](auto v) {
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::tanh_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_tanh;  // IR values bring their own (argument-dependent lookup)
           return libm_tanh(v);
         });
@@ -256,11 +252,10 @@ template <>
 struct UnaryOpDef<OpId::sigmoid> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::sigmoid_f32(v); },
-        [](auto v) { return mathalg::sigmoid_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::sigmoid_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::sigmoid_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -277,10 +272,9 @@ template <>
 struct UnaryOpDef<OpId::gelu> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {  // x Φ(x), the exact (erf) form
+  KILN_UNARY_EVAL {  // x Φ(x), the exact (erf) form
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::gelu_f32(v); }, [](auto v) { return mathalg::gelu_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -303,16 +297,15 @@ struct UnaryOpDef<OpId::sin> {
   // One element. The CPU kernel and the JIT split the work instead (the vector reduction
   // for every element, then the C library for the few it does not cover), with the same
   // values.
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
         x,
-        [](auto v) {
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_sin, mathalg::select;  // IR values: argument-dependent lookup
           return select(mathalg::needs_libm_trig(v), libm_sin(v),
                         mathalg::sin_reduced_f32(v));
         },
-        [](auto v) {
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_sin;
           return libm_sin(v);
         });
@@ -332,16 +325,15 @@ template <>
 struct UnaryOpDef<OpId::cos> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {  // one element; see sin
+  KILN_UNARY_EVAL {  // one element; see sin
     return unary_detail::by_precision(
         x,
-        [](auto v) {
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_cos, mathalg::select;  // IR values: argument-dependent lookup
           return select(mathalg::needs_libm_trig(v), libm_cos(v),
                         mathalg::cos_reduced_f32(v));
         },
-        [](auto v) {
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_cos;
           return libm_cos(v);
         });
@@ -361,10 +353,9 @@ template <>
 struct UnaryOpDef<OpId::erf> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) { return mathalg::erf_f32(v); }, [](auto v) {
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::erf_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_erf;
           return libm_erf(v);
         });
@@ -386,8 +377,7 @@ template <>
 struct UnaryOpDef<OpId::logical_not> {
   static constexpr auto kind = rules::ElementwiseKind::logical;
   static constexpr int cost = 1;
-  template <class N>
-  static N eval(N x) {
+  KILN_UNARY_EVAL {
     if constexpr (std::is_arithmetic_v<N>)
       return static_cast<N>(x ^ 1);
     else
@@ -401,6 +391,8 @@ struct UnaryOpDef<OpId::logical_not> {
 };
 
 #undef KILN_UNARY_INLINE
+#undef KILN_UNARY_EVAL
+#undef KILN_UNARY_INLINE_LAMBDA
 
 /// Whether an op of `kind` takes elements of C++ type T (booleans are uint8_t).
 template <rules::ElementwiseKind kind, class T>

@@ -66,7 +66,7 @@ void unary_of(const Tensor& x, const Tensor& out) {
   } else {
     // Transcendental work splits sooner; cheap maps are memory-bound (streaming stores).
     constexpr int64_t grain = Def::cost > 1 ? kMathGrain : runtime::kParallelGrain;
-    map<T>(x, out, grain, [](T v) -> T { return Def::eval(v); });
+    map<T>(x, out, grain, [](T v) __attribute__((always_inline)) -> T { return Def::eval(v); });
   }
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "compiler/pipeline/gpu_codegen.h"
+#include "compiler/pipeline/codegen.h"
 #include "compiler/pipeline/jit.h"
 #include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
@@ -76,7 +77,7 @@ struct ConcreteFunction {
   TracedFunction traced;
   runtime::Executable executable;
   std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
-  std::shared_ptr<JitKernels> kernels;  // jit=true: the native kernels the plan calls
+  std::shared_ptr<const KernelSet> kernels;  // jit=true: the fused kernels the plan calls
   Device device;                        // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
   std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
@@ -464,27 +465,17 @@ class FunctionCore {
     // Captured tensors go to the call's device once (the plan puts constants there on
     // its first run; on CUDA with jit=true its fusions are PTX kernels).
     for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
-    if (options_.jit && device.kind == Device::cuda) {
-      CudaJitResult jit = jit_compile_cuda(
-          *fn->traced.graph, cuda_chip(runtime::CudaDevice::get(device).compute_capability()),
-          codegen_options());
-      ir_of(*fn, Stage::fused) = std::move(jit.fused);
-      ir_of(*fn, Stage::lowered) = ir_of(*fn, Stage::llvm) =
-          "// kiln: this function runs on " + to_string(device) +
-          "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
-      fn->ptx = std::move(jit.ptx);
-      optimize_ms += jit.fuse_ms;
-      codegen_ms = jit.codegen_ms;
-    } else if (options_.jit) {
-      JitResult jit = jit_compile(*fn->traced.graph, codegen_options());
-      ir_of(*fn, Stage::fused) = std::move(jit.fused);
-      ir_of(*fn, Stage::lowered) = std::move(jit.lowered);
-      ir_of(*fn, Stage::llvm) = std::move(jit.llvm);
-      fn->kernels = std::move(jit.kernels);
-      optimize_ms += jit.fuse_ms;
-      codegen_ms = jit.codegen_ms;
+    if (options_.jit) {
+      CodegenResult code = codegen(*fn->traced.graph, device, codegen_options());
+      ir_of(*fn, Stage::fused) = std::move(code.fused);
+      ir_of(*fn, Stage::lowered) = std::move(code.lowered);
+      ir_of(*fn, Stage::llvm) = std::move(code.llvm);
+      fn->kernels = std::move(code.kernels);
+      fn->ptx = std::move(code.ptx);
+      optimize_ms += code.fuse_ms;
+      codegen_ms = code.codegen_ms;
     }
-    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), fn->ptx);
+    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get());
     if (device.kind == Device::cuda && fn->executable.graph_safe)
       fn->executable.replay_as_cuda_graph();
     double compile_ms = ms_since(t1);

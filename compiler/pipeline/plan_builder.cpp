@@ -8,21 +8,14 @@
 #include <optional>
 #include <string>
 
-#include "compiler/pipeline/fusion_call.h"
-#include "compiler/pipeline/gpu_fusion_call.h"
 #include "compiler/trace/graph.h"
-#include "compiler/pipeline/jit.h"
 #include "compiler/pipeline/kernel_binding.h"
+#include "compiler/pipeline/kernel_set.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/gemm.h"
-#include "kernels/cuda/cublaslt.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
-#include "passes/FusionQueries.h"
-#include "runtime/cuda_device.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
 
@@ -81,14 +74,8 @@ std::string where_of(mlir::Location loc) {
 
 class PlanBuilder {
  public:
-  PlanBuilder(const TracedFunction& traced, const JitKernels* kernels,
-              std::shared_ptr<const std::string> gpu_ptx)
-      : traced_(traced), kernels_(kernels) {
-    if (gpu_ptx) {
-      gpu_module_ = std::make_shared<GpuModule>();
-      gpu_module_->ptx = std::move(gpu_ptx);
-    }
-  }
+  PlanBuilder(const TracedFunction& traced, const KernelSet* kernels)
+      : traced_(traced), kernels_(kernels) {}
 
   runtime::Executable build(mlir::func::FuncOp func) {
     runtime::Executable exe;
@@ -180,7 +167,12 @@ class PlanBuilder {
       auto var = traced_.variables.at(a.getIndex());
       return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
     }
-    if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) return fusion_step(fusion, in, out, where);
+    if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) {
+      if (!kernels_) throw Error("[plan] internal error: a kiln.fusion without compiled kernels");
+      FusionSlots slots{in, out, where, {}};
+      for (mlir::Value v : fusion.getInputs()) slots.last_use.push_back(dies_at(v, fusion));
+      return kernels_->bind(fusion, slots);
+    }
     if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {
       auto then_prog = std::make_shared<runtime::Program>(program(c.getThenRegion().front(), out));
       auto else_prog = std::make_shared<runtime::Program>(program(c.getElseRegion().front(), out));
@@ -249,137 +241,8 @@ class PlanBuilder {
     return true;
   }
 
-  /// A fused kernel's collapsed layout and results (kernelLayout + the result types).
-  static void describe(ir::FusionOp fusion, FusionShapes& shapes) {
-    passes::KernelLayout layout = passes::kernelLayout(fusion);
-    shapes.space = std::move(layout.space);
-    shapes.input_shapes = std::move(layout.inputs);
-    shapes.output_layouts = std::move(layout.outputs);
-    for (mlir::Type t : fusion.getResultTypes()) {
-      auto type = ir::kiln_type(t);
-      shapes.output_dtypes.push_back(type.dtype);
-      shapes.output_shapes.push_back(type.shape);
-    }
-  }
-
-  /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
-  std::function<void(runtime::Frame&)> fusion_step(ir::FusionOp fusion, std::vector<int> in,
-                                                   std::vector<int> out, std::string where) {
-    if (gpu_module_) return gpu_fusion_step(fusion, in, out, where);
-    if (!kernels_ || !fusion.getKernel())
-      throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
-    auto call = std::make_shared<FusionCall>();
-    call->kernel = kernels_->address(fusion.getKernel()->str());
-    describe(fusion, *call);  // what the kernel was built for
-    // A parallel launch costs a few microseconds: chunks get about that much work.
-    const int64_t cost = passes::bodyCost(fusion).total;
-    call->grain = std::max<int64_t>(64, (96 * 1024) / std::max<int64_t>(1, cost));
-    // Only a loop fusion reads each element before writing it at the same index; a row
-    // kernel reads its inputs again in later phases, after it has stored results.
-    const bool loop = fusion.getKind() != "rows";
-    if (passes::outputProduct(fusion)) return output_step(fusion, call, in, out, where);
-    for (mlir::Value v : fusion.getInputs()) call->donatable.push_back(loop && dies_at(v, fusion));
-    return [call, in, out, where](runtime::Frame& f) {
-      std::vector<Tensor> args;
-      args.reserve(in.size());
-      for (size_t k = 0; k < in.size(); ++k)  // a dying value moves: its slot is freed next
-        args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
-      std::vector<Tensor> results;
-      with_location("fused kernel", where, [&] { results = run_fusion(*call, args); });
-      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
-    };
-  }
-
-  /// An output fusion: the product by blocks of rows, each followed by the epilogue
-  /// kernel on its rows while they are in cache; the epilogue writes over the product
-  /// where its result has the product's dtype.
-  std::function<void(runtime::Frame&)> output_step(ir::FusionOp fusion,
-                                                   std::shared_ptr<FusionCall> call,
-                                                   std::vector<int> in, std::vector<int> out,
-                                                   std::string where) {
-    auto product = ir::kiln_type(passes::outputProduct(fusion)->getResult(0).getType());
-    call->donatable.push_back(true);  // the product: made and dropped by this step
-    for (mlir::Value v : fusion.getInputs().drop_front(2))
-      call->donatable.push_back(dies_at(v, fusion));
-    const int64_t M = product.shape[0], N = product.shape[1];
-    // Iterations of dimension 0 per row of the product (the layout may merge M and N).
-    const int64_t per_row = M == 0 ? 0 : call->space[0] / M;
-    // Blocks of about 4 MiB of product (fits in this machine's caches with room to
-    // spare) but at least 256 rows: each block re-packs the right operand in OpenBLAS.
-    const int64_t row_bytes =
-        std::max<int64_t>(1, N * static_cast<int64_t>(dtype_size(product.dtype)));
-    const int64_t block = std::max<int64_t>(256, (int64_t{4} << 20) / row_bytes);
-    return [call, in, out, where, product, M, per_row, block](runtime::Frame& f) {
-      // The operands, held here: an epilogue input that is also an operand is then never
-      // given to an output (a later block's product still reads it).
-      const Tensor a = f.slots[in[0]];
-      const Tensor b = f.slots[in[1]];
-      std::vector<Tensor> args;
-      args.reserve(in.size() - 1);
-      args.push_back(empty(product.dtype, product.shape));
-      for (size_t k = 2; k < in.size(); ++k)
-        args.push_back(call->donatable[k - 1] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
-      std::vector<Tensor> results;
-      with_location("matmul", where, [&] {
-        results = fusion_outputs(*call, args);
-        for (int64_t r = 0; r < M; r += block) {
-          const int64_t e = std::min(M, r + block);
-          kernels::cpu::matmul_rows(a, b, args[0], r, e);
-          run_fusion_range(*call, args, results, r * per_row, e * per_row);
-        }
-      });
-      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
-    };
-  }
-
-  /// A kiln.fusion of a function on a CUDA device: its PTX kernel; an output fusion's
-  /// product first, by cuBLAS, into a buffer the epilogue kernel reads.
-  std::function<void(runtime::Frame&)> gpu_fusion_step(ir::FusionOp fusion, std::vector<int> in,
-                                                       std::vector<int> out, std::string where) {
-    if (!fusion.getKernel())
-      throw Error("[plan] internal error: a kiln.fusion without a CUDA kernel (at " + where + ")");
-    auto call = std::make_shared<GpuFusionCall>();
-    call->module = gpu_module_;
-    call->kernel = fusion.getKernel()->str();
-    call->rows = fusion.getKind() == "rows";
-    describe(fusion, *call);
-    std::optional<rules::TensorType> product;
-    if (mlir::Operation* p = passes::outputProduct(fusion))
-      product = ir::kiln_type(p->getResult(0).getType());
-    const std::optional<passes::BiasEpilogue> bias = passes::biasEpilogue(fusion);
-    return [call, in, out, where, product, bias](runtime::Frame& f) {
-      std::vector<Tensor> args;
-      args.reserve(in.size());
-      with_location("matmul", where, [&] {
-        if (bias) {  // cuBLASLt: the product with its bias (+ ReLU) in one call
-          const Tensor& a = f.slots[in[0]];
-          const Tensor& b = f.slots[in[1]];
-          Tensor c = empty(product->dtype, product->shape, f.device);
-          if (kernels::cuda::matmul_bias(
-                  runtime::CudaDevice::get(f.device), product->dtype, product->shape[0],
-                  product->shape[1], a.shape()[1], a.impl()->data(), b.impl()->data(),
-                  f.slots[in[bias->input]].impl()->data(), bias->relu, c.impl()->data())) {
-            f.slots[out[0]] = std::move(c);
-            return;
-          }
-        }
-        size_t first = 0;
-        if (product) {
-          Tensor c = empty(product->dtype, product->shape, f.device);
-          kernels::matmul(f.slots[in[0]], f.slots[in[1]], c);
-          args.push_back(std::move(c));
-          first = 2;
-        }
-        for (size_t k = first; k < in.size(); ++k) args.push_back(f.slots[in[k]]);
-        std::vector<Tensor> results = run_gpu_fusion(*call, args, f.device);
-        for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
-      });
-    };
-  }
-
   const TracedFunction& traced_;
-  const JitKernels* kernels_;
-  std::shared_ptr<GpuModule> gpu_module_;  // a CUDA function's PTX: its fusions' kernels
+  const KernelSet* kernels_;  // the fused kernels (jit=true), whatever the device
   bool graph_safe_ = true;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
@@ -388,9 +251,8 @@ class PlanBuilder {
 }  // namespace
 
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const JitKernels* kernels,
-                                     std::shared_ptr<const std::string> gpu_ptx) {
-  return PlanBuilder(traced, kernels, std::move(gpu_ptx)).build(graph.func());
+                                     const KernelSet* kernels) {
+  return PlanBuilder(traced, kernels).build(graph.func());
 }
 
 }  // namespace kiln::detail

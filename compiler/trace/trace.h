@@ -43,14 +43,12 @@ std::vector<rules::TensorType> result_types(const Graph& graph);
 void optimize(Graph& graph);
 /// The graph as MLIR text (with source locations).
 std::string print(const Graph& graph);
-class JitKernels;
+class KernelSet;
 /// The execution plan of the graph: a flat list of steps, runtime kernels or (for
-/// kiln.fusion ops) the JIT-compiled kernels in `kernels`.
-/// `gpu_ptx`: the function runs on a CUDA device and its fusions' `kernel`s name entry
-/// points of this PTX module (null on the CPU, where they name JitKernels' functions).
+/// kiln.fusion ops) the compiled kernels of `kernels` (compiler/pipeline/kernel_set.h),
+/// whatever their device.
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const JitKernels* kernels = nullptr,
-                                     std::shared_ptr<const std::string> gpu_ptx = nullptr);
+                                     const KernelSet* kernels = nullptr);
 
 /// While it lives, the trace on this thread replays a function for its gradient (a tape
 /// around a compiled call): reads of `variables` give `values` (what they held when the

@@ -52,7 +52,8 @@ std::vector<Tensor> GraphReplay::run(const Executable& plan, const std::vector<T
       for (size_t i = 0; i < num_args; ++i)
         bytes += inputs[i].numel() * dtype_size(inputs[i].dtype());
       measured_ = true;
-      off_ = launches < num_args + out.size() + 3 || bytes > (size_t{16} << 20) || graphs_disabled();
+      off_ =
+          launches < num_args + out.size() + 3 || bytes > (size_t{16} << 20) || graphs_disabled();
     }
     return out;
   }

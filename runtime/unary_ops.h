@@ -32,7 +32,9 @@
 
 // Inlined everywhere: a call per element keeps the kernels' loops from vectorizing.
 #define KILN_UNARY_INLINE_LAMBDA __attribute__((always_inline))
-#define KILN_UNARY_EVAL template <class N> [[gnu::always_inline]] static N eval(N x)
+#define KILN_UNARY_EVAL \
+  template <class N>    \
+  [[gnu::always_inline]] static N eval(N x)
 
 namespace kiln {
 
@@ -152,7 +154,8 @@ struct UnaryOpDef<OpId::exp> {
   static constexpr int cost = 16;
   KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::exp_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -171,7 +174,8 @@ struct UnaryOpDef<OpId::log> {
   static constexpr int cost = 16;
   KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -232,7 +236,8 @@ struct UnaryOpDef<OpId::tanh> {
   static constexpr int cost = 16;
   KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::tanh_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA {
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::tanh_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_tanh;  // IR values bring their own (argument-dependent lookup)
           return libm_tanh(v);
         });
@@ -274,7 +279,8 @@ struct UnaryOpDef<OpId::gelu> {
   static constexpr int cost = 16;
   KILN_UNARY_EVAL {  // x Φ(x), the exact (erf) form
     return unary_detail::by_precision(
-        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f64(v); });
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::gelu_f64(v); });
   }
   template <class T>
   KILN_UNARY_DEVICE static T device(T x) {
@@ -302,8 +308,7 @@ struct UnaryOpDef<OpId::sin> {
         x,
         [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_sin, mathalg::select;  // IR values: argument-dependent lookup
-          return select(mathalg::needs_libm_trig(v), libm_sin(v),
-                        mathalg::sin_reduced_f32(v));
+          return select(mathalg::needs_libm_trig(v), libm_sin(v), mathalg::sin_reduced_f32(v));
         },
         [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_sin;
@@ -330,8 +335,7 @@ struct UnaryOpDef<OpId::cos> {
         x,
         [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_cos, mathalg::select;  // IR values: argument-dependent lookup
-          return select(mathalg::needs_libm_trig(v), libm_cos(v),
-                        mathalg::cos_reduced_f32(v));
+          return select(mathalg::needs_libm_trig(v), libm_cos(v), mathalg::cos_reduced_f32(v));
         },
         [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_cos;
@@ -355,7 +359,8 @@ struct UnaryOpDef<OpId::erf> {
   static constexpr int cost = 16;
   KILN_UNARY_EVAL {
     return unary_detail::by_precision(
-        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::erf_f32(v); }, [](auto v) KILN_UNARY_INLINE_LAMBDA {
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::erf_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA {
           using mathalg::libm_erf;
           return libm_erf(v);
         });

@@ -85,7 +85,9 @@ struct UnaryCase<OpId::sqrt> : UnaryCaseBase {
   static Tensor apply(const Tensor& x) { return sqrt(x); }
   static constexpr double lo = 0, hi = 1e4;
   static double reference(double x) { return std::sqrt(x); }
-  static std::vector<double> special() { return {0, 1, 4, 1e-30, 1e30, 3e38, -1, -kInf, kInf, kNaN}; }
+  static std::vector<double> special() {
+    return {0, 1, 4, 1e-30, 1e30, 3e38, -1, -kInf, kInf, kNaN};
+  }
   static std::vector<double> special64() { return {1e-300, 1e300}; }
 };
 
@@ -125,7 +127,9 @@ struct UnaryCase<OpId::gelu> : UnaryCaseBase {
   static Tensor apply(const Tensor& x) { return gelu(x); }
   static constexpr double lo = -10, hi = 10;
   static double reference(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
-  static std::vector<double> special() { return {0, 1e-30, -1e-30, 1, -1, 3, -3, 6, -6, 50, -50, kNaN}; }
+  static std::vector<double> special() {
+    return {0, 1e-30, -1e-30, 1, -1, 3, -3, 6, -6, 50, -50, kNaN};
+  }
   static std::vector<double> special64() { return {}; }
 };
 
@@ -199,12 +203,11 @@ struct UnaryRow {
 /// Every unary op's row, in list order.
 inline std::vector<UnaryRow> unary_rows() {
   std::vector<UnaryRow> rows;
-#define KILN_UNARY_ROW(name, family)                                                      \
-  {                                                                                       \
-    using C = UnaryCase<OpId::name>;                                                      \
-    rows.push_back({#name, UnaryOpDef<OpId::name>::kind, &C::apply, &C::reference, C::lo, \
-                    C::hi, C::special(), C::special64(),                                  \
-                    UnaryOpDef<OpId::name>::differentiable});                             \
+#define KILN_UNARY_ROW(name, family)                                                             \
+  {                                                                                              \
+    using C = UnaryCase<OpId::name>;                                                             \
+    rows.push_back({#name, UnaryOpDef<OpId::name>::kind, &C::apply, &C::reference, C::lo, C::hi, \
+                    C::special(), C::special64(), UnaryOpDef<OpId::name>::differentiable});      \
   }
   KILN_UNARY_OP_LIST(KILN_UNARY_ROW)
 #undef KILN_UNARY_ROW

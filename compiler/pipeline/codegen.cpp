@@ -11,8 +11,9 @@ CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options
     const std::string chip = cuda_chip(runtime::CudaDevice::get(device).compute_capability());
     CudaJitResult jit = jit_compile_cuda(graph, chip, options);
     result.fused = std::move(jit.fused);
-    result.lowered = result.llvm = "// kiln: this function runs on " + to_string(device) +
-                                   "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
+    result.lowered = result.llvm =
+        "// kiln: this function runs on " + to_string(device) +
+        "; its fused kernels are PTX (Stage::ptx), loaded by the CUDA driver\n";
     result.ptx = jit.ptx;
     result.kernels = cuda_kernel_set(std::move(jit.ptx));
     result.fuse_ms = jit.fuse_ms;

@@ -23,7 +23,7 @@ class CpuKernelSet : public KernelSet {
 
   /// A kiln.fusion: its JIT-compiled kernel over the fusion's collapsed layout.
   std::function<void(runtime::Frame&)> bind(ir::FusionOp fusion,
-                                             const FusionSlots& slots) const override {
+                                            const FusionSlots& slots) const override {
     if (!kernels_ || !fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a compiled kernel");
     const std::vector<int>& in = slots.in;
@@ -105,15 +105,15 @@ std::shared_ptr<const KernelSet> cpu_kernel_set(std::shared_ptr<JitKernels> kern
 }
 
 void describe_fusion(ir::FusionOp fusion, FusionShapes& shapes) {
-    passes::KernelLayout layout = passes::kernelLayout(fusion);
-    shapes.space = std::move(layout.space);
-    shapes.input_shapes = std::move(layout.inputs);
-    shapes.output_layouts = std::move(layout.outputs);
-    for (mlir::Type t : fusion.getResultTypes()) {
-      auto type = ir::kiln_type(t);
-      shapes.output_dtypes.push_back(type.dtype);
-      shapes.output_shapes.push_back(type.shape);
-    }
+  passes::KernelLayout layout = passes::kernelLayout(fusion);
+  shapes.space = std::move(layout.space);
+  shapes.input_shapes = std::move(layout.inputs);
+  shapes.output_layouts = std::move(layout.outputs);
+  for (mlir::Type t : fusion.getResultTypes()) {
+    auto type = ir::kiln_type(t);
+    shapes.output_dtypes.push_back(type.dtype);
+    shapes.output_shapes.push_back(type.shape);
   }
+}
 
 }  // namespace kiln::detail

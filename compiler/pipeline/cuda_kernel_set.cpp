@@ -29,7 +29,7 @@ class CudaKernelSet : public KernelSet {
   /// A kiln.fusion of a function on a CUDA device: its PTX kernel; an output fusion's
   /// product first, by cuBLAS, into a buffer the epilogue kernel reads.
   std::function<void(runtime::Frame&)> bind(ir::FusionOp fusion,
-                                             const FusionSlots& slots) const override {
+                                            const FusionSlots& slots) const override {
     const std::vector<int>& in = slots.in;
     const std::vector<int>& out = slots.out;
     const std::string& where = slots.where;

@@ -27,7 +27,7 @@ class KernelSet {
   virtual ~KernelSet() = default;
   /// The step that runs `fusion`'s compiled kernel (the fusion names it: `kernel`).
   virtual std::function<void(runtime::Frame&)> bind(ir::FusionOp fusion,
-                                                     const FusionSlots& slots) const = 0;
+                                                    const FusionSlots& slots) const = 0;
 };
 
 /// The CPU JIT's kernels (null `kernels`: a graph without fusions).

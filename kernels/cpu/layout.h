@@ -19,8 +19,7 @@ void copy_strided(const Tensor& x, int64_t base, const std::vector<int64_t>& str
 void concat(const std::vector<Tensor>& xs, int64_t axis, int64_t outer, int64_t inner,
             const Tensor& out);
 /// out[o, i, :] = x[o, indices[i], :] with x viewed as g (indices checked, in [0, reduced)).
-void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g,
-            const Tensor& out);
+void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g, const Tensor& out);
 void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
 
 }  // namespace kiln::kernels::cpu

@@ -94,11 +94,11 @@ class Kiln_UnaryOp<string mnemonic, bit folds = 0, list<Trait> traits = []>
         std::optional<::mlir::Location> location, Adaptor adaptor,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
       return ::kiln::ir::detail::inferUnary(context, location, getOperationName(),
-          ::kiln::unary_kind(::kiln::OpId::}] # mnemonic # [{), adaptor.getX().getType(),
+          ::kiln::UnaryOpDef<::kiln::OpId::}] # mnemonic # [{>::kind, adaptor.getX().getType(),
           inferredReturnTypes);
     }
     int64_t $cppClass::getFusionCost() {
-      return ::kiln::unary_cost(::kiln::OpId::}] # mnemonic # [{);
+      return ::kiln::UnaryOpDef<::kiln::OpId::}] # mnemonic # [{>::cost;
     }
   }];
 }

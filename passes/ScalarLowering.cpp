@@ -172,7 +172,7 @@ Value trigonometric(mlir::OpBuilder& b, IRNumber x, bool is_sin) {
 /// The unary op `op` is (KILN_UNARY_OP_LIST), if it is one.
 std::optional<OpId> unaryOpId(mlir::Operation* op) {
   std::optional<OpId> id = find_op(op->getName().stripDialect());
-  if (id && unary_cost(*id) > 0) return id;
+  if (id && is_unary_op(*id)) return id;
   return std::nullopt;
 }
 

@@ -64,7 +64,7 @@ KILN_UNARY_INLINE KILN_UNARY_DEVICE T wrap_negate(T v) {
   return static_cast<T>(U(0) - static_cast<U>(v));
 }
 
-/// The value zero where `mask` is false, g where it holds (for gradients).
+/// g where `mask` holds, zero elsewhere (for gradients; the binary ops' too).
 template <class T>
 T masked(const T& mask, const T& g) {
   return where(mask, g, full({}, 0, g.dtype(), g.device()));
@@ -408,29 +408,15 @@ inline constexpr bool takes_elements =
     : kind == rules::ElementwiseKind::compare  ? std::is_arithmetic_v<T>
                                                : std::is_same_v<T, unsigned char>;
 
-/// The kind of the unary op `op` (which must be one).
-constexpr rules::ElementwiseKind unary_kind(OpId op) {
+/// Whether `op` is a unary op (an entry of KILN_UNARY_OP_LIST).
+constexpr bool is_unary_op(OpId op) {
   switch (op) {
-#define KILN_UNARY_KIND(name, family) \
-  case OpId::name:                    \
-    return UnaryOpDef<OpId::name>::kind;
-    KILN_UNARY_OP_LIST(KILN_UNARY_KIND)
-#undef KILN_UNARY_KIND
+#define KILN_UNARY_CASE(name, family) case OpId::name:
+    KILN_UNARY_OP_LIST(KILN_UNARY_CASE)
+#undef KILN_UNARY_CASE
+    return true;
     default:
-      return rules::ElementwiseKind::arithmetic;
-  }
-}
-
-/// The fusion cost of the unary op `op`, or 0 if `op` is not one.
-constexpr int unary_cost(OpId op) {
-  switch (op) {
-#define KILN_UNARY_COST(name, family) \
-  case OpId::name:                    \
-    return UnaryOpDef<OpId::name>::cost;
-    KILN_UNARY_OP_LIST(KILN_UNARY_COST)
-#undef KILN_UNARY_COST
-    default:
-      return 0;
+      return false;
   }
 }
 

@@ -14,8 +14,7 @@ using Grads = std::vector<Tensor>;
 
 Tensor zero_like_scalar(const Tensor& t) { return full({}, 0, t.dtype(), t.device()); }
 
-/// g where `mask` holds, zero elsewhere.
-Tensor masked(const Tensor& mask, const Tensor& g) { return where(mask, g, zero_like_scalar(g)); }
+using unary_detail::masked;  // g where a mask holds, zero elsewhere (runtime/unary_ops.h)
 
 /// The gradients of a binary op from the two partial products (computed only if needed).
 template <class FA, class FB>

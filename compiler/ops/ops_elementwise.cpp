@@ -86,7 +86,7 @@ KILN_DEFINE_OPERATOR(>=, greater_equal, compare)
 #undef KILN_DEFINE_OPERATOR
 
 Tensor operator-(const Tensor& x) {
-  return run_unary({"negative"}, UnaryOp::negative, unary_kind(OpId::negative), x);
+  return run_unary({"negative"}, UnaryOp::negative, UnaryOpDef<OpId::negative>::kind, x);
 }
 
 
@@ -117,7 +117,7 @@ Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
 // an op without its declaration in kiln/ops.h fails to compile here.
 #define KILN_DEFINE_UNARY(name, family)                                                   \
   kiln::Tensor kiln::name(const Tensor& x, Loc loc) {                                     \
-    return run_unary({#name, &loc}, kernels::UnaryOp::name, unary_kind(OpId::name), x); \
+    return run_unary({#name, &loc}, kernels::UnaryOp::name, UnaryOpDef<OpId::name>::kind, x); \
   }
 KILN_UNARY_OP_LIST(KILN_DEFINE_UNARY)
 #undef KILN_DEFINE_UNARY

@@ -10,9 +10,8 @@
 namespace kiln::kernels {
 namespace {
 
-/// What the CPU kernel refuses before computing, refused the same way for a device's
-/// tensors: the divisors come back to the host to be checked (integer division and
-/// powers only).
+/// Integer division by zero and integer powers with negative exponents, refused before
+/// anything is computed, on every device (a device's divisors come back to the host).
 void check_integer_operands(BinaryOp op, const Tensor& a, const Tensor& b) {
   if (!is_integer(a.dtype()) || (op != BinaryOp::divide && op != BinaryOp::pow)) return;
   Tensor host = detail::to_host(b);
@@ -34,10 +33,8 @@ void unary(UnaryOp op, const Tensor& x, const Tensor& out) {
 }
 
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  if (cuda::on_cuda(out)) {
-    check_integer_operands(op, a, b);
-    return cuda::binary(static_cast<int>(op), a, b, out);
-  }
+  check_integer_operands(op, a, b);
+  if (cuda::on_cuda(out)) return cuda::binary(static_cast<int>(op), a, b, out);
   cpu::binary(op, a, b, out);
 }
 

@@ -65,10 +65,12 @@ class Executable {
     return replay_->run(*this, args, num_args, device);
   }
   /// Selects the CUDA-graph run mode.
-  void replay_as_cuda_graph() { replay_ = std::make_shared<GraphReplay>(); }
+  void replay_as_cuda_graph() { replay_ = std::make_unique<GraphReplay>(); }
 
  private:
-  std::shared_ptr<GraphReplay> replay_;  // the CUDA-graph run mode's state, if selected
+  // The CUDA-graph run mode's state, if selected: its own buffers and graph (an
+  // executable is moved, never copied).
+  std::unique_ptr<GraphReplay> replay_;
 };
 
 }  // namespace kiln::runtime

@@ -327,54 +327,26 @@ TEST_CASE("logical_not", "[elementwise][logical]") {
 
 // ---- Unary ------------------------------------------------------------------------------
 
-namespace {
-
-using UnFn = std::function<Tensor(const Tensor&)>;
-using Ref1 = std::function<double(double)>;
-
-struct UnaryCase {
-  std::string name;
-  UnFn fn;
-  Ref1 ref;
-  std::vector<DType> dtypes;
-  double lo, hi;                  // random range
-  std::vector<double> special;    // hand-picked inputs (inf, nan, extremes)
-  std::vector<double> special64;  // extra inputs for f64 only
-  bool exact;
-};
-
-/// Every unary op, from its row in unary_cases.h.
-std::vector<UnaryCase> unary_cases() {
-  std::vector<UnaryCase> c;
-  for (const test::UnaryRow& r : test::unary_rows())
-    c.push_back({r.name, r.apply, r.reference, r.dtypes(), r.lo, r.hi, r.special, r.special64,
-                 r.exact()});
-  return c;
-}
-
-}  // namespace
-
 TEST_CASE("unary ops: random data, special values, shapes", "[elementwise][unary]") {
-  auto cases = unary_cases();
-  for (auto& c : cases) {
-    for (DType d : c.dtypes) {
+  for (const test::UnaryRow& c : test::unary_rows()) {  // unary_cases.h
+    for (DType d : c.dtypes()) {
       DYNAMIC_SECTION(c.name << " " << kt::dtype_str(d)) {
         bool fl = is_floating(d);
-        Tol tol = c.exact ? kExact : kt::trans_tol(d);
+        Tol tol = c.exact() ? kExact : kt::trans_tol(d);
         SECTION("random, 2-D") {
           auto v = kt::rounded(kt::random_for(d, 60, c.lo, c.hi, 21), d);
-          CHECK_TENSOR(c.fn(kt::make(v, {6, 10}, d)), kt::apply1(v, c.ref), Shape{6, 10}, d, tol);
+          CHECK_TENSOR(c.apply(kt::make(v, {6, 10}, d)), kt::apply1(v, c.reference), Shape{6, 10}, d, tol);
         }
         SECTION("large, multi-threaded") {
           auto v = kt::rounded(kt::random_for(d, 131072 + 7, c.lo, c.hi, 22), d);
-          CHECK_TENSOR(c.fn(kt::make(v, {131079}, d)), kt::apply1(v, c.ref), Shape{131079}, d, tol);
+          CHECK_TENSOR(c.apply(kt::make(v, {131079}, d)), kt::apply1(v, c.reference), Shape{131079}, d, tol);
         }
         SECTION("rank 0") {
           auto v = kt::rounded(kt::random_for(d, 1, c.lo, c.hi, 23), d);
-          CHECK_TENSOR(c.fn(kt::make(v, {}, d)), kt::apply1(v, c.ref), Shape{}, d, tol);
+          CHECK_TENSOR(c.apply(kt::make(v, {}, d)), kt::apply1(v, c.reference), Shape{}, d, tol);
         }
         SECTION("zero-sized") {
-          CHECK_TENSOR(c.fn(kt::make({}, {0, 3}, d)), std::vector<double>{}, Shape{0, 3}, d, tol);
+          CHECK_TENSOR(c.apply(kt::make({}, {0, 3}, d)), std::vector<double>{}, Shape{0, 3}, d, tol);
         }
         if (fl) {
           SECTION("special values") {
@@ -382,7 +354,7 @@ TEST_CASE("unary ops: random data, special values, shapes", "[elementwise][unary
             if (d == DType::f64) v.insert(v.end(), c.special64.begin(), c.special64.end());
             v = kt::rounded(v, d);
             auto n = static_cast<int64_t>(v.size());
-            CHECK_TENSOR(c.fn(kt::make(v, {n}, d)), kt::apply1(v, c.ref), Shape{n}, d, tol);
+            CHECK_TENSOR(c.apply(kt::make(v, {n}, d)), kt::apply1(v, c.reference), Shape{n}, d, tol);
           }
         }
       }

@@ -68,21 +68,29 @@ std::atomic<bool> tf32_allowed{[] {
 }()};
 
 /// The device's handle, on its stream, with a fixed workspace (so that products can be
-/// captured into CUDA graphs: cuBLAS must not allocate while a stream is captured).
+/// captured into CUDA graphs: cuBLAS must not allocate while a stream is captured). Both
+/// are kept for the process in static storage, which is also what tells leak checkers the
+/// workspace is still owned (a pointer held only inside cuBLAS' handle is not visible).
 void* handle(runtime::CudaDevice& device) {
+  struct DeviceBlas {
+    void* handle = nullptr;
+    void* workspace = nullptr;
+  };
   static std::mutex mutex;
-  static std::array<void*, 64> handles{};
+  static std::array<DeviceBlas, 64> all{};
   std::lock_guard<std::mutex> lock(mutex);
-  void*& h = handles[static_cast<size_t>(device.device().index)];
-  if (h == nullptr) {
+  DeviceBlas& d = all[static_cast<size_t>(device.device().index)];
+  if (d.handle == nullptr) {
     device.make_current();
+    void* h = nullptr;
     check(api().create(&h), "cublasCreate");
     check(api().set_stream(h, device.stream()), "cublasSetStream");
     constexpr size_t kWorkspace = size_t{32} << 20;  // cuBLAS' recommendation for Hopper
-    void* workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));  // kept for the process
-    check(api().set_workspace(h, workspace, kWorkspace), "cublasSetWorkspace");
+    if (d.workspace == nullptr) d.workspace = reinterpret_cast<void*>(device.allocate(kWorkspace));
+    check(api().set_workspace(h, d.workspace, kWorkspace), "cublasSetWorkspace");
+    d.handle = h;  // published only once usable
   }
-  return h;
+  return d.handle;
 }
 
 int as_int(int64_t v, const char* what) {

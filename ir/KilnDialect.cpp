@@ -14,6 +14,7 @@
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
+#include "runtime/binary_ops.h"
 #include "runtime/shape_rules.h"
 #include "runtime/unary_ops.h"
 
@@ -22,17 +23,6 @@ using namespace mlir;
 namespace kiln::ir {
 
 #include "ir/KilnInterfaces.cpp.inc"
-
-// Integer division and powers check their divisors on the host (division by zero, negative
-// exponents): only their floating forms have a scalar body.
-bool DivideOp::hasScalarBody() {
-  return llvm::isa<FloatType>(getElementTypeOrSelf(getLhs().getType()));
-}
-int64_t DivideOp::getFusionCost() { return 16; }
-bool PowOp::hasScalarBody() {
-  return llvm::isa<FloatType>(getElementTypeOrSelf(getLhs().getType()));
-}
-int64_t PowOp::getFusionCost() { return 16; }
 
 void KilnDialect::initialize() {
   addOperations<
@@ -96,6 +86,13 @@ LogicalResult inferBinary(MLIRContext* context, std::optional<Location> loc, Str
   auto a = operand(loc, op, lhs), b = operand(loc, op, rhs);
   if (failed(a) || failed(b)) return failure();
   return result(context, loc, op, rules::binary(kind, *a, *b), out);
+}
+
+/// Whether a binary op's fused scalar body may take operands of `lhs`'s element type: ops
+/// that check integer operands on the host (division by zero, negative powers) fuse only
+/// for floats.
+bool fusesOperands(bool checks_integers, Type lhs) {
+  return !checks_integers || isa<FloatType>(getElementTypeOrSelf(lhs));
 }
 
 LogicalResult inferUnary(MLIRContext* context, std::optional<Location> loc, StringRef op,

@@ -42,44 +42,46 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [ConstantLike, Pure, InferTypeOpAdapto
 // Elementwise
 //===------------------------------------------------------------------------------------===//
 
-// kind: the rules::ElementwiseKind enumerator (arithmetic, floating, compare, logical).
+// The binary ops: what each accepts, its cost and whether integer operands fuse come from
+// its definition (runtime/binary_ops.h), so eager mode, type inference and fusion share them.
 // `folds`: the op has a folder (KilnFold.cpp).
-// `scalar`: the scalar-body interface, with the methods the op defines itself.
-class Kiln_BinaryOp<string mnemonic, string kind, list<Trait> traits = [], bit folds = 1,
-                    Trait scalar = Kiln_ScalarBodyOpInterface>
-    : Kiln_InferredOp<mnemonic, traits # [scalar]> {
+class Kiln_BinaryOp<string mnemonic, list<Trait> traits = [], bit folds = 1>
+    : Kiln_InferredOp<mnemonic, traits # [DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface,
+                                              ["hasScalarBody", "getFusionCost"]>]> {
   let summary = "Elementwise " # mnemonic # " with NumPy broadcasting";
   let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
   let hasFolder = folds;
+  defvar opDef = "::kiln::BinaryOpDef<::kiln::OpId::" # mnemonic # ">";
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
         std::optional<::mlir::Location> location, Adaptor adaptor,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
       return ::kiln::ir::detail::inferBinary(context, location, getOperationName(),
-          ::kiln::rules::ElementwiseKind::}] # kind # [{, adaptor.getLhs().getType(),
-          adaptor.getRhs().getType(), inferredReturnTypes);
+          }] # opDef # [{::kind, adaptor.getLhs().getType(), adaptor.getRhs().getType(),
+          inferredReturnTypes);
     }
+    bool $cppClass::hasScalarBody() {
+      return ::kiln::ir::detail::fusesOperands(}] # opDef # [{::checks_integers, getLhs().getType());
+    }
+    int64_t $cppClass::getFusionCost() { return }] # opDef # [{::cost; }
   }];
 }
 
-def Kiln_AddOp : Kiln_BinaryOp<"add", "arithmetic", [Commutative]>;
-def Kiln_SubtractOp : Kiln_BinaryOp<"subtract", "arithmetic">;
-def Kiln_MultiplyOp : Kiln_BinaryOp<"multiply", "arithmetic", [Commutative]>;
-// Integer division and powers check their divisors on the host: floats only in fusions.
-def Kiln_DivideOp : Kiln_BinaryOp<"divide", "arithmetic", [], /*folds=*/1,
-    DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface, ["hasScalarBody", "getFusionCost"]>>;
-def Kiln_PowOp : Kiln_BinaryOp<"pow", "arithmetic", [], /*folds=*/0,  // libm pow: not folded
-    DeclareOpInterfaceMethods<Kiln_ScalarBodyOpInterface, ["hasScalarBody", "getFusionCost"]>>;
-def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "arithmetic", [Commutative]>;
-def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", "arithmetic", [Commutative]>;
-def Kiln_EqualOp : Kiln_BinaryOp<"equal", "compare", [Commutative]>;
-def Kiln_NotEqualOp : Kiln_BinaryOp<"not_equal", "compare", [Commutative]>;
-def Kiln_LessOp : Kiln_BinaryOp<"less", "compare">;
-def Kiln_LessEqualOp : Kiln_BinaryOp<"less_equal", "compare">;
-def Kiln_GreaterOp : Kiln_BinaryOp<"greater", "compare">;
-def Kiln_GreaterEqualOp : Kiln_BinaryOp<"greater_equal", "compare">;
-def Kiln_LogicalAndOp : Kiln_BinaryOp<"logical_and", "logical", [Commutative]>;
-def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", "logical", [Commutative]>;
+def Kiln_AddOp : Kiln_BinaryOp<"add", [Commutative]>;
+def Kiln_SubtractOp : Kiln_BinaryOp<"subtract">;
+def Kiln_MultiplyOp : Kiln_BinaryOp<"multiply", [Commutative]>;
+def Kiln_DivideOp : Kiln_BinaryOp<"divide">;
+def Kiln_PowOp : Kiln_BinaryOp<"pow", [], /*folds=*/0>;  // libm pow: not folded
+def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", [Commutative]>;
+def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", [Commutative]>;
+def Kiln_EqualOp : Kiln_BinaryOp<"equal", [Commutative]>;
+def Kiln_NotEqualOp : Kiln_BinaryOp<"not_equal", [Commutative]>;
+def Kiln_LessOp : Kiln_BinaryOp<"less">;
+def Kiln_LessEqualOp : Kiln_BinaryOp<"less_equal">;
+def Kiln_GreaterOp : Kiln_BinaryOp<"greater">;
+def Kiln_GreaterEqualOp : Kiln_BinaryOp<"greater_equal">;
+def Kiln_LogicalAndOp : Kiln_BinaryOp<"logical_and", [Commutative]>;
+def Kiln_LogicalOrOp : Kiln_BinaryOp<"logical_or", [Commutative]>;
 
 // The unary ops: what each accepts comes from its definition (runtime/unary_ops.h), so
 // eager mode and type inference share one rule. `folds`: the op has a folder (KilnFold.cpp).

@@ -1,28 +1,44 @@
 // The device-neutral elementwise entry points: the output's device picks the backend.
 #include "kernels/elementwise.h"
 
+#include <string>
+
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kiln/error.h"
+#include "runtime/binary_ops.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln::kernels {
 namespace {
 
-/// Integer division by zero and integer powers with negative exponents, refused before
-/// anything is computed, on every device (a device's divisors come back to the host).
+/// The integer right operands an op refuses (BinaryOpDef::refusal: division by zero,
+/// negative powers), checked before anything is computed, on every device (a device's
+/// operands come back to the host).
+template <OpId op>
+void check_integer_operands(const Tensor& a, const Tensor& b) {
+  using Def = BinaryOpDef<op>;
+  if constexpr (Def::checks_integers) {
+    if (!is_integer(a.dtype())) return;
+    Tensor host = detail::to_host(b);
+    dispatch_dtype(a.dtype(), [&]<class T>() {
+      const T* p = detail::data<T>(host);
+      for (int64_t i = 0; i < host.numel(); ++i)
+        if (const char* why = Def::refusal(p[i]))
+          throw Error(std::string("[") + kOps[static_cast<int>(op)].name + "] " + why);
+    });
+  }
+}
+
 void check_integer_operands(BinaryOp op, const Tensor& a, const Tensor& b) {
-  if (!is_integer(a.dtype()) || (op != BinaryOp::divide && op != BinaryOp::pow)) return;
-  Tensor host = detail::to_host(b);
-  dispatch_dtype(a.dtype(), [&]<class T>() {
-    const T* p = detail::data<T>(host);
-    for (int64_t i = 0; i < host.numel(); ++i) {
-      if (op == BinaryOp::divide && p[i] == 0) throw Error("[divide] integer division by zero");
-      if (op == BinaryOp::pow && p[i] < 0)
-        throw Error("[pow] integers to negative integer powers are not allowed");
-    }
-  });
+  switch (op) {
+#define KILN_BINARY_CASE(name, family) \
+  case BinaryOp::name:                 \
+    return check_integer_operands<OpId::name>(a, b);
+    KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
+#undef KILN_BINARY_CASE
+  }
 }
 
 }  // namespace

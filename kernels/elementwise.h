@@ -4,19 +4,33 @@
 // shape the op's rule gave.
 #pragma once
 
-#include "kernels/elementwise_ops.h"
 #include "kiln/tensor.h"
 #include "runtime/op_list.h"
 
 namespace kiln::kernels {
 
-#define KILN_KERNEL_OP_ENUMERATOR(name, code) name,
-enum class BinaryOp { KILN_BINARY_KERNEL_OPS(KILN_KERNEL_OP_ENUMERATOR) };
-#undef KILN_KERNEL_OP_ENUMERATOR
-/// The unary ops of runtime/op_list.h, in list order (the CUDA kernels number them alike).
+/// The binary and unary ops of runtime/op_list.h, in list order (the CUDA kernels' op codes
+/// number them alike).
+#define KILN_BINARY_ENUMERATOR(name, family) name,
+enum class BinaryOp { KILN_BINARY_OP_LIST(KILN_BINARY_ENUMERATOR) };
+#undef KILN_BINARY_ENUMERATOR
 #define KILN_UNARY_ENUMERATOR(name, family) name,
 enum class UnaryOp { KILN_UNARY_OP_LIST(KILN_UNARY_ENUMERATOR) };
 #undef KILN_UNARY_ENUMERATOR
+
+/// The kernel enumerator of a binary op of the op list (a compile error for another op in a
+/// constant expression).
+constexpr BinaryOp binary_kernel_op(OpId op) {
+  switch (op) {
+#define KILN_BINARY_CASE(name, family) \
+  case OpId::name:                     \
+    return BinaryOp::name;
+    KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
+#undef KILN_BINARY_CASE
+    default:
+      __builtin_unreachable();
+  }
+}
 
 void unary(UnaryOp op, const Tensor& x, const Tensor& out);
 /// Throws kiln::Error for integer division by zero or a negative integer exponent.

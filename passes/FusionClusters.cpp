@@ -1,6 +1,7 @@
 #include "passes/FusionClusters.h"
 
 #include "ir/KilnOps.h"
+#include "llvm/ADT/SetVector.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "passes/ScalarLowering.h"
@@ -71,9 +72,10 @@ bool canAppend(const Cluster& c, Operation* op, mlir::Block& block) {
 void buildFusion(Cluster& c, llvm::StringRef kind) {
   Operation* last = c.ops.back();
   mlir::OpBuilder b(last);
-  // Inputs: values from outside, in first-use order (one-element constants are cloned).
+  // Inputs: values from outside, in first-use order (one-element constants are cloned, also
+  // in first-use order: a pointer-ordered set would make the IR differ from run to run).
   llvm::SmallVector<mlir::Value> inputs;
-  llvm::SmallPtrSet<Operation*, 4> constants;
+  llvm::SetVector<Operation*> constants;
   for (Operation* op : c.ops)
     for (mlir::Value v : op->getOperands()) {
       Operation* def = v.getDefiningOp();

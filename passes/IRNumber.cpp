@@ -81,6 +81,15 @@ IRNumber IRNumber::constantInt(int64_t v) const {
   return with(b_->create<arith::ConstantOp>(loc(), splat(type(), b_->getIntegerAttr(element, v))));
 }
 
+namespace {
+/// The fast-math flags of float arithmetic on a and b: contract if either allows it.
+arith::FastMathFlagsAttr flags(const IRNumber& a, const IRNumber& b) {
+  return arith::FastMathFlagsAttr::get(
+      a.builder().getContext(), a.contracts() || b.contracts() ? arith::FastMathFlags::contract
+                                                               : arith::FastMathFlags::none);
+}
+}  // namespace
+
 IRNumber binary(IRBinary op, const IRNumber& a, const IRNumber& b) {
   mlir::OpBuilder& B = a.builder();
   const mlir::Location loc = a.loc();
@@ -88,13 +97,13 @@ IRNumber binary(IRBinary op, const IRNumber& a, const IRNumber& b) {
   if (a.isFloat()) {
     switch (op) {
       case IRBinary::add:
-        return a.with(B.create<arith::AddFOp>(loc, x, y));
+        return a.with(B.create<arith::AddFOp>(loc, x, y, flags(a, b)));
       case IRBinary::sub:
-        return a.with(B.create<arith::SubFOp>(loc, x, y));
+        return a.with(B.create<arith::SubFOp>(loc, x, y, flags(a, b)));
       case IRBinary::mul:
-        return a.with(B.create<arith::MulFOp>(loc, x, y));
+        return a.with(B.create<arith::MulFOp>(loc, x, y, flags(a, b)));
       case IRBinary::div:
-        return a.with(B.create<arith::DivFOp>(loc, x, y));
+        return a.with(B.create<arith::DivFOp>(loc, x, y, flags(a, b)));
       default:
         break;
     }
@@ -129,8 +138,26 @@ IRNumber compare(IRCompare op, const IRNumber& a, const IRNumber& b) {
     return a.with(B.create<arith::CmpFOp>(a.loc(), p[static_cast<int>(op)], a.value(), b.value()));
   }
   using P = arith::CmpIPredicate;
-  const P p[] = {P::slt, P::sle, P::sgt, P::sge, P::eq, P::ne};
+  // Booleans are i1 with true = 1: unsigned (a signed i1 true is -1, less than false).
+  const bool boolean = mlir::getElementTypeOrSelf(a.type()).isInteger(1);
+  const P p[] = {boolean ? P::ult : P::slt, boolean ? P::ule : P::sle,
+                 boolean ? P::ugt : P::sgt, boolean ? P::uge : P::sge,
+                 P::eq,                     P::ne};
   return a.with(B.create<arith::CmpIOp>(a.loc(), p[static_cast<int>(op)], a.value(), b.value()));
+}
+
+IRNumber maximum(const IRNumber& a, const IRNumber& b) {
+  mlir::OpBuilder& B = a.builder();
+  if (a.isFloat())
+    return a.with(B.create<arith::MaximumFOp>(a.loc(), a.value(), b.value(), flags(a, b)));
+  return a.with(B.create<arith::MaxSIOp>(a.loc(), a.value(), b.value()));
+}
+
+IRNumber minimum(const IRNumber& a, const IRNumber& b) {
+  mlir::OpBuilder& B = a.builder();
+  if (a.isFloat())
+    return a.with(B.create<arith::MinimumFOp>(a.loc(), a.value(), b.value(), flags(a, b)));
+  return a.with(B.create<arith::MinSIOp>(a.loc(), a.value(), b.value()));
 }
 
 IRNumber operator-(const IRNumber& x) {

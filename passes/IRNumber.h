@@ -4,8 +4,9 @@
 // builder's insertion point. Values are scalars or vectors of f32, f64, i32, i64 or i1;
 // a C++ constant on one side becomes an arith.constant of the other side's type.
 //
-// No fast-math flags: each op rounds as written, as in the eager kernels (the fmas the
-// algorithms want are explicit).
+// No fast-math flags by default: each op rounds as written, as in the eager kernels (the
+// fmas the algorithms want are explicit). A value made `contracting()` (the operands of an
+// op in a `kiln.fast_math` module) lets its float arithmetic contract into FMAs.
 #pragma once
 
 #include <concepts>
@@ -29,8 +30,20 @@ class IRNumber {
   mlir::Type type() const { return v_.getType(); }
   bool isFloat() const;
 
-  /// Another value built at the same place.
-  IRNumber with(mlir::Value v) const { return IRNumber(*b_, loc(), v); }
+  /// Another value built at the same place (contracting if this one is).
+  IRNumber with(mlir::Value v) const {
+    IRNumber r(*b_, loc(), v);
+    r.contract_ = contract_;
+    return r;
+  }
+  /// This value, with float arithmetic on it (and on what is computed from it) allowed to
+  /// contract a*b+c into an FMA across ops.
+  IRNumber contracting() const {
+    IRNumber r = *this;
+    r.contract_ = true;
+    return r;
+  }
+  bool contracts() const { return contract_; }
   /// The constant v in this value's type (element type and lanes); integers exactly.
   IRNumber constant(double v) const;
   IRNumber constantInt(int64_t v) const;
@@ -47,6 +60,7 @@ class IRNumber {
   mlir::OpBuilder* b_ = nullptr;
   mlir::LocationAttr loc_;
   mlir::Value v_;
+  bool contract_ = false;
 };
 
 template <class T>
@@ -92,8 +106,13 @@ KILN_IR_COMPARE(<=, le)
 KILN_IR_COMPARE(>, gt)
 KILN_IR_COMPARE(>=, ge)
 KILN_IR_COMPARE(==, eq)
-KILN_IR_COMPARE(!=, ne)  // unordered for floats: NaN != NaN
+KILN_IR_COMPARE(!=, ne)  // unordered for floats: NaN != NaN; i1 compares unsigned
 #undef KILN_IR_COMPARE
+
+/// IEEE 754-2019 maximum/minimum for floats (arith.maximumf: NaN wins, -0 < +0), signed
+/// for integers.
+IRNumber maximum(const IRNumber& a, const IRNumber& b);
+IRNumber minimum(const IRNumber& a, const IRNumber& b);
 
 IRNumber operator-(const IRNumber& x);  // floats: negation (flips the sign of 0 and NaN)
 IRNumber operator!(const IRNumber& mask);

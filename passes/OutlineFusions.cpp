@@ -12,6 +12,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/SetVector.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
 #include "passes/IRNumber.h"
@@ -217,8 +218,9 @@ mlir::LogicalResult outlineRows(ir::FusionOp fusion, mlir::ModuleOp module,
   auto& info = plan.info;
   const int phases = plan.phases;
   auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
-  // A full value read in a later phase than its own needs a buffer.
-  llvm::DenseSet<mlir::Value> buffered;
+  // A full value read in a later phase than its own needs a buffer. Kept in body order, so
+  // that the buffers (and the IR) are the same on every run.
+  llvm::SetVector<mlir::Value> buffered;
   for (mlir::Operation& op : body.without_terminator())
     for (mlir::Value v : op.getOperands()) {
       const RowValue& r = info.lookup(v);

@@ -6,7 +6,6 @@
 #include "ir/KilnOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -14,6 +13,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/IRNumber.h"
 #include "runtime/math_algorithms.h"
+#include "runtime/binary_ops.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln::passes {
@@ -55,48 +55,17 @@ Value intConstant(mlir::OpBuilder& b, mlir::Location loc, Type type, int64_t v) 
 /// FunctionOptions::fast_math marks the module `kiln.fast_math`: then the JIT may contract
 /// a*b+c across ops into one FMA (ACCURACY.md); by default every op rounds on its own, as
 /// the eager kernels do.
-mlir::arith::FastMathFlagsAttr fastmath(mlir::OpBuilder& b, mlir::Operation* op) {
+bool fastMath(mlir::Operation* op) {
   auto module = op->getParentOfType<mlir::ModuleOp>();
-  const bool contract = module && module->hasAttr("kiln.fast_math");
-  return mlir::arith::FastMathFlagsAttr::get(
-      b.getContext(),
-      contract ? mlir::arith::FastMathFlags::contract : mlir::arith::FastMathFlags::none);
-}
-
-template <class FOp, class IOp>
-Value arithmetic(mlir::OpBuilder& b, mlir::Location loc, mlir::Operation* op, Value x, Value y) {
-  if (isFloat(x.getType())) return b.create<FOp>(loc, x, y, fastmath(b, op));
-  return b.create<IOp>(loc, x, y);
-}
-
-/// Booleans are i1 with true = 1: compared as unsigned (a signed i1 true is -1).
-mlir::arith::CmpIPredicate forBooleans(Value x, mlir::arith::CmpIPredicate p) {
-  using P = mlir::arith::CmpIPredicate;
-  if (!mlir::getElementTypeOrSelf(x.getType()).isInteger(1)) return p;
-  switch (p) {
-    case P::slt:
-      return P::ult;
-    case P::sle:
-      return P::ule;
-    case P::sgt:
-      return P::ugt;
-    case P::sge:
-      return P::uge;
-    default:
-      return p;
-  }
-}
-
-Value compare(mlir::OpBuilder& b, mlir::Location loc, mlir::arith::CmpFPredicate fp,
-              mlir::arith::CmpIPredicate ip, Value x, Value y) {
-  if (isFloat(x.getType())) return b.create<mlir::arith::CmpFOp>(loc, fp, x, y);
-  return b.create<mlir::arith::CmpIOp>(loc, forBooleans(x, ip), x, y);
+  return module && module->hasAttr("kiln.fast_math");
 }
 
 /// x != 0, the rule of every cast to boolean (NaN is true).
 Value nonzero(mlir::OpBuilder& b, mlir::Location loc, Value x) {
   Value zero = constant(b, loc, x.getType(), 0);
-  return compare(b, loc, mlir::arith::CmpFPredicate::UNE, mlir::arith::CmpIPredicate::ne, x, zero);
+  if (isFloat(x.getType()))
+    return b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::UNE, x, zero);
+  return b.create<mlir::arith::CmpIOp>(loc, mlir::arith::CmpIPredicate::ne, x, zero);
 }
 
 /// Float to integer saturates; NaN becomes 0 (runtime/convert.cpp).
@@ -169,12 +138,8 @@ Value trigonometric(mlir::OpBuilder& b, IRNumber x, bool is_sin) {
   return branch.getResult(0);
 }
 
-/// The unary op `op` is (KILN_UNARY_OP_LIST), if it is one.
-std::optional<OpId> unaryOpId(mlir::Operation* op) {
-  std::optional<OpId> id = find_op(op->getName().stripDialect());
-  if (id && is_unary_op(*id)) return id;
-  return std::nullopt;
-}
+/// The kiln op `op` is, if it is one of the op list.
+std::optional<OpId> opId(mlir::Operation* op) { return find_op(op->getName().stripDialect()); }
 
 /// The unary op's value as its definition computes it (the eager kernels' template).
 IRNumber unaryValue(OpId id, IRNumber x) {
@@ -190,6 +155,20 @@ IRNumber unaryValue(OpId id, IRNumber x) {
   llvm_unreachable("not a unary op");
 }
 
+/// The binary op's value as its definition computes it (the kernels' template).
+IRNumber binaryValue(OpId id, IRNumber x, IRNumber y) {
+  switch (id) {
+#define KILN_BINARY_VALUE(name, family) \
+  case OpId::name:                      \
+    return BinaryOpDef<OpId::name>::eval(x, y);
+    KILN_BINARY_OP_LIST(KILN_BINARY_VALUE)
+#undef KILN_BINARY_VALUE
+    default:
+      break;
+  }
+  llvm_unreachable("not a binary op");
+}
+
 }  // namespace
 
 bool hasScalarLowering(mlir::Operation* op) {
@@ -201,43 +180,12 @@ bool hasScalarLowering(mlir::Operation* op) {
 
 Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange args) {
   namespace arith = mlir::arith;
-  namespace math = mlir::math;
   const mlir::Location loc = op->getLoc();
   const Type out = elementOf(op->getResult(0).getType());
   auto x = [&] { return args[0]; };
   auto y = [&] { return args[1]; };
   using N = IRNumber;
-  using FP = arith::CmpFPredicate;
-  using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<mlir::Operation*, Value>(op)
-      .Case(
-          [&](ir::AddOp) { return arithmetic<arith::AddFOp, arith::AddIOp>(b, loc, op, x(), y()); })
-      .Case([&](ir::SubtractOp) {
-        return arithmetic<arith::SubFOp, arith::SubIOp>(b, loc, op, x(), y());
-      })
-      .Case([&](ir::MultiplyOp) {
-        return arithmetic<arith::MulFOp, arith::MulIOp>(b, loc, op, x(), y());
-      })
-      .Case([&](ir::DivideOp) {
-        return b.create<arith::DivFOp>(loc, x(), y(), fastmath(b, op)).getResult();
-      })
-      .Case([&](ir::PowOp) {
-        return libm_pow(IRNumber(b, loc, x()), IRNumber(b, loc, y())).value();
-      })
-      .Case([&](ir::MaximumOp) {
-        return arithmetic<arith::MaximumFOp, arith::MaxSIOp>(b, loc, op, x(), y());
-      })
-      .Case([&](ir::MinimumOp) {
-        return arithmetic<arith::MinimumFOp, arith::MinSIOp>(b, loc, op, x(), y());
-      })
-      .Case([&](ir::EqualOp) { return compare(b, loc, FP::OEQ, IP::eq, x(), y()); })
-      .Case([&](ir::NotEqualOp) { return compare(b, loc, FP::UNE, IP::ne, x(), y()); })
-      .Case([&](ir::LessOp) { return compare(b, loc, FP::OLT, IP::slt, x(), y()); })
-      .Case([&](ir::LessEqualOp) { return compare(b, loc, FP::OLE, IP::sle, x(), y()); })
-      .Case([&](ir::GreaterOp) { return compare(b, loc, FP::OGT, IP::sgt, x(), y()); })
-      .Case([&](ir::GreaterEqualOp) { return compare(b, loc, FP::OGE, IP::sge, x(), y()); })
-      .Case([&](ir::LogicalAndOp) { return b.create<arith::AndIOp>(loc, x(), y()).getResult(); })
-      .Case([&](ir::LogicalOrOp) { return b.create<arith::OrIOp>(loc, x(), y()).getResult(); })
       // f32 sin and cos: the vector reduction, the C library only where a lane needs it.
       .Case([&](ir::SinOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/true); })
       .Case([&](ir::CosOp) { return trigonometric(b, N(b, loc, x()), /*is_sin=*/false); })
@@ -247,7 +195,16 @@ Value lowerToScalar(mlir::OpBuilder& b, mlir::Operation* op, mlir::ValueRange ar
       .Case([&](ir::CastOp) { return castScalar(b, loc, x(), out); })
       .Case([&](ir::BroadcastToOp) { return x(); })  // the loop's index maps broadcast
       .Default([&](mlir::Operation*) -> Value {
-        if (std::optional<OpId> id = unaryOpId(op)) return unaryValue(*id, N(b, loc, x())).value();
+        const std::optional<OpId> id = opId(op);
+        if (id && is_unary_op(*id)) return unaryValue(*id, N(b, loc, x())).value();
+        if (id && is_binary_op(*id)) {
+          // Under kiln.fast_math the op's float arithmetic may contract with its neighbours'.
+          const bool contract = fastMath(op);
+          N lhs(b, loc, x()), rhs(b, loc, y());
+          return binaryValue(*id, contract ? lhs.contracting() : lhs,
+                             contract ? rhs.contracting() : rhs)
+              .value();
+        }
         return {};
       });
 }

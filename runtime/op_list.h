@@ -20,16 +20,22 @@
   X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
   X(logical_not, logical)
 
-#define KILN_OP_LIST(X)                                                         \
-  /* factories */                                                               \
-  X(zeros, factory) X(ones, factory) X(full, factory) X(arange, factory)        \
-  X(eye, factory) X(random_uniform, random) X(random_normal, random)            \
-  /* elementwise binary */                                                      \
+// The binary elementwise ops (NumPy broadcasting): each also has a definition,
+// BinaryOpDef<OpId::name> (runtime/binary_ops.h), made into kernels, lowering and gradient
+// alike. Comparisons and logical ops give booleans.
+#define KILN_BINARY_OP_LIST(X)                                                  \
   X(add, binary) X(subtract, binary) X(multiply, binary) X(divide, binary)      \
   X(pow, binary) X(maximum, binary) X(minimum, binary)                          \
   X(equal, compare) X(not_equal, compare) X(less, compare)                      \
   X(less_equal, compare) X(greater, compare) X(greater_equal, compare)          \
-  X(logical_and, logical) X(logical_or, logical)                                \
+  X(logical_and, logical) X(logical_or, logical)
+
+#define KILN_OP_LIST(X)                                                         \
+  /* factories */                                                               \
+  X(zeros, factory) X(ones, factory) X(full, factory) X(arange, factory)        \
+  X(eye, factory) X(random_uniform, random) X(random_normal, random)            \
+  /* elementwise */                                                             \
+  KILN_BINARY_OP_LIST(X)                                                        \
   KILN_UNARY_OP_LIST(X)                                                         \
   X(where, select) X(cast, cast)                                                \
   /* reductions */                                                              \

@@ -64,7 +64,7 @@ KILN_UNARY_INLINE KILN_UNARY_DEVICE T wrap_negate(T v) {
   return static_cast<T>(U(0) - static_cast<U>(v));
 }
 
-/// g where `mask` holds, zero elsewhere (for gradients; the binary ops' too).
+/// g where `mask` holds, zero elsewhere (for gradients).
 template <class T>
 T masked(const T& mask, const T& g) {
   return where(mask, g, full({}, 0, g.dtype(), g.device()));
@@ -398,15 +398,6 @@ struct UnaryOpDef<OpId::logical_not> {
 #undef KILN_UNARY_INLINE
 #undef KILN_UNARY_EVAL
 #undef KILN_UNARY_INLINE_LAMBDA
-
-/// Whether an op of `kind` takes elements of C++ type T (booleans are uint8_t).
-template <rules::ElementwiseKind kind, class T>
-inline constexpr bool takes_elements =
-    kind == rules::ElementwiseKind::arithmetic
-        ? std::is_arithmetic_v<T> && !std::is_same_v<T, unsigned char>
-    : kind == rules::ElementwiseKind::floating ? std::is_floating_point_v<T>
-    : kind == rules::ElementwiseKind::compare  ? std::is_arithmetic_v<T>
-                                               : std::is_same_v<T, unsigned char>;
 
 /// Whether `op` is a unary op (an entry of KILN_UNARY_OP_LIST).
 constexpr bool is_unary_op(OpId op) {

@@ -1,10 +1,10 @@
 // Gradients of the elementwise ops (ops_elementwise.cpp). Broadcasting is undone by
 // summing back to each operand's shape; comparisons and logical ops have no gradient.
-#include <cmath>
-#include <numbers>
+#include <utility>
 
 #include "compiler/autodiff/gradients.h"
 #include "kiln/ops.h"
+#include "runtime/binary_ops.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln::detail {
@@ -12,61 +12,40 @@ namespace {
 
 using Grads = std::vector<Tensor>;
 
-Tensor zero_like_scalar(const Tensor& t) { return full({}, 0, t.dtype(), t.device()); }
-
 using unary_detail::masked;  // g where a mask holds, zero elsewhere (runtime/unary_ops.h)
 
-/// The gradients of a binary op from the two partial products (computed only if needed).
-template <class FA, class FB>
-Grads binary(const VjpArgs& a, FA&& da, FB&& db) {
-  Grads out(2);
-  if (a.needed[0]) out[0] = unbroadcast(da(), a.inputs[0]);
-  if (a.needed[1]) out[1] = unbroadcast(db(), a.inputs[1]);
-  return out;
-}
+/// Where a binary op's vjp (runtime/binary_ops.h) puts its two partial gradients: each
+/// computed only if its operand needs one, then summed back to the operand's shape.
+class BinaryGrads {
+ public:
+  explicit BinaryGrads(const VjpArgs& a) : a_(a), out_(2) {}
+  template <class F>
+  void lhs(F&& f) {
+    if (a_.needed[0]) out_[0] = unbroadcast(f(), a_.inputs[0]);
+  }
+  template <class F>
+  void rhs(F&& f) {
+    if (a_.needed[1]) out_[1] = unbroadcast(f(), a_.inputs[1]);
+  }
+  Grads take() { return std::move(out_); }
 
-Grads add_vjp(const VjpArgs& a) {
-  const Tensor& g = a.grads[0];
-  return binary(
-      a, [&] { return g; }, [&] { return g; });
+ private:
+  const VjpArgs& a_;
+  Grads out_;
+};
+
+template <OpId op>
+Grads binary_vjp(const VjpArgs& a) {
+  BinaryGrads grads(a);
+  BinaryOpDef<op>::vjp(a.inputs[0], a.inputs[1], a.outputs[0], a.grads[0], grads);
+  return grads.take();
 }
-Grads subtract_vjp(const VjpArgs& a) {
-  const Tensor& g = a.grads[0];
-  return binary(
-      a, [&] { return g; }, [&] { return -g; });
-}
-Grads multiply_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
-  return binary(
-      a, [&] { return g * y; }, [&] { return g * x; });
-}
-Grads divide_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &y = a.inputs[1], &out = a.outputs[0];
-  return binary(
-      a, [&] { return g / y; }, [&] { return -(g * out) / y; });
-}
-Grads pow_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1], &out = a.outputs[0];
-  // d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TensorFlow does).
-  return binary(
-      a, [&] { return g * y * pow(x, y - 1); },
-      [&] {
-        return g * out *
-               where(x > 0, log(where(x > 0, x, full({}, 1, x.dtype(), x.device()))), zero_like_scalar(x));
-      });
-}
-// Ties send the gradient to the first operand (TensorFlow's choice).
-Grads maximum_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
-  Tensor first = x >= y;
-  return binary(
-      a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
-}
-Grads minimum_vjp(const VjpArgs& a) {
-  const Tensor &g = a.grads[0], &x = a.inputs[0], &y = a.inputs[1];
-  Tensor first = x <= y;
-  return binary(
-      a, [&] { return masked(first, g); }, [&] { return masked(logical_not(first), g); });
+template <OpId op>
+constexpr GradientRule binary_rule() {
+  if constexpr (BinaryOpDef<op>::differentiable)
+    return GradientRule{&binary_vjp<op>};
+  else
+    return kNotDifferentiable;
 }
 
 /// A unary op's gradient: its definition's vjp (runtime/unary_ops.h).
@@ -97,21 +76,10 @@ Grads cast_vjp(const VjpArgs& a) {
 
 }  // namespace
 
-const GradientRule grad_add{&add_vjp};
-const GradientRule grad_subtract{&subtract_vjp};
-const GradientRule grad_multiply{&multiply_vjp};
-const GradientRule grad_divide{&divide_vjp};
-const GradientRule grad_pow{&pow_vjp};
-const GradientRule grad_maximum{&maximum_vjp};
-const GradientRule grad_minimum{&minimum_vjp};
-const GradientRule grad_equal = kNotDifferentiable;
-const GradientRule grad_not_equal = kNotDifferentiable;
-const GradientRule grad_less = kNotDifferentiable;
-const GradientRule grad_less_equal = kNotDifferentiable;
-const GradientRule grad_greater = kNotDifferentiable;
-const GradientRule grad_greater_equal = kNotDifferentiable;
-const GradientRule grad_logical_and = kNotDifferentiable;
-const GradientRule grad_logical_or = kNotDifferentiable;
+#define KILN_BINARY_GRADIENT(name, family) \
+  const GradientRule grad_##name = binary_rule<OpId::name>();
+KILN_BINARY_OP_LIST(KILN_BINARY_GRADIENT)
+#undef KILN_BINARY_GRADIENT
 #define KILN_UNARY_GRADIENT(name, family) \
   const GradientRule grad_##name = unary_rule<OpId::name>();
 KILN_UNARY_OP_LIST(KILN_UNARY_GRADIENT)

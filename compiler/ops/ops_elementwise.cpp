@@ -3,6 +3,7 @@
 #include "compiler/ops/op_support.h"
 #include "kernels/elementwise.h"
 #include "runtime/tensor_impl.h"
+#include "runtime/binary_ops.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln {
@@ -13,20 +14,23 @@ using kernels::BinaryOp;
 using kernels::UnaryOp;
 using rules::ElementwiseKind;
 
-Tensor run_binary(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
-                  const Tensor& b) {
+/// A binary op: what it accepts is its definition's kind (runtime/binary_ops.h).
+template <OpId op>
+Tensor run_binary(const CallSite& site, const Tensor& a, const Tensor& b) {
   const Device device = detail::check_operands(site, {&a, &b});
-  auto type = detail::unwrap(site, rules::binary(kind, detail::type_of(a), detail::type_of(b)),
-                             {&a, &b});
+  auto type = detail::unwrap(
+      site, rules::binary(BinaryOpDef<op>::kind, detail::type_of(a), detail::type_of(b)), {&a, &b});
+  constexpr BinaryOp kernel = kernels::binary_kernel_op(op);
   return detail::apply_kernel1(site, {&a, &b}, {}, type, device,
-                               [&](const Tensor& out) { kernels::binary(op, a, b, out); });
+                               [&](const Tensor& out) { kernels::binary(kernel, a, b, out); });
 }
 
-Tensor with_scalar(const CallSite& site, BinaryOp op, ElementwiseKind kind, const Tensor& a,
-                   Scalar b, bool scalar_first) {
+/// A binary op with a scalar operand, which takes the tensor's dtype.
+template <OpId op>
+Tensor with_scalar(const CallSite& site, const Tensor& a, Scalar b, bool scalar_first) {
   const Device device = detail::check_operands(site, {&a});
   Tensor s = detail::scalar_tensor(site, b, a.dtype(), device);
-  return scalar_first ? run_binary(site, op, kind, s, a) : run_binary(site, op, kind, a, s);
+  return scalar_first ? run_binary<op>(site, s, a) : run_binary<op>(site, a, s);
 }
 
 Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const Tensor& x) {
@@ -38,51 +42,25 @@ Tensor run_unary(const CallSite& site, UnaryOp op, ElementwiseKind kind, const T
 
 }  // namespace
 
-#define KILN_DEFINE_BINARY(name, kind)                                                     \
-  Tensor name(const Tensor& a, const Tensor& b, Loc loc) {                                 \
-    return run_binary({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b);         \
-  }                                                                                        \
-  Tensor name(const Tensor& a, Scalar b, Loc loc) {                                        \
-    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
-  }                                                                                        \
-  Tensor name(Scalar a, const Tensor& b, Loc loc) {                                        \
-    return with_scalar({#name, &loc}, BinaryOp::name, ElementwiseKind::kind, b, a, true);  \
+// The operators are their ops without a source location (an operator has no defaults).
+#define KILN_DEFINE_OPERATOR(sym, name)                                                 \
+  Tensor operator sym(const Tensor& a, const Tensor& b) {                               \
+    return run_binary<OpId::name>({#name}, a, b);                                       \
+  }                                                                                     \
+  Tensor operator sym(const Tensor& a, Scalar b) {                                      \
+    return with_scalar<OpId::name>({#name}, a, b, /*scalar_first=*/false);              \
+  }                                                                                     \
+  Tensor operator sym(Scalar a, const Tensor& b) {                                      \
+    return with_scalar<OpId::name>({#name}, b, a, /*scalar_first=*/true);               \
   }
-KILN_DEFINE_BINARY(add, arithmetic)
-KILN_DEFINE_BINARY(subtract, arithmetic)
-KILN_DEFINE_BINARY(multiply, arithmetic)
-KILN_DEFINE_BINARY(divide, arithmetic)
-KILN_DEFINE_BINARY(pow, arithmetic)
-KILN_DEFINE_BINARY(maximum, arithmetic)
-KILN_DEFINE_BINARY(minimum, arithmetic)
-KILN_DEFINE_BINARY(equal, compare)
-KILN_DEFINE_BINARY(not_equal, compare)
-KILN_DEFINE_BINARY(less, compare)
-KILN_DEFINE_BINARY(less_equal, compare)
-KILN_DEFINE_BINARY(greater, compare)
-KILN_DEFINE_BINARY(greater_equal, compare)
-KILN_DEFINE_BINARY(logical_and, logical)
-KILN_DEFINE_BINARY(logical_or, logical)
-#undef KILN_DEFINE_BINARY
-
-#define KILN_DEFINE_OPERATOR(sym, name, kind)                                    \
-  Tensor operator sym(const Tensor& a, const Tensor& b) {                        \
-    return run_binary({#name}, BinaryOp::name, ElementwiseKind::kind, a, b);      \
-  }                                                                              \
-  Tensor operator sym(const Tensor& a, Scalar b) {                               \
-    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, a, b, false); \
-  }                                                                              \
-  Tensor operator sym(Scalar a, const Tensor& b) {                               \
-    return with_scalar({#name}, BinaryOp::name, ElementwiseKind::kind, b, a, true); \
-  }
-KILN_DEFINE_OPERATOR(+, add, arithmetic)
-KILN_DEFINE_OPERATOR(-, subtract, arithmetic)
-KILN_DEFINE_OPERATOR(*, multiply, arithmetic)
-KILN_DEFINE_OPERATOR(/, divide, arithmetic)
-KILN_DEFINE_OPERATOR(<, less, compare)
-KILN_DEFINE_OPERATOR(<=, less_equal, compare)
-KILN_DEFINE_OPERATOR(>, greater, compare)
-KILN_DEFINE_OPERATOR(>=, greater_equal, compare)
+KILN_DEFINE_OPERATOR(+, add)
+KILN_DEFINE_OPERATOR(-, subtract)
+KILN_DEFINE_OPERATOR(*, multiply)
+KILN_DEFINE_OPERATOR(/, divide)
+KILN_DEFINE_OPERATOR(<, less)
+KILN_DEFINE_OPERATOR(<=, less_equal)
+KILN_DEFINE_OPERATOR(>, greater)
+KILN_DEFINE_OPERATOR(>=, greater_equal)
 #undef KILN_DEFINE_OPERATOR
 
 Tensor operator-(const Tensor& x) {
@@ -112,6 +90,22 @@ Tensor cast(const Tensor& x, DType dtype, Loc loc) {
 Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
 
 }  // namespace kiln
+
+// The binary ops, one per entry of KILN_BINARY_OP_LIST, each with scalar operands on either
+// side: the definitions name kiln::<op>, so an op without its declarations in kiln/ops.h
+// fails to compile here.
+#define KILN_DEFINE_BINARY(name, family)                                       \
+  kiln::Tensor kiln::name(const Tensor& a, const Tensor& b, Loc loc) {         \
+    return run_binary<OpId::name>({#name, &loc}, a, b);                        \
+  }                                                                            \
+  kiln::Tensor kiln::name(const Tensor& a, Scalar b, Loc loc) {                \
+    return with_scalar<OpId::name>({#name, &loc}, a, b, /*scalar_first=*/false); \
+  }                                                                            \
+  kiln::Tensor kiln::name(Scalar a, const Tensor& b, Loc loc) {                \
+    return with_scalar<OpId::name>({#name, &loc}, b, a, /*scalar_first=*/true);  \
+  }
+KILN_BINARY_OP_LIST(KILN_DEFINE_BINARY)
+#undef KILN_DEFINE_BINARY
 
 // The unary ops, one per entry of KILN_UNARY_OP_LIST: the definition names kiln::<op>, so
 // an op without its declaration in kiln/ops.h fails to compile here.

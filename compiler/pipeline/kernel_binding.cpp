@@ -12,6 +12,7 @@
 #include "kernels/random.h"
 #include "kernels/reduce.h"
 #include "kiln/ops.h"
+#include "runtime/binary_ops.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln::detail {
@@ -100,10 +101,12 @@ BoundStep view_result(const OpSlots& s, OpFunction fn) {
       [shape, x = s.in.at(0), o = s.out.at(0)](Frame& f) { f.slots[o] = view(f.slots[x], shape); }};
 }
 
-BoundStep binary(const OpSlots& s, kernels::BinaryOp k, OpFunction fn) {
-  // Integer division and powers check their divisors and exponents on the host.
-  const bool host = (k == kernels::BinaryOp::divide || k == kernels::BinaryOp::pow) &&
-                    is_integer(ir::kiln_type(s.op.getResult(0).getType()).dtype);
+template <OpId op>
+BoundStep binary(const OpSlots& s, OpFunction fn) {
+  constexpr kernels::BinaryOp k = kernels::binary_kernel_op(op);
+  // Ops that refuse some integer operands (division by zero) check them on the host.
+  const bool host = BinaryOpDef<op>::checks_integers &&
+                    is_integer(ir::kiln_type(s.op.getOperand(1).getType()).dtype);
   const char* name = op_name(s.op);
   return one_result(
       s,
@@ -191,26 +194,12 @@ const KernelBinder bind_random_normal{[](const OpSlots& s) {
                                     op.getStddev().convertToDouble(), kernels::random_normal);
 }};
 
-#define KILN_BIND_BINARY(name)                                                               \
-  const KernelBinder bind_##name{[](const OpSlots& s) {                                      \
-    return binary(s, kernels::BinaryOp::name,                                                \
-                  [](const std::vector<Tensor>& in) { return ::kiln::name(in[0], in[1]); }); \
+#define KILN_BIND_BINARY(name, family)                                                      \
+  const KernelBinder bind_##name{[](const OpSlots& s) {                                     \
+    return binary<OpId::name>(                                                              \
+        s, [](const std::vector<Tensor>& in) { return ::kiln::name(in[0], in[1]); });       \
   }};
-KILN_BIND_BINARY(add)
-KILN_BIND_BINARY(subtract)
-KILN_BIND_BINARY(multiply)
-KILN_BIND_BINARY(divide)
-KILN_BIND_BINARY(pow)
-KILN_BIND_BINARY(maximum)
-KILN_BIND_BINARY(minimum)
-KILN_BIND_BINARY(equal)
-KILN_BIND_BINARY(not_equal)
-KILN_BIND_BINARY(less)
-KILN_BIND_BINARY(less_equal)
-KILN_BIND_BINARY(greater)
-KILN_BIND_BINARY(greater_equal)
-KILN_BIND_BINARY(logical_and)
-KILN_BIND_BINARY(logical_or)
+KILN_BINARY_OP_LIST(KILN_BIND_BINARY)
 #undef KILN_BIND_BINARY
 
 #define KILN_BIND_UNARY(name, family)                                                \

@@ -7,13 +7,12 @@
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/streaming.h"
 #include "kernels/cpu/vec_math.h"
-#include "kernels/extremes.h"
-#include "kernels/integer_math.h"
 #include "kiln/error.h"
 #include "runtime/convert.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
+#include "runtime/binary_ops.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln::kernels {
@@ -118,61 +117,32 @@ void broadcast_binary(const Tensor& a, const Tensor& b, const Tensor& out, F f) 
                   });
 }
 
+/// One binary op on operands of type T: the op's definition (runtime/binary_ops.h) over
+/// the broadcast elements; booleans come out as bytes.
+template <OpId op, class T>
+void binary_of(const Tensor& a, const Tensor& b, const Tensor& out) {
+  using Def = BinaryOpDef<op>;
+  if constexpr (!takes_elements<Def::kind, T>) {
+    throw Error(std::string("[binary] internal error: ") + kOps[static_cast<int>(op)].name +
+                " reached a kernel for a dtype its rule refuses");
+  } else {
+    using R = result_element<Def::kind, T>;
+    broadcast_binary<T, R>(a, b, out, [](T x, T y) __attribute__((always_inline)) -> R {
+      return static_cast<R>(Def::eval(x, y));
+    });
+  }
+}
+
 template <class T>
 void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  using B = uint8_t;  // boolean results
-  constexpr bool kInt = std::is_integral_v<T>;
   switch (op) {
-    case BinaryOp::add:
-      if constexpr (kInt)
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_add(x, y); });
-      else
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x + y; });
-    case BinaryOp::subtract:
-      if constexpr (kInt)
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_sub(x, y); });
-      else
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x - y; });
-    case BinaryOp::multiply:
-      if constexpr (kInt)
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return wrap_mul(x, y); });
-      else
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x * y; });
-    case BinaryOp::divide:
-      if constexpr (kInt) {  // zero divisors were refused by the entry point
-        // INT_MIN / -1 overflows: wrap like the other integer ops.
-        return broadcast_binary<T, T>(
-            a, b, out, [](T x, T y) { return y == -1 ? wrap_sub(T(0), x) : T(x / y); });
-      } else {
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return x / y; });
-      }
-    case BinaryOp::pow:
-      if constexpr (kInt) {  // negative exponents were refused by the entry point
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return int_pow(x, y); });
-      } else {
-        return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return std::pow(x, y); });
-      }
-    case BinaryOp::maximum:
-      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return extreme<true>(x, y); });
-    case BinaryOp::minimum:
-      return broadcast_binary<T, T>(a, b, out, [](T x, T y) { return extreme<false>(x, y); });
-    case BinaryOp::equal:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x == y; });
-    case BinaryOp::not_equal:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x != y; });
-    case BinaryOp::less:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x < y; });
-    case BinaryOp::less_equal:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x <= y; });
-    case BinaryOp::greater:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x > y; });
-    case BinaryOp::greater_equal:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return x >= y; });
-    case BinaryOp::logical_and:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return (x != 0) & (y != 0); });
-    case BinaryOp::logical_or:
-      return broadcast_binary<T, B>(a, b, out, [](T x, T y) -> B { return (x != 0) | (y != 0); });
+#define KILN_BINARY_CASE(name, family) \
+  case BinaryOp::name:                 \
+    return binary_of<OpId::name, T>(a, b, out);
+    KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
+#undef KILN_BINARY_CASE
   }
+  throw Error("[binary] internal error: unknown op");
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "kernels/extremes.h"
+#include "runtime/extremes.h"
 
 namespace kiln::kernels {
 

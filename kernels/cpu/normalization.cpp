@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/lanes.h"
-#include "kernels/extremes.h"
+#include "runtime/extremes.h"
 #include "kernels/cpu/vec_math.h"
 #include "kiln/error.h"
 #include "runtime/dispatch.h"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/lanes.h"
-#include "kernels/integer_math.h"
+#include "runtime/integer_math.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"

@@ -5,8 +5,8 @@
 #include <cstdint>
 
 #include "kernels/cuda/kernel_args.h"
-#include "kernels/extremes.h"
-#include "kernels/integer_math.h"
+#include "runtime/extremes.h"
+#include "runtime/integer_math.h"
 
 namespace kiln::kernels::cuda {
 
@@ -17,7 +17,7 @@ namespace kiln::kernels::cuda {
 __device__ inline int64_t first_index() { return blockIdx.x * int64_t(blockDim.x) + threadIdx.x; }
 __device__ inline int64_t grid_stride() { return int64_t(gridDim.x) * blockDim.x; }
 
-/// IEEE maximum/minimum (NaN wins, -0 < +0), as in the CPU kernels (kernels/extremes.h).
+/// IEEE maximum/minimum (NaN wins, -0 < +0), as in the CPU kernels (runtime/extremes.h).
 template <class T>
 __device__ inline T pick_max(T a, T b) {
   return extreme<true>(a, b);

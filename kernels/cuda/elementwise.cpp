@@ -8,13 +8,13 @@
 
 namespace kiln::kernels::cuda {
 
-// Both enumerations come from kernels/elementwise_ops.h; every code is checked anyway.
+// Both enumerations come from runtime/op_list.h; every code is checked anyway.
 #define KILN_CHECK_UNARY_CODE(name, family) \
   static_assert(static_cast<int>(UnaryOp::name) == kUnary_##name, "unary op code of " #name);
-#define KILN_CHECK_BINARY_CODE(name, code) \
-  static_assert(static_cast<int>(BinaryOp::name) == code, "binary op code of " #name);
+#define KILN_CHECK_BINARY_CODE(name, family) \
+  static_assert(static_cast<int>(BinaryOp::name) == kBinary_##name, "binary op code of " #name);
 KILN_UNARY_OP_LIST(KILN_CHECK_UNARY_CODE)
-KILN_BINARY_KERNEL_OPS(KILN_CHECK_BINARY_CODE)
+KILN_BINARY_OP_LIST(KILN_CHECK_BINARY_CODE)
 #undef KILN_CHECK_UNARY_CODE
 #undef KILN_CHECK_BINARY_CODE
 

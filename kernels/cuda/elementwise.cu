@@ -1,14 +1,15 @@
 // Eager elementwise kernels for CUDA tensors: unary maps, binary ops with broadcasting,
 // where, cast. The op is a kernel argument (one branch per element, the same for every
 // thread, so it costs no divergence), the dtype a template instantiated per exported
-// name. Semantics follow kernels/cpu/elementwise.cpp: wrapping integer arithmetic,
-// NaN-propagating maximum/minimum, booleans as bytes holding 0 or 1.
+// name. The values are the ops' definitions (runtime/unary_ops.h, runtime/binary_ops.h), as
+// in the CPU kernels; booleans are bytes holding 0 or 1.
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 
 #include "kernels/cuda/device_common.cuh"
 #include "kernels/cuda/op_codes.h"
+#include "runtime/binary_ops.h"
 #include "runtime/unary_ops.h"
 
 namespace kiln::kernels::cuda {
@@ -30,67 +31,15 @@ __device__ T unary_value(int op, T v) {
   return v;  // unreachable: never a wrong op (the host refuses before launching)
 }
 
-/// Arithmetic ops (the result has the operands' dtype).
-template <class T>
-__device__ T arithmetic_value(int op, T x, T y) {
-  constexpr bool kInt = std::is_integral_v<T>;
-  switch (op) {
-    case kAdd:
-      if constexpr (kInt)
-        return wrap_add(x, y);
-      else
-        return x + y;
-    case kSubtract:
-      if constexpr (kInt)
-        return wrap_sub(x, y);
-      else
-        return x - y;
-    case kMultiply:
-      if constexpr (kInt)
-        return wrap_mul(x, y);
-      else
-        return x * y;
-    case kDivide:  // integer zero divisors were refused on the host
-      if constexpr (kInt)
-        return y == T(-1) ? wrap_sub(T(0), x) : T(x / y);
-      else
-        return x / y;
-    case kPow:
-      if constexpr (kInt)
-        return int_pow(x, y);
-      else
-        return pow(x, y);
-    case kMaximum:
-      return extreme<true>(x, y);
-    case kMinimum:
-      return extreme<false>(x, y);
-    default:  // unreachable: predicates go to predicate_value
-      return T(0);
-  }
-}
-
-/// Comparisons and logical ops (boolean result).
-template <class T>
-__device__ uint8_t predicate_value(int op, T x, T y) {
-  switch (op) {
-    case kEqual:
-      return x == y;
-    case kNotEqual:
-      return x != y;
-    case kLess:
-      return x < y;
-    case kLessEqual:
-      return x <= y;
-    case kGreater:
-      return x > y;
-    case kGreaterEqual:
-      return x >= y;
-    case kLogicalAnd:
-      return (x != T(0)) & (y != T(0));
-    case kLogicalOr:
-      return (x != T(0)) | (y != T(0));
-    default:  // unreachable: arithmetic ops go to arithmetic_value
-      return 0;
+/// One binary op's value, stored at out[o]: its definition (runtime/binary_ops.h), for the
+/// dtypes its rule accepts (the host refuses the others before launching); booleans as
+/// bytes.
+template <OpId op, class T>
+__device__ void store_binary(void* out, int64_t o, T x, T y) {
+  using Def = BinaryOpDef<op>;
+  if constexpr (takes_elements<Def::kind, T>) {
+    using R = result_element<Def::kind, T>;
+    static_cast<R*>(out)[o] = static_cast<R>(Def::eval(x, y));
   }
 }
 
@@ -105,14 +54,17 @@ __device__ void unary(int op, Indexing ix, int64_t n, T* out, const T* x) {
 
 template <class T>
 __device__ void binary(int op, Indexing ix, int64_t n, void* out, const T* a, const T* b) {
-  const bool predicate = op >= kEqual;
   for (int64_t i = first_index(); i < n; i += grid_stride()) {
     int64_t off[3];
     element_offsets(ix, i, off);
-    if (predicate)
-      static_cast<uint8_t*>(out)[off[0]] = predicate_value<T>(op, a[off[1]], b[off[2]]);
-    else
-      static_cast<T*>(out)[off[0]] = arithmetic_value<T>(op, a[off[1]], b[off[2]]);
+    switch (op) {
+#define KILN_BINARY_CASE(name, family)                                     \
+  case kBinary_##name:                                                     \
+    store_binary<OpId::name, T>(out, off[0], a[off[1]], b[off[2]]);        \
+    break;
+      KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
+#undef KILN_BINARY_CASE
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "kernels/integer_math.h"  // KILN_HOST_DEVICE
+#include "runtime/integer_math.h"  // KILN_HOST_DEVICE
 #include "kernels/row_geometry.h"
 
 namespace kiln::kernels::cuda {

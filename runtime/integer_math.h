@@ -11,7 +11,7 @@
 #define KILN_HOST_DEVICE
 #endif
 
-namespace kiln::kernels {
+namespace kiln {
 
 /// a + b, wrapping for integers (plain + for floating types, so sums can share it).
 template <class T>
@@ -46,4 +46,4 @@ KILN_HOST_DEVICE inline T int_pow(T base, T exponent) {
   return result;
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <type_traits>
 
-#include "kernels/integer_math.h"  // KILN_HOST_DEVICE
+#include "runtime/integer_math.h"  // KILN_HOST_DEVICE
 
-namespace kiln::kernels {
+namespace kiln {
 
 /// Whether maximum (Max) or minimum of {a, b} is b. Branch-free, so loops vectorize.
 template <bool Max, class T>
@@ -33,4 +33,4 @@ KILN_HOST_DEVICE inline T extreme(T a, T b) {
   return extreme_is_second<Max>(a, b) ? b : a;
 }
 
-}  // namespace kiln::kernels
+}  // namespace kiln

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 namespace kiln::test {
@@ -45,21 +46,12 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["eye"] = un(pos, [d](const Tensor& x) { return matmul(x, eye(3).to(d)); });
   c["random_uniform"] = un(a, [d](const Tensor& x) { return x + random_uniform({2, 3}, 9).to(d); });
   c["random_normal"] = un(a, [d](const Tensor& x) { return x * random_normal({3}, 9).to(d); });
-  c["add"] = ab([](const Tensor& x, const Tensor& y) { return add(x, y); });
-  c["subtract"] = ab([](const Tensor& x, const Tensor& y) { return x - y; });
-  c["multiply"] = ab([](const Tensor& x, const Tensor& y) { return x * y; });
-  c["divide"] = OpCase{{a, pos}, [](const std::vector<Tensor>& x) { return x[0] / x[1]; }};
-  c["pow"] = OpCase{{pos, b}, [](const std::vector<Tensor>& x) { return pow(x[0], x[1]); }};
-  c["maximum"] = ab([](const Tensor& x, const Tensor& y) { return maximum(x, y); });
-  c["minimum"] = ab([](const Tensor& x, const Tensor& y) { return minimum(x, y); });
-  c["equal"] = un(a, [](const Tensor& x) { return equal(x, x * 1.0f); });
-  c["not_equal"] = ab([](const Tensor& x, const Tensor& y) { return not_equal(x, y); });
-  c["less"] = ab([](const Tensor& x, const Tensor& y) { return less(x, y); });
-  c["less_equal"] = ab([](const Tensor& x, const Tensor& y) { return x <= y; });
-  c["greater"] = ab([](const Tensor& x, const Tensor& y) { return x > y; });
-  c["greater_equal"] = ab([](const Tensor& x, const Tensor& y) { return greater_equal(x, y); });
-  c["logical_and"] = un(mask, [](const Tensor& x) { return logical_and(x, logical_not(x)); });
-  c["logical_or"] = un(mask, [](const Tensor& x) { return logical_or(x, logical_not(x)); });
+  for (const BinaryRow& r : binary_rows()) {  // binary_cases.h: (2, 3) against (3,)
+    const DType t = r.dtypes().front();        // f32, or boolean for the logical ops
+    c[r.name] = OpCase{{kt::make(r.lhs_values(t, 6, 11), {2, 3}, t),
+                        kt::make(r.rhs_values(t, 3, 12), {3}, t)},
+                       [f = r.apply](const std::vector<Tensor>& x) { return f(x[0], x[1]); }};
+  }
   for (const UnaryRow& r : unary_rows()) {  // unary_cases.h: in the op's domain
     const Tensor& in = r.kind == rules::ElementwiseKind::logical ? mask : r.lo >= 0 ? pos : a;
     c[r.name] = un(in, r.apply);

@@ -34,6 +34,7 @@
 #include <catch2/catch.hpp>
 
 #include "rng.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 #include <algorithm>
@@ -62,47 +63,67 @@ namespace {
 // ---- Programs -----------------------------------------------------------------------------
 
 // clang-format off
-#define KILN_EDGE_UNARY_OP(name, family) name,
+#define KILN_EDGE_OP(name, family) name,
 enum class Op {
-  Add, Sub, Mul, Div, Pow, Max, Min,          // arithmetic (numeric dtypes)
-  Eq, Ne, Lt, Le, Gt, Ge,                     // comparisons (every dtype)
-  And, Or,                                    // logical (boolean)
-  KILN_UNARY_OP_LIST(KILN_EDGE_UNARY_OP)      // every unary op (test/unary_cases.h)
+  KILN_BINARY_OP_LIST(KILN_EDGE_OP)  // every binary op (test/binary_cases.h)
+  KILN_UNARY_OP_LIST(KILN_EDGE_OP)   // every unary op (test/unary_cases.h)
   Where, Cast,
   Sum, Mean, ReduceMax, ReduceMin, Softmax, LogSoftmax, LayerNorm, Matmul,  // inexact kind
   kCount
 };
-#undef KILN_EDGE_UNARY_OP
+#undef KILN_EDGE_OP
 // clang-format on
 
-#define KILN_EDGE_UNARY_NAME(name, family) #name,
+#define KILN_EDGE_NAME(name, family) #name,
 const char* op_name(Op op) {
   static const char* names[] = {
-      "add",           "subtract",    "multiply",   "divide",      "pow",        "maximum",
-      "minimum",       "equal",       "not_equal",  "less",        "less_equal", "greater",
-      "greater_equal", "logical_and", "logical_or", KILN_UNARY_OP_LIST(KILN_EDGE_UNARY_NAME)
-      "where",         "cast",        "sum",        "mean",        "max",        "min",
-      "softmax",       "log_softmax", "layer_norm", "matmul"};
+      KILN_BINARY_OP_LIST(KILN_EDGE_NAME) KILN_UNARY_OP_LIST(KILN_EDGE_NAME)
+      "where", "cast", "sum", "mean", "max", "min", "softmax", "log_softmax", "layer_norm",
+      "matmul"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(Op::kCount));
   return names[static_cast<size_t>(op)];
 }
-#undef KILN_EDGE_UNARY_NAME
+#undef KILN_EDGE_NAME
 
-bool is_unary(Op op) { return op > Op::Or && op < Op::Where; }
-bool is_binary(Op op) { return op <= Op::Or; }
-bool is_compare(Op op) { return op >= Op::Eq && op <= Op::Ge; }
-bool is_logical(Op op) { return op == Op::And || op == Op::Or || op == Op::logical_not; }
+#define KILN_EDGE_COUNT(name, family) +1
+constexpr int kBinaryOps = 0 KILN_BINARY_OP_LIST(KILN_EDGE_COUNT);
+#undef KILN_EDGE_COUNT
+
+bool is_binary(Op op) { return static_cast<int>(op) < kBinaryOps; }
+bool is_unary(Op op) { return !is_binary(op) && op < Op::Where; }
+
+/// A binary op's row of test/binary_cases.h.
+const test::BinaryRow& binary_row(Op op) {
+  static const std::vector<test::BinaryRow> rows = test::binary_rows();
+  return rows.at(static_cast<size_t>(op));
+}
 
 /// A unary op's row of test/unary_cases.h.
 const test::UnaryRow& unary_row(Op op) {
   static const std::vector<test::UnaryRow> rows = test::unary_rows();
-  return rows.at(static_cast<size_t>(op) - static_cast<size_t>(Op::Or) - 1);
+  return rows.at(static_cast<size_t>(op) - static_cast<size_t>(kBinaryOps));
+}
+
+bool is_compare(Op op) {
+  return is_binary(op) && binary_row(op).kind == rules::ElementwiseKind::compare;
+}
+bool is_logical(Op op) {
+  return (is_binary(op) && binary_row(op).kind == rules::ElementwiseKind::logical) ||
+         (is_unary(op) && unary_row(op).kind == rules::ElementwiseKind::logical);
+}
+
+/// The binary ops of a kind.
+std::vector<Op> binary_ops_of(rules::ElementwiseKind kind) {
+  std::vector<Op> ops;
+  for (int i = 0; i < kBinaryOps; ++i)
+    if (binary_row(static_cast<Op>(i)).kind == kind) ops.push_back(static_cast<Op>(i));
+  return ops;
 }
 
 /// The unary ops of a kind.
 std::vector<Op> unary_ops_of(rules::ElementwiseKind kind) {
   std::vector<Op> ops;
-  for (int i = static_cast<int>(Op::Or) + 1; i < static_cast<int>(Op::Where); ++i)
+  for (int i = kBinaryOps; i < static_cast<int>(Op::Where); ++i)
     if (unary_row(static_cast<Op>(i)).kind == kind) ops.push_back(static_cast<Op>(i));
   return ops;
 }
@@ -216,36 +237,11 @@ std::string describe(const Program& p) {
 template <class A, class B>
 Tensor binary(Op op, const A& a, const B& b) {
   switch (op) {
-    case Op::Add:
-      return add(a, b);
-    case Op::Sub:
-      return subtract(a, b);
-    case Op::Mul:
-      return multiply(a, b);
-    case Op::Div:
-      return divide(a, b);
-    case Op::Pow:
-      return kiln::pow(a, b);
-    case Op::Max:
-      return maximum(a, b);
-    case Op::Min:
-      return minimum(a, b);
-    case Op::Eq:
-      return equal(a, b);
-    case Op::Ne:
-      return not_equal(a, b);
-    case Op::Lt:
-      return less(a, b);
-    case Op::Le:
-      return less_equal(a, b);
-    case Op::Gt:
-      return greater(a, b);
-    case Op::Ge:
-      return greater_equal(a, b);
-    case Op::And:
-      return logical_and(a, b);
-    case Op::Or:
-      return logical_or(a, b);
+#define KILN_EDGE_BINARY(name, family) \
+  case Op::name:                       \
+    return kiln::name(a, b);
+    KILN_BINARY_OP_LIST(KILN_EDGE_BINARY)
+#undef KILN_EDGE_BINARY
     default:
       break;
   }
@@ -644,9 +640,9 @@ class Generator {
       return (void)cast_to(
           x, rng_.pick({DType::f32, DType::f64, DType::i32, DType::i64, DType::boolean}));
     if (w < 18) return where_step(x);
-    if (w < 32) return binary_step(x, rng_.pick({Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge}));
+    if (w < 32) return binary_step(x, pick(binary_ops_of(rules::ElementwiseKind::compare)));
     if (d == DType::boolean) {
-      if (w < 60) return binary_step(x, rng_.pick({Op::And, Op::Or}));
+      if (w < 60) return binary_step(x, pick(binary_ops_of(rules::ElementwiseKind::logical)));
       if (w < 70) return unary_step(x, pick(unary_ops_of(rules::ElementwiseKind::logical)));
       return (void)cast_to(x, rng_.pick({DType::f32, DType::i32, DType::i64}));
     }
@@ -657,7 +653,7 @@ class Generator {
       return unary_step(x, pick(ops));
     }
     if (w < 45) return unary_step(x, pick(arithmetic));
-    binary_step(x, rng_.pick({Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Pow, Op::Max, Op::Min}));
+    binary_step(x, pick(binary_ops_of(rules::ElementwiseKind::arithmetic)));
   }
 
   /// One of `ops` (as rng_.pick draws: a single choice draws nothing).

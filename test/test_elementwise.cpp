@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "reference.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 using namespace kiln;
@@ -15,92 +16,7 @@ using kt::Tol;
 
 namespace {
 
-using BinFn = std::function<Tensor(const Tensor&, const Tensor&)>;
-using RefFn = std::function<double(double, double)>;
-using GenFn = std::function<std::vector<double>(DType, int64_t, uint64_t)>;
-
-const std::vector<DType> kNumeric{DType::f32, DType::f64, DType::i32, DType::i64};
 const std::vector<DType> kFloating{DType::f32, DType::f64};
-
-std::vector<double> gen_range(DType d, int64_t n, uint64_t seed, double lo, double hi) {
-  return kt::random_for(d, n, lo, hi, seed);
-}
-
-/// Nonzero divisors: magnitude in [0.5, 4) for floats, [1, 5] for ints, random sign.
-std::vector<double> gen_divisor(DType d, int64_t n, uint64_t seed) {
-  auto sign = kt::uniform_int(n, 0, 1, seed ^ 0x55);
-  auto mag = is_floating(d) ? kt::uniform(n, 0.5, 4, seed) : kt::uniform_int(n, 1, 5, seed);
-  for (size_t i = 0; i < mag.size(); ++i) mag[i] *= sign[i] != 0.0 ? -1 : 1;
-  return mag;
-}
-
-struct BinaryCase {
-  std::string name;
-  BinFn fn;
-  RefFn ref;
-  std::vector<DType> dtypes;
-  GenFn gen_a, gen_b;
-  bool is_compare = false;
-};
-
-std::vector<BinaryCase> binary_cases() {
-  auto r10 = [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, -10, 10); };
-  auto small = [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, -2, 2); };
-  auto bools = [](DType, int64_t n, uint64_t s) { return kt::uniform_int(n, 0, 1, s); };
-  std::vector<BinaryCase> c;
-  c.push_back({"add", [](auto& a, auto& b) { return add(a, b); },
-               [](double a, double b) { return a + b; }, kNumeric, r10, r10});
-  c.push_back({"subtract", [](auto& a, auto& b) { return subtract(a, b); },
-               [](double a, double b) { return a - b; }, kNumeric, r10, r10});
-  c.push_back({"multiply", [](auto& a, auto& b) { return multiply(a, b); },
-               [](double a, double b) { return a * b; }, kNumeric, r10, r10});
-  c.push_back({"divide_float", [](auto& a, auto& b) { return divide(a, b); },
-               [](double a, double b) { return a / b; }, kFloating, r10, gen_divisor});
-  c.push_back({"divide_int", [](auto& a, auto& b) { return divide(a, b); },
-               [](double a, double b) { return std::trunc(a / b); },
-               {DType::i32, DType::i64},
-               [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, -40, 40); },
-               gen_divisor});
-  c.push_back({"pow_float", [](auto& a, auto& b) { return pow(a, b); },
-               [](double a, double b) { return std::pow(a, b); }, kFloating,
-               [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, 0.1, 5); },
-               [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, -3, 3); }});
-  c.push_back({"pow_int", [](auto& a, auto& b) { return pow(a, b); },
-               [](double a, double b) { return std::pow(a, b); }, {DType::i32, DType::i64},
-               [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, -4, 4); },
-               [](DType d, int64_t n, uint64_t s) { return gen_range(d, n, s, 0, 5); }});
-  c.push_back({"maximum", [](auto& a, auto& b) { return maximum(a, b); },
-               [](double a, double b) { return std::max(a, b); }, kNumeric, r10, r10});
-  c.push_back({"minimum", [](auto& a, auto& b) { return minimum(a, b); },
-               [](double a, double b) { return std::min(a, b); }, kNumeric, r10, r10});
-  std::vector<DType> all(std::begin(kAllDTypes), std::end(kAllDTypes));
-  auto cmp = [&](std::string name, BinFn fn, RefFn ref) {
-    BinaryCase k{std::move(name), std::move(fn), std::move(ref), all, small, small};
-    k.is_compare = true;
-    c.push_back(k);
-  };
-  cmp("equal", [](auto& a, auto& b) { return equal(a, b); },
-      [](double a, double b) { return a == b ? 1.0 : 0.0; });
-  cmp("not_equal", [](auto& a, auto& b) { return not_equal(a, b); },
-      [](double a, double b) { return a != b ? 1.0 : 0.0; });
-  cmp("less", [](auto& a, auto& b) { return less(a, b); },
-      [](double a, double b) { return a < b ? 1.0 : 0.0; });
-  cmp("less_equal", [](auto& a, auto& b) { return less_equal(a, b); },
-      [](double a, double b) { return a <= b ? 1.0 : 0.0; });
-  cmp("greater", [](auto& a, auto& b) { return greater(a, b); },
-      [](double a, double b) { return a > b ? 1.0 : 0.0; });
-  cmp("greater_equal", [](auto& a, auto& b) { return greater_equal(a, b); },
-      [](double a, double b) { return a >= b ? 1.0 : 0.0; });
-  c.push_back({"logical_and", [](auto& a, auto& b) { return logical_and(a, b); },
-               [](double a, double b) { return (a != 0 && b != 0) ? 1.0 : 0.0; },
-               {DType::boolean}, bools, bools});
-  c.back().is_compare = true;
-  c.push_back({"logical_or", [](auto& a, auto& b) { return logical_or(a, b); },
-               [](double a, double b) { return (a != 0 || b != 0) ? 1.0 : 0.0; },
-               {DType::boolean}, bools, bools});
-  c.back().is_compare = true;
-  return c;
-}
 
 struct ShapePair {
   Shape a, b;
@@ -120,24 +36,27 @@ const std::vector<ShapePair> kShapePairs{
     {{7, 1}, {7, 9}},           // column broadcast
 };
 
-void run_binary(const BinaryCase& c, DType d, const Shape& sa, const Shape& sb, uint64_t seed) {
-  auto va = kt::rounded(c.gen_a(d, kt::numel(sa), seed), d);
-  auto vb = kt::rounded(c.gen_b(d, kt::numel(sb), seed + 1000), d);
+/// One binary op on random operands of dtype d and shapes sa, sb (binary_cases.h's row)
+/// against its f64 reference.
+void run_binary(const test::BinaryRow& r, DType d, const Shape& sa, const Shape& sb,
+                uint64_t seed) {
+  auto va = r.lhs_values(d, kt::numel(sa), seed);
+  auto vb = r.rhs_values(d, kt::numel(sb), seed + 1000);
   auto a = kt::make(va, sa, d);
   auto b = kt::make(vb, sb, d);
   Shape so;
-  auto want = kt::broadcast_apply(va, sa, vb, sb, c.ref, &so);
-  DType out = c.is_compare ? DType::boolean : d;
-  auto got = c.fn(a, b);
-  CHECK_TENSOR(got, want, so, out, kt::arith_tol(d));
+  const bool integer = is_integer(d);
+  auto want = kt::broadcast_apply(va, sa, vb, sb,
+                                  [&](double x, double y) { return r.reference(x, y, integer); },
+                                  &so);
+  CHECK_TENSOR(r.apply(a, b), want, so, r.result(d), kt::arith_tol(d));
 }
 
 }  // namespace
 
 TEST_CASE("binary ops: every op, dtype and broadcast shape", "[elementwise][binary]") {
-  auto cases = binary_cases();
-  for (auto& c : cases) {
-    for (DType d : c.dtypes) {
+  for (const test::BinaryRow& c : test::binary_rows()) {
+    for (DType d : c.dtypes()) {
       DYNAMIC_SECTION(c.name << " " << kt::dtype_str(d)) {
         uint64_t seed = 17;
         for (auto& sp : kShapePairs) {
@@ -151,10 +70,33 @@ TEST_CASE("binary ops: every op, dtype and broadcast shape", "[elementwise][bina
   }
 }
 
+TEST_CASE("binary ops: special values, every pair, f32 and f64", "[elementwise][binary][edges]") {
+  // ±0, infinities, NaN, an f32 subnormal and values whose sums and products overflow f32,
+  // each against each (the f32 reference is the f64 result rounded once).
+  for (const test::BinaryRow& r : test::binary_rows())
+    for (DType d : r.dtypes()) {
+      if (!is_floating(d)) continue;
+      DYNAMIC_SECTION(r.name << " " << kt::dtype_str(d)) {
+        std::vector<double> va, vb, want;
+        for (double x : r.special)
+          for (double y : r.special) {
+            va.push_back(x);
+            vb.push_back(y);
+          }
+        va = kt::rounded(va, d);
+        vb = kt::rounded(vb, d);
+        for (size_t i = 0; i < va.size(); ++i) want.push_back(r.reference(va[i], vb[i], false));
+        const Shape s{static_cast<int64_t>(va.size())};
+        CHECK_TENSOR(r.apply(kt::make(va, s, d), kt::make(vb, s, d)), want, s, r.result(d),
+                     kt::arith_tol(d));
+      }
+    }
+}
+
 TEST_CASE("binary ops: large operands (multi-threaded paths)", "[elementwise][binary][large]") {
-  auto cases = binary_cases();
-  for (auto& c : cases) {
-    DType d = c.dtypes.front();
+  const auto cases = test::binary_rows();
+  for (const test::BinaryRow& c : cases) {
+    DType d = c.dtypes().front();
     DYNAMIC_SECTION(c.name << " " << kt::dtype_str(d)) {
       run_binary(c, d, {400, 300}, {400, 300}, 3);  // 120k, same shape
       run_binary(c, d, {1000, 1}, {1, 200}, 4);    // 200k, outer broadcast

@@ -29,11 +29,13 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "kiln/autodiff.h"
 #include "reference.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 #include "runtime/op_list.h"
 
@@ -239,6 +241,27 @@ using BinaryOp = std::function<Tensor(const Tensor&, const Tensor&)>;
 Tensor plain(const Shape& s, uint64_t seed) { return uniform(s, seed, -2, 2); }
 Tensor positive(const Shape& s, uint64_t seed) { return uniform(s, seed, 0.5, 2); }
 
+/// The inputs a binary op's row (binary_cases.h) checks its gradient on.
+MakeInput grad_inputs(test::GradInputs kind) {
+  switch (kind) {
+    case test::GradInputs::plain:
+      return plain;
+    case test::GradInputs::positive:
+      return positive;
+    case test::GradInputs::away_from_zero:
+      return away_from_zero;
+    case test::GradInputs::small:
+      return [](const Shape& s, uint64_t seed) { return uniform(s, seed, -1.5, 1.5); };
+    case test::GradInputs::grid:
+      return [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0); };
+    case test::GradInputs::grid_offset:
+      return [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0.125); };
+    case test::GradInputs::none:
+      break;
+  }
+  throw std::logic_error("no gradient inputs for a non-differentiable op");
+}
+
 /// A binary op on broadcasting shapes (gradients must be summed back to each operand's
 /// shape), including a rank-0 operand.
 void binary_case(const std::string& name, const BinaryOp& op, const MakeInput& make_a,
@@ -276,47 +299,34 @@ void reduce_case(const std::string& name,
 
 std::map<std::string, Case> gradient_cases() {
   std::map<std::string, Case> m;
-  // ---- binary, broadcasting
-  m["add"] = [] {
-    binary_case(
-        "add", [](auto& a, auto& b) { return a + b; }, plain, plain);
-    grad_check("add scalar", [](auto& x) { return x[0] + 1.5; }, {plain({2, 3}, 1)});
+  // ---- binary, broadcasting: every differentiable op's row of binary_cases.h
+  for (const test::BinaryRow& r : test::binary_rows()) {
+    if (!r.differentiable) continue;
+    m[r.name] = [r] {
+      binary_case(r.name, r.apply, grad_inputs(r.grad_lhs), grad_inputs(r.grad_rhs));
+    };
+  }
+  // Scalar operands and an operand used twice, through the operators.
+  auto with = [&m](const char* name, std::function<void()> extra) {
+    m[name] = [row = m[name], extra] {
+      row();
+      extra();
+    };
   };
-  m["subtract"] = [] {
-    binary_case(
-        "subtract", [](auto& a, auto& b) { return a - b; }, plain, plain);
-    grad_check("scalar - x", [](auto& x) { return 2.0 - x[0]; }, {plain({2, 3}, 1)});
-  };
-  m["multiply"] = [] {
-    binary_case(
-        "multiply", [](auto& a, auto& b) { return a * b; }, plain, plain);
+  with("add", [] { grad_check("add scalar", [](auto& x) { return x[0] + 1.5; }, {plain({2, 3}, 1)}); });
+  with("subtract",
+       [] { grad_check("scalar - x", [](auto& x) { return 2.0 - x[0]; }, {plain({2, 3}, 1)}); });
+  with("multiply", [] {
     grad_check("x * x", [](auto& x) { return x[0] * x[0]; }, {plain({2, 3}, 1)});
     grad_check("x * scalar", [](auto& x) { return x[0] * 3.0; }, {plain({2, 3}, 1)});
-  };
-  m["divide"] = [] {
-    binary_case(
-        "divide", [](auto& a, auto& b) { return a / b; }, plain, away_from_zero);
+  });
+  with("divide", [] {
     grad_check("scalar / x", [](auto& x) { return 1.0 / x[0]; }, {away_from_zero({2, 3}, 1)});
-  };
-  m["pow"] = [] {
-    binary_case(
-        "pow", [](auto& a, auto& b) { return pow(a, b); }, positive,
-        [](const Shape& s, uint64_t seed) { return uniform(s, seed, -1.5, 1.5); });
+  });
+  with("pow", [] {
     grad_check("pow(x, 3)", [](auto& x) { return pow(x[0], 3.0); }, {positive({2, 3}, 1)});
     grad_check("pow(2, x)", [](auto& x) { return pow(2.0, x[0]); }, {plain({2, 3}, 1)});
-  };
-  m["maximum"] = [] {
-    binary_case(
-        "maximum", [](auto& a, auto& b) { return maximum(a, b); },
-        [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0); },
-        [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0.125); });
-  };
-  m["minimum"] = [] {
-    binary_case(
-        "minimum", [](auto& a, auto& b) { return minimum(a, b); },
-        [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0); },
-        [](const Shape& s, uint64_t seed) { return quarter_grid(s, seed, 0.125); });
-  };
+  });
   // ---- unary: every differentiable op's row of unary_cases.h. Inputs inside the op's
   // domain (log's is positive) and, for the arithmetic ops, away from their kink at 0.
   for (const test::UnaryRow& r : test::unary_rows()) {

@@ -9,6 +9,7 @@
 
 #include "reference.h"
 #include "runtime/op_list.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 using namespace kiln;
@@ -26,19 +27,18 @@ const Shape kS{2, 3};
 Tensor fa(DType d = DType::f32) { return kt::make(kt::rounded(kA, d), kS, d); }
 Tensor fb(DType d = DType::f32) { return kt::make(kt::rounded(kB, d), kS, d); }
 
-void binary(const std::function<Tensor(const Tensor&, const Tensor&)>& op,
-            const std::function<double(double, double)>& ref, bool compare = false) {
-  auto a = kt::rounded(kA, DType::f32), b = kt::rounded(kB, DType::f32);
-  std::vector<double> want(a.size());
-  for (size_t i = 0; i < a.size(); ++i) want[i] = ref(a[i], b[i]);
-  CHECK_TENSOR(op(fa(), fb()), want, kS, compare ? DType::boolean : DType::f32,
-               compare ? kExact : kt::kF32Trans);
-  // Broadcasting against a row.
-  auto row = Tensor::from<float>({1.5f, -2.f, 4.f}, {3});
-  std::vector<double> want_row(a.size());
-  for (size_t i = 0; i < a.size(); ++i) want_row[i] = ref(a[i], b[i % 3]);
-  CHECK_TENSOR(op(fa(), row), want_row, kS, compare ? DType::boolean : DType::f32,
-               compare ? kExact : kt::kF32Trans);
+/// A binary op on (2, 3) operands from its row's domains, and broadcasting against a row.
+void binary(const test::BinaryRow& r) {
+  const DType d = r.dtypes().front();  // f32, or boolean for the logical ops
+  auto va = r.lhs_values(d, 6, 1), vb = r.rhs_values(d, 3, 2);
+  auto ref = [&](double x, double y) { return r.reference(x, y, is_integer(d)); };
+  const Tol tol = r.gives_booleans() ? kExact : kt::kF32Trans;
+  Tensor a = kt::make(va, kS, d), row = kt::make(vb, {3}, d);
+  CHECK_TENSOR(r.apply(a, row), kt::broadcast_apply(va, kS, vb, {3}, ref), kS, r.result(d), tol);
+  std::vector<double> vb6(vb);
+  vb6.insert(vb6.end(), vb.rbegin(), vb.rend());
+  CHECK_TENSOR(r.apply(a, kt::make(vb6, kS, d)), kt::broadcast_apply(va, kS, vb6, kS, ref), kS,
+               r.result(d), tol);
 }
 
 void unary(const std::function<Tensor(const Tensor&)>& op, const std::function<double(double)>& ref,
@@ -84,33 +84,9 @@ std::map<std::string, Check> checks() {
     CHECK(std::fabs(s / 2000) < 0.15);
     CHECK(std::fabs(q / 2000 - 1) < 0.15);
   };
-  // ---- binary
-  m["add"] = [] { binary([](auto& a, auto& b) { return add(a, b); }, std::plus<>()); };
-  m["subtract"] = [] { binary([](auto& a, auto& b) { return subtract(a, b); }, std::minus<>()); };
-  m["multiply"] = [] { binary([](auto& a, auto& b) { return multiply(a, b); }, std::multiplies<>()); };
-  m["divide"] = [] { binary([](auto& a, auto& b) { return divide(a, b); }, std::divides<>()); };
-  m["pow"] = [] {
-    binary([](auto& a, auto& b) { return pow(abs(a), b); },
-           [](double a, double b) { return std::pow(std::fabs(a), b); });
-  };
-  m["maximum"] = [] { binary([](auto& a, auto& b) { return maximum(a, b); }, [](double a, double b) { return std::max(a, b); }); };
-  m["minimum"] = [] { binary([](auto& a, auto& b) { return minimum(a, b); }, [](double a, double b) { return std::min(a, b); }); };
-  m["equal"] = [] { binary([](auto& a, auto& b) { return equal(a, b); }, [](double a, double b) { return double(a == b); }, true); };
-  m["not_equal"] = [] { binary([](auto& a, auto& b) { return not_equal(a, b); }, [](double a, double b) { return double(a != b); }, true); };
-  m["less"] = [] { binary([](auto& a, auto& b) { return less(a, b); }, [](double a, double b) { return double(a < b); }, true); };
-  m["less_equal"] = [] { binary([](auto& a, auto& b) { return less_equal(a, b); }, [](double a, double b) { return double(a <= b); }, true); };
-  m["greater"] = [] { binary([](auto& a, auto& b) { return greater(a, b); }, [](double a, double b) { return double(a > b); }, true); };
-  m["greater_equal"] = [] { binary([](auto& a, auto& b) { return greater_equal(a, b); }, [](double a, double b) { return double(a >= b); }, true); };
-  m["logical_and"] = [] {
-    auto a = Tensor::from(std::vector<bool>{true, true, false, false}, {4});
-    auto b = Tensor::from(std::vector<bool>{true, false, true, false}, {4});
-    CHECK(logical_and(a, b).to_vector<bool>() == std::vector<bool>{true, false, false, false});
-  };
-  m["logical_or"] = [] {
-    auto a = Tensor::from(std::vector<bool>{true, true, false, false}, {4});
-    auto b = Tensor::from(std::vector<bool>{true, false, true, false}, {4});
-    CHECK(logical_or(a, b).to_vector<bool>() == std::vector<bool>{true, true, true, false});
-  };
+  // ---- binary: every op's row of binary_cases.h, f32 (booleans for the logical ops)
+  for (const test::BinaryRow& r : test::binary_rows())
+    m[r.name] = [r] { binary(r); };
   // ---- unary: every op's row of unary_cases.h, on the values of kA in its range
   for (const test::UnaryRow& r : test::unary_rows()) {
     if (r.kind == rules::ElementwiseKind::logical) {

@@ -194,6 +194,7 @@ struct BinaryRow {
   OpId op;
   rules::ElementwiseKind kind;
   std::function<Tensor(const Tensor&, const Tensor&)> apply;
+  std::function<Tensor(const Tensor&, Scalar)> apply_scalar;  // a C++ scalar on the right
   double (*reference)(double, double, bool integer);
   Operands lhs, rhs;
   GradInputs grad_lhs, grad_rhs;
@@ -228,14 +229,15 @@ struct BinaryRow {
 /// Every binary op's row, in list order.
 inline std::vector<BinaryRow> binary_rows() {
   std::vector<BinaryRow> rows;
-#define KILN_BINARY_ROW(name, family)                                                       \
-  {                                                                                         \
-    using C = BinaryCase<OpId::name>;                                                       \
-    using Def = BinaryOpDef<OpId::name>;                                                    \
-    static_assert(Def::differentiable == (C::grad_lhs != GradInputs::none),                 \
-                  "a differentiable op's row names its gradient inputs, and only then");    \
-    rows.push_back({#name, OpId::name, Def::kind, &C::apply, &C::reference, C::lhs, C::rhs, \
-                    C::grad_lhs, C::grad_rhs, C::special(), Def::differentiable});          \
+#define KILN_BINARY_ROW(name, family)                                                              \
+  {                                                                                                \
+    using C = BinaryCase<OpId::name>;                                                              \
+    using Def = BinaryOpDef<OpId::name>;                                                           \
+    static_assert(Def::differentiable == (C::grad_lhs != GradInputs::none),                        \
+                  "a differentiable op's row names its gradient inputs, and only then");           \
+    rows.push_back({#name, OpId::name, Def::kind, &C::apply,                                       \
+                    [](const Tensor& a, Scalar b) { return ::kiln::name(a, b); }, &C::reference,   \
+                    C::lhs, C::rhs, C::grad_lhs, C::grad_rhs, C::special(), Def::differentiable}); \
   }
   KILN_BINARY_OP_LIST(KILN_BINARY_ROW)
 #undef KILN_BINARY_ROW

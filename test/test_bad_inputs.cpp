@@ -22,6 +22,7 @@
 
 #include "capture_cout.h"
 #include "runtime/op_list.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 using namespace kiln;
@@ -189,41 +190,13 @@ std::map<std::string, std::vector<Case>> cases() {
                         }});
 
   // ---- elementwise
-  auto add_binary = [&](const std::string& name, auto op, DType d) {
-    m[name] = binary_cases(
-        name, [op](const Tensor& a, const Tensor& b) { return op(a, b); },
-        [op](const Tensor& a, Scalar s) { return op(a, s); }, d);
-  };
-  add_binary(
-      "add", [](auto& a, auto b) { return add(a, b); }, DType::i32);
-  add_binary(
-      "subtract", [](auto& a, auto b) { return subtract(a, b); }, DType::f32);
-  add_binary(
-      "multiply", [](auto& a, auto b) { return multiply(a, b); }, DType::i64);
-  add_binary(
-      "divide", [](auto& a, auto b) { return divide(a, b); }, DType::i32);  // 1 / 1: no zero
-  add_binary(
-      "pow", [](auto& a, auto b) { return pow(a, b); }, DType::i64);
-  add_binary(
-      "maximum", [](auto& a, auto b) { return maximum(a, b); }, DType::f64);
-  add_binary(
-      "minimum", [](auto& a, auto b) { return minimum(a, b); }, DType::i32);
-  add_binary(
-      "equal", [](auto& a, auto b) { return equal(a, b); }, DType::boolean);
-  add_binary(
-      "not_equal", [](auto& a, auto b) { return not_equal(a, b); }, DType::i64);
-  add_binary(
-      "less", [](auto& a, auto b) { return less(a, b); }, DType::boolean);
-  add_binary(
-      "less_equal", [](auto& a, auto b) { return less_equal(a, b); }, DType::f32);
-  add_binary(
-      "greater", [](auto& a, auto b) { return greater(a, b); }, DType::i32);
-  add_binary(
-      "greater_equal", [](auto& a, auto b) { return greater_equal(a, b); }, DType::boolean);
-  add_binary(
-      "logical_and", [](auto& a, auto b) { return logical_and(a, b); }, DType::boolean);
-  add_binary(
-      "logical_or", [](auto& a, auto b) { return logical_or(a, b); }, DType::boolean);
+  // Every binary op's row of binary_cases.h, on one of the dtypes it takes (a different one
+  // from op to op, so that every dtype comes up).
+  size_t nth = 0;
+  for (const test::BinaryRow& r : test::binary_rows()) {
+    const std::vector<DType> dtypes = r.dtypes();
+    m[r.name] = binary_cases(r.name, r.apply, r.apply_scalar, dtypes[nth++ % dtypes.size()]);
+  }
   m["divide"].push_back({"integer divide by zero in a rank-10 broadcast",
                          {rank10(0, DType::i32), rank10(1, DType::i32)},
                          [](auto& x) { return one(divide(x[0], x[1] - 1)); }});

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "reference.h"
+#include "binary_cases.h"
 #include "unary_cases.h"
 
 using namespace kiln;
@@ -214,6 +215,19 @@ TEST_CASE("errors: floating-only ops refuse integers", "[errors]") {
                Contains("[" + r.name + "]") && Contains(std::string(dtype_name(refused))));
   }
   CHECK_THAT(KILN_ERR(abs(ones({2}, DType::boolean))), Contains("[abs]") && Contains("boolean"));
+  // So does every binary op (binary_cases.h), with a tensor or a scalar on the right.
+  for (const test::BinaryRow& r : test::binary_rows()) {
+    if (r.kind == rules::ElementwiseKind::compare) continue;  // compare takes every dtype
+    INFO(r.name);
+    const DType refused = r.kind == rules::ElementwiseKind::floating  ? DType::i32
+                          : r.kind == rules::ElementwiseKind::logical ? DType::f32
+                                                                      : DType::boolean;
+    const Tensor x = ones({2}, refused);
+    CHECK_THAT(KILN_ERR(r.apply(x, x)),
+               Contains("[" + r.name + "]") && Contains(std::string(dtype_name(refused))));
+    CHECK_THAT(KILN_ERR(r.apply_scalar(x, 1)),
+               Contains("[" + r.name + "]") && Contains(std::string(dtype_name(refused))));
+  }
 }
 
 TEST_CASE("errors: composites", "[errors]") {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: sets up, builds the normal and the address/undefined-sanitizer
-# configurations and runs ctest in both, then runs the multi-threaded tests under the
-# thread sanitizer.
+# configurations and runs ctest in both (and the GPU check's dry run on the normal build),
+# then runs the multi-threaded tests under the thread sanitizer.
 #   scripts/test.sh                          everything
 #   KILN_SKIP_SANITIZERS=1 scripts/test.sh   the normal build only (quicker, local use)
 # Tests tagged [concurrency] are the ones run under the thread sanitizer.
@@ -17,6 +17,8 @@ export CCACHE_NOHASHDIR=1
 cmake --build "$root/build" -j "$jobs"
 echo "== ctest (release)"
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")
+echo "== the GPU check, dry run (scripts/gpu-check.sh without a GPU)"
+"$root/scripts/gpu-check.sh" --dry-run --build-dir "$root/build" --jobs "$jobs"
 
 if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then
   "$root/scripts/setup.sh" "$root/build-asan" -DKILN_SANITIZE=address

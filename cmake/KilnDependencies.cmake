@@ -43,6 +43,50 @@ add_library(kiln_mlir INTERFACE)
 target_include_directories(kiln_mlir SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 separate_arguments(KILN_LLVM_DEFINITIONS NATIVE_COMMAND "${LLVM_DEFINITIONS}")
 target_compile_options(kiln_mlir INTERFACE ${KILN_LLVM_DEFINITIONS})
-# Both shared libraries: MLIR alone fails with "DSO missing from command line". Never mix
-# them with the static MLIR*.a archives (options would register twice).
-target_link_libraries(kiln_mlir INTERFACE MLIR LLVM)
+if(KILN_STATIC_LLVM)
+  # The static archives instead (a self-contained binary for machines without LLVM, such
+  # as the GPU check's bundle): the linker takes from them only the objects kiln reaches.
+  # Never together with the shared libraries (options would register twice): Debian's MLIR
+  # archives name the shared libLLVM in their link interfaces, so those names are pointed
+  # at LLVM's static component archives here.
+  # LLVMSupport's link interface names zstd::libzstd_shared, which LLVM's package leaves
+  # to its user: the runtime library does (no -dev package needed).
+  if(NOT TARGET zstd::libzstd_shared)
+    find_library(KILN_ZSTD_LIBRARY NAMES zstd libzstd.so.1 REQUIRED)
+    add_library(zstd::libzstd_shared SHARED IMPORTED)
+    set_target_properties(zstd::libzstd_shared PROPERTIES IMPORTED_LOCATION ${KILN_ZSTD_LIBRARY})
+  endif()
+  set(kiln_llvm_archives "")
+  foreach(lib ${LLVM_AVAILABLE_LIBS})
+    if(TARGET ${lib})
+      get_target_property(type ${lib} TYPE)
+      # Not those that need libraries kiln does not install (curl, libedit, libxml2).
+      if(type STREQUAL "STATIC_LIBRARY" AND EXISTS "${LLVM_LIBRARY_DIR}/lib${lib}.a" AND
+         NOT lib MATCHES "Debuginfod|LineEditor|WindowsManifest|TableGen|Exegesis|Fuzz|gtest")
+        list(APPEND kiln_llvm_archives ${lib})
+      endif()
+    endif()
+  endforeach()
+  add_library(kiln_llvm_static INTERFACE)
+  target_link_libraries(kiln_llvm_static INTERFACE -Wl,--start-group ${kiln_llvm_archives}
+                        -Wl,--end-group)
+  get_property(kiln_all_mlir_libs GLOBAL PROPERTY MLIR_ALL_LIBS)
+  foreach(lib ${kiln_all_mlir_libs} ${LLVM_AVAILABLE_LIBS})
+    if(TARGET ${lib})
+      get_target_property(deps ${lib} INTERFACE_LINK_LIBRARIES)
+      if(deps)
+        list(TRANSFORM deps REPLACE "^LLVM$" "kiln_llvm_static")
+        list(FILTER deps EXCLUDE REGEX "^MLIR$|Polly")  # Polly's archives are not installed
+        set_target_properties(${lib} PROPERTIES INTERFACE_LINK_LIBRARIES "${deps}")
+      endif()
+    endif()
+  endforeach()
+  set(kiln_mlir_libs ${kiln_all_mlir_libs})
+  list(FILTER kiln_mlir_libs EXCLUDE REGEX
+       "Test|CAPI|Lsp|Tblgen|TableGen|PDLL|Reduce|Query|JitRunner|SparseTensorRuntime|runner|_utils|abi_stubs|MlirOptMain|^MLIR$|ExecutionEngineShared|async_runtime")
+  target_link_libraries(kiln_mlir INTERFACE -Wl,--start-group ${kiln_mlir_libs} -Wl,--end-group
+                        kiln_llvm_static)
+else()
+  # Both shared libraries: MLIR alone fails with "DSO missing from command line".
+  target_link_libraries(kiln_mlir INTERFACE MLIR LLVM)
+endif()

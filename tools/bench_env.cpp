@@ -1,9 +1,12 @@
 #include "bench_env.h"
 
+#include <cblas.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace kiln_bench {
 
@@ -19,6 +22,30 @@ std::string cpu_model() {
     }
   }
   return "unknown";
+}
+
+std::string blas_core() {
+  const char* core = openblas_get_corename();
+  return core != nullptr ? core : "unknown";
+}
+
+std::string blas_core_warning(const std::string& core) {
+  // OpenBLAS's kernels from the oldest: a CPU it does not know gets Prescott's (SSE3).
+  static const char* const kOld[] = {"Prescott",    "Core2",     "Penryn",
+                                     "Dunnington",  "Nehalem",   "Atom",
+                                     "Sandybridge", "Barcelona", "Bulldozer"};
+  const bool old = std::find(std::begin(kOld), std::end(kOld), core) != std::end(kOld);
+  const bool avx512 = __builtin_cpu_supports("avx512f") != 0;
+  const bool avx2 = __builtin_cpu_supports("avx2") != 0;
+  if (old && (avx2 || avx512))
+    return "OpenBLAS runs its " + core + " kernels on a CPU with " + (avx512 ? "AVX-512" : "AVX2") +
+           " (it does not know this CPU, or OPENBLAS_CORETYPE says so): GEMM figures are far "
+           "below the machine's; OPENBLAS_CORETYPE=" +
+           (avx512 ? "SkylakeX" : "Haswell") + " selects the right ones";
+  if (core == "Haswell" && avx512)
+    return "OpenBLAS runs its Haswell (AVX2) kernels on an AVX-512 CPU (OPENBLAS_CORETYPE?): "
+           "GEMM figures are about half the machine's";
+  return "";
 }
 
 Progress::Progress() : tty_(isatty(STDERR_FILENO) != 0) {}

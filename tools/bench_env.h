@@ -7,6 +7,11 @@ namespace kiln_bench {
 
 /// "model name" of /proc/cpuinfo (the first CPU), or "unknown".
 std::string cpu_model();
+/// The kernel OpenBLAS chose for this CPU (or was told to use by OPENBLAS_CORETYPE).
+std::string blas_core();
+/// Why OpenBLAS's `core` is slower than this CPU allows (older kernels than its vector
+/// width), or "" when it fits.
+std::string blas_core_warning(const std::string& core);
 
 /// The one-line progress display on stderr: "\r[W3 eager] 3/5" on a terminal, a plain
 /// line per finished step elsewhere (so logs stay readable).

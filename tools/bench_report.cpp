@@ -96,10 +96,10 @@ std::string device_label(const Report& r) {
   return r.device_name.empty() ? label : label + " (" + r.device_name + ")";
 }
 
-// The copy bandwidth the workloads' GB/s are held against: the CPU's memory copy, or the
-// CUDA device's device-to-device copy (with --roofline).
+// The bandwidth the workloads' GB/s are held against: the most the CPU's memory showed
+// (plain or streaming stores), or the CUDA device's device-to-device copy (with --roofline).
 std::optional<double> copy_gbs(const Report& r) {
-  if (r.roofline) return r.roofline->copy_gbs;
+  if (r.roofline) return r.roofline->best_gbs();
   if (r.cuda_roofline) return r.cuda_roofline->copy_gbs;
   return std::nullopt;
 }
@@ -110,14 +110,22 @@ void print_roofline(const Roofline& f, int threads, std::FILE* out) {
                "  memory copy      %7s GB/s   (256 MiB arrays, read + written, median of 11)\n",
                num(f.copy_gbs).c_str());
   std::fprintf(out, "  memory triad     %7s GB/s   (a = b + s*c)\n", num(f.triad_gbs).c_str());
+  std::fprintf(out,
+               "  streaming copy   %7s GB/s   (non-temporal stores: no read of the destination)\n",
+               num(f.stream_copy_gbs).c_str());
+  std::fprintf(out,
+               "  streaming 3r1w   %7s GB/s   (a = b*c + d, non-temporal stores: W2's pattern)\n",
+               num(f.stream_3r1w_gbs).c_str());
+  std::fprintf(out, "  best             %7s GB/s   (what the bandwidth goals are held against)\n",
+               num(f.best_gbs()).c_str());
   std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (2048^3, timed like a workload)\n",
                num(f.sgemm_gflops).c_str());
   std::fprintf(out, "  OpenBLAS sgemm   %7s GFLOP/s (1024^3 = W6's shape)\n",
                num(f.sgemm_w6_gflops).c_str());
-  std::fprintf(out, "  eager add  16M   %7s GB/s   (12 B/element) = %3.0f%% of copy\n",
-               num(f.eager_add_gbs).c_str(), 100 * f.eager_add_gbs / f.copy_gbs);
-  std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of copy\n",
-               num(f.eager_tanh_gbs).c_str(), 100 * f.eager_tanh_gbs / f.copy_gbs);
+  std::fprintf(out, "  eager add  16M   %7s GB/s   (12 B/element) = %3.0f%% of best\n",
+               num(f.eager_add_gbs).c_str(), 100 * f.eager_add_gbs / f.best_gbs());
+  std::fprintf(out, "  eager tanh 16M   %7s GB/s   ( 8 B/element) = %3.0f%% of best\n",
+               num(f.eager_tanh_gbs).c_str(), 100 * f.eager_tanh_gbs / f.best_gbs());
 }
 
 void print_cuda_roofline(const CudaRoofline& f, const Report& r, std::FILE* out) {
@@ -158,8 +166,9 @@ void print_goals(const Report& r, std::FILE* out) {
     for (const char* id : {"W2", "W5"}) {
       const Result* res = ok_result(r, id, Mode::eager);
       if (res && res->gbs)
-        std::fprintf(out, "  (%s eager moves %s GB/s = %.0f%% of %scopy bandwidth)\n", id,
-                     num(*res->gbs).c_str(), 100 * *res->gbs / *copy, on_cuda(r) ? "device " : "");
+        std::fprintf(out, "  (%s eager moves %s GB/s = %.0f%% of the %s)\n", id,
+                     num(*res->gbs).c_str(), 100 * *res->gbs / *copy,
+                     on_cuda(r) ? "device copy bandwidth" : "best memory bandwidth");
     }
   }
 }
@@ -301,11 +310,12 @@ std::vector<Goal> goals(const Report& r) {
   // The machine's own limits against eager kiln (with --roofline only).
   if (r.roofline) {
     const Roofline& f = *r.roofline;
-    double add_ratio = f.eager_add_gbs / f.copy_gbs, tanh_ratio = f.eager_tanh_gbs / f.copy_gbs;
-    out.add("eager add  >= 70% of copy bandwidth", add_ratio >= 0.7, 100 * add_ratio, 70,
-            "% of copy", fmt("%.0f%%", 100 * add_ratio));
-    out.add("eager tanh >= 70% of copy bandwidth", tanh_ratio >= 0.7, 100 * tanh_ratio, 70,
-            "% of copy", fmt("%.0f%%", 100 * tanh_ratio));
+    const double best = f.best_gbs();
+    double add_ratio = f.eager_add_gbs / best, tanh_ratio = f.eager_tanh_gbs / best;
+    out.add("eager add  >= 70% of the best memory bandwidth", add_ratio >= 0.7, 100 * add_ratio, 70,
+            "% of best", fmt("%.0f%%", 100 * add_ratio));
+    out.add("eager tanh >= 70% of the best memory bandwidth", tanh_ratio >= 0.7, 100 * tanh_ratio,
+            70, "% of best", fmt("%.0f%%", 100 * tanh_ratio));
     if (const Result* w6 = ok_result(r, "W6", Mode::eager); w6 && w6->gflops) {
       double ratio = *w6->gflops / f.sgemm_w6_gflops;
       out.add("W6 eager  >= 90% of OpenBLAS sgemm at 1024^3", ratio >= 0.9, 100 * ratio, 90,
@@ -336,19 +346,21 @@ std::vector<Goal> goals(const Report& r) {
   speedup_goal("W1", 10, false, "W1 jit >= 10x faster than eager");
 
   auto bandwidth_goal = [&](const std::string& id, double target, const char* bytes) {
-    std::string name = id + " jit >= " + fmt("%.0f", 100 * target) + "% of copy bandwidth";
+    std::string name =
+        id + " jit >= " + fmt("%.0f", 100 * target) + "% of the best memory bandwidth";
     if (!ran(r, id)) return;
     const Result* jit = ok_result(r, id, Mode::jit);
-    if (!jit || !jit->gbs) return out.failed(name, 100 * target, "% of copy");
+    if (!jit || !jit->gbs) return out.failed(name, 100 * target, "% of best");
     if (!r.roofline) {
-      out.add(name, std::nullopt, std::nullopt, 100 * target, "% of copy",
+      out.add(name, std::nullopt, std::nullopt, 100 * target, "% of best",
               num(*jit->gbs) + " GB/s (" + bytes + ")");
       return;
     }
-    double ratio = *jit->gbs / r.roofline->copy_gbs;
-    out.add(name, ratio >= target, 100 * ratio, 100 * target, "% of copy",
-            fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " +
-                num(r.roofline->copy_gbs) + " GB/s; " + bytes + ")");
+    const double best = r.roofline->best_gbs();
+    double ratio = *jit->gbs / best;
+    out.add(name, ratio >= target, 100 * ratio, 100 * target, "% of best",
+            fmt("%.0f%%", 100 * ratio) + " (" + num(*jit->gbs) + " of " + num(best) + " GB/s; " +
+                bytes + ")");
   };
   bandwidth_goal("W2", 0.8, kW2Bytes);
   bandwidth_goal("W5", 0.6, kW5Bytes);
@@ -374,8 +386,9 @@ std::vector<Goal> goals(const Report& r) {
 }
 
 void print_report(const Report& r, std::FILE* out) {
-  std::fprintf(out, "kiln-bench — cpu: %s; threads: %d; device: %s\n", r.cpu.c_str(), r.threads,
-               device_label(r).c_str());
+  std::fprintf(out, "kiln-bench — cpu: %s; threads: %d; OpenBLAS core: %s; device: %s\n",
+               r.cpu.c_str(), r.threads, r.blas_core.c_str(), device_label(r).c_str());
+  if (!r.blas_warning.empty()) std::fprintf(out, "warning: %s\n", r.blas_warning.c_str());
   for (auto& note : r.notes) std::fprintf(out, "%s\n", note.c_str());
   std::vector<std::string> failures;
   for (auto& res : r.results)
@@ -473,6 +486,7 @@ std::string json_num(double v) {
 bool write_json(const Report& r, const std::string& path, std::string* error) {
   std::ostringstream j;
   j << "{\n  \"machine\": {\"cpu\": " << json_string(r.cpu) << ", \"threads\": " << r.threads
+    << ", \"blas_core\": " << json_string(r.blas_core)
     << ", \"device\": " << json_string(kiln::to_string(r.device));
   if (!r.device_name.empty()) j << ", \"device_name\": " << json_string(r.device_name);
   j << "},\n";
@@ -494,7 +508,10 @@ bool write_json(const Report& r, const std::string& path, std::string* error) {
       << ", \"sgemm_w6_gflops\": " << json_num(f.sgemm_w6_gflops)
       << ", \"eager_add_gbs\": " << json_num(f.eager_add_gbs)
       << ", \"eager_tanh_gbs\": " << json_num(f.eager_tanh_gbs)
-      << ", \"triad_gbs\": " << json_num(f.triad_gbs) << "},\n";
+      << ", \"triad_gbs\": " << json_num(f.triad_gbs)
+      << ", \"stream_copy_gbs\": " << json_num(f.stream_copy_gbs)
+      << ", \"stream_3r1w_gbs\": " << json_num(f.stream_3r1w_gbs)
+      << ", \"best_gbs\": " << json_num(f.best_gbs()) << "},\n";
   }
   j << "  \"results\": [";
   bool first = true;

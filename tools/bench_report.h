@@ -27,6 +27,9 @@ struct Result {
 
 struct Report {
   std::string cpu;
+  std::string blas_core;     // the kernel OpenBLAS chose (openblas_get_corename): Haswell on an
+                             // AVX-512 CPU means OPENBLAS_CORETYPE forced it, at half the speed
+  std::string blas_warning;  // why the GEMM figures are below the machine's, or ""
   int threads = 0;
   kiln::Device device;      // where the workloads ran
   std::string device_name;  // a CUDA device's name ("NVIDIA H100 80GB HBM3"); "" for the CPU

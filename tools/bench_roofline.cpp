@@ -1,8 +1,10 @@
 #include "bench_roofline.h"
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -57,17 +59,47 @@ double median_of(int runs, const Fn& fn) {
   return times[times.size() / 2];
 }
 
+/// dst[i] = f(i) for i in [lo, hi) with non-temporal stores (the widest the build allows):
+/// the written lines bypass the caches, so the destination is never read first.
+template <class F>
+void stream_store(float* dst, size_t lo, size_t hi, const F& f) {
+  size_t i = lo;
+  for (; i < hi && reinterpret_cast<uintptr_t>(dst + i) % 64 != 0; ++i) dst[i] = f(i);
+#if defined(__AVX512F__)
+  for (; i + 16 <= hi; i += 16) {
+    alignas(64) float v[16];
+    for (int k = 0; k < 16; ++k) v[k] = f(i + k);
+    _mm512_stream_ps(dst + i, _mm512_load_ps(v));
+  }
+#elif defined(__AVX__)
+  for (; i + 8 <= hi; i += 8) {
+    alignas(32) float v[8];
+    for (int k = 0; k < 8; ++k) v[k] = f(i + k);
+    _mm256_stream_ps(dst + i, _mm256_load_ps(v));
+  }
+#else
+  for (; i + 4 <= hi; i += 4) {
+    alignas(16) float v[4];
+    for (int k = 0; k < 4; ++k) v[k] = f(i + k);
+    _mm_stream_ps(dst + i, _mm_load_ps(v));
+  }
+#endif
+  for (; i < hi; ++i) dst[i] = f(i);
+  _mm_sfence();
+}
+
 void memory_bandwidth(int threads, Roofline& out, Progress& progress) {
   constexpr size_t n = size_t{64} << 20;  // 64M floats = 256 MiB per array
-  progress.note("roofline: memory bandwidth, 3 x 256 MiB");
-  Array a = allocate(n), b = allocate(n), c = allocate(n);
+  progress.note("roofline: memory bandwidth, 4 x 256 MiB");
+  Array a = allocate(n), b = allocate(n), c = allocate(n), d = allocate(n);
   // First touch from the threads that will stream them.
   parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) a[i] = 0, b[i] = 1.0f, c[i] = 2.0f;
+    for (size_t i = lo; i < hi; ++i) a[i] = 0, b[i] = 1.0f, c[i] = 2.0f, d[i] = 3.0f;
   });
   float* pa = a.get();
   const float* pb = b.get();
   const float* pc = c.get();
+  const float* pd = d.get();
   double copy_s = median_of(11, [&] {
     parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
       for (size_t i = lo; i < hi; ++i) pa[i] = pb[i];
@@ -79,8 +111,20 @@ void memory_bandwidth(int threads, Roofline& out, Progress& progress) {
       for (size_t i = lo; i < hi; ++i) pa[i] = pb[i] + s * pc[i];
     });
   });
+  double stream_copy_s = median_of(11, [&] {
+    parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
+      stream_store(pa, lo, hi, [&](size_t i) { return pb[i]; });
+    });
+  });
+  double stream_3r1w_s = median_of(11, [&] {
+    parallel_chunks(n, threads, [&](size_t lo, size_t hi) {
+      stream_store(pa, lo, hi, [&](size_t i) { return pb[i] * pc[i] + pd[i]; });
+    });
+  });
   out.copy_gbs = 2.0 * n * sizeof(float) / copy_s / 1e9;
   out.triad_gbs = 3.0 * n * sizeof(float) / triad_s / 1e9;
+  out.stream_copy_gbs = 2.0 * n * sizeof(float) / stream_copy_s / 1e9;
+  out.stream_3r1w_gbs = 4.0 * n * sizeof(float) / stream_3r1w_s / 1e9;
 }
 
 /// cblas_sgemm GFLOP/s for n x n x n, timed by the workloads' own rule (warm-up, then the

@@ -5,6 +5,7 @@
 // cuBLAS sgemm (through eager kiln::matmul) and eager add/tanh on device tensors.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include <kiln/kiln.h>
@@ -16,10 +17,20 @@ namespace kiln_bench {
 struct Roofline {
   double copy_gbs = 0;         // median parallel copy, bytes read + written
   double triad_gbs = 0;        // median a = b + s*c, bytes read + written
+  double stream_copy_gbs = 0;  // the copy with streaming (non-temporal) stores: the
+                               // destination is not read before it is written
+  double stream_3r1w_gbs = 0;  // a = b*c + d with streaming stores: three streams read,
+                               // one written (W2's pattern)
   double sgemm_gflops = 0;     // median cblas_sgemm 2048^3 (the machine's GEMM peak)
   double sgemm_w6_gflops = 0;  // median cblas_sgemm 1024^3: W6's problem, OpenBLAS alone
   double eager_add_gbs = 0;    // kiln add of two 16M f32 tensors, 12 bytes/element, median
   double eager_tanh_gbs = 0;   // kiln tanh of a 16M f32 tensor, 8 bytes/element, median
+
+  /// The most bandwidth the machine showed, plain or streaming stores: what the bandwidth
+  /// goals are held against (a plain copy would flatter them).
+  double best_gbs() const {
+    return std::max({copy_gbs, triad_gbs, stream_copy_gbs, stream_3r1w_gbs});
+  }
 };
 
 class Progress;

@@ -339,6 +339,8 @@ int run(const Options& o) {
   Report report;
   report.checks_only = o.selfcheck;
   report.cpu = cpu_model();
+  report.blas_core = blas_core();
+  report.blas_warning = blas_core_warning(report.blas_core);
   report.threads = kiln::num_threads();
   report.device = o.device;
   report.device_name = device_name;

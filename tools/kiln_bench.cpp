@@ -1,7 +1,7 @@
 // kiln-bench: the eager / graph / jit benchmark suite of WORKLOADS.md.
 //
 //   kiln-bench [--device cpu|cuda[:N]] [--filter RE] [--threads N] [--json FILE]
-//              [--roofline] [--min-time S] [--reps N] [--selfcheck] [--list] [--help]
+//              [--roofline] [--min-time S] [--reps N] [--selfcheck] [--ops] [--list] [--help]
 //
 // Every workload runs in every mode kiln has, on one device (the CPU unless --device
 // says otherwise: then every input and all state, W4's variables included, live on that
@@ -30,6 +30,7 @@
 #include "bench_interleave.h"
 #include "bench_mlp.h"
 #include "bench_modes.h"
+#include "bench_ops.h"
 #include "bench_report.h"
 #include "bench_roofline.h"
 #include "bench_timing.h"
@@ -48,6 +49,7 @@ struct Options {
   bool roofline = false;
   bool selfcheck = false;  // checks only, no timing
   bool list = false;
+  bool ops = false;  // the per-op table instead of the workloads
   TimingOptions timing;
 };
 
@@ -79,6 +81,9 @@ const char* kUsage =
     "                    reference, graph and jit against eager), time nothing; with\n"
     "                    --device, all of them on the device (the tape's gradients are\n"
     "                    computed there, the finite differences on the host)\n"
+    "  --ops             instead of the workloads: every elementwise op, eager against\n"
+    "                    the JIT, in ns per element on 1M elements (--filter matches op\n"
+    "                    names); the goal: jit no slower than eager for any op\n"
     "  --list            list the workloads and exit\n"
     "  --help            this text\n";
 
@@ -147,6 +152,8 @@ Options parse(int argc, char** argv) {
       o.selfcheck = true;
     } else if (arg == "--list") {
       o.list = true;
+    } else if (arg == "--ops") {
+      o.ops = true;
     } else {
       usage_error("unknown option " + arg);
     }
@@ -343,6 +350,12 @@ int run(const Options& o) {
   report.blas_warning = blas_core_warning(report.blas_core);
   report.threads = kiln::num_threads();
   report.device = o.device;
+  if (o.ops) {  // the per-op table alone (--filter matches op names)
+    Progress progress;
+    std::printf("kiln-bench --ops — cpu: %s; threads: %d\n", report.cpu.c_str(), report.threads);
+    run_ops(o.filter, o.device, o.timing, progress, stdout);
+    return 0;
+  }
   report.device_name = device_name;
   Progress progress;
   bool ok = true;

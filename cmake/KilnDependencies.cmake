@@ -8,8 +8,9 @@ find_package(BLAS REQUIRED)
 find_path(KILN_CBLAS_INCLUDE_DIR cblas.h
           PATH_SUFFIXES openblas-pthread openblas x86_64-linux-gnu/openblas-pthread
           REQUIRED)
+# cblas.h only: kiln loads OpenBLAS at run time (kernels/cpu/openblas.h), after choosing
+# its kernels for the CPU; a program that linked it would have chosen before kiln ran.
 add_library(kiln_blas INTERFACE)
-target_link_libraries(kiln_blas INTERFACE ${BLAS_LIBRARIES})
 target_include_directories(kiln_blas SYSTEM INTERFACE ${KILN_CBLAS_INCLUDE_DIR})
 
 # CUDA: auto-detected; the build goes on without it.

@@ -39,6 +39,10 @@ done
 # loaded at run time, links them).
 libs=$(for b in "${binaries[@]}"; do ldd "$b"; done | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' |
   grep "^/" | sort -u)
+# OpenBLAS is loaded at run time (kernels/cpu/openblas.h): it and what it links.
+openblas=$(ldconfig -p | awk '/libopenblas\.so\.0 / { print $NF; exit }')
+[ -n "$openblas" ] || { echo "gpu-bundle: libopenblas.so.0 not found" >&2; exit 1; }
+libs+=$'\n'"$openblas"$'\n'$(ldd "$openblas" | awk '/=>/ { print $3 }' | grep "^/")
 libc_dir=$(dirname "$(ldd "${binaries[0]}" | awk '/libc.so.6/ { print $3 }')")
 for extra in libdl.so.2 libpthread.so.0 librt.so.1 libutil.so.1 libresolv.so.2; do
   [ -e "$libc_dir/$extra" ] && libs+=$'\n'"$libc_dir/$extra"

@@ -1,5 +1,10 @@
 // matmul: 2-D, batched, broadcast batch dims, every numeric dtype, BLAS-sized operands,
 // and K = 0.
+#include <cctype>
+#include <cstdlib>
+#include <string>
+
+#include "kernels/cpu/openblas.h"
 #include "reference.h"
 
 using namespace kiln;
@@ -131,4 +136,29 @@ TEST_CASE("matmul errors", "[matmul]") {
   CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({3})), Error);
   CHECK_THROWS_AS(matmul(zeros({2, 2, 3}), zeros({3, 3, 5})), Error);  // batch 2 vs 3
   CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({3, 5}, DType::f64)), Error);
+}
+
+TEST_CASE("OpenBLAS runs the kernels OPENBLAS_CORETYPE names, else the newest the CPU has",
+          "[matmul][blas]") {
+  // kiln loads OpenBLAS itself (kernels/cpu/openblas.h) so that a CPU OpenBLAS does not
+  // know (Debian's 0.3.21 on a 2024 Xeon) does not get its oldest, SSE3 kernels: 5x slower
+  // products. The user's OPENBLAS_CORETYPE wins (CI sets one).
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const char* before = std::getenv("OPENBLAS_CORETYPE");
+  const std::string wanted = before != nullptr ? before : "";
+  Tensor p = matmul(ones({64, 64}), ones({64, 64}));  // BLAS-sized: loads OpenBLAS
+  CHECK(p.to_vector<float>()[0] == 64.0f);
+  const std::string core = kernels::cpu::openblas_core();
+  INFO("OpenBLAS core " << core << ", OPENBLAS_CORETYPE at the start: " << wanted);
+  if (!wanted.empty()) {
+    CHECK(lower(core) == lower(wanted));
+  } else if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    CHECK(core == "SkylakeX");
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    CHECK(core == "Haswell");
+  }
 }

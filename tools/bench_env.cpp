@@ -1,12 +1,13 @@
 #include "bench_env.h"
 
-#include <cblas.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+
+#include "kernels/cpu/openblas.h"
 
 namespace kiln_bench {
 
@@ -24,10 +25,7 @@ std::string cpu_model() {
   return "unknown";
 }
 
-std::string blas_core() {
-  const char* core = openblas_get_corename();
-  return core != nullptr ? core : "unknown";
-}
+std::string blas_core() { return kiln::kernels::cpu::openblas_core(); }
 
 std::string blas_core_warning(const std::string& core) {
   // OpenBLAS's kernels from the oldest: a CPU it does not know gets Prescott's (SSE3).

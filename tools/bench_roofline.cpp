@@ -1,6 +1,5 @@
 #include "bench_roofline.h"
 
-#include <cblas.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <kiln/kiln.h>
 
 #include "bench_env.h"
+#include "kernels/cpu/openblas.h"
 #include "runtime/cuda_device.h"
 #include "runtime/tensor_impl.h"
 
@@ -137,17 +137,18 @@ double sgemm_at(int n, const TimingOptions& timing, Progress& progress) {
     b[i] = static_cast<float>((i * 104729) % 1000) / 1000.0f - 0.5f;
   }
   const std::string label = "roofline: cblas_sgemm " + std::to_string(n) + "^3";
+  const kiln::kernels::cpu::OpenBlas& blas = kiln::kernels::cpu::openblas();  // as kiln loads it
   Stats stats = measure(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
-                    n, 0.0f, c.data(), n);
+        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                   n, 0.0f, c.data(), n);
       },
       timing, [&](int done, int total) { progress.show(label, done, total); });
   return 2.0 * n * n * n / stats.median_s / 1e9;
 }
 
 void sgemm_peak(int threads, const TimingOptions& timing, Roofline& out, Progress& progress) {
-  openblas_set_num_threads(threads);
+  kiln::kernels::cpu::openblas().set_num_threads(threads);
   out.sgemm_gflops = sgemm_at(2048, timing, progress);
   out.sgemm_w6_gflops = sgemm_at(1024, timing, progress);  // W6's own shape, for its goal
 }

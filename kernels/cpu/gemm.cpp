@@ -1,7 +1,5 @@
 #include "kernels/cpu/gemm.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -9,11 +7,10 @@
 #include <vector>
 
 #include "kernels/cpu/broadcast.h"
+#include "kernels/cpu/openblas.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
-
-extern "C" void openblas_set_num_threads(int);
 
 namespace kiln::kernels::cpu {
 namespace {
@@ -47,12 +44,12 @@ template <class T>
 void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
   if constexpr (std::is_same_v<T, float>) {
     if (M * N * K > kSmallGemm)
-      return cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N, 0.0f,
-                         c, N);
+      return openblas().sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N,
+                              0.0f, c, N);
   } else if constexpr (std::is_same_v<T, double>) {
     if (M * N * K > kSmallGemm)
-      return cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N, 0.0,
-                         c, N);
+      return openblas().dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N,
+                              0.0, c, N);
   }
   small_gemm(a, b, c, M, N, K);
 }
@@ -61,12 +58,12 @@ void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
 /// first product (kiln::set_num_threads keeps them matched afterwards).
 void match_blas_threads() {
   static std::once_flag matched;
-  std::call_once(matched, [] { openblas_set_num_threads(runtime::num_threads()); });
+  std::call_once(matched, [] { openblas().set_num_threads(runtime::num_threads()); });
 }
 
 }  // namespace
 
-void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
+void set_blas_threads(int threads) { openblas().set_num_threads(threads); }
 
 void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end) {
   match_blas_threads();

@@ -5,6 +5,7 @@
 
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
+#include "llvm/ADT/SetVector.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -12,7 +13,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "llvm/ADT/SetVector.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "passes/FusionQueries.h"
 #include "passes/IRNumber.h"
@@ -40,17 +40,40 @@ mlir::Block* createKernel(mlir::OpBuilder& b, mlir::ModuleOp module, ir::FusionO
   return entry;
 }
 
-/// Lanes of a kernel's vectors: `bits` of its widest element type (512: one AVX-512
-/// register, two AVX2 ones), fewer where the innermost dimension is shorter.
-int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost, int64_t bits = 512) {
-  // A float pow is a C library call per element (libm_pow): over a vector that means every
-  // lane extracted, the vectors spilled around each call and the lane put back, 1.4-1.7x
-  // the eager kernel's plain loop of calls. One lane is that loop.
-  bool per_element_calls = false;
-  fusion.getBody().walk([&](ir::PowOp pow) {
-    per_element_calls |= llvm::isa<mlir::FloatType>(mlir::getElementTypeOrSelf(pow.getType()));
+/// Whether the fusion's scalar body calls the C library for every element (float pow, the
+/// f64 elementary functions): each op is lowered once on placeholder scalars in a scratch
+/// block and the calls it makes at its top level looked for (f32 sin/cos call the library
+/// only inside a branch for rare huge arguments: those stay vector kernels).
+bool callsLibraryPerElement(ir::FusionOp fusion) {
+  mlir::Block scratch;  // in no region: its ops go with it
+  mlir::OpBuilder b(fusion.getContext());
+  b.setInsertionPointToStart(&scratch);
+  for (mlir::Operation& op : fusion.getBody().front().without_terminator()) {
+    if (!hasScalarLowering(&op)) continue;
+    llvm::SmallVector<mlir::Value> args;
+    for (mlir::Value operand : op.getOperands())
+      args.push_back(
+          scratch.addArgument(mlir::getElementTypeOrSelf(operand.getType()), op.getLoc()));
+    lowerToScalar(b, &op, args);
+  }
+  // The math ops LLVM turns into C library calls (one per lane of a vector), and the calls
+  // kiln makes itself (IRNumber's libmCall).
+  return llvm::any_of(scratch, [](mlir::Operation& op) {
+    namespace math = mlir::math;
+    return llvm::isa<mlir::func::CallOp, math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+                     math::Log2Op, math::Log10Op, math::Log1pOp, math::SinOp, math::CosOp,
+                     math::TanOp, math::TanhOp, math::AtanOp, math::Atan2Op, math::ErfOp,
+                     math::PowFOp, math::CbrtOp>(op);
   });
-  if (per_element_calls) return 1;
+}
+
+/// Lanes of a kernel's vectors: `bits` of its widest element type (512: one AVX-512
+/// register, two AVX2 ones), fewer where the innermost dimension is shorter. One where the
+/// body calls the C library per element: over a vector each lane would be extracted, the
+/// vectors spilled around every call and the lane put back (pow: 1.6x the eager kernel's
+/// plain loop of calls, f64 exp 1.3x); one lane is that loop.
+int64_t kernelLanes(ir::FusionOp fusion, int64_t innermost, int64_t bits = 512) {
+  if (callsLibraryPerElement(fusion)) return 1;
   unsigned widest = 8;
   auto widen = [&](mlir::Type t) {
     mlir::Type e = memoryElement(mlir::getElementTypeOrSelf(t));

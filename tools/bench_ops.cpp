@@ -63,8 +63,8 @@ std::vector<OpRow> op_rows() {
   return rows;
 }
 
-/// The op's operands: f32 (booleans for the logical ops) in its domain, on `device`.
-std::vector<kiln::Tensor> operands(const OpRow& row, kiln::Device device) {
+/// The op's operands: `dtype` (booleans for the logical ops) in its domain, on `device`.
+std::vector<kiln::Tensor> operands(const OpRow& row, kiln::DType dtype, kiln::Device device) {
   std::vector<kiln::Tensor> in;
   for (int k = 0; k < row.arity; ++k) {
     const uint64_t seed = 17 + k;
@@ -76,6 +76,7 @@ std::vector<kiln::Tensor> operands(const OpRow& row, kiln::Device device) {
       t = kiln::random_uniform({kElements}, seed, 0.5f, 2.0f);
     else
       t = kiln::random_uniform({kElements}, seed, -2.0f, 2.0f);
+    if (row.kind != kiln::rules::ElementwiseKind::logical) t = t.astype(dtype);
     in.push_back(device.kind == kiln::Device::cpu ? t : t.to(device));
   }
   return in;
@@ -83,8 +84,8 @@ std::vector<kiln::Tensor> operands(const OpRow& row, kiln::Device device) {
 
 }  // namespace
 
-int run_ops(const std::string& filter, kiln::Device device, const TimingOptions& timing,
-            Progress& progress, std::FILE* out) {
+int run_ops(const std::string& filter, kiln::DType dtype, kiln::Device device,
+            const TimingOptions& timing, Progress& progress, std::FILE* out) {
   const std::regex pattern(filter.empty() ? ".*" : filter, std::regex::icase);
   const bool cuda = device.kind != kiln::Device::cpu;
   struct Line {
@@ -94,7 +95,9 @@ int run_ops(const std::string& filter, kiln::Device device, const TimingOptions&
   std::vector<Line> lines;
   for (const OpRow& row : op_rows()) {
     if (!std::regex_search(row.name, pattern)) continue;
-    const std::vector<kiln::Tensor> in = operands(row, device);
+    // The boolean ops once, in the f32 table.
+    if (row.kind == kiln::rules::ElementwiseKind::logical && dtype != kiln::DType::f32) continue;
+    const std::vector<kiln::Tensor> in = operands(row, dtype, device);
     const Apply apply = row.apply;
     const Apply compiled = row.arity == 1
                                ? compile<1>([apply](kiln::Tensor x) { return apply({x}); })
@@ -137,9 +140,10 @@ int run_ops(const std::string& filter, kiln::Device device, const TimingOptions&
   }
   progress.clear();
   std::fprintf(out,
-               "\nelementwise ops, %s, %lld elements (f32; booleans for logical ops), "
-               "ns per element (median):\n",
-               kiln::to_string(device).c_str(), static_cast<long long>(kElements));
+               "\nelementwise ops, %s, %lld elements (%s%s), ns per element (median):\n",
+               kiln::to_string(device).c_str(), static_cast<long long>(kElements),
+               kiln::dtype_name(dtype).data(),
+               dtype == kiln::DType::f32 ? "; booleans for logical ops" : "");
   std::fprintf(out, "  %-14s %9s %9s %10s\n", "op", "eager", "jit", "jit/eager");
   int slower = 0;
   std::string which;

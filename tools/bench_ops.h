@@ -14,9 +14,10 @@
 namespace kiln_bench {
 
 /// Measures the ops whose name matches `filter` (a regular expression; "" for all) on
-/// `device`, eager and jit interleaved, prints the table and the goal line to `out`.
-/// Returns the number of ops whose jit is slower than eager beyond noise.
-int run_ops(const std::string& filter, kiln::Device device, const TimingOptions& timing,
-            Progress& progress, std::FILE* out);
+/// `dtype` operands (the logical ops on booleans, in the f32 table only) on `device`, eager
+/// and jit interleaved, prints the table and the goal line to `out`. Returns the number of
+/// ops whose jit is slower than eager beyond noise.
+int run_ops(const std::string& filter, kiln::DType dtype, kiln::Device device,
+            const TimingOptions& timing, Progress& progress, std::FILE* out);
 
 }  // namespace kiln_bench

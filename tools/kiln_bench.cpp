@@ -82,7 +82,7 @@ const char* kUsage =
     "                    --device, all of them on the device (the tape's gradients are\n"
     "                    computed there, the finite differences on the host)\n"
     "  --ops             instead of the workloads: every elementwise op, eager against\n"
-    "                    the JIT, in ns per element on 1M elements (--filter matches op\n"
+    "                    the JIT, in ns per element on 1M f32 and f64 elements (--filter matches op\n"
     "                    names); the goal: jit no slower than eager for any op\n"
     "  --list            list the workloads and exit\n"
     "  --help            this text\n";
@@ -353,7 +353,8 @@ int run(const Options& o) {
   if (o.ops) {  // the per-op table alone (--filter matches op names)
     Progress progress;
     std::printf("kiln-bench --ops — cpu: %s; threads: %d\n", report.cpu.c_str(), report.threads);
-    run_ops(o.filter, o.device, o.timing, progress, stdout);
+    for (kiln::DType dtype : {kiln::DType::f32, kiln::DType::f64})
+      run_ops(o.filter, dtype, o.device, o.timing, progress, stdout);
     return 0;
   }
   report.device_name = device_name;

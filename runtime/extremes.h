@@ -4,7 +4,9 @@
 // on every input: a NaN operand wins, and -0 < +0 (max(-0, +0) is +0, min is -0).
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "runtime/integer_math.h"  // KILN_HOST_DEVICE
@@ -18,7 +20,12 @@ KILN_HOST_DEVICE inline bool extreme_is_second(T a, T b) {
 #ifdef __CUDA_ARCH__
     const bool sa = ::signbit(a), sb = ::signbit(b);
 #else
-    const bool sa = std::signbit(a), sb = std::signbit(b);
+    // The sign bits as integers: std::signbit kept GCC from vectorizing the f64 loop (a
+    // scalar loop, 9x slower than f32's).
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    constexpr int kTop = 8 * sizeof(T) - 1;
+    const bool sa = (std::bit_cast<Bits>(a) >> kTop) != 0;
+    const bool sb = (std::bit_cast<Bits>(b) >> kTop) != 0;
 #endif
     const bool nan_b = (b != b) & (a == a);  // NaN wins (the first one, if both are)
     const bool zeros = (a == b) & (Max ? (sa & !sb) : (!sa & sb));  // -0 < +0

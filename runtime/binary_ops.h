@@ -49,6 +49,14 @@ struct TakesAnyOperand {
   static constexpr bool checks_integers = false;
 };
 
+/// maximum's and minimum's gradient: g to the operand chosen, where `first` says it was x.
+template <class T, class Grads>
+void to_chosen(const T& first, const T& g, Grads& grads) {
+  const T zero = full({}, 0, g.dtype(), g.device());
+  grads.lhs([&] { return where(first, g, zero); });
+  grads.rhs([&] { return where(first, zero, g); });
+}
+
 }  // namespace binary_detail
 
 // ---- arithmetic: every numeric dtype, integers wrapping (two's complement) ---------------
@@ -180,10 +188,7 @@ struct BinaryOpDef<OpId::maximum> : binary_detail::TakesAnyOperand {
   static constexpr bool differentiable = true;
   template <class T, class Grads>
   static void vjp(const T& x, const T& y, const T&, const T& g, Grads& grads) {
-    const T first = x >= y;
-    const T zero = full({}, 0, g.dtype(), g.device());
-    grads.lhs([&] { return where(first, g, zero); });
-    grads.rhs([&] { return where(first, zero, g); });
+    binary_detail::to_chosen(T(x >= y), g, grads);
   }
 };
 
@@ -200,10 +205,7 @@ struct BinaryOpDef<OpId::minimum> : binary_detail::TakesAnyOperand {
   static constexpr bool differentiable = true;
   template <class T, class Grads>
   static void vjp(const T& x, const T& y, const T&, const T& g, Grads& grads) {
-    const T first = x <= y;
-    const T zero = full({}, 0, g.dtype(), g.device());
-    grads.lhs([&] { return where(first, g, zero); });
-    grads.rhs([&] { return where(first, zero, g); });
+    binary_detail::to_chosen(T(x <= y), g, grads);
   }
 };
 
@@ -264,19 +266,6 @@ constexpr bool is_binary_op(OpId op) {
     KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
 #undef KILN_BINARY_CASE
     return true;
-    default:
-      return false;
-  }
-}
-
-/// Whether `op` refuses some integer right operands (checked on the host before it runs).
-constexpr bool checks_integer_operands(OpId op) {
-  switch (op) {
-#define KILN_BINARY_CASE(name, family) \
-  case OpId::name:                     \
-    return BinaryOpDef<OpId::name>::checks_integers;
-    KILN_BINARY_OP_LIST(KILN_BINARY_CASE)
-#undef KILN_BINARY_CASE
     default:
       return false;
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench_interleave.h"
+#include "bench_report.h"
 #include "runtime/binary_ops.h"
 #include "runtime/op_list.h"
 #include "runtime/unary_ops.h"
@@ -35,12 +36,6 @@ Apply compile(Body body) {
     return [f](const std::vector<kiln::Tensor>& x) { return (*f)(x[0]); };
   else
     return [f](const std::vector<kiln::Tensor>& x) { return (*f)(x[0], x[1]); };
-}
-
-std::string ns(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v < 10 ? "%.3f" : "%.1f", v);
-  return buf;
 }
 
 /// Ops whose domain is positive (log, sqrt, rsqrt; pow's base).
@@ -124,13 +119,11 @@ int run_ops(const std::string& filter, kiln::DType dtype, kiln::Device device,
     measure_interleaved(contenders, timing, progress);
     Line line{row.name, "-", "-", "-"};
     auto per_element = [](const Contender& c) { return c.stats.median_s / kElements * 1e9; };
-    if (contenders[0].error.empty()) line.eager = ns(per_element(contenders[0]));
-    if (contenders[1].error.empty()) line.jit = ns(per_element(contenders[1]));
+    if (contenders[0].error.empty()) line.eager = num(per_element(contenders[0]));
+    if (contenders[1].error.empty()) line.jit = num(per_element(contenders[1]));
     if (contenders[0].error.empty() && contenders[1].error.empty()) {
       const double ratio = contenders[1].stats.median_s / contenders[0].stats.median_s;
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.2f", ratio);
-      line.ratio = buf;
+      line.ratio = fmt("%.2f", ratio);
       line.slower = ratio > 1 + kNoise;
     } else {
       line.slower = true;
@@ -139,8 +132,7 @@ int run_ops(const std::string& filter, kiln::DType dtype, kiln::Device device,
     lines.push_back(line);
   }
   progress.clear();
-  std::fprintf(out,
-               "\nelementwise ops, %s, %lld elements (%s%s), ns per element (median):\n",
+  std::fprintf(out, "\nelementwise ops, %s, %lld elements (%s%s), ns per element (median):\n",
                kiln::to_string(device).c_str(), static_cast<long long>(kElements),
                kiln::dtype_name(dtype).data(),
                dtype == kiln::DType::f32 ? "; booleans for logical ops" : "");

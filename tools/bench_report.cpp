@@ -8,6 +8,21 @@
 
 namespace kiln_bench {
 
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// Three significant figures or so, whatever the magnitude.
+std::string num(double v) {
+  double a = std::fabs(v);
+  if (a >= 100) return fmt("%.0f", v);
+  if (a >= 10) return fmt("%.1f", v);
+  if (a >= 1) return fmt("%.2f", v);
+  return fmt("%.3f", v);
+}
+
 namespace {
 
 const char* kDash = "—";
@@ -24,21 +39,6 @@ std::string pad(const std::string& s, size_t w, bool right) {
   if (have >= w) return s;
   std::string fill(w - have, ' ');
   return right ? fill + s : s + fill;
-}
-
-std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-// Three significant figures or so, whatever the magnitude.
-std::string num(double v) {
-  double a = std::fabs(v);
-  if (a >= 100) return fmt("%.0f", v);
-  if (a >= 10) return fmt("%.1f", v);
-  if (a >= 1) return fmt("%.2f", v);
-  return fmt("%.3f", v);
 }
 
 const Result* find(const Report& r, const std::string& id, Mode mode) {

@@ -25,6 +25,11 @@ struct Result {
   std::optional<FirstCall> first_call;  // graph and jit only
 };
 
+/// `v` printed with `format` (one %-conversion of a double).
+std::string fmt(const char* format, double v);
+/// Three significant figures or so, whatever the magnitude.
+std::string num(double v);
+
 struct Report {
   std::string cpu;
   std::string blas_core;     // the kernel OpenBLAS chose (openblas_get_corename): Haswell on an

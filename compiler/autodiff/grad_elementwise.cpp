@@ -21,15 +21,20 @@ class BinaryGrads {
   explicit BinaryGrads(const VjpArgs& a) : a_(a), out_(2) {}
   template <class F>
   void lhs(F&& f) {
-    if (a_.needed[0]) out_[0] = unbroadcast(f(), a_.inputs[0]);
+    set(0, std::forward<F>(f));
   }
   template <class F>
   void rhs(F&& f) {
-    if (a_.needed[1]) out_[1] = unbroadcast(f(), a_.inputs[1]);
+    set(1, std::forward<F>(f));
   }
   Grads take() { return std::move(out_); }
 
  private:
+  template <class F>
+  void set(size_t i, F&& f) {
+    if (a_.needed[i]) out_[i] = unbroadcast(f(), a_.inputs[i]);
+  }
+
   const VjpArgs& a_;
   Grads out_;
 };
@@ -80,8 +85,7 @@ Grads cast_vjp(const VjpArgs& a) {
   const GradientRule grad_##name = binary_rule<OpId::name>();
 KILN_BINARY_OP_LIST(KILN_BINARY_GRADIENT)
 #undef KILN_BINARY_GRADIENT
-#define KILN_UNARY_GRADIENT(name, family) \
-  const GradientRule grad_##name = unary_rule<OpId::name>();
+#define KILN_UNARY_GRADIENT(name, family) const GradientRule grad_##name = unary_rule<OpId::name>();
 KILN_UNARY_OP_LIST(KILN_UNARY_GRADIENT)
 #undef KILN_UNARY_GRADIENT
 const GradientRule grad_where{&where_vjp};

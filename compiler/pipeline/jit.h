@@ -1,15 +1,16 @@
 // The JIT half of compilation (jit=true): fusion, outlining of fused kernels, their
-// lowering to LLVM and native code (mlir::ExecutionEngine, host CPU as target).
+// lowering to LLVM and native code (one object for the host CPU, loaded with ORC).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kiln::detail {
 
 struct Graph;
 
-/// The native kernels of one concrete function (opaque: holds the ExecutionEngine).
+/// The native kernels of one concrete function (opaque: holds the JIT they are loaded in).
 class JitKernels {
  public:
   virtual ~JitKernels() = default;
@@ -19,12 +20,14 @@ class JitKernels {
 };
 
 struct JitResult {
-  std::shared_ptr<JitKernels> kernels;  // null when the graph has no fusion
-  std::string fused;                    // the graph with kiln.fusion regions
-  std::string lowered;                  // the graph and its outlined kernels (linalg on memrefs)
-  std::string llvm;                     // the kernels in the LLVM dialect
-  double fuse_ms = 0;                   // fusion and outlining
-  double codegen_ms = 0;                // lowering and native code generation
+  std::shared_ptr<JitKernels> kernels;    // null when the graph has no fusion
+  std::string fused;                      // the graph with kiln.fusion regions
+  std::string lowered;                    // the graph and its outlined kernels (linalg on memrefs)
+  std::string llvm;                       // the kernels in the LLVM dialect
+  std::string object;                     // their native code: one relocatable ELF object
+  std::vector<std::string> kernel_names;  // the kernels `object` defines
+  double fuse_ms = 0;                     // fusion and outlining
+  double codegen_ms = 0;                  // lowering and native code generation
 };
 
 /// What a function's options say about its kernels' code.

@@ -1,0 +1,172 @@
+// The kernels' LLVM IR optimized and compiled to an object for the host CPU, and objects
+// loaded with ORC's LLJIT (one JIT per concrete function, freed with it).
+#include "compiler/pipeline/native_code.h"
+
+#include <mutex>
+#include <unordered_map>
+
+#include "kiln/error.h"
+#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+namespace kiln::detail {
+namespace {
+
+std::string message_of(llvm::Error error) { return llvm::toString(std::move(error)); }
+
+void initialize_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+llvm::orc::JITTargetMachineBuilder host_builder() {
+  initialize_llvm();
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    llvm::consumeError(builder.takeError());
+    throw Error("[function] the JIT cannot describe this host CPU");
+  }
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  return std::move(*builder);
+}
+
+std::unique_ptr<llvm::TargetMachine> host_machine() {
+  auto tm = host_builder().createTargetMachine();
+  if (!tm) {
+    llvm::consumeError(tm.takeError());
+    throw Error("[function] the JIT cannot create a target machine for this host CPU");
+  }
+  return std::move(*tm);
+}
+
+// The LLVM passes the kernels need. They arrive vectorized, with masked tails, from MLIR,
+// so the O3 pipeline (loop and SLP vectorizers, repeated inlining and GVN) spends most of
+// codegen time finding nothing; what is left to do is cleaning up the lowering (SROA,
+// CSE, instcombine), hoisting per-row values out of the phase loops (LICM) and unrolling
+// the short fixed-count row loops (more independent accumulators).
+// (instcombine, as in LLVM's own pipelines, without the fixpoint check that aborts.)
+constexpr const char* kKernelPipeline =
+    "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop(loop-rotate),"
+    "loop-mssa(licm),loop-unroll<O3>,instcombine<no-verify-fixpoint>,simplifycfg)";
+
+/// The C library functions the kernels call are the eager kernels' own, called as written:
+/// LLVM must not rewrite a call it recognizes (pow(x, 2.0) into x * x, pow(2.0, x) into
+/// exp2(x): each within an ulp of glibc's result, not equal to it), so compiled results
+/// stay eager's bit for bit.
+void keep_library_calls(llvm::Module& module) {
+  for (llvm::Function& f : module) {
+    if (f.isDeclaration() && !f.isIntrinsic()) f.addFnAttr(llvm::Attribute::NoBuiltin);
+    for (llvm::BasicBlock& block : f)
+      for (llvm::Instruction& i : block)
+        if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
+          if (llvm::Function* callee = call->getCalledFunction();
+              callee != nullptr && callee->isDeclaration() && !callee->isIntrinsic())
+            call->addFnAttr(llvm::Attribute::NoBuiltin);
+  }
+}
+
+void optimize_kernels(llvm::Module& module, llvm::TargetMachine& machine) {
+  keep_library_calls(module);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes;
+  if (llvm::Error e = builder.parsePassPipeline(passes, kKernelPipeline))
+    throw Error("[function] internal error: the kernel pipeline does not parse: " +
+                message_of(std::move(e)));
+  passes.run(module, mam);
+}
+
+class ObjectKernels : public JitKernels {
+ public:
+  ObjectKernels(std::unique_ptr<llvm::orc::LLJIT> jit, const std::vector<std::string>& names)
+      : jit_(std::move(jit)) {
+    for (const std::string& name : names) {
+      auto sym = jit_->lookup("_mlir_ciface_" + name);
+      if (!sym)
+        throw Error("[function] internal error: the JIT has no kernel '" + name +
+                    "': " + message_of(sym.takeError()));
+      addresses_[name] = sym->toPtr<void*>();
+    }
+  }
+  void* address(const std::string& name) const override {
+    auto it = addresses_.find(name);
+    if (it == addresses_.end())
+      throw Error("[function] internal error: the JIT has no kernel '" + name + "'");
+    return it->second;
+  }
+
+ private:
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::unordered_map<std::string, void*> addresses_;
+};
+
+}  // namespace
+
+const HostTarget& host_target() {
+  static const HostTarget target = [] {
+    std::unique_ptr<llvm::TargetMachine> tm = host_machine();
+    return HostTarget{tm->getTargetTriple().str(), tm->getTargetCPU().str(),
+                      tm->getTargetFeatureString().str()};
+  }();
+  return target;
+}
+
+std::string compile_object(mlir::ModuleOp kernels) {
+  std::unique_ptr<llvm::TargetMachine> tm = host_machine();
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = mlir::translateModuleToLLVMIR(kernels, context);
+  if (!module) throw Error("[function] internal error: the kernels do not translate to LLVM IR");
+  module->setTargetTriple(tm->getTargetTriple().str());
+  module->setDataLayout(tm->createDataLayout());
+  optimize_kernels(*module, *tm);
+  llvm::orc::SimpleCompiler compiler(*tm);
+  auto object = compiler(*module);
+  if (!object)
+    throw Error("[function] internal error: native code generation failed: " +
+                message_of(object.takeError()));
+  return (*object)->getBuffer().str();
+}
+
+std::shared_ptr<JitKernels> load_object(const std::string& object,
+                                        const std::vector<std::string>& names) {
+  initialize_llvm();
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(host_builder()).create();
+  if (!jit)
+    throw Error("[function] internal error: the JIT cannot start: " + message_of(jit.takeError()));
+  // The kernels call the C library (libm) and nothing of kiln's: the process's symbols.
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!process)
+    throw Error("[function] internal error: the JIT cannot see the process's symbols: " +
+                message_of(process.takeError()));
+  (*jit)->getMainJITDylib().addGenerator(std::move(*process));
+  if (llvm::Error e =
+          (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "kiln-kernels.o")))
+    throw Error("[function] internal error: the JIT cannot load the kernels' object: " +
+                message_of(std::move(e)));
+  return std::make_shared<ObjectKernels>(std::move(*jit), names);
+}
+
+}  // namespace kiln::detail

@@ -12,6 +12,11 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Paths relative to the checkout, so a fresh clone elsewhere reuses the compile cache.
 export CCACHE_BASEDIR="$root"
 export CCACHE_NOHASHDIR=1
+# kiln's persistent compile cache: a fresh folder for this run (the suite's processes share
+# it, so later tests load code earlier ones compiled), not the user's.
+KILN_CACHE_DIR=$(mktemp -d)
+export KILN_CACHE_DIR
+trap 'rm -rf "$KILN_CACHE_DIR"' EXIT
 
 "$root/scripts/setup.sh" "$root/build"
 cmake --build "$root/build" -j "$jobs"

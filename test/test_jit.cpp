@@ -239,7 +239,7 @@ TEST_CASE("a fusion calling the C library per element runs one lane at a time, e
   CHECK(lowered.find("vector<16xf32>") == std::string::npos);
   CHECK(lowered.find("powf") != std::string::npos);
   check_same(f(x, y), fn(x, y));
-  auto g = kiln::function([](Tensor x) { return x * 2.0f + 1.0f; });
+  auto g = kiln::function([](Tensor t) { return t * 2.0f + 1.0f; });
   CHECK(g.ir(x, Stage::lowered).find("vector<1xf32>") == std::string::npos);
   // So does f64 exp (the C library's), while f32 exp (kiln's vector algorithm) and f32 sin
   // (the library only in a branch for huge arguments) keep their width.

@@ -174,11 +174,12 @@ void print_goals(const Report& r, std::FILE* out) {
 }
 
 // C1: the first call of W1, W3 and W4 in the compiled modes, split as kiln::FunctionStats
-// reports it right after that call.
+// reports it right after that call; then the jit's first call in a new process with the
+// persistent compile cache warm.
 void print_first_calls(const Report& r, std::FILE* out) {
-  std::vector<Column> cols{{"id", 2, false},   {"mode", 4, false},    {"first call", 10, true},
-                           {"trace", 5, true}, {"optimize", 8, true}, {"codegen", 7, true},
-                           {"other", 5, true}};
+  std::vector<Column> cols{
+      {"id", 2, false},      {"mode", 4, false},   {"first call", 10, true}, {"trace", 5, true},
+      {"optimize", 8, true}, {"codegen", 7, true}, {"disk cache", 10, true}, {"other", 5, true}};
   std::vector<std::vector<std::string>> rows;
   for (const char* id : {"W1", "W3", "W4"}) {
     for (Mode m : kAllModes) {
@@ -187,8 +188,22 @@ void print_first_calls(const Report& r, std::FILE* out) {
       const FirstCall& c = *res->first_call;
       double other = c.first_call_ms - c.trace_ms - c.optimize_ms - c.codegen_ms;
       rows.push_back({id, std::string(mode_name(m)), num(c.first_call_ms), num(c.trace_ms),
-                      num(c.optimize_ms), m == Mode::jit ? num(c.codegen_ms) : kDash, num(other)});
+                      num(c.optimize_ms), m == Mode::jit ? num(c.codegen_ms) : kDash, kDash,
+                      num(other)});
     }
+  }
+  for (const WarmStart& w : r.warm_starts) {
+    if (!w.error.empty()) {
+      rows.push_back({w.workload, "jit, new process, warm cache", "failed", kDash, kDash, kDash,
+                      kDash, kDash});
+      continue;
+    }
+    const FirstCall& c = w.call;
+    double other = c.first_call_ms - c.trace_ms - c.optimize_ms - c.codegen_ms - w.disk_ms;
+    rows.push_back({w.workload,
+                    w.all_hit ? "jit, new process, warm cache" : "jit, new process (MISSED)",
+                    num(c.first_call_ms), num(c.trace_ms), num(c.optimize_ms), num(c.codegen_ms),
+                    num(w.disk_ms), num(other)});
   }
   if (rows.empty()) return;
   for (size_t i = 0; i < cols.size(); ++i) {
@@ -215,8 +230,10 @@ void print_first_calls(const Report& r, std::FILE* out) {
     std::fprintf(
         out,
         "optimize = simplification + fusion; codegen = lowering + LLVM native code (jit only);\n"
-        "other = first call - trace - optimize - codegen: the execution plan, argument\n"
-        "handling and running the call once.\n");
+        "disk cache = key, read, load of the code from the persistent compile cache (off for\n"
+        "the rows above it; the warm rows are the median of 3 child processes sharing a\n"
+        "folder one more child filled); other = the rest of the first call: the execution\n"
+        "plan, argument handling and running the call once.\n");
   }
   const Result* w0 = find(r, "W0", Mode::jit);
   if (w0 && w0->first_call && ran(r, "W1")) {
@@ -369,8 +386,8 @@ std::vector<Goal> goals(const Report& r) {
   speedup_goal("W3", 1, true, "W3 jit no slower than eager");
   speedup_goal("W6", 1, true, "W6 jit no slower than eager");
 
-  for (auto [id, limit] : {std::pair<const char*, double>{"W1", 100}, {"W3", 300}}) {
-    std::string name = std::string("C1 ") + id + " jit first call < " + num(limit) + " ms";
+  for (auto [id, limit] : {std::pair<const char*, double>{"W1", 20}, {"W3", 15}, {"W4", 30}}) {
+    std::string name = std::string("C1 ") + id + " jit first call <= " + num(limit) + " ms";
     if (!ran(r, id)) continue;
     const Result* jit = find(r, id, Mode::jit);
     if (!jit || !jit->first_call) {
@@ -378,9 +395,20 @@ std::vector<Goal> goals(const Report& r) {
       continue;
     }
     const FirstCall& c = *jit->first_call;
-    out.add(name, c.first_call_ms < limit, c.first_call_ms, limit, "ms",
+    out.add(name, c.first_call_ms <= limit, c.first_call_ms, limit, "ms",
             num(c.first_call_ms) + " ms (trace " + num(c.trace_ms) + ", optimize " +
                 num(c.optimize_ms) + ", codegen " + num(c.codegen_ms) + ")");
+  }
+  for (const WarmStart& w : r.warm_starts) {
+    const double limit = 3;
+    std::string name = "C1 " + w.workload + " jit first call in a new process, cache warm <= 3 ms";
+    if (!w.error.empty() || !w.all_hit) {
+      out.failed(name, limit, "ms");
+      continue;
+    }
+    out.add(name, w.call.first_call_ms <= limit, w.call.first_call_ms, limit, "ms",
+            num(w.call.first_call_ms) + " ms (trace " + num(w.call.trace_ms) + ", disk cache " +
+                num(w.disk_ms) + ", codegen " + num(w.call.codegen_ms) + ")");
   }
   return out;
 }

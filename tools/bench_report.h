@@ -10,6 +10,7 @@
 #include "bench_modes.h"
 #include "bench_roofline.h"
 #include "bench_timing.h"
+#include "bench_warm_start.h"
 #include "bench_workloads.h"
 
 namespace kiln_bench {
@@ -42,8 +43,9 @@ struct Report {
   std::optional<CudaRoofline> cuda_roofline;  // --roofline on a CUDA device
   std::vector<Workload> workloads;            // the ones that ran, in order
   std::vector<Result> results;
-  std::vector<std::string> notes;  // self-check summaries and the like
-  bool checks_only = false;        // --selfcheck: no table, only notes and failures
+  std::vector<WarmStart> warm_starts;  // C1's warm-start rows (jit, CPU)
+  std::vector<std::string> notes;      // self-check summaries and the like
+  bool checks_only = false;            // --selfcheck: no table, only notes and failures
 };
 
 /// A goal line: reported, never asserted. `met` is empty when it cannot be decided from

@@ -34,6 +34,7 @@
 #include "bench_report.h"
 #include "bench_roofline.h"
 #include "bench_timing.h"
+#include "bench_warm_start.h"
 #include "bench_workloads.h"
 #include "runtime/cuda_device.h"
 #include "runtime/cuda_driver.h"
@@ -49,7 +50,8 @@ struct Options {
   bool roofline = false;
   bool selfcheck = false;  // checks only, no timing
   bool list = false;
-  bool ops = false;  // the per-op table instead of the workloads
+  bool ops = false;        // the per-op table instead of the workloads
+  std::string first_call;  // --first-call ID: a warm-start child (bench_warm_start.h)
   TimingOptions timing;
 };
 
@@ -82,9 +84,13 @@ const char* kUsage =
     "                    --device, all of them on the device (the tape's gradients are\n"
     "                    computed there, the finite differences on the host)\n"
     "  --ops             instead of the workloads: every elementwise op, eager against\n"
-    "                    the JIT, in ns per element on 1M f32 and f64 elements (--filter matches op\n"
+    "                    the JIT, in ns per element on 1M f32 and f64 elements (--filter matches "
+    "op\n"
     "                    names); the goal: jit no slower than eager for any op\n"
     "  --list            list the workloads and exit\n"
+    "  --first-call ID   (used by kiln-bench itself) build workload ID, make its first jit\n"
+    "                    call with the compile cache as KILN_CACHE_DIR says, print the\n"
+    "                    figures of C1's warm-start row\n"
     "  --help            this text\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -152,6 +158,8 @@ Options parse(int argc, char** argv) {
       o.selfcheck = true;
     } else if (arg == "--list") {
       o.list = true;
+    } else if (arg == "--first-call") {
+      o.first_call = next();
     } else if (arg == "--ops") {
       o.ops = true;
     } else {
@@ -340,6 +348,10 @@ int run(const Options& o) {
       std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
     return 0;
   }
+  if (!o.first_call.empty()) return first_call_child(o.first_call);
+  // C1 measures compiling: kiln-bench's own compiles never use the persistent compile cache
+  // (a user's warm cache would make them disk hits); its warm-start row uses a fresh one.
+  ::setenv("KILN_CACHE_DIR", "off", 1);
   std::string device_name = open_device(o.device);  // exits 2 when it cannot be used
   if (o.threads > 0) kiln::set_num_threads(o.threads);
 
@@ -421,6 +433,15 @@ int run(const Options& o) {
       else if (o.selfcheck)
         report.notes.push_back(w.id + " " + std::string(mode_name(mode)) + ": check ok" +
                                (run.checked.empty() ? "" : " (" + run.checked + ")"));
+    }
+  }
+  if (o.device.kind == kiln::Device::cpu && !o.selfcheck) {
+    std::vector<Workload> warm;
+    for (const Workload& w : report.workloads)
+      if (w.id == "W1" || w.id == "W3" || w.id == "W4") warm.push_back(w);
+    if (!warm.empty()) {
+      progress.note("C1 warm start: child processes");
+      report.warm_starts = measure_warm_starts(warm, 3);
     }
   }
   progress.clear();

@@ -12,11 +12,12 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "compiler/pipeline/gpu_codegen.h"
-#include "compiler/pipeline/codegen.h"
-#include "compiler/pipeline/jit.h"
-#include "compiler/ops/op_support.h"
 #include "compiler/autodiff/tape.h"
+#include "compiler/ops/op_support.h"
+#include "compiler/pipeline/cached_compile.h"
+#include "compiler/pipeline/codegen.h"
+#include "compiler/pipeline/gpu_codegen.h"
+#include "compiler/pipeline/jit.h"
 #include "compiler/trace/trace.h"
 #include "kiln/error.h"
 #include "kiln/function.h"
@@ -77,10 +78,10 @@ struct ConcreteFunction {
   TracedFunction traced;
   runtime::Executable executable;
   std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
-  std::shared_ptr<const KernelSet> kernels;  // jit=true: the fused kernels the plan calls
-  Device device;                        // where its arguments live and it runs
-  std::shared_ptr<const std::string> ptx;  // jit=true on CUDA: the fused kernels' PTX
-  std::vector<Tensor> device_captures;     // the captures, on `device` (copied there once)
+  std::shared_ptr<const KernelSet> kernels;        // jit=true: the fused kernels the plan calls
+  Device device;                                   // where its arguments live and it runs
+  std::shared_ptr<const std::string> ptx;          // jit=true on CUDA: the fused kernels' PTX
+  std::vector<Tensor> device_captures;             // the captures, on `device` (copied there once)
 };
 
 struct Entry {
@@ -132,7 +133,8 @@ class FunctionCore {
     for (Tensor& r : results)
       for (const Tensor& a : args.tensors)
         if (r.impl() == a.impl()) r = view(r, shape_of(r));
-    if (!would_record(args.tensors, variables, results)) return results;  // nothing to differentiate
+    if (!would_record(args.tensors, variables, results))
+      return results;  // nothing to differentiate
     const size_t n = args.tensors.size(), m = variables.size(), k = results.size();
     // The gradient's signature: the arguments, the variables' values, one upstream gradient
     // per result (the results stand in for them: same types).
@@ -150,18 +152,19 @@ class FunctionCore {
     std::vector<Tensor> call_args = args.tensors;
     std::shared_ptr<FunctionCore> core = gradient_core_;
     const std::string what = name();
-    record_custom(what, call_args, variables, results,
-                  [core, grad, call_args, values, what](const std::vector<Tensor>& result_grads) {
-                    if (taping())  // a tape around this gradient: it would see nothing
-                      throw Error("[GradientTape] the gradient of a call of the compiled function '" +
-                                  what + "' is not differentiable again (a second derivative); "
-                                  "create the tapes inside the function instead");
-                    std::vector<Tensor> in = call_args;
-                    in.insert(in.end(), values.begin(), values.end());
-                    in.insert(in.end(), result_grads.begin(), result_grads.end());
-                    in.insert(in.end(), grad->device_captures.begin(), grad->device_captures.end());
-                    return core->run(*grad, call_args.size() + values.size() + result_grads.size(), in);
-                  });
+    record_custom(
+        what, call_args, variables, results,
+        [core, grad, call_args, values, what](const std::vector<Tensor>& result_grads) {
+          if (taping())  // a tape around this gradient: it would see nothing
+            throw Error("[GradientTape] the gradient of a call of the compiled function '" + what +
+                        "' is not differentiable again (a second derivative); "
+                        "create the tapes inside the function instead");
+          std::vector<Tensor> in = call_args;
+          in.insert(in.end(), values.begin(), values.end());
+          in.insert(in.end(), result_grads.begin(), result_grads.end());
+          in.insert(in.end(), grad->device_captures.begin(), grad->device_captures.end());
+          return core->run(*grad, call_args.size() + values.size() + result_grads.size(), in);
+        });
     return results;
   }
 
@@ -458,22 +461,59 @@ class FunctionCore {
     fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
     auto t1 = Clock::now();
-    optimize(*fn->traced.graph);
-    ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
-    double optimize_ms = ms_since(t1);
-    double codegen_ms = 0;
+    double optimize_ms = 0, codegen_ms = 0, disk_ms = 0;
     // Captured tensors go to the call's device once (the plan puts constants there on
     // its first run; on CUDA with jit=true its fusions are PTX kernels).
     for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
-    if (options_.jit) {
-      CodegenResult code = codegen(*fn->traced.graph, device, codegen_options());
-      ir_of(*fn, Stage::fused) = std::move(code.fused);
-      ir_of(*fn, Stage::lowered) = std::move(code.lowered);
-      ir_of(*fn, Stage::llvm) = std::move(code.llvm);
-      fn->kernels = std::move(code.kernels);
-      fn->ptx = std::move(code.ptx);
-      optimize_ms += code.fuse_ms;
-      codegen_ms = code.codegen_ms;
+    // The persistent compile cache (CPU kernels): a hit replaces everything up to the plan.
+    const compile_cache::Config disk = options_.jit && device.kind == Device::cpu
+                                           ? compile_cache::config()
+                                           : compile_cache::Config{};
+    std::optional<CompileKey> key;
+    bool restored = false;
+    if (disk.enabled) {
+      auto t = Clock::now();
+      key = compile_key(*fn->traced.graph, ir_of(*fn, Stage::traced), codegen_options());
+      if (std::optional<compile_cache::Record> record = compile_cache::load(disk, key->key)) {
+        std::string why;
+        if (auto hit = restore_compile(*fn->traced.graph, *record, key->locations, &why)) {
+          for (size_t i = 0; i < std::size(kCachedStages); ++i)
+            ir_of(*fn, kCachedStages[i]) = std::move(hit->stages[i]);
+          fn->kernels = std::move(hit->kernels);
+          restored = true;
+        } else if (!why.empty()) {
+          compile_cache::warn("the entry for '" + name() + "' does not load (" + why +
+                              "); compiling again");
+        }
+      }
+      disk_ms = ms_since(t);
+    }
+    if (!restored) {
+      auto t2 = Clock::now();
+      optimize(*fn->traced.graph);
+      ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
+      optimize_ms = ms_since(t2);
+      if (options_.jit) {
+        CodegenResult code = codegen(*fn->traced.graph, device, codegen_options());
+        ir_of(*fn, Stage::fused) = std::move(code.fused);
+        ir_of(*fn, Stage::lowered) = std::move(code.lowered);
+        ir_of(*fn, Stage::llvm) = std::move(code.llvm);
+        fn->kernels = std::move(code.kernels);
+        fn->ptx = std::move(code.ptx);
+        optimize_ms += code.fuse_ms;
+        codegen_ms = code.codegen_ms;
+        if (key) {
+          auto t = Clock::now();
+          compile_cache::Record record{key->locations,
+                                       {},
+                                       graph_bytecode(*fn->traced.graph),
+                                       std::move(code.kernel_names),
+                                       std::move(code.object)};
+          for (Stage stage : kCachedStages) record.stages.push_back(ir_of(*fn, stage));
+          compile_cache::store(disk, key->key, record);
+          disk_ms += ms_since(t);
+        }
+      }
     }
     fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get());
     if (device.kind == Device::cuda && fn->executable.graph_safe)
@@ -485,6 +525,10 @@ class FunctionCore {
     stats_.compile_ms += compile_ms;
     stats_.optimize_ms += optimize_ms;
     stats_.codegen_ms += codegen_ms;
+    if (disk.enabled) {
+      ++(restored ? stats_.disk_hits : stats_.disk_misses);
+      stats_.disk_ms += disk_ms;
+    }
     return fn;
   }
 

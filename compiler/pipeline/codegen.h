@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/pipeline/jit.h"
 #include "compiler/pipeline/kernel_set.h"
@@ -21,6 +22,8 @@ struct CodegenResult {
   std::string lowered;                       // the outlined kernels (CPU), or a note (CUDA)
   std::string llvm;                          // the kernels in the LLVM dialect (CPU), or a note
   std::shared_ptr<const std::string> ptx;    // CUDA: the module (NUL-terminated driver image)
+  std::string object;                        // CPU: the kernels' native code (one object)
+  std::vector<std::string> kernel_names;     // CPU: the kernels `object` defines
   double fuse_ms = 0, codegen_ms = 0;
 };
 

@@ -74,6 +74,12 @@ struct FunctionStats {
   double optimize_ms = 0;  // simplification and fusion, total
   double codegen_ms = 0;   // jit=true: lowering the fused kernels and native code, total
   std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
+  // The persistent compile cache (KILN_CACHE_DIR; jit=true on the CPU): traces whose
+  // compiled code came from disk, traces compiled and written there, and the time spent
+  // on it (keys, reads, loading the code, writes), total.
+  uint64_t disk_hits = 0;
+  uint64_t disk_misses = 0;
+  double disk_ms = 0;
 };
 
 namespace detail {

@@ -1,0 +1,129 @@
+// C1's warm-start row: child processes of kiln-bench over one warm compile-cache folder.
+#include "bench_warm_start.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "kiln/kiln.h"
+
+namespace kiln_bench {
+namespace {
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ChildCall {
+  FirstCall call;
+  double disk_ms = 0;
+  unsigned long long disk_hits = 0;
+};
+
+/// Runs `kiln-bench --first-call id` with KILN_CACHE_DIR=dir and reads its line.
+bool run_child(const std::string& self, const std::string& dir, const std::string& id,
+               ChildCall* out, std::string* error) {
+  const std::string command =
+      "KILN_CACHE_DIR='" + dir + "' '" + self + "' --first-call " + id + " 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return *error = "cannot start a child process", false;
+  std::string text;
+  std::array<char, 512> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
+  const int status = ::pclose(pipe);
+  FirstCall& c = out->call;
+  if (status != 0 || std::sscanf(text.c_str(), "%lf %lf %lf %lf %lf %lf %llu", &c.first_call_ms,
+                                 &c.trace_ms, &c.optimize_ms, &c.codegen_ms, &c.compile_ms,
+                                 &out->disk_ms, &out->disk_hits) != 7) {
+    *error = "the child failed: " + text;
+    return false;
+  }
+  return true;
+}
+
+std::string self_path() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.string();
+}
+
+}  // namespace
+
+int first_call_child(const std::string& id) {
+  for (const Workload& w : all_workloads()) {
+    if (w.id != id) continue;
+    Instance instance = w.make(kiln::Device{});
+    std::optional<Compiled> compiled = compile_for(Mode::jit, instance.body, w.id);
+    if (!compiled) return 1;
+    Runner runner(std::move(instance), compiled->body);
+    const double t0 = now_ms();
+    std::vector<kiln::Tensor> outputs = runner.call();
+    const double ms = now_ms() - t0;
+    const kiln::FunctionStats s = compiled->stats();
+    // A digest of the results' values (FNV-1a over their f64 bits): two processes that ran
+    // the same code on the same inputs print the same one.
+    uint64_t digest = 14695981039346656037ull;
+    for (const kiln::Tensor& t : outputs)
+      for (double v : t.astype(kiln::DType::f64).to_vector<double>()) {
+        uint64_t b = 0;
+        std::memcpy(&b, &v, sizeof b);
+        for (int i = 0; i < 8; ++i) digest = (digest ^ ((b >> (8 * i)) & 0xff)) * 1099511628211ull;
+      }
+    std::printf("%.6g %.6g %.6g %.6g %.6g %.6g %llu %llu %016llx\n", ms, s.trace_ms, s.optimize_ms,
+                s.codegen_ms, s.compile_ms, s.disk_ms, static_cast<unsigned long long>(s.disk_hits),
+                static_cast<unsigned long long>(s.disk_misses),
+                static_cast<unsigned long long>(digest));
+    return 0;
+  }
+  std::fprintf(stderr, "kiln-bench: no workload %s\n", id.c_str());
+  return 1;
+}
+
+std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children) {
+  std::vector<WarmStart> out;
+  const std::string self = self_path();
+  std::string dir = (std::filesystem::temp_directory_path() / "kiln-bench-cache-XXXXXX").string();
+  const bool made = !self.empty() && ::mkdtemp(dir.data()) != nullptr;
+  for (const Workload& w : workloads) {
+    WarmStart ws;
+    ws.workload = w.id;
+    if (!made) {
+      ws.error = "no temporary cache folder or no path to kiln-bench";
+      out.push_back(ws);
+      continue;
+    }
+    std::vector<ChildCall> calls;
+    ChildCall fill;
+    bool ok = run_child(self, dir, w.id, &fill, &ws.error);  // compiles and writes the entry
+    for (int i = 0; ok && i < children; ++i) {
+      ChildCall c;
+      ok = run_child(self, dir, w.id, &c, &ws.error);
+      if (ok) calls.push_back(c);
+    }
+    if (ok && !calls.empty()) {
+      std::sort(calls.begin(), calls.end(), [](const ChildCall& a, const ChildCall& b) {
+        return a.call.first_call_ms < b.call.first_call_ms;
+      });
+      const ChildCall& median = calls[calls.size() / 2];
+      ws.call = median.call;
+      ws.disk_ms = median.disk_ms;
+      for (const ChildCall& c : calls) ws.all_hit &= c.disk_hits == 1;
+    }
+    out.push_back(ws);
+  }
+  if (made) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return out;
+}
+
+}  // namespace kiln_bench

@@ -1,0 +1,34 @@
+// kiln-bench: C1's warm-start row — the first call of a compiled workload in a new process
+// whose persistent compile cache already holds its code (what a server's restart or a
+// second run of a training script sees). Each figure comes from child processes of
+// kiln-bench itself (`--first-call ID`) sharing one temporary cache folder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench_modes.h"
+#include "bench_workloads.h"
+
+namespace kiln_bench {
+
+struct WarmStart {
+  std::string workload;
+  FirstCall call;       // the median child's first call (by first_call_ms)
+  double disk_ms = 0;   // its kiln::FunctionStats::disk_ms
+  bool all_hit = true;  // every measured child found its code on disk
+  std::string error;    // non-empty: a child failed; no figures
+};
+
+/// The child's side: builds workload `id`, compiles it for the JIT (the cache as the
+/// environment says) and makes one call; prints "first_call trace optimize codegen
+/// compile disk_ms (ms) disk_hits disk_misses digest" on stdout, the digest over the
+/// results' values (test/compile_cache_processes.sh compares processes by it). Returns the
+/// process's exit status.
+int first_call_child(const std::string& id);
+
+/// The parent's side: for each of `workloads`, one child fills a fresh cache folder, then
+/// `children` more make their first call with it warm; the median is reported.
+std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children);
+
+}  // namespace kiln_bench

@@ -8,6 +8,7 @@
 #include "kiln/error.h"
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/IRCompileLayer.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/Instructions.h"
@@ -98,6 +99,17 @@ void optimize_kernels(llvm::Module& module, llvm::TargetMachine& machine) {
   passes.run(module, mam);
 }
 
+/// The JIT's compiler of LLVM IR, which kiln never gives it (kiln hands it objects): LLJIT
+/// would otherwise make a target machine for it at every start.
+class NoIRCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
+ public:
+  NoIRCompiler() : IRCompiler(llvm::orc::IRSymbolMapper::ManglingOptions{}) {}
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module&) override {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kiln's JIT loads objects; it compiles no LLVM IR");
+  }
+};
+
 class ObjectKernels : public JitKernels {
  public:
   ObjectKernels(std::unique_ptr<llvm::orc::LLJIT> jit, const std::vector<std::string>& names)
@@ -125,10 +137,12 @@ class ObjectKernels : public JitKernels {
 }  // namespace
 
 const HostTarget& host_target() {
+  // What the target machine would be made from (making one costs a millisecond or two,
+  // which a cache hit's key should not pay).
   static const HostTarget target = [] {
-    std::unique_ptr<llvm::TargetMachine> tm = host_machine();
-    return HostTarget{tm->getTargetTriple().str(), tm->getTargetCPU().str(),
-                      tm->getTargetFeatureString().str()};
+    llvm::orc::JITTargetMachineBuilder builder = host_builder();
+    return HostTarget{builder.getTargetTriple().str(), builder.getCPU(),
+                      builder.getFeatures().getString()};
   }();
   return target;
 }
@@ -152,7 +166,14 @@ std::string compile_object(mlir::ModuleOp kernels) {
 std::shared_ptr<JitKernels> load_object(const std::string& object,
                                         const std::vector<std::string>& names) {
   initialize_llvm();
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(host_builder()).create();
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(host_builder())
+                 .setCompileFunctionCreator(
+                     [](llvm::orc::JITTargetMachineBuilder)
+                         -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                       return std::make_unique<NoIRCompiler>();
+                     })
+                 .create();
   if (!jit)
     throw Error("[function] internal error: the JIT cannot start: " + message_of(jit.takeError()));
   // The kernels call the C library (libm) and nothing of kiln's: the process's symbols.

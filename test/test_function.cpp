@@ -1,6 +1,6 @@
 // kiln::function: tracing, the signature cache, variables, control flow and graph mode.
-#include <catch2/catch.hpp>
 #include <kiln/kiln.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -21,7 +21,8 @@ void check_close(const Tensor& got, const Tensor& want, double tol = 1e-6) {
   REQUIRE(got.dtype() == want.dtype());
   REQUIRE(got.shape() == want.shape());
   auto g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (size_t i = 0; i < g.size(); ++i) REQUIRE(std::abs(g[i] - w[i]) <= tol * (1 + std::abs(w[i])));
+  for (size_t i = 0; i < g.size(); ++i)
+    REQUIRE(std::abs(g[i] - w[i]) <= tol * (1 + std::abs(w[i])));
 }
 
 /// Captures std::cout while alive.
@@ -131,6 +132,59 @@ TEST_CASE("cache_capacity evicts the least recently used", "[function]") {
   CHECK(f.trace_count() == 6);
 }
 
+/// This process's resident memory in bytes (/proc/self/statm).
+size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST_CASE("cache_max_bytes bounds what the cache holds; memory stays flat", "[function]") {
+  // The compile cache off: every signature is compiled here (the code is what is held).
+  const char* old = std::getenv("KILN_CACHE_DIR");
+  const std::string saved = old ? old : "";
+  ::setenv("KILN_CACHE_DIR", "off", 1);
+  auto body = [](Tensor x) { return tanh(x * 1.5f + 0.5f) * x; };
+  size_t one = 0;
+  {
+    auto probe = kiln::function(body);
+    probe(ones({1, 8}));
+    one = probe.stats().cache_bytes;
+  }
+  REQUIRE(one > 1000);  // the IR and the kernel's code at least
+  FunctionOptions options;
+  options.cache_max_bytes = 3 * one + one / 2;  // room for about 3
+  auto f = kiln::function(body, options);
+  auto cycle = [&](int64_t from, int64_t to) {
+    for (int64_t n = from; n <= to; ++n) {
+      Tensor x = random_uniform({n, 8}, static_cast<uint64_t>(n));
+      check_close(f(x), body(x), 1e-6);
+      CHECK(f.stats().cache_bytes <= options.cache_max_bytes);
+    }
+  };
+  cycle(1, 12);  // warm up: allocator pools, MLIR's uniqued types of the first shapes
+  const size_t before = resident_bytes();
+  cycle(13, 48);  // 10x more signatures than fit, after the first cycle
+  const size_t after = resident_bytes();
+  const FunctionStats s = f.stats();
+  CHECK(s.evictions >= 44);
+  CHECK(f.cache_size() <= 4);
+  CHECK(s.cache_bytes <= options.cache_max_bytes);
+  INFO("resident before " << before << ", after " << after);
+  CHECK(after <= before + (8u << 20));  // flat: no growth with the signatures compiled
+  // The most recently used is a hit; an early one was evicted and traces again.
+  const size_t traces = f.trace_count();
+  f(random_uniform({48, 8}, 48));
+  CHECK(f.trace_count() == traces);
+  f(random_uniform({1, 8}, 1));
+  CHECK(f.trace_count() == traces + 1);
+  if (old)
+    ::setenv("KILN_CACHE_DIR", saved.c_str(), 1);
+  else
+    ::unsetenv("KILN_CACHE_DIR");
+}
+
 TEST_CASE("concurrent first calls trace once", "[function][concurrency]") {
   std::atomic<int> runs{0};
   auto f = kiln::function([&](Tensor x) {
@@ -194,21 +248,25 @@ TEST_CASE("creating a variable on a later trace throws", "[function][variable]")
     return x + made.back()->value();
   });
   f(ones({2}));
-  REQUIRE_THROWS_WITH(f(ones({3})), Catch::Contains("function tried to create variables on non-first call"));
+  REQUIRE_THROWS_WITH(f(ones({3})),
+                      Catch::Contains("function tried to create variables on non-first call"));
   CHECK(f.cache_size() == 1);
 }
 
 TEST_CASE("cond, while_loop and for_range agree with eager", "[function][control]") {
   auto body = [](Tensor x, Tensor n) {
-    Tensor c = cond(sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
+    Tensor c = cond(
+        sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
     auto w = while_loop([](const std::vector<Tensor>& s) { return s[0] < 10.0f; },
                         [](const std::vector<Tensor>& s) {
                           return std::vector<Tensor>{s[0] + 1.0f, s[1] * 2.0f};
                         },
                         {sum(x), ones({2})});
-    auto r = for_range(n, [](const Tensor& i, const std::vector<Tensor>& s) {
-      return std::vector<Tensor>{s[0] + cast(i, DType::f32)};
-    }, {zeros({})});
+    auto r = for_range(n,
+                       [](const Tensor& i, const std::vector<Tensor>& s) {
+                         return std::vector<Tensor>{s[0] + cast(i, DType::f32)};
+                       },
+                       {zeros({})});
     return std::vector<Tensor>{c, w[0], w[1], r[0]};
   };
   auto f = kiln::function(body);
@@ -231,7 +289,8 @@ TEST_CASE("a failing trace leaves the cache as it was", "[function][errors]") {
   });
   f(ones({2, 4}));
   REQUIRE(f.cache_size() == 1);
-  REQUIRE_THROWS_WITH(f(ones({3, 4})), Catch::Contains("[matmul]") && Catch::Contains("test_function.cpp"));
+  REQUIRE_THROWS_WITH(f(ones({3, 4})),
+                      Catch::Contains("[matmul]") && Catch::Contains("test_function.cpp"));
   CHECK(f.cache_size() == 1);
   CHECK(f.trace_count() == 1);
   check_close(f(ones({4, 4})), full({4, 4}, 2.0f));
@@ -245,12 +304,13 @@ TEST_CASE("a failing trace leaves the cache as it was", "[function][errors]") {
 
   // An operator has no location of its own: while tracing it reports the function's.
   auto h = kiln::function([](Tensor x) { return x + ones({5}); });
-  REQUIRE_THROWS_WITH(h(ones({3})), Catch::Contains("[add]") && Catch::Contains("test_function.cpp"));
+  REQUIRE_THROWS_WITH(h(ones({3})),
+                      Catch::Contains("[add]") && Catch::Contains("test_function.cpp"));
 }
 
 TEST_CASE("traced IR: folded constants, CSE and source locations", "[function][ir]") {
   auto f = kiln::function([](Tensor x) {
-    Tensor a = exp(x) + exp(x);   // CSE: one exp
+    Tensor a = exp(x) + exp(x);        // CSE: one exp
     Tensor k = full({}, 2.0f) * 3.0f;  // concrete: computed while tracing
     return a * k;
   });

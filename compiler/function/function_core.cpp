@@ -82,6 +82,7 @@ struct ConcreteFunction {
   Device device;                                   // where its arguments live and it runs
   std::shared_ptr<const std::string> ptx;          // jit=true on CUDA: the fused kernels' PTX
   std::vector<Tensor> device_captures;             // the captures, on `device` (copied there once)
+  size_t bytes = 0;  // what it holds: IR text, compiled code, constants (cache_max_bytes)
 };
 
 struct Entry {
@@ -436,6 +437,7 @@ class FunctionCore {
     ++traces_;
     fn->host = args.key;
     cache_.at(sig).fn = fn;
+    stats_.cache_bytes += fn->bytes;
     evict();
     traced_.notify_all();
     return fn;
@@ -471,6 +473,7 @@ class FunctionCore {
                                            : compile_cache::Config{};
     std::optional<CompileKey> key;
     bool restored = false;
+    size_t code_bytes = 0;
     if (disk.enabled) {
       auto t = Clock::now();
       key = compile_key(*fn->traced.graph, ir_of(*fn, Stage::traced), codegen_options());
@@ -480,6 +483,7 @@ class FunctionCore {
           for (size_t i = 0; i < std::size(kCachedStages); ++i)
             ir_of(*fn, kCachedStages[i]) = std::move(hit->stages[i]);
           fn->kernels = std::move(hit->kernels);
+          code_bytes = record->object.size();
           restored = true;
         } else if (!why.empty()) {
           compile_cache::warn("the entry for '" + name() + "' does not load (" + why +
@@ -502,6 +506,7 @@ class FunctionCore {
         fn->ptx = std::move(code.ptx);
         optimize_ms += code.fuse_ms;
         codegen_ms = code.codegen_ms;
+        code_bytes = code.object.size() + (fn->ptx ? fn->ptx->size() : 0);
         if (key) {
           auto t = Clock::now();
           compile_cache::Record record{key->locations,
@@ -519,6 +524,10 @@ class FunctionCore {
     if (device.kind == Device::cuda && fn->executable.graph_safe)
       fn->executable.replay_as_cuda_graph();
     double compile_ms = ms_since(t1);
+    fn->bytes = code_bytes + constant_bytes(*fn->traced.graph);
+    for (const std::string& text : fn->ir) fn->bytes += text.size();
+    for (const Tensor& t : fn->device_captures)
+      fn->bytes += static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.trace_ms += trace_ms;
@@ -549,16 +558,23 @@ class FunctionCore {
     }
   }
 
-  /// Drops least recently used concrete functions beyond the capacity (never one whose
-  /// trace is still in flight).
+  /// Drops least recently used concrete functions beyond the capacity and the byte bound
+  /// (never one whose trace is still in flight; the byte bound keeps the most recently used).
   void evict() {
     size_t ready = 0;
     for (const auto& [s, e] : cache_) ready += e.fn != nullptr;
+    auto over = [&] {
+      return ready > options_.cache_capacity ||
+             (options_.cache_max_bytes != 0 && stats_.cache_bytes > options_.cache_max_bytes &&
+              ready > 1);
+    };
     auto it = lru_.end();
-    while (ready > options_.cache_capacity && it != lru_.begin()) {
+    while (over() && it != lru_.begin()) {
       --it;
       auto entry = cache_.find(*it);
       if (entry->second.fn == nullptr) continue;
+      stats_.cache_bytes -= entry->second.fn->bytes;
+      ++stats_.evictions;
       cache_.erase(entry);
       it = lru_.erase(it);
       --ready;

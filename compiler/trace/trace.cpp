@@ -6,9 +6,9 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "compiler/autodiff/tape.h"
 #include "compiler/trace/graph.h"
 #include "compiler/trace/mlir_context.h"
-#include "compiler/autodiff/tape.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kiln/error.h"
@@ -42,7 +42,7 @@ struct TraceState {
   std::unordered_map<const VariableState*, int64_t> variable_index;
   std::vector<Tensor> captures;
   std::unordered_map<const TensorImpl*, mlir::Value> capture_values;
-  TraceState* outer = nullptr;  // a trace started while another runs on this thread
+  TraceState* outer = nullptr;    // a trace started while another runs on this thread
   std::source_location fallback;  // where kiln::function was called
   Device device;                  // where the traced call runs: its symbolic tensors' device
   // GradientReplay: the variables' values while a function is replayed for its gradient.
@@ -88,8 +88,10 @@ mlir::Value value_of(TraceState& t, const Tensor& x, const CallSite& site) {
   const TensorImpl& impl = *x.impl();
   if (impl.symbolic()) {
     if (impl.trace_id != t.id)
-      throw_op_error(site, "an operand is a symbolic tensor of another trace (a tensor kept from "
-                           "an earlier or an outer trace cannot be used here)", {&x});
+      throw_op_error(site,
+                     "an operand is a symbolic tensor of another trace (a tensor kept from "
+                     "an earlier or an outer trace cannot be used here)",
+                     {&x});
     return mlir::Value::getFromOpaquePointer(impl.symbol);
   }
   if (x.numel() <= kMaxConstantElements) {
@@ -118,12 +120,18 @@ mlir::Attribute attribute_of(TraceState& t, const AttrValue& value) {
   return std::visit(
       [&](const auto& v) -> mlir::Attribute {
         using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, int64_t>) return b.getI64IntegerAttr(v);
-        else if constexpr (std::is_same_v<V, double>) return b.getF64FloatAttr(v);
-        else if constexpr (std::is_same_v<V, bool>) return b.getBoolAttr(v);
-        else if constexpr (std::is_same_v<V, std::vector<int64_t>>) return b.getDenseI64ArrayAttr(v);
-        else if constexpr (std::is_same_v<V, std::string>) return b.getStringAttr(v);
-        else return mlir::TypeAttr::get(ir::element_type(t.context, v));
+        if constexpr (std::is_same_v<V, int64_t>)
+          return b.getI64IntegerAttr(v);
+        else if constexpr (std::is_same_v<V, double>)
+          return b.getF64FloatAttr(v);
+        else if constexpr (std::is_same_v<V, bool>)
+          return b.getBoolAttr(v);
+        else if constexpr (std::is_same_v<V, std::vector<int64_t>>)
+          return b.getDenseI64ArrayAttr(v);
+        else if constexpr (std::is_same_v<V, std::string>)
+          return b.getStringAttr(v);
+        else
+          return mlir::TypeAttr::get(ir::element_type(t.context, v));
       },
       value);
 }
@@ -249,7 +257,8 @@ std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_vi
 }
 
 TracedFunction trace(const std::string& name, const std::vector<rules::TensorType>& args,
-                     const TraceFn& fn, bool first_trace, std::source_location fallback, Device device) {
+                     const TraceFn& fn, bool first_trace, std::source_location fallback,
+                     Device device) {
   mlir::MLIRContext* context = kiln_mlir_context();
   TapeSuspension hide_tapes;  // tapes outside the function do not see its symbolic ops
   TraceState state(context);
@@ -265,8 +274,7 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   llvm::SmallVector<mlir::Type> arg_types;
   for (const auto& a : args) arg_types.push_back(ir::tensor_type(context, a));
   auto func = state.builder.create<mlir::func::FuncOp>(
-      where, name.empty() ? "fn" : name,
-      state.builder.getFunctionType(arg_types, {}));
+      where, name.empty() ? "fn" : name, state.builder.getFunctionType(arg_types, {}));
   state.entry = func.addEntryBlock();
   state.builder.setInsertionPointToStart(state.entry);
 
@@ -379,8 +387,10 @@ std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const 
   std::unique_ptr<mlir::Block> else_block(trace_block(
       t, {}, [&](const std::vector<Tensor>&) { return else_fn(); }, else_results, site));
   if (types_of(t, then_results) != types_of(t, else_results))
-    throw_op_error(site, "the branches return different types: " + types_str(then_results) +
-                             " vs " + types_str(else_results), {});
+    throw_op_error(site,
+                   "the branches return different types: " + types_str(then_results) + " vs " +
+                       types_str(else_results),
+                   {});
   std::vector<std::unique_ptr<mlir::Block>> blocks;
   blocks.push_back(std::move(then_block));
   blocks.push_back(std::move(else_block));
@@ -405,12 +415,14 @@ std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
       cond_results, site));
   std::unique_ptr<mlir::Block> body_block(trace_block(t, carried_types, body, body_results, site));
   if (types_of(t, body_results) != carried_types)
-    throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
-                             types_str(init), {});
+    throw_op_error(
+        site, "the body returns " + types_str(body_results) + " for carried " + types_str(init),
+        {});
   std::vector<std::unique_ptr<mlir::Block>> blocks;
   blocks.push_back(std::move(cond_block));
   blocks.push_back(std::move(body_block));
-  return create_region_op(t, site, "kiln.while_loop", init_values, carried_types, std::move(blocks));
+  return create_region_op(t, site, "kiln.while_loop", init_values, carried_types,
+                          std::move(blocks));
 }
 
 std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
@@ -430,8 +442,9 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
       },
       body_results, site));
   if (types_of(t, body_results) != carried_types)
-    throw_op_error(site, "the body returns " + types_str(body_results) + " for carried " +
-                             types_str(init), {});
+    throw_op_error(
+        site, "the body returns " + types_str(body_results) + " for carried " + types_str(init),
+        {});
   std::vector<std::unique_ptr<mlir::Block>> blocks;
   blocks.push_back(std::move(body_block));
   return create_region_op(t, site, "kiln.for_range", operands, carried_types, std::move(blocks));
@@ -439,8 +452,22 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
 
 std::vector<rules::TensorType> result_types(const Graph& graph) {
   std::vector<rules::TensorType> types;
-  for (mlir::Type t : graph.func().getFunctionType().getResults()) types.push_back(ir::kiln_type(t));
+  for (mlir::Type t : graph.func().getFunctionType().getResults())
+    types.push_back(ir::kiln_type(t));
   return types;
+}
+
+size_t constant_bytes(const Graph& graph) {
+  size_t bytes = 0;
+  graph.get()->walk([&](mlir::Operation* op) {
+    for (mlir::NamedAttribute a : op->getAttrs())
+      if (auto e = mlir::dyn_cast<mlir::ElementsAttr>(a.getValue()))
+        bytes += static_cast<size_t>(e.getNumElements()) *
+                 (e.getElementType().isIntOrFloat()
+                      ? std::max<size_t>(1, e.getElementType().getIntOrFloatBitWidth() / 8)
+                      : 8);
+  });
+  return bytes;
 }
 
 std::string print(const Graph& graph) {

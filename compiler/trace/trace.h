@@ -41,6 +41,8 @@ std::vector<rules::TensorType> result_types(const Graph& graph);
 
 /// Simplifies the graph in place: canonicalize (with folding), CSE, DCE.
 void optimize(Graph& graph);
+/// The bytes of the constants the graph holds (what its plan keeps as tensors).
+size_t constant_bytes(const Graph& graph);
 /// The graph as MLIR text (with source locations).
 std::string print(const Graph& graph);
 class KernelSet;

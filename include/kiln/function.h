@@ -60,6 +60,10 @@ struct FunctionOptions {
   std::optional<std::vector<TensorSpec>> input_signature;  // fixes the interface
   bool reduce_retracing = false;  // dimensions that keep changing become dynamic
   size_t cache_capacity = 64;     // least recently used concrete functions are dropped
+  /// Also drop them while the concrete functions held take more than this many bytes
+  /// (compiled code, IR, the plan's constants; FunctionStats::cache_bytes): 0, no bound.
+  /// The most recently used one is always kept.
+  size_t cache_max_bytes = 0;
   /// jit=true only: lets the JIT contract a*b+c across ops into one FMA (faster, rounds
   /// once instead of twice, so results may differ from eager ones by an ulp and an
   /// intermediate overflow may vanish: ACCURACY.md). Off by default: compiled == eager.
@@ -74,6 +78,8 @@ struct FunctionStats {
   double optimize_ms = 0;  // simplification and fusion, total
   double codegen_ms = 0;   // jit=true: lowering the fused kernels and native code, total
   std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
+  uint64_t evictions = 0;        // concrete functions dropped by cache_capacity or cache_max_bytes
+  uint64_t cache_bytes = 0;      // what the cached concrete functions hold now
   // The persistent compile cache (KILN_CACHE_DIR; jit=true on the CPU): traces whose
   // compiled code came from disk, traces compiled and written there, and the time spent
   // on it (keys, reads, loading the code, writes), total.

@@ -1,5 +1,7 @@
 // kiln-fuse-elementwise: loop fusion. Grows clusters of elementwise ops of one result
-// shape in program order and replaces each by one kiln.fusion of kind "loop".
+// shape in program order and replaces each by one kiln.fusion of kind "loop". Shapes may
+// have dynamic dimensions where the kernel can read the sizes at run time
+// (FusionClusters.h, hasLoopKernel).
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,7 +23,7 @@ void fuseBlock(mlir::Block& block) {
   std::vector<Cluster> clusters;
   llvm::DenseMap<Operation*, size_t> cluster_of;
   for (Operation& op : block) {
-    if (!fusible(&op)) continue;
+    if (!fusible(&op, /*dynamic=*/true)) continue;
     auto type = llvm::cast<mlir::RankedTensorType>(op.getResult(0).getType());
     std::optional<size_t> chosen;
     for (mlir::Value v : op.getOperands()) {
@@ -43,7 +45,8 @@ void fuseBlock(mlir::Block& block) {
     clusters[*chosen].members.insert(&op);
     cluster_of[&op] = *chosen;
   }
-  for (Cluster& c : clusters) buildFusion(c, "loop");
+  for (Cluster& c : clusters)
+    if (hasLoopKernel(c)) buildFusion(c, "loop");
 }
 
 struct FuseElementwise : impl::FuseElementwiseBase<FuseElementwise> {

@@ -4,6 +4,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "passes/FusionLayout.h"
 #include "passes/ScalarLowering.h"
 
 namespace kiln::passes {
@@ -48,14 +49,43 @@ size_t argumentsWith(const Cluster& c, Operation* op) {
 
 }  // namespace
 
-bool fusible(Operation* op) {
+bool fusible(Operation* op, bool dynamic) {
   if (!hasScalarLowering(op)) return false;
   if (llvm::cast<mlir::ShapedType>(op->getResult(0).getType()).getRank() > kMaxRank ||
       op->getNumOperands() + 1 > kMaxArguments)
     return false;
-  for (mlir::Type t : op->getOperandTypes())
-    if (!staticTensor(t)) return false;
-  return staticTensor(op->getResult(0).getType());
+  if (!dynamic) {
+    for (mlir::Type t : op->getOperandTypes())
+      if (!staticTensor(t)) return false;
+    return staticTensor(op->getResult(0).getType());
+  }
+  auto result = llvm::dyn_cast<mlir::RankedTensorType>(op->getResult(0).getType());
+  if (!result) return false;
+  for (mlir::Type t : op->getOperandTypes()) {
+    auto operand = llvm::dyn_cast<mlir::RankedTensorType>(t);
+    if (!operand || operand.getRank() > result.getRank()) return false;
+    const int64_t offset = result.getRank() - operand.getRank();
+    for (int64_t d = 0; d < operand.getRank(); ++d)
+      if (operand.isDynamicDim(d) && !result.isDynamicDim(d + offset)) return false;
+  }
+  return true;
+}
+
+bool hasLoopKernel(const Cluster& c) {
+  if (c.type.hasStaticShape()) return true;
+  std::vector<std::vector<int64_t>> inputs;
+  for (Operation* op : c.ops)
+    for (mlir::Value v : op->getOperands()) {
+      Operation* def = v.getDefiningOp();
+      if ((def && c.members.contains(def)) || inlinableConstant(v)) continue;
+      auto shape = llvm::cast<mlir::ShapedType>(v.getType()).getShape();
+      inputs.emplace_back(shape.begin(), shape.end());
+    }
+  const FusionLayout layout = collapseFusion(
+      std::vector<int64_t>(c.type.getShape().begin(), c.type.getShape().end()), inputs);
+  for (size_t d = 1; d < layout.shape.size(); ++d)
+    if (layout.shape[d] < 0) return false;
+  return true;
 }
 
 bool canAppend(const Cluster& c, Operation* op, mlir::Block& block) {

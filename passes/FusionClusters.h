@@ -26,7 +26,15 @@ struct Cluster {
 };
 
 /// An op a fused kernel can compute: a scalar body, static shapes, few enough operands.
-bool fusible(mlir::Operation* op);
+/// With `dynamic`, dynamic dimensions are allowed where each operand's dynamic dimensions
+/// line up with the result's (a -1 operand dimension against a static result one could
+/// be either a broadcast 1 or the full size: no kernel is built for both).
+bool fusible(mlir::Operation* op, bool dynamic = false);
+
+/// Whether a loop fusion of `c` has a kernel: its collapsed layout (FusionLayout.h) is
+/// dynamic, if at all, only in dimension 0, which the kernel reads from its output at
+/// run time (the plan checks there that no dynamic dimension broadcasts).
+bool hasLoopKernel(const Cluster& c);
 
 /// `op` may join `c` if no op outside the cluster uses a member's result before `op`
 /// (the fusion will sit where its last op is) and the kernel keeps few enough arguments.

@@ -3,6 +3,10 @@
 // treats them alike (all of them full, or all broadcast), and each input's shape in that
 // collapsed space (1 on a broadcast dimension). Tensors are contiguous, so collapsing is
 // free at run time. Plain C++: no MLIR.
+//
+// A dynamic dimension (negative: -1, or MLIR's kDynamic) is a size known at run time: an
+// input's against the shape's is taken as the full size (the plan checks that before each
+// call), and a collapsed dimension with a dynamic one in it is dynamic itself.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +36,10 @@ inline FusionLayout collapseFusion(const std::vector<int64_t>& shape,
     for (size_t i = 0; merge && i < inputs.size(); ++i)
       merge = full(i, d) == full(i, static_cast<size_t>(previous));
     if (merge) {
-      layout.shape.back() *= shape[d];
+      auto times = [](int64_t a, int64_t b) { return a < 0 ? a : b < 0 ? b : a * b; };
+      layout.shape.back() = times(layout.shape.back(), shape[d]);
       for (size_t i = 0; i < inputs.size(); ++i)
-        if (full(i, d)) layout.inputs[i].back() *= shape[d];
+        if (full(i, d)) layout.inputs[i].back() = times(layout.inputs[i].back(), shape[d]);
     } else {
       layout.shape.push_back(shape[d]);
       for (size_t i = 0; i < inputs.size(); ++i)

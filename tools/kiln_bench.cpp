@@ -26,6 +26,7 @@
 #include <kiln/kiln.h>
 
 #include "bench_check.h"
+#include "bench_dynamic.h"
 #include "bench_env.h"
 #include "bench_interleave.h"
 #include "bench_mlp.h"
@@ -346,6 +347,7 @@ int run(const Options& o) {
   if (o.list) {
     for (auto& w : workloads)
       std::printf("%s  %s (%s)\n", w.id.c_str(), w.title.c_str(), w.unit_label.c_str());
+    std::printf("W8  %s (ms, its own table)\n", kW8Title);
     return 0;
   }
   if (!o.first_call.empty()) return first_call_child(o.first_call);
@@ -435,6 +437,14 @@ int run(const Options& o) {
                                (run.checked.empty() ? "" : " (" + run.checked + ")"));
     }
   }
+  std::vector<DynamicBatchRow> w8;
+  Workload w8_id;
+  w8_id.id = "W8";
+  w8_id.title = kW8Title;
+  if (o.device.kind == kiln::Device::cpu && !o.selfcheck && selected(w8_id, o.filter)) {
+    w8 = measure_dynamic_batch(o.timing, progress);
+    for (const DynamicBatchRow& r : w8) ok &= r.error.empty();
+  }
   if (o.device.kind == kiln::Device::cpu && !o.selfcheck) {
     std::vector<Workload> warm;
     for (const Workload& w : report.workloads)
@@ -447,6 +457,7 @@ int run(const Options& o) {
   progress.clear();
 
   print_report(report, stdout);
+  if (!w8.empty()) print_dynamic_batch(w8, stdout);
   if (!o.json.empty()) {
     std::string error;
     if (!write_json(report, o.json, &error)) {

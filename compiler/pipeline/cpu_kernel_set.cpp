@@ -40,6 +40,7 @@ class CpuKernelSet : public KernelSet {
     const bool loop = fusion.getKind() != "rows";
     if (passes::outputProduct(fusion)) return output_step(fusion, call, slots);
     for (bool last : slots.last_use) call->donatable.push_back(loop && last);
+    if (slots.unfused) return dynamic_step(fusion, call, slots);
     return [call, in, out, where](runtime::Frame& f) {
       std::vector<Tensor> args;
       args.reserve(in.size());
@@ -47,6 +48,33 @@ class CpuKernelSet : public KernelSet {
         args.push_back(call->donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
       std::vector<Tensor> results;
       with_location("fused kernel", where, [&] { results = run_fusion(*call, args); });
+      for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
+    };
+  }
+
+  /// A loop fusion with dynamic dimensions: the sizes come from the inputs at each call
+  /// (resolve_fusion); a call whose dynamic dimension broadcasts runs the body unfused.
+  static std::function<void(runtime::Frame&)> dynamic_step(ir::FusionOp fusion,
+                                                           std::shared_ptr<FusionCall> call,
+                                                           const FusionSlots& slots) {
+    if (fusion.getKind() != "loop")
+      return [unfused = slots.unfused](runtime::Frame& f) { unfused->run(f); };
+    call->dynamic = true;
+    for (mlir::Value v : fusion.getInputs())
+      call->input_types.push_back(ir::kiln_type(v.getType()).shape);
+    call->result_type = ir::kiln_type(fusion.getResult(0).getType()).shape;
+    return [call, in = slots.in, out = slots.out, where = slots.where,
+            unfused = slots.unfused](runtime::Frame& f) {
+      std::optional<FusionShapes> shapes = resolve_fusion(*call, f.slots, in);
+      if (!shapes) return unfused->run(f);
+      FusionCall sized = *call;
+      static_cast<FusionShapes&>(sized) = std::move(*shapes);
+      std::vector<Tensor> args;
+      args.reserve(in.size());
+      for (size_t k = 0; k < in.size(); ++k)
+        args.push_back(sized.donatable[k] ? std::move(f.slots[in[k]]) : f.slots[in[k]]);
+      std::vector<Tensor> results;
+      with_location("fused kernel", where, [&] { results = run_fusion(sized, args); });
       for (size_t k = 0; k < out.size(); ++k) f.slots[out[k]] = std::move(results[k]);
     };
   }

@@ -33,6 +33,8 @@ class CudaKernelSet : public KernelSet {
     const std::vector<int>& in = slots.in;
     const std::vector<int>& out = slots.out;
     const std::string& where = slots.where;
+    if (slots.unfused)  // dynamic dimensions: no PTX kernel yet (passes/OutlineGpuKernels.cpp)
+      return [unfused = slots.unfused](runtime::Frame& f) { unfused->run(f); };
     if (!fusion.getKernel())
       throw Error("[plan] internal error: a kiln.fusion without a CUDA kernel (at " + where + ")");
     auto call = std::make_shared<GpuFusionCall>();

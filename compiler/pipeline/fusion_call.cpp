@@ -68,13 +68,49 @@ void call(void* fn, Ptr* a, size_t n) {
   switch (n) {
     KILN_CALL(1)
     KILN_CALL(2)
-    KILN_CALL(3) KILN_CALL(4) KILN_CALL(5) KILN_CALL(6) KILN_CALL(7) KILN_CALL(8) KILN_CALL(9)
-        KILN_CALL(10) KILN_CALL(11) KILN_CALL(12) KILN_CALL(13) KILN_CALL(14) KILN_CALL(15)
-            KILN_CALL(16) default : break;
+    KILN_CALL(3)
+    KILN_CALL(4) KILN_CALL(5) KILN_CALL(6) KILN_CALL(7) KILN_CALL(8) KILN_CALL(9) KILN_CALL(10)
+        KILN_CALL(11) KILN_CALL(12) KILN_CALL(13) KILN_CALL(14) KILN_CALL(15) KILN_CALL(16) default
+        : break;
   }
 }
 
 }  // namespace
+
+std::optional<FusionShapes> resolve_fusion(const FusionCall& c, const std::vector<Tensor>& slots,
+                                           const std::vector<int>& in) {
+  Shape out = c.result_type;
+  const size_t rank = out.size();
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Shape& type = c.input_types[i];
+    const Shape& actual = shape_of(slots[in[i]]);
+    if (actual.size() != type.size()) return std::nullopt;
+    const size_t offset = rank - type.size();
+    for (size_t k = 0; k < type.size(); ++k) {
+      if (type[k] >= 0) continue;
+      int64_t& size = out[k + offset];
+      if (size < 0) size = actual[k];
+      if (size != actual[k]) return std::nullopt;  // a dynamic dimension broadcasts
+    }
+  }
+  int64_t numel = 1;
+  for (int64_t d : out) {
+    if (d < 0) return std::nullopt;  // no input gave it (not a loop fusion's shape)
+    numel *= d;
+  }
+  FusionShapes s = c;
+  int64_t inner = 1;
+  for (size_t k = 1; k < s.space.size(); ++k) inner *= s.space[k];
+  const int64_t rows = inner == 0 ? 0 : numel / inner;
+  auto settle = [&](std::vector<int64_t>& layout) {
+    if (!layout.empty() && layout[0] < 0) layout[0] = rows;
+  };
+  settle(s.space);
+  for (auto& layout : s.input_shapes) settle(layout);
+  for (auto& layout : s.output_layouts) settle(layout);
+  for (Shape& shape : s.output_shapes) shape = out;
+  return s;
+}
 
 std::vector<Tensor> fusion_outputs(const FusionCall& c, const std::vector<Tensor>& inputs) {
   std::vector<Tensor> outputs;

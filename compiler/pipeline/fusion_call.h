@@ -3,6 +3,7 @@
 // fusion's collapsed layout, and dimension 0 of the iteration space split over the kiln threads.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "kiln/tensor.h"
@@ -20,11 +21,25 @@ struct FusionShapes {
 
 struct FusionCall : FusionShapes {
   void* kernel = nullptr;  // _mlir_ciface_<name>: one descriptor pointer per argument
-  int64_t grain = 0;       // elements per parallel chunk, at least
+  // A loop fusion with dynamic dimensions: its inputs' and results' types as traced (-1
+  // where dynamic). FusionShapes then holds negative sizes where each call supplies them
+  // (only the collapsed dimension 0 is dynamic: passes/FusionClusters.h, hasLoopKernel).
+  bool dynamic = false;
+  std::vector<Shape> input_types;
+  Shape result_type;
+  int64_t grain = 0;  // elements per parallel chunk, at least
   // Per input: its value dies at this fusion (an intermediate of the plan), so its buffer
   // may become an output's when nothing else holds it (checked at run time).
   std::vector<bool> donatable;
 };
+
+/// The shapes of a dynamic fusion's call on the tensors in `slots[in[0]]`, ...: the
+/// results' sizes from the inputs', and the collapsed layout with them. Nothing when an
+/// input's dynamic dimension broadcasts (its size differs from another input's there,
+/// e.g. 1 against 5): the kernel reads every dynamic dimension in full, so such a call
+/// runs unfused.
+std::optional<FusionShapes> resolve_fusion(const FusionCall& call, const std::vector<Tensor>& slots,
+                                           const std::vector<int>& in);
 
 /// At most this many kernel arguments (inputs + outputs) and this collapsed rank.
 inline constexpr int kMaxFusionArgs = 16;

@@ -20,6 +20,10 @@ struct FusionSlots {
   std::vector<int> in, out;    // the slots of its inputs and results
   std::string where;           // the user's line, for errors
   std::vector<bool> last_use;  // per input: its last use is this fusion (its buffer may be reused)
+  // A fusion with dynamic dimensions: its body's ops as plain steps, run instead of the
+  // kernel where the sizes met at run time are ones the kernel was not built for (a
+  // dynamic dimension that broadcasts), or where the device has no kernel for it.
+  std::shared_ptr<const runtime::Program> unfused;
 };
 
 class KernelSet {

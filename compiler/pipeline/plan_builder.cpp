@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "compiler/trace/graph.h"
 #include "compiler/pipeline/kernel_binding.h"
 #include "compiler/pipeline/kernel_set.h"
+#include "compiler/trace/graph.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kiln/error.h"
@@ -169,8 +169,16 @@ class PlanBuilder {
     }
     if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) {
       if (!kernels_) throw Error("[plan] internal error: a kiln.fusion without compiled kernels");
-      FusionSlots slots{in, out, where, {}};
+      FusionSlots slots{in, out, where, {}, nullptr};
       for (mlir::Value v : fusion.getInputs()) slots.last_use.push_back(dies_at(v, fusion));
+      const bool dynamic = llvm::any_of(fusion.getResultTypes(), [](mlir::Type t) {
+        return !llvm::cast<mlir::ShapedType>(t).hasStaticShape();
+      });
+      if (dynamic) {  // the body's ops one by one, on the fusion's slots
+        mlir::Block& body = fusion.getBody().front();
+        for (size_t k = 0; k < in.size(); ++k) alias(body.getArgument(k), in[k]);
+        slots.unfused = std::make_shared<runtime::Program>(program(body, out));
+      }
       return kernels_->bind(fusion, slots);
     }
     if (auto c = llvm::dyn_cast<ir::CondOp>(op)) {

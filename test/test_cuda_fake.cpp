@@ -204,6 +204,30 @@ TEST_CASE("fake CUDA: compiled functions run on their arguments' device", "[.fak
   }
 }
 
+TEST_CASE("fake CUDA: a fusion with a dynamic dimension runs its ops unfused on CUDA",
+          "[.fake-cuda]") {
+  // The CPU JIT fuses it (test_dynamic_fusion.cpp); the CUDA code generator has no
+  // dynamic launch geometry yet, so the plan runs the fusion's ops one by one there.
+  FunctionOptions options;
+  options.input_signature = std::vector<TensorSpec>{{{-1, 33}}, {{33}}};
+  auto f = kiln::function([](Tensor x, Tensor w) { return tanh(x * w + 1.0f) * 0.5f; }, options);
+  const Tensor w = random_normal({33}, 2).to(kCuda);
+  CHECK(f.ir(random_normal({3, 33}, 1).to(kCuda), w, Stage::fused).find("kiln.fusion") !=
+        std::string::npos);
+  CHECK(f.ir(random_normal({3, 33}, 1).to(kCuda), w, Stage::ptx).find(".entry") ==
+        std::string::npos);
+  for (int64_t n : {1, 8, 0}) {
+    Tensor x = random_normal({n, 33}, 1).to(kCuda);
+    const size_t before = fake().stats().ptx_launches;
+    Tensor y = f(x, w);
+    CHECK(fake().stats().ptx_launches == before);  // elementwise kernels, not a fused one
+    CHECK(y.device() == kCuda);
+    CHECK(y.shape() == Shape{n, 33});
+    check_launches();
+  }
+  CHECK(f.trace_count() == 1);
+}
+
 TEST_CASE("fake CUDA: a function's device is part of its signature", "[.fake-cuda]") {
   fake();
   Tensor x = random_normal({64}, 6);

@@ -123,6 +123,65 @@ TEST_CASE("matmul of transposed operands", "[matmul]") {
   CHECK_TENSOR(matmul(transpose(a), transpose(b)), want, so, DType::f64, kt::kF64);
 }
 
+TEST_CASE("compiled products read transposes in place (BLAS's transpose flags)", "[matmul][jit]") {
+  // On the CPU a 2-D transpose that only feeds products is not materialized: the GEMM reads
+  // its input transposed. Checked against the f64 reference for every combination, small
+  // (in-house loop) and BLAS-sized, plain matmuls, output fusions (an epilogue after the
+  // product) and a transpose with another use (materialized after all), in graph mode and
+  // jit, f32 and f64.
+  struct Case {
+    int64_t M, K, N;
+  };
+  for (DType d : {DType::f32, DType::f64})
+    for (Case c : {Case{3, 4, 5}, Case{70, 130, 90}, Case{64, 256, 33}})
+      for (int ta : {0, 1})
+        for (int tb : {0, 1})
+          for (bool jit : {false, true}) {
+            INFO(kt::dtype_str(d) << " " << c.M << "x" << c.K << "x" << c.N << " ta " << ta
+                                  << " tb " << tb << (jit ? " jit" : " graph"));
+            const Shape sa = ta ? Shape{c.K, c.M} : Shape{c.M, c.K};
+            const Shape sb = tb ? Shape{c.N, c.K} : Shape{c.K, c.N};
+            auto av = kt::rounded(kt::random_for(d, kt::numel(sa), -2, 2, 31), d);
+            auto bv = kt::rounded(kt::random_for(d, kt::numel(sb), -2, 2, 32), d);
+            std::vector<double> am(av.size()), bm(bv.size());  // the operands as multiplied
+            for (int64_t i = 0; i < c.M; ++i)
+              for (int64_t k = 0; k < c.K; ++k)
+                am[i * c.K + k] = ta ? av[k * c.M + i] : av[i * c.K + k];
+            for (int64_t k = 0; k < c.K; ++k)
+              for (int64_t j = 0; j < c.N; ++j)
+                bm[k * c.N + j] = tb ? bv[j * c.K + k] : bv[k * c.N + j];
+            Shape so;
+            const auto product = matmul_ref(am, {c.M, c.K}, bm, {c.K, c.N}, &so);
+            std::vector<double> activated(product.size());
+            for (size_t i = 0; i < product.size(); ++i)
+              activated[i] = std::max(product[i] * 2, 0.0);
+            FunctionOptions o;
+            o.jit = jit;
+            // A product alone (a GEMM step), and one with an epilogue (jit: an output fusion).
+            auto f = kiln::function(
+                [&](Tensor a, Tensor b) {
+                  return matmul(ta ? transpose(a) : a, tb ? transpose(b) : b);
+                },
+                o);
+            auto f2 = kiln::function(
+                [&](Tensor a, Tensor b) {
+                  return relu(matmul(ta ? transpose(a) : a, tb ? transpose(b) : b) * 2.0);
+                },
+                o);
+            const Tensor a = kt::make(av, sa, d), b = kt::make(bv, sb, d);
+            CHECK_TENSOR(f(a, b), product, so, d, mm_tol(d, c.K));
+            CHECK_TENSOR(f2(a, b), activated, so, d, mm_tol(d, c.K));
+            // The transpose used elsewhere too (an elementwise op): materialized, same values.
+            auto g = kiln::function(
+                [&](Tensor a2, Tensor b2) {
+                  Tensor x = ta ? transpose(a2) : a2, y = tb ? transpose(b2) : b2;
+                  return matmul(x, y) + sum(x) * 0.0 + sum(y) * 0.0;
+                },
+                o);
+            CHECK_TENSOR(g(a, b), product, so, d, mm_tol(d, c.K));
+          }
+}
+
 TEST_CASE("matmul against identity", "[matmul]") {
   auto v = kt::rounded(kt::uniform(36, -10, 10, 3), DType::f32);
   auto x = kt::make(v, {6, 6});

@@ -87,6 +87,28 @@ int first_call_child(const std::string& id) {
   return 1;
 }
 
+int loop_child(const std::string& id, double seconds) {
+  for (const Workload& w : all_workloads()) {
+    if (w.id != id) continue;
+    Instance instance = w.make(kiln::Device{});
+    std::optional<Compiled> compiled = compile_for(Mode::jit, instance.body, w.id);
+    if (!compiled) return 1;
+    Runner runner(std::move(instance), compiled->body);
+    runner.call();  // compiled
+    const double t0 = now_ms();
+    int64_t calls = 0;
+    while (now_ms() - t0 < seconds * 1e3) {
+      runner.call();
+      ++calls;
+    }
+    std::printf("%s jit: %lld calls, %.4g ms per call\n", id.c_str(), static_cast<long long>(calls),
+                (now_ms() - t0) / static_cast<double>(calls));
+    return 0;
+  }
+  std::fprintf(stderr, "kiln-bench: no workload %s\n", id.c_str());
+  return 1;
+}
+
 std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children) {
   std::vector<WarmStart> out;
   const std::string self = self_path();

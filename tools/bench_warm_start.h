@@ -27,6 +27,10 @@ struct WarmStart {
 /// process's exit status.
 int first_call_child(const std::string& id);
 
+/// For profilers (perf record): workload `id` compiled for the JIT, called in a loop for
+/// `seconds` after its first call; prints the calls and the time per call.
+int loop_child(const std::string& id, double seconds);
+
 /// The parent's side: for each of `workloads`, one child fills a fresh cache folder, then
 /// `children` more make their first call with it warm; the median is reported.
 std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children);

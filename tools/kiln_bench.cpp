@@ -53,6 +53,7 @@ struct Options {
   bool list = false;
   bool ops = false;        // the per-op table instead of the workloads
   std::string first_call;  // --first-call ID: a warm-start child (bench_warm_start.h)
+  std::string loop;        // --loop ID: the jit mode in a loop, for profilers
   TimingOptions timing;
 };
 
@@ -92,6 +93,8 @@ const char* kUsage =
     "  --first-call ID   (used by kiln-bench itself) build workload ID, make its first jit\n"
     "                    call with the compile cache as KILN_CACHE_DIR says, print the\n"
     "                    figures of C1's warm-start row\n"
+    "  --loop ID         call workload ID's jit mode in a loop for --min-time seconds\n"
+    "                    (after its first call), for a profiler: perf record kiln-bench ...\n"
     "  --help            this text\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -159,6 +162,8 @@ Options parse(int argc, char** argv) {
       o.selfcheck = true;
     } else if (arg == "--list") {
       o.list = true;
+    } else if (arg == "--loop") {
+      o.loop = next();
     } else if (arg == "--first-call") {
       o.first_call = next();
     } else if (arg == "--ops") {
@@ -351,6 +356,7 @@ int run(const Options& o) {
     return 0;
   }
   if (!o.first_call.empty()) return first_call_child(o.first_call);
+  if (!o.loop.empty()) return loop_child(o.loop, o.timing.min_time_s);
   // C1 measures compiling: kiln-bench's own compiles never use the persistent compile cache
   // (a user's warm cache would make them disk hits); its warm-start row uses a fresh one.
   ::setenv("KILN_CACHE_DIR", "off", 1);

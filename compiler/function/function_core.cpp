@@ -520,7 +520,7 @@ class FunctionCore {
         }
       }
     }
-    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get());
+    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), device);
     if (device.kind == Device::cuda && fn->executable.graph_safe)
       fn->executable.replay_as_cuda_graph();
     double compile_ms = ms_since(t1);

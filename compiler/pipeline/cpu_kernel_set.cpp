@@ -99,7 +99,8 @@ class CpuKernelSet : public KernelSet {
     const int64_t row_bytes =
         std::max<int64_t>(1, N * static_cast<int64_t>(dtype_size(product.dtype)));
     const int64_t block = std::max<int64_t>(256, (int64_t{4} << 20) / row_bytes);
-    return [call, in, out, where, product, M, per_row, block](runtime::Frame& f) {
+    const bool ta = slots.transpose_lhs, tb = slots.transpose_rhs;
+    return [call, in, out, where, product, M, per_row, block, ta, tb](runtime::Frame& f) {
       // The operands, held here: an epilogue input that is also an operand is then never
       // given to an output (a later block's product still reads it).
       const Tensor a = f.slots[in[0]];
@@ -114,7 +115,7 @@ class CpuKernelSet : public KernelSet {
         results = fusion_outputs(*call, args);
         for (int64_t r = 0; r < M; r += block) {
           const int64_t e = std::min(M, r + block);
-          kernels::cpu::matmul_rows(a, b, args[0], r, e);
+          kernels::cpu::matmul_rows(a, b, args[0], r, e, ta, tb);
           run_fusion_range(*call, args, results, r * per_row, e * per_row);
         }
       });

@@ -24,6 +24,9 @@ struct FusionSlots {
   // kernel where the sizes met at run time are ones the kernel was not built for (a
   // dynamic dimension that broadcasts), or where the device has no kernel for it.
   std::shared_ptr<const runtime::Program> unfused;
+  // An output fusion whose product operand is a transpose the plan does not materialize:
+  // in[0] / in[1] are then the transposes' inputs, read transposed (CPU only).
+  bool transpose_lhs = false, transpose_rhs = false;
 };
 
 class KernelSet {

@@ -13,6 +13,7 @@
 #include "compiler/trace/graph.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
+#include "kernels/cpu/gemm.h"
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
@@ -72,12 +73,43 @@ std::string where_of(mlir::Location loc) {
   return "";
 }
 
+/// A 2-D f32/f64 value with a static shape (what the CPU's transposed GEMM takes).
+bool gemm_operand(mlir::Value v) {
+  auto t = llvm::dyn_cast<mlir::RankedTensorType>(v.getType());
+  return t && t.getRank() == 2 && t.hasStaticShape() &&
+         (t.getElementType().isF32() || t.getElementType().isF64());
+}
+
+/// Whether `use` reads its value as an operand of a 2-D product the plan runs on the CPU's
+/// GEMM: a kiln.matmul of 2-D f32/f64 operands, or an output fusion's product (its inputs 0
+/// and 1).
+bool product_operand(mlir::OpOperand& use) {
+  mlir::Operation* user = use.getOwner();
+  if (auto m = llvm::dyn_cast<ir::MatmulOp>(user))
+    return gemm_operand(m.getLhs()) && gemm_operand(m.getRhs());
+  if (auto f = llvm::dyn_cast<ir::FusionOp>(user))
+    return f.getKind() == "output" && use.getOperandNumber() < 2;
+  return false;
+}
+
 class PlanBuilder {
  public:
-  PlanBuilder(const TracedFunction& traced, const KernelSet* kernels)
-      : traced_(traced), kernels_(kernels) {}
+  PlanBuilder(const TracedFunction& traced, const KernelSet* kernels, Device device)
+      : traced_(traced), kernels_(kernels), fold_transposes_(device.kind == Device::cpu) {}
 
   runtime::Executable build(mlir::func::FuncOp func) {
+    // Transposes read in place by the products they feed (never materialized): a 2-D
+    // transpose whose every use is a product operand in its own block.
+    if (fold_transposes_)
+      func.walk([&](ir::TransposeOp t) {
+        const bool all =
+            !t->use_empty() && gemm_operand(t.getX()) &&
+            llvm::all_of(t->getUses(), [&](mlir::OpOperand& use) {
+              return use.getOwner()->getBlock() == t->getBlock() && product_operand(use);
+            });
+        if (all && t.getPerm().size() == 2 && t.getPerm()[0] == 1)
+          transposed_[t.getResult()] = t.getX();
+      });
     runtime::Executable exe;
     mlir::Block& entry = func.getBody().front();
     for (mlir::Value arg : entry.getArguments()) exe.inputs.push_back(slot(arg));
@@ -106,12 +138,16 @@ class PlanBuilder {
     for (mlir::Operation& op : block) ops.push_back(&op);
     for (size_t i = 0; i < ops.size(); ++i)
       ops[i]->walk([&](mlir::Operation* nested) {
-        for (mlir::Value v : nested->getOperands())
+        for (mlir::Value v : nested->getOperands()) {
+          // A folded transpose's reader reads its input: that lives until the reader.
+          if (mlir::Value source = transposed_.lookup(v)) v = source;
           if (v.getParentBlock() == &block && v.getDefiningOp() != nullptr) last_use[v] = i;
+        }
       });
     for (size_t i = 0; i < ops.size(); ++i) {
       mlir::Operation& op = *ops[i];
       if (llvm::isa<mlir::func::ReturnOp>(op)) continue;  // outputs are read after the run
+      if (op.getNumResults() == 1 && transposed_.count(op.getResult(0))) continue;  // read in place
       runtime::Step s;
       if (llvm::isa<ir::YieldOp>(op))
         s.run = yield_step(op, yield_to);
@@ -167,9 +203,17 @@ class PlanBuilder {
       auto var = traced_.variables.at(a.getIndex());
       return [var, i = in[0]](runtime::Frame& f) { var->write(f.slots[i]); };
     }
+    if (auto m = llvm::dyn_cast<ir::MatmulOp>(op);
+        m && (transposed_.count(m.getLhs()) || transposed_.count(m.getRhs())))
+      return transposed_product(m, out[0], where);
     if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) {
       if (!kernels_) throw Error("[plan] internal error: a kiln.fusion without compiled kernels");
       FusionSlots slots{in, out, where, {}, nullptr};
+      for (int k : {0, 1})  // an output fusion's product operands, read transposed
+        if (mlir::Value source = transposed_.lookup(op.getOperand(k))) {
+          slots.in[k] = slot(source);
+          (k == 0 ? slots.transpose_lhs : slots.transpose_rhs) = true;
+        }
       for (mlir::Value v : fusion.getInputs()) slots.last_use.push_back(dies_at(v, fusion));
       const bool dynamic = llvm::any_of(fusion.getResultTypes(), [](mlir::Type t) {
         return !llvm::cast<mlir::ShapedType>(t).hasStaticShape();
@@ -234,6 +278,23 @@ class PlanBuilder {
     return std::move(bound.run);
   }
 
+  /// A matmul with a folded transpose operand: the GEMM reads the transpose's input with
+  /// the transpose flag.
+  std::function<void(runtime::Frame&)> transposed_product(ir::MatmulOp m, int out,
+                                                          const std::string& where) {
+    const bool ta = transposed_.count(m.getLhs()) != 0, tb = transposed_.count(m.getRhs()) != 0;
+    const int a = slot(ta ? transposed_.lookup(m.getLhs()) : m.getLhs());
+    const int b = slot(tb ? transposed_.lookup(m.getRhs()) : m.getRhs());
+    const rules::TensorType type = ir::kiln_type(m.getResult().getType());
+    return [a, b, out, ta, tb, type, where](runtime::Frame& f) {
+      Tensor c = empty(type.dtype, type.shape, f.device);
+      with_location("matmul", where, [&] {
+        kernels::cpu::matmul_rows(f.slots[a], f.slots[b], c, 0, type.shape[0], ta, tb);
+      });
+      f.slots[out] = std::move(c);
+    };
+  }
+
   /// Whether `v` is an intermediate of this block whose last use is `op`: not an argument,
   /// a constant or a variable's value (their storage belongs to someone else), not
   /// returned, and not used after `op`.
@@ -250,7 +311,9 @@ class PlanBuilder {
   }
 
   const TracedFunction& traced_;
-  const KernelSet* kernels_;  // the fused kernels (jit=true), whatever the device
+  const KernelSet* kernels_;    // the fused kernels (jit=true), whatever the device
+  const bool fold_transposes_;  // on the CPU: products read transposes in place
+  llvm::DenseMap<mlir::Value, mlir::Value> transposed_;  // folded transpose -> its input
   bool graph_safe_ = true;
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
@@ -259,8 +322,8 @@ class PlanBuilder {
 }  // namespace
 
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const KernelSet* kernels) {
-  return PlanBuilder(traced, kernels).build(graph.func());
+                                     const KernelSet* kernels, Device device) {
+  return PlanBuilder(traced, kernels, device).build(graph.func());
 }
 
 }  // namespace kiln::detail

@@ -49,8 +49,10 @@ class KernelSet;
 /// The execution plan of the graph: a flat list of steps, runtime kernels or (for
 /// kiln.fusion ops) the compiled kernels of `kernels` (compiler/pipeline/kernel_set.h),
 /// whatever their device.
+/// On the CPU, a 2-D transpose that only feeds matrix products is not materialized: the
+/// products read its input with BLAS's transpose flag (compiler/pipeline/plan_builder.cpp).
 runtime::Executable build_executable(const Graph& graph, const TracedFunction& traced,
-                                     const KernelSet* kernels = nullptr);
+                                     const KernelSet* kernels = nullptr, Device device = {});
 
 /// While it lives, the trace on this thread replays a function for its gradient (a tape
 /// around a compiled call): reads of `variables` give `values` (what they held when the

@@ -40,17 +40,42 @@ void small_gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
   }
 }
 
+/// A float operand as BLAS reads it: row-major with leading dimension `ld`, transposed
+/// (element (r, c) at [c * ld + r]) or not ([r * ld + c]).
+template <class T>
+struct Operand {
+  const T* p;
+  int64_t ld;
+  bool trans;
+  T at(int64_t r, int64_t c) const { return trans ? p[c * ld + r] : p[r * ld + c]; }
+};
+
+/// c (M, N, row-major) = op(a) (M, K) @ op(b) (K, N), f32 or f64.
+template <class T>
+void gemm(Operand<T> a, Operand<T> b, T* c, int64_t M, int64_t N, int64_t K) {
+  if (M * N * K > kSmallGemm) {
+    const auto ta = a.trans ? CblasTrans : CblasNoTrans, tb = b.trans ? CblasTrans : CblasNoTrans;
+    if constexpr (std::is_same_v<T, float>)
+      return openblas().sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a.p, a.ld, b.p, b.ld, 0.0f, c,
+                              N);
+    else
+      return openblas().dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a.p, a.ld, b.p, b.ld, 0.0, c, N);
+  }
+  if (!a.trans && !b.trans && a.ld == K && b.ld == N) return small_gemm(a.p, b.p, c, M, N, K);
+  for (int64_t i = 0; i < M; ++i) {  // a transposed operand: small, so plainly
+    T* ci = c + i * N;
+    std::fill(ci, ci + N, T(0));
+    for (int64_t k = 0; k < K; ++k) {
+      const T aik = a.at(i, k);
+      for (int64_t j = 0; j < N; ++j) ci[j] += aik * b.at(k, j);
+    }
+  }
+}
+
 template <class T>
 void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (M * N * K > kSmallGemm)
-      return openblas().sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, a, K, b, N,
-                              0.0f, c, N);
-  } else if constexpr (std::is_same_v<T, double>) {
-    if (M * N * K > kSmallGemm)
-      return openblas().dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, a, K, b, N,
-                              0.0, c, N);
-  }
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+    return gemm<T>(Operand<T>{a, K, false}, Operand<T>{b, N, false}, c, M, N, K);
   small_gemm(a, b, c, M, N, K);
 }
 
@@ -65,9 +90,11 @@ void match_blas_threads() {
 
 void set_blas_threads(int threads) { openblas().set_num_threads(threads); }
 
-void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end) {
+void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end,
+                 bool transpose_a, bool transpose_b) {
   match_blas_threads();
-  const int64_t K = a.shape()[1], N = b.shape()[1];
+  const int64_t M = out.shape()[0], N = out.shape()[1];
+  const int64_t K = transpose_a ? a.shape()[0] : a.shape()[1];
   if (end <= begin || N == 0) return;
   auto rows = [&]<class T>() {
     T* po = detail::mutable_data<T>(out) + begin * N;
@@ -75,7 +102,11 @@ void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t be
       std::fill(po, po + (end - begin) * N, T(0));
       return;
     }
-    gemm<T>(detail::data<T>(a) + begin * K, detail::data<T>(b), po, end - begin, N, K);
+    // Rows [begin, end) of op(a): rows of a, or columns of a stored (K, M).
+    const T* pa = detail::data<T>(a) + (transpose_a ? begin : begin * K);
+    gemm<T>(Operand<T>{pa, transpose_a ? M : K, transpose_a},
+            Operand<T>{detail::data<T>(b), transpose_b ? K : N, transpose_b}, po, end - begin, N,
+            K);
   };
   if (a.dtype() == DType::f32)
     rows.operator()<float>();

@@ -14,7 +14,6 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -47,7 +46,7 @@ void addFusionPipeline(mlir::OpPassManager& pm) {
 void registerDialects(mlir::DialectRegistry& registry, bool gpu) {
   registry
       .insert<ir::KilnDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-              mlir::math::MathDialect, mlir::linalg::LinalgDialect, mlir::memref::MemRefDialect,
+              mlir::math::MathDialect, mlir::memref::MemRefDialect,
               mlir::scf::SCFDialect, mlir::cf::ControlFlowDialect, mlir::affine::AffineDialect,
               mlir::vector::VectorDialect, mlir::tensor::TensorDialect, mlir::LLVM::LLVMDialect>();
   mlir::registerBuiltinDialectTranslation(registry);

@@ -16,6 +16,10 @@ edge_sets=${EDGE_SETS:-8}
 chain_seeds=${CHAIN_SEEDS:-20000}
 chunk=${CHUNK:-5000}               # seeds per process: a failure report stays readable
 
+# The edge tester's compiled functions go to a compile cache of this run's own.
+KILN_CACHE_DIR=$(mktemp -d)
+export KILN_CACHE_DIR
+trap 'rm -rf "$KILN_CACHE_DIR"' EXIT
 start=$(date +%s)
 failed=0
 echo "== edge tester: $edge_seeds seeds x $edge_sets input sets"
@@ -30,16 +34,23 @@ for ((first = 1; first <= edge_seeds; first += chunk)); do
   grep -h "^edge tester:" "/tmp/kiln-edge-$first.log" | cut -c1-200
 done
 
-echo "== chain tester: $chain_seeds seeds x 2 input sets"
+# Each chunk twice over one fresh compile-cache folder: compiled, then (a new process) with
+# every program's code loaded from the cache, which must agree with eager as well.
+echo "== chain tester: $chain_seeds seeds x 2 input sets, compiled then from the compile cache"
 for ((first = 1; first <= chain_seeds; first += chunk)); do
   n=$((chain_seeds - first + 1 < chunk ? chain_seeds - first + 1 : chunk))
-  if ! KILN_JIT_FIRST=$first KILN_JIT_CASES=$n KILN_JIT_VERBOSE=1 \
-      "$tests" "*agree on random graphs" > "/tmp/kiln-chain-$first.log" 2>&1; then
-    failed=1
-    echo "seeds $first..$((first + n - 1)): FAILED (see /tmp/kiln-chain-$first.log)"
-    grep -E -m5 "^  seed [0-9]+: " "/tmp/kiln-chain-$first.log" || true
-  fi
-  grep -h "seeds in" "/tmp/kiln-chain-$first.log" | cut -c1-200
+  cache=$(mktemp -d)
+  for pass in compiled cached; do
+    log="/tmp/kiln-chain-$first-$pass.log"
+    if ! KILN_CACHE_DIR=$cache KILN_JIT_FIRST=$first KILN_JIT_CASES=$n KILN_JIT_VERBOSE=1 \
+        "$tests" "*agree on random graphs" > "$log" 2>&1; then
+      failed=1
+      echo "seeds $first..$((first + n - 1)) ($pass): FAILED (see $log)"
+      grep -E -m5 "^  seed [0-9]+: " "$log" || true
+    fi
+    echo "$pass: $(grep -h "seeds in" "$log" | cut -c1-240)"
+  done
+  rm -rf "$cache"
 done
 echo "differential: $(( $(date +%s) - start )) s, $([ $failed = 0 ] && echo "no failures" || echo FAILURES)"
 exit $failed

@@ -1169,6 +1169,7 @@ std::optional<uint64_t> env_number(const char* name) {
 struct Totals {
   Observed seen;
   int programs_with_kernels = 0;
+  int disk_hits = 0;    // jit programs whose code came from the persistent compile cache
   int ptx_checked = 0;  // programs whose CUDA kernels ptxas assembled
   int special = 0;
   size_t nodes = 0;
@@ -1302,6 +1303,7 @@ Outcome check_program(const Program& p, const std::vector<std::vector<Tensor>>& 
     // (A program whose code came from the persistent compile cache has no codegen time.)
     if (jit && f.ir(inputs[0], Stage::llvm).find("llvm.func @") != std::string::npos)
       ++totals.programs_with_kernels;
+    if (jit) totals.disk_hits += static_cast<int>(st.disk_hits);
     totals.trace_ms[jit] += st.trace_ms;
     totals.compile_ms[jit] += st.compile_ms;
     if (jit) totals.codegen_ms += st.codegen_ms;
@@ -1393,10 +1395,12 @@ TEST_CASE("jit, graph mode and eager agree on random graphs", "[jit][random]") {
     std::cout << seeds.size() << " seeds in " << seconds << " s, " << failures << " failing; "
               << totals.nodes << " ops; " << totals.programs_with_kernels
               << " programs compiled kernels (" << totals.ptx_checked
-              << " also as PTX, checked by ptxas); " << totals.special << " with NaN/inf/±0 inputs; "
-              << totals.seen.elements << " elements compared; worst error/allowed: f32 "
-              << totals.seen.f32 << ", f64 " << totals.seen.f64 << " (with scale 1: f32 "
-              << totals.seen.f32_unscaled << ", f64 " << totals.seen.f64_unscaled << ")\n"
+              << " also as PTX, checked by ptxas); " << totals.disk_hits
+              << " jit traces loaded from the compile cache; " << totals.special
+              << " with NaN/inf/±0 inputs; " << totals.seen.elements
+              << " elements compared; worst error/allowed: f32 " << totals.seen.f32 << ", f64 "
+              << totals.seen.f64 << " (with scale 1: f32 " << totals.seen.f32_unscaled << ", f64 "
+              << totals.seen.f64_unscaled << ")\n"
               << "ms: eager (incl. scales) " << totals.eager_ms << "; graph mode "
               << totals.run_ms[0] << " (trace " << totals.trace_ms[0] << ", compile "
               << totals.compile_ms[0] << "); jit " << totals.run_ms[1] << " (trace "

@@ -83,6 +83,10 @@ struct ConcreteFunction {
   std::shared_ptr<const std::string> ptx;          // jit=true on CUDA: the fused kernels' PTX
   std::vector<Tensor> device_captures;             // the captures, on `device` (copied there once)
   size_t bytes = 0;  // what it holds: IR text, compiled code, constants (cache_max_bytes)
+  // jit=true on the CPU: the fused, lowered and llvm texts are printed on request only
+  // (FunctionCore::stage_texts); true once they are there.
+  bool stage_texts = false;
+  std::mutex texts_mutex;
 };
 
 struct Entry {
@@ -210,6 +214,7 @@ class FunctionCore {
     if (!produces(stage))
       throw Error("[ir] stage '" + std::string(stage_name(stage)) +
                   "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
+    if (stage > Stage::optimized) stage_texts(*fn);
     return ir_of(*fn, stage);
   }
 
@@ -498,7 +503,10 @@ class FunctionCore {
       ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
       optimize_ms = ms_since(t2);
       if (options_.jit) {
-        CodegenResult code = codegen(*fn->traced.graph, device, codegen_options());
+        // The later stages' texts only when they will be dumped (else on request).
+        const bool texts = dumping() || device.kind != Device::cpu;
+        CodegenResult code = codegen(*fn->traced.graph, device, codegen_options(), texts);
+        fn->stage_texts = texts;
         ir_of(*fn, Stage::fused) = std::move(code.fused);
         ir_of(*fn, Stage::lowered) = std::move(code.lowered);
         ir_of(*fn, Stage::llvm) = std::move(code.llvm);
@@ -542,9 +550,32 @@ class FunctionCore {
   }
 
   /// KILN_DUMP_IR=<dir>: every stage of every trace, one file each.
-  void dump(const ConcreteFunction& fn) {
+  static bool dumping() {
+    const char* dir = std::getenv("KILN_DUMP_IR");
+    return dir != nullptr && *dir != '\0';
+  }
+
+  /// The fused, lowered and llvm texts of a CPU jit function, made on first request from
+  /// its optimized text by the passes that compiled it (jit_stage_texts).
+  void stage_texts(ConcreteFunction& fn) {
+    std::lock_guard<std::mutex> texts_lock(fn.texts_mutex);
+    if (fn.stage_texts || !options_.jit) return;
+    JitResult t = jit_stage_texts(ir_of(fn, Stage::optimized), codegen_options());
+    const size_t added = t.fused.size() + t.lowered.size() + t.llvm.size();
+    ir_of(fn, Stage::fused) = std::move(t.fused);
+    ir_of(fn, Stage::lowered) = std::move(t.lowered);
+    ir_of(fn, Stage::llvm) = std::move(t.llvm);
+    fn.stage_texts = true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn.bytes += added;
+    for (const auto& [sig, e] : cache_)
+      if (e.fn.get() == &fn) stats_.cache_bytes += added;  // still held: it counts
+  }
+
+  void dump(ConcreteFunction& fn) {
     const char* dir = std::getenv("KILN_DUMP_IR");
     if (dir == nullptr || *dir == '\0') return;
+    stage_texts(fn);  // a function whose code came from the compile cache
     std::string key;
     for (const auto& t : fn.arg_types) key += spec_str(t.shape, t.dtype) + ";";
     char hash[17];

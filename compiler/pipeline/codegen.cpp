@@ -5,7 +5,7 @@
 
 namespace kiln::detail {
 
-CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options) {
+CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options, bool texts) {
   CodegenResult result;
   if (device.kind == Device::cuda) {
     const std::string chip = cuda_chip(runtime::CudaDevice::get(device).compute_capability());
@@ -20,7 +20,7 @@ CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options
     result.codegen_ms = jit.codegen_ms;
     return result;
   }
-  JitResult jit = jit_compile(graph, options);
+  JitResult jit = jit_compile(graph, options, texts);
   result.fused = std::move(jit.fused);
   result.lowered = std::move(jit.lowered);
   result.llvm = std::move(jit.llvm);

@@ -29,6 +29,8 @@ struct CodegenResult {
 
 /// Fuses `graph` in place and compiles its fusions for `device`. Throws kiln::Error if a
 /// pass or the code generator fails.
-CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options);
+/// On the CPU, `texts` false leaves fused/lowered/llvm empty (jit_stage_texts).
+CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options,
+                      bool texts = true);
 
 }  // namespace kiln::detail

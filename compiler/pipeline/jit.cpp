@@ -6,10 +6,12 @@
 
 #include "compiler/pipeline/native_code.h"
 #include "compiler/trace/graph.h"
+#include "compiler/trace/mlir_context.h"
 #include "ir/KilnOps.h"
 #include "kiln/error.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
@@ -47,7 +49,7 @@ void run(mlir::PassManager& pm, mlir::ModuleOp module, const char* what) {
 
 }  // namespace
 
-std::string fuse(Graph& graph, const CodegenOptions& options) {
+std::string fuse(Graph& graph, const CodegenOptions& options, bool texts) {
   mlir::ModuleOp module = graph.get();
   if (options.fast_math)
     module->setAttr("kiln.fast_math", mlir::UnitAttr::get(module.getContext()));
@@ -55,23 +57,26 @@ std::string fuse(Graph& graph, const CodegenOptions& options) {
   passes::addFusionPipeline(pm);
   run(pm, module, "fusion");
   locate_unknown(module);
-  return text(module);
+  return texts ? text(module) : std::string();
 }
 
-JitResult jit_compile(Graph& graph, const CodegenOptions& options) {
+namespace {
+
+/// jit_compile, with or without the stages' texts and the native code.
+JitResult compile(Graph& graph, const CodegenOptions& options, bool texts, bool native) {
   JitResult result;
   mlir::ModuleOp module = graph.get();
   mlir::MLIRContext* context = module.getContext();
 
   auto t0 = Clock::now();
-  result.fused = fuse(graph, options);
+  result.fused = fuse(graph, options, texts);
   {
     mlir::PassManager pm(context);
     pm.addPass(passes::createOutlineFusions());
     run(pm, module, "outlining fused kernels");
   }
   locate_unknown(module);
-  result.lowered = text(module);
+  if (texts) result.lowered = text(module);
 
   // The kernels move to a module of their own; the graph keeps the fusions naming them.
   mlir::OpBuilder b(context);
@@ -95,13 +100,33 @@ JitResult jit_compile(Graph& graph, const CodegenOptions& options) {
     run(pm, *kernels, "lowering fused kernels to LLVM");
   }
   locate_unknown(*kernels);
-  result.llvm = text(*kernels);
+  if (texts) result.llvm = text(*kernels);
+  if (!native) return result;
 
   result.object = compile_object(*kernels);
   result.kernel_names = names;
   result.kernels = load_object(result.object, names);
   result.codegen_ms = ms_since(t1);
   return result;
+}
+
+}  // namespace
+
+JitResult jit_compile(Graph& graph, const CodegenOptions& options, bool texts) {
+  return compile(graph, options, texts, /*native=*/true);
+}
+
+JitResult jit_stage_texts(const std::string& optimized, const CodegenOptions& options) {
+  mlir::MLIRContext* context = kiln_mlir_context();
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic& d) {
+    message += d.str() + "\n";
+    return mlir::success();
+  });
+  Graph graph{mlir::parseSourceString<mlir::ModuleOp>(optimized, mlir::ParserConfig(context))};
+  if (!graph.module)
+    throw Error("[function] internal error: the optimized graph does not parse: " + message);
+  return compile(graph, options, /*texts=*/true, /*native=*/false);
 }
 
 }  // namespace kiln::detail

@@ -40,10 +40,17 @@ struct CodegenOptions {
 /// Runs kiln's fusion passes on `graph` in place (kiln.fusion regions, no kernels yet);
 /// returns the fused graph's text. The first half of jit_compile, and what a CUDA
 /// function compiles to PTX (compiler/pipeline/gpu_codegen.h).
-std::string fuse(Graph& graph, const CodegenOptions& options = {});
+std::string fuse(Graph& graph, const CodegenOptions& options = {}, bool texts = true);
 
 /// Fuses `graph` in place (each fusion gets a `kernel`) and compiles the kernels. Throws
 /// kiln::Error if a pass or the code generator fails.
-JitResult jit_compile(Graph& graph, const CodegenOptions& options = {});
+/// Without `texts`, the stages' texts (fused, lowered, llvm) stay empty: printing them
+/// is a part of the first call worth saving (jit_stage_texts makes them on request).
+JitResult jit_compile(Graph& graph, const CodegenOptions& options = {}, bool texts = true);
+
+/// The fused, lowered and llvm texts of the function whose optimized graph is `optimized`
+/// (Stage::optimized's text), by the same passes jit_compile runs (no native code): the
+/// passes are deterministic, so they are the stages of the code that runs.
+JitResult jit_stage_texts(const std::string& optimized, const CodegenOptions& options = {});
 
 }  // namespace kiln::detail

@@ -209,7 +209,8 @@ class PlanBuilder {
     if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) {
       if (!kernels_) throw Error("[plan] internal error: a kiln.fusion without compiled kernels");
       FusionSlots slots{in, out, where, {}, nullptr};
-      for (int k : {0, 1})  // an output fusion's product operands, read transposed
+      for (unsigned k = 0; fusion.getKind() == "output" && k < 2 && k < op.getNumOperands(); ++k)
+        // an output fusion's product operands, read transposed
         if (mlir::Value source = transposed_.lookup(op.getOperand(k))) {
           slots.in[k] = slot(source);
           (k == 0 ? slots.transpose_lhs : slots.transpose_rhs) = true;

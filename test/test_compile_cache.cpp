@@ -244,8 +244,11 @@ TEST_CASE("a damaged entry is found, removed with a warning and compiled again",
 TEST_CASE("the entry format refuses every truncation and random damage", "[compile_cache]") {
   cache::Key key{};
   key[0] = 42;
-  cache::Record record{
-      "locations", {"a", "bb", "", "dddd"}, "graph bytes", {"k0", "k1"}, std::string(300, '\x7f')};
+  cache::Record record{"locations",
+                       {"a", "bb", "", "dddd"},
+                       "graph bytes",
+                       {"k0", "k1"},
+                       {std::string(300, '\x7f'), "second object"}};
   const std::string bytes = cache::encode(key, record);
   std::string why;
   auto decoded = cache::decode(bytes, &key, &why);

@@ -488,7 +488,7 @@ class FunctionCore {
           for (size_t i = 0; i < std::size(kCachedStages); ++i)
             ir_of(*fn, kCachedStages[i]) = std::move(hit->stages[i]);
           fn->kernels = std::move(hit->kernels);
-          code_bytes = record->object.size();
+          for (const std::string& o : record->objects) code_bytes += o.size();
           restored = true;
         } else if (!why.empty()) {
           compile_cache::warn("the entry for '" + name() + "' does not load (" + why +
@@ -514,14 +514,15 @@ class FunctionCore {
         fn->ptx = std::move(code.ptx);
         optimize_ms += code.fuse_ms;
         codegen_ms = code.codegen_ms;
-        code_bytes = code.object.size() + (fn->ptx ? fn->ptx->size() : 0);
+        code_bytes = fn->ptx ? fn->ptx->size() : 0;
+        for (const std::string& o : code.objects) code_bytes += o.size();
         if (key) {
           auto t = Clock::now();
           compile_cache::Record record{key->locations,
                                        {},
                                        graph_bytecode(*fn->traced.graph),
                                        std::move(code.kernel_names),
-                                       std::move(code.object)};
+                                       std::move(code.objects)};
           for (Stage stage : kCachedStages) record.stages.push_back(ir_of(*fn, stage));
           compile_cache::store(disk, key->key, record);
           disk_ms += ms_since(t);

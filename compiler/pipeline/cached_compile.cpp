@@ -16,7 +16,7 @@ namespace {
 
 // Bumped by hand when the meaning of a record changes without a source change kiln's
 // fingerprint would see (it sees every compiler source, so in practice: never).
-constexpr const char* kKeyVersion = "kiln-compile-cache-key 1";
+constexpr const char* kKeyVersion = "kiln-compile-cache-key 2";
 
 }  // namespace
 
@@ -75,7 +75,7 @@ std::optional<RestoredCompile> restore_compile(Graph& graph, const compile_cache
   RestoredCompile restored;
   try {
     restored.kernels = cpu_kernel_set(
-        record.kernels.empty() ? nullptr : load_object(record.object, record.kernels));
+        record.kernels.empty() ? nullptr : load_objects(record.objects, record.kernels));
   } catch (const Error& e) {
     *why = e.what();
     return std::nullopt;

@@ -25,7 +25,7 @@ CodegenResult codegen(Graph& graph, Device device, const CodegenOptions& options
   result.lowered = std::move(jit.lowered);
   result.llvm = std::move(jit.llvm);
   result.kernels = cpu_kernel_set(std::move(jit.kernels));
-  result.object = std::move(jit.object);
+  result.objects = std::move(jit.objects);
   result.kernel_names = std::move(jit.kernel_names);
   result.fuse_ms = jit.fuse_ms;
   result.codegen_ms = jit.codegen_ms;

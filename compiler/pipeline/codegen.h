@@ -22,8 +22,8 @@ struct CodegenResult {
   std::string lowered;                       // the outlined kernels (CPU), or a note (CUDA)
   std::string llvm;                          // the kernels in the LLVM dialect (CPU), or a note
   std::shared_ptr<const std::string> ptx;    // CUDA: the module (NUL-terminated driver image)
-  std::string object;                        // CPU: the kernels' native code (one object)
-  std::vector<std::string> kernel_names;     // CPU: the kernels `object` defines
+  std::vector<std::string> objects;          // CPU: the kernels' native code (ELF objects)
+  std::vector<std::string> kernel_names;     // CPU: the kernels `objects` define
   double fuse_ms = 0, codegen_ms = 0;
 };
 

@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'J', 'I', 'T', '\x1a'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr const char* kSuffix = ".kjit";
 constexpr const char* kTempPrefix = ".tmp-";
 constexpr uint64_t kDefaultMaxBytes = uint64_t(1) << 30;
@@ -315,7 +315,7 @@ std::string encode(const Key& key, const Record& record) {
   put_list(body, record.stages);
   put_bytes(body, record.graph);
   put_list(body, record.kernels);
-  put_bytes(body, record.object);
+  put_list(body, record.objects);
   std::string out(kMagic, sizeof kMagic);
   put_u32(out, kFormatVersion);
   put_u32(out, 0);
@@ -350,7 +350,7 @@ std::optional<Record> decode(std::string_view bytes, const Key* expected, std::s
   record.stages = r.list();
   record.graph = r.bytes();
   record.kernels = r.list();
-  record.object = r.bytes();
+  record.objects = r.list();
   if (!r.ok || r.at != covered.size()) return fail("its fields do not add up");
   return record;
 }

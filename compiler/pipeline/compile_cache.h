@@ -60,8 +60,8 @@ struct Record {
   std::string locations;             // digest of the traced graph with its source locations
   std::vector<std::string> stages;   // the IR text of the optimized, fused, lowered and llvm stages
   std::string graph;                 // the compiled graph (fusions naming kernels), MLIR bytecode
-  std::vector<std::string> kernels;  // the kernels `object` defines
-  std::string object;                // their native code (empty when there are none)
+  std::vector<std::string> kernels;  // the kernels `objects` define
+  std::vector<std::string> objects;  // their native code (none when there are no kernels)
   bool operator==(const Record&) const = default;
 };
 

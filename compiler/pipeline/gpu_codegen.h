@@ -10,7 +10,7 @@
 namespace kiln::detail {
 
 struct PtxModule {
-  std::string ptx;                   // the module's PTX text (no trailing NUL)
+  std::string ptx;  // the module's PTX text (no trailing NUL)
   // Entry points, one per kiln.fusion of the module in walk order ("" for a fusion that
   // got none).
   std::vector<std::string> kernels;
@@ -27,8 +27,8 @@ struct Graph;
 /// JIT does) and compiles its fusions to PTX for `chip` on the same module, each fusion
 /// naming its PTX entry point (`kernel`) for the execution plan.
 struct CudaJitResult {
-  std::string fused;                        // the fused graph's text
-  std::shared_ptr<const std::string> ptx;   // the module (NUL-terminated: a driver image)
+  std::string fused;                       // the fused graph's text
+  std::shared_ptr<const std::string> ptx;  // the module (NUL-terminated: a driver image)
   double fuse_ms = 0, codegen_ms = 0;
 };
 struct CodegenOptions;

@@ -16,6 +16,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/parallel.h"
 
 namespace kiln::detail {
 namespace {
@@ -103,9 +104,9 @@ JitResult compile(Graph& graph, const CodegenOptions& options, bool texts, bool 
   if (texts) result.llvm = text(*kernels);
   if (!native) return result;
 
-  result.object = compile_object(*kernels);
+  result.objects = compile_objects(*kernels, runtime::num_threads());
   result.kernel_names = names;
-  result.kernels = load_object(result.object, names);
+  result.kernels = load_objects(result.objects, names);
   result.codegen_ms = ms_since(t1);
   return result;
 }

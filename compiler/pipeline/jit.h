@@ -24,8 +24,8 @@ struct JitResult {
   std::string fused;                      // the graph with kiln.fusion regions
   std::string lowered;                    // the graph and its outlined kernels (linalg on memrefs)
   std::string llvm;                       // the kernels in the LLVM dialect
-  std::string object;                     // their native code: one relocatable ELF object
-  std::vector<std::string> kernel_names;  // the kernels `object` defines
+  std::vector<std::string> objects;       // their native code: relocatable ELF objects
+  std::vector<std::string> kernel_names;  // the kernels `objects` define
   double fuse_ms = 0;                     // fusion and outlining
   double codegen_ms = 0;                  // lowering and native code generation
 };

@@ -2,10 +2,15 @@
 // loaded with ORC's LLJIT (one JIT per concrete function, freed with it).
 #include "compiler/pipeline/native_code.h"
 
+#include <algorithm>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include "kiln/error.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/IRCompileLayer.h"
@@ -18,6 +23,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -163,8 +169,71 @@ std::string compile_object(mlir::ModuleOp kernels) {
   return (*object)->getBuffer().str();
 }
 
-std::shared_ptr<JitKernels> load_object(const std::string& object,
-                                        const std::vector<std::string>& names) {
+std::vector<std::string> compile_objects(mlir::ModuleOp kernels, int parts) {
+  // The external functions with a body, by kernel: `k` and its wrapper `_mlir_ciface_k`.
+  constexpr llvm::StringLiteral kWrapper = "_mlir_ciface_";
+  llvm::MapVector<llvm::StringRef, size_t> size_of;  // kernel -> its ops (both functions)
+  auto kernel_of = [&](mlir::LLVM::LLVMFuncOp f) {
+    llvm::StringRef name = f.getSymName();
+    return name.starts_with(kWrapper) ? name.drop_front(kWrapper.size()) : name;
+  };
+  auto distributed = [](mlir::LLVM::LLVMFuncOp f) {
+    return !f.isExternal() && f.getLinkage() == mlir::LLVM::Linkage::External;
+  };
+  for (auto f : kernels.getOps<mlir::LLVM::LLVMFuncOp>()) {
+    if (!distributed(f)) continue;
+    size_t ops = 0;
+    f.walk([&](mlir::Operation*) { ++ops; });
+    size_of[kernel_of(f)] += ops;
+  }
+  const size_t n = std::min<size_t>(std::max(parts, 1), size_of.size());
+  if (n <= 1) return {compile_object(kernels)};
+  // Largest first, each to the part with the fewest ops so far.
+  std::vector<std::pair<llvm::StringRef, size_t>> order(size_of.begin(), size_of.end());
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<size_t> load(n, 0);
+  llvm::StringMap<size_t> part_of;
+  for (const auto& [name, ops] : order) {
+    const size_t p = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    part_of[name] = p;
+    load[p] += ops;
+  }
+  std::vector<mlir::OwningOpRef<mlir::ModuleOp>> modules;
+  for (size_t p = 0; p < n; ++p) {
+    modules.push_back(mlir::OwningOpRef<mlir::ModuleOp>(kernels.clone()));
+    for (auto f : llvm::to_vector(modules.back()->getOps<mlir::LLVM::LLVMFuncOp>()))
+      if (distributed(f) && part_of.lookup(kernel_of(f)) != p) {
+        f.getBody().dropAllReferences();  // the blocks refer to each other's values
+        f.getBody().getBlocks().clear();  // a declaration: another part defines it
+      }
+  }
+  std::vector<std::string> objects(n);
+  std::vector<std::string> errors(n);
+  auto compile_part = [&](size_t p) {
+    try {
+      objects[p] = compile_object(*modules[p]);
+    } catch (const std::exception& e) {
+      errors[p] = e.what();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t p = 1; p < n; ++p) {
+    try {
+      threads.emplace_back(compile_part, p);
+    } catch (const std::system_error&) {  // no thread to be had: this one compiles it
+      compile_part(p);
+    }
+  }
+  compile_part(0);
+  for (std::thread& t : threads) t.join();
+  for (const std::string& e : errors)
+    if (!e.empty()) throw Error(e);
+  return objects;
+}
+
+std::shared_ptr<JitKernels> load_objects(const std::vector<std::string>& objects,
+                                         const std::vector<std::string>& names) {
   initialize_llvm();
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(host_builder())
@@ -183,10 +252,11 @@ std::shared_ptr<JitKernels> load_object(const std::string& object,
     throw Error("[function] internal error: the JIT cannot see the process's symbols: " +
                 message_of(process.takeError()));
   (*jit)->getMainJITDylib().addGenerator(std::move(*process));
-  if (llvm::Error e =
-          (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "kiln-kernels.o")))
-    throw Error("[function] internal error: the JIT cannot load the kernels' object: " +
-                message_of(std::move(e)));
+  for (const std::string& object : objects)
+    if (llvm::Error e =
+            (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "kiln-kernels.o")))
+      throw Error("[function] internal error: the JIT cannot load the kernels' object: " +
+                  message_of(std::move(e)));
   return std::make_shared<ObjectKernels>(std::move(*jit), names);
 }
 

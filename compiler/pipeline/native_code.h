@@ -30,10 +30,17 @@ const HostTarget& host_target();
 /// pipeline) and emits one ELF object. Throws kiln::Error when a step fails.
 std::string compile_object(mlir::ModuleOp kernels);
 
-/// Loads `object` into a JIT of its own and resolves the C-interface entries of `names`
+/// `kernels` as up to `parts` objects compiled at once on as many threads: each external
+/// kernel (with its C-interface wrapper) goes to one part, the others keep its declaration
+/// (the JIT links the parts); private helpers are copied into every part. One part for a
+/// single kernel.
+std::vector<std::string> compile_objects(mlir::ModuleOp kernels, int parts);
+
+/// Loads `objects` into a JIT of their own and resolves the C-interface entries of `names`
 /// (`_mlir_ciface_<name>`); the C library and the process's symbols resolve as they do
-/// for any shared object. Throws kiln::Error if the object does not load or lacks a name.
-std::shared_ptr<JitKernels> load_object(const std::string& object,
-                                        const std::vector<std::string>& names);
+/// for any shared object. Throws kiln::Error if an object does not load or a name is
+/// missing.
+std::shared_ptr<JitKernels> load_objects(const std::vector<std::string>& objects,
+                                         const std::vector<std::string>& names);
 
 }  // namespace kiln::detail

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "kiln/kiln.h"
 
@@ -55,58 +57,63 @@ std::string self_path() {
   return ec ? std::string() : p.string();
 }
 
+/// Workload `id` on the CPU, bound to a kiln::function with the JIT (not called yet), and
+/// that function's statistics; nothing (and a message) when there is no such workload.
+struct JitWorkload {
+  std::unique_ptr<Runner> runner;
+  std::function<kiln::FunctionStats()> stats;
+};
+std::optional<JitWorkload> jit_workload(const std::string& id) {
+  for (const Workload& w : all_workloads()) {
+    if (w.id != id) continue;
+    Instance instance = w.make(kiln::Device{});
+    std::optional<Compiled> compiled = compile_for(Mode::jit, instance.body, w.id);
+    if (!compiled) break;
+    return JitWorkload{std::make_unique<Runner>(std::move(instance), compiled->body),
+                       compiled->stats};
+  }
+  std::fprintf(stderr, "kiln-bench: no jit workload %s\n", id.c_str());
+  return std::nullopt;
+}
+
 }  // namespace
 
 int first_call_child(const std::string& id) {
-  for (const Workload& w : all_workloads()) {
-    if (w.id != id) continue;
-    Instance instance = w.make(kiln::Device{});
-    std::optional<Compiled> compiled = compile_for(Mode::jit, instance.body, w.id);
-    if (!compiled) return 1;
-    Runner runner(std::move(instance), compiled->body);
-    const double t0 = now_ms();
-    std::vector<kiln::Tensor> outputs = runner.call();
-    const double ms = now_ms() - t0;
-    const kiln::FunctionStats s = compiled->stats();
-    // A digest of the results' values (FNV-1a over their f64 bits): two processes that ran
-    // the same code on the same inputs print the same one.
-    uint64_t digest = 14695981039346656037ull;
-    for (const kiln::Tensor& t : outputs)
-      for (double v : t.astype(kiln::DType::f64).to_vector<double>()) {
-        uint64_t b = 0;
-        std::memcpy(&b, &v, sizeof b);
-        for (int i = 0; i < 8; ++i) digest = (digest ^ ((b >> (8 * i)) & 0xff)) * 1099511628211ull;
-      }
-    std::printf("%.6g %.6g %.6g %.6g %.6g %.6g %llu %llu %016llx\n", ms, s.trace_ms, s.optimize_ms,
-                s.codegen_ms, s.compile_ms, s.disk_ms, static_cast<unsigned long long>(s.disk_hits),
-                static_cast<unsigned long long>(s.disk_misses),
-                static_cast<unsigned long long>(digest));
-    return 0;
-  }
-  std::fprintf(stderr, "kiln-bench: no workload %s\n", id.c_str());
-  return 1;
+  std::optional<JitWorkload> w = jit_workload(id);
+  if (!w) return 1;
+  const double t0 = now_ms();
+  std::vector<kiln::Tensor> outputs = w->runner->call();
+  const double ms = now_ms() - t0;
+  const kiln::FunctionStats s = w->stats();
+  // A digest of the results' values (FNV-1a over their f64 bits): two processes that ran
+  // the same code on the same inputs print the same one.
+  uint64_t digest = 14695981039346656037ull;
+  for (const kiln::Tensor& t : outputs)
+    for (double v : t.astype(kiln::DType::f64).to_vector<double>()) {
+      uint64_t b = 0;
+      std::memcpy(&b, &v, sizeof b);
+      for (int i = 0; i < 8; ++i) digest = (digest ^ ((b >> (8 * i)) & 0xff)) * 1099511628211ull;
+    }
+  std::printf("%.6g %.6g %.6g %.6g %.6g %.6g %llu %llu %016llx\n", ms, s.trace_ms, s.optimize_ms,
+              s.codegen_ms, s.compile_ms, s.disk_ms, static_cast<unsigned long long>(s.disk_hits),
+              static_cast<unsigned long long>(s.disk_misses),
+              static_cast<unsigned long long>(digest));
+  return 0;
 }
 
 int loop_child(const std::string& id, double seconds) {
-  for (const Workload& w : all_workloads()) {
-    if (w.id != id) continue;
-    Instance instance = w.make(kiln::Device{});
-    std::optional<Compiled> compiled = compile_for(Mode::jit, instance.body, w.id);
-    if (!compiled) return 1;
-    Runner runner(std::move(instance), compiled->body);
-    runner.call();  // compiled
-    const double t0 = now_ms();
-    int64_t calls = 0;
-    while (now_ms() - t0 < seconds * 1e3) {
-      runner.call();
-      ++calls;
-    }
-    std::printf("%s jit: %lld calls, %.4g ms per call\n", id.c_str(), static_cast<long long>(calls),
-                (now_ms() - t0) / static_cast<double>(calls));
-    return 0;
+  std::optional<JitWorkload> w = jit_workload(id);
+  if (!w) return 1;
+  w->runner->call();  // compiled
+  const double t0 = now_ms();
+  int64_t calls = 0;
+  while (now_ms() - t0 < seconds * 1e3) {
+    w->runner->call();
+    ++calls;
   }
-  std::fprintf(stderr, "kiln-bench: no workload %s\n", id.c_str());
-  return 1;
+  std::printf("%s jit: %lld calls, %.4g ms per call\n", id.c_str(), static_cast<long long>(calls),
+              (now_ms() - t0) / static_cast<double>(calls));
+  return 0;
 }
 
 std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children) {

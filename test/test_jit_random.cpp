@@ -447,6 +447,9 @@ class Generator {
     const int extra = below(3);
     for (int k = 0; k < extra; ++k)
       p_.outputs.push_back(coin(0.08) ? below(num_inputs) : range(num_inputs, last));
+    for (int v : side_outputs_)
+      if (std::find(p_.outputs.begin(), p_.outputs.end(), v) == p_.outputs.end())
+        p_.outputs.push_back(v);
     rng_.shuffle(p_.outputs);
     if (!known_bugs_) {
       // KNOWN BUG 1: keep alive what a row kernel could write over. A row kernel reads the
@@ -473,6 +476,7 @@ class Generator {
  private:
   Rng rng_;
   Program p_;
+  std::vector<int> side_outputs_;  // values a step wants returned (matmul_step)
   DType main_ = DType::f32;
   Shape out_shape_;
   const bool known_bugs_ = generate_known_bugs();
@@ -1042,6 +1046,10 @@ class Generator {
     for (int64_t i = 0; i < r; ++i) t.shape.push_back(i);
     std::swap(t.shape[static_cast<size_t>(r - 1)], t.shape[static_cast<size_t>(r - 2)]);
     const int yt = emit(std::move(t));
+    // Now and then y is read again between its transpose and the product (and returned):
+    // a plan that reads the transpose in place must keep y's buffer until the product.
+    if (is_floating(info(y).dtype) && coin(0.3))
+      side_outputs_.push_back(unary(choose({Op::Neg, Op::Abs, Op::Relu}), y));
     return binary_mm(x, yt);
   }
   int binary_mm(int a, int b) {

@@ -182,6 +182,32 @@ TEST_CASE("compiled products read transposes in place (BLAS's transpose flags)",
           }
 }
 
+TEST_CASE("a transpose read in place keeps its input alive past ops that could reuse it",
+          "[matmul][jit]") {
+  // x dies (as far as its direct uses go) at `y = x + 1`, which may then write over x's
+  // buffer; the product after it reads x through the transpose it never materialized.
+  auto body = [](Tensor a, Tensor w) {
+    Tensor x = a * 2.0f;
+    Tensor t = transpose(x);
+    Tensor y = x + 1.0f;
+    return std::vector<Tensor>{matmul(t, w), y};
+  };
+  const Tensor a = random_uniform({40, 30}, 5, -1.0f, 1.0f);
+  const Tensor w = random_uniform({40, 20}, 6, -1.0f, 1.0f);
+  const std::vector<Tensor> want = body(a, w);
+  for (bool jit : {false, true}) {
+    INFO((jit ? "jit" : "graph"));
+    FunctionOptions o;
+    o.jit = jit;
+    auto f = kiln::function(body, o);
+    const std::vector<Tensor> got = f(a, w);
+    const auto g = got[0].to_vector<float>(), e = want[0].to_vector<float>();
+    for (size_t i = 0; i < g.size(); ++i)
+      REQUIRE(std::abs(g[i] - e[i]) <= 1e-5f * (1 + std::abs(e[i])));
+    CHECK(got[1].to_vector<float>() == want[1].to_vector<float>());
+  }
+}
+
 TEST_CASE("matmul against identity", "[matmul]") {
   auto v = kt::rounded(kt::uniform(36, -10, 10, 3), DType::f32);
   auto x = kt::make(v, {6, 6});

@@ -304,11 +304,24 @@ class PlanBuilder {
     if (!def || def->getBlock() != op->getBlock() || is_output(v) ||
         llvm::isa<ir::ConstantOp, ir::ReadVariableOp>(def))
       return false;
-    for (mlir::Operation* user : v.getUsers()) {
-      mlir::Operation* at = op->getBlock()->findAncestorOpInBlock(*user);
-      if (!at || (at != op && !at->isBeforeInBlock(op))) return false;
+    for (mlir::OpOperand& use : v.getUses()) {
+      // A folded transpose is read where its products run: those are v's uses too.
+      mlir::Operation* user = use.getOwner();
+      if (user->getNumResults() == 1 && transposed_.count(user->getResult(0))) {
+        if (!llvm::all_of(user->getUsers(),
+                          [&](mlir::Operation* reader) { return used_by_then(reader, op); }))
+          return false;
+      } else if (!used_by_then(user, op)) {
+        return false;
+      }
     }
     return true;
+  }
+
+  /// Whether `user` (or the op of `op`'s block it is nested in) is `op` or runs before it.
+  static bool used_by_then(mlir::Operation* user, mlir::Operation* op) {
+    mlir::Operation* at = op->getBlock()->findAncestorOpInBlock(*user);
+    return at && (at == op || at->isBeforeInBlock(op));
   }
 
   const TracedFunction& traced_;

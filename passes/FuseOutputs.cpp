@@ -18,15 +18,7 @@ namespace kiln::passes {
 namespace {
 
 /// A product the output step can run by row blocks: 2-D static f32/f64 operands.
-bool blockableMatmul(ir::MatmulOp m) {
-  for (mlir::Value v : m->getOperands()) {
-    auto t = llvm::dyn_cast<mlir::RankedTensorType>(v.getType());
-    if (!t || t.getRank() != 2 || !t.hasStaticShape() ||
-        !(t.getElementType().isF32() || t.getElementType().isF64()))
-      return false;
-  }
-  return true;
-}
+bool blockableMatmul(ir::MatmulOp m) { return gemmOperand(m.getLhs()) && gemmOperand(m.getRhs()); }
 
 /// The index of the input of `f` that a fusable matmul produces, if any.
 std::optional<size_t> epilogueInput(ir::FusionOp f) {

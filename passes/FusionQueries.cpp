@@ -90,6 +90,18 @@ llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion) {
   return values;
 }
 
+bool gemmOperand(mlir::Value v) {
+  auto t = llvm::dyn_cast<mlir::RankedTensorType>(v.getType());
+  return t && t.getRank() == 2 && t.hasStaticShape() &&
+         (t.getElementType().isF32() || t.getElementType().isF64());
+}
+
+bool hasDynamicShape(ir::FusionOp fusion) {
+  return llvm::any_of(fusion.getResultTypes(), [](mlir::Type t) {
+    return !llvm::cast<mlir::ShapedType>(t).hasStaticShape();
+  });
+}
+
 KernelLayout kernelLayout(ir::FusionOp fusion) {
   std::vector<std::vector<int64_t>> inputs;
   for (mlir::Value v : kernelInputs(fusion)) inputs.push_back(shapeOf(v.getType()));

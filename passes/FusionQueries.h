@@ -40,6 +40,14 @@ std::vector<int64_t> rowSpace(ir::FusionOp fusion);
 /// after the matmul's two operands.
 llvm::SmallVector<mlir::Value> kernelInputs(ir::FusionOp fusion);
 
+/// A 2-D f32/f64 tensor of static shape: an operand BLAS multiplies as it is (or
+/// transposed), what output fusions and the plan's transposed products take.
+bool gemmOperand(mlir::Value v);
+
+/// Whether a fusion's results have a dynamic dimension (it is then sized at each call, and
+/// has no CUDA kernel yet).
+bool hasDynamicShape(ir::FusionOp fusion);
+
 /// An "output" fusion's matmul (of inputs 0 and 1); null for other kinds.
 mlir::Operation* outputProduct(ir::FusionOp fusion);
 

@@ -288,11 +288,7 @@ struct OutlineGpuKernels : impl::OutlineGpuKernelsBase<OutlineGpuKernels> {
     mlir::ModuleOp module = getOperation();
     // Fusions with dynamic dimensions run op by op on a CUDA device for now (the plan's
     // unfused steps): the launch geometry here is static.
-    auto work = fusionsToOutline(module, "g", [](ir::FusionOp f) {
-      return llvm::all_of(f.getResultTypes(), [](mlir::Type t) {
-        return llvm::cast<mlir::ShapedType>(t).hasStaticShape();
-      });
-    });
+    auto work = fusionsToOutline(module, "g", [](ir::FusionOp f) { return !hasDynamicShape(f); });
     if (work.empty()) return;
     mlir::gpu::GPUModuleOp container = gpuModule(module);
     for (auto& [f, name] : work) {

@@ -245,7 +245,7 @@ TEST_CASE("the entry format refuses every truncation and random damage", "[compi
   cache::Key key{};
   key[0] = 42;
   cache::Record record{"locations",
-                       {"a", "bb", "", "dddd"},
+                       "optimized text",
                        "graph bytes",
                        {"k0", "k1"},
                        {std::string(300, '\x7f'), "second object"}};

@@ -482,11 +482,12 @@ class FunctionCore {
     if (disk.enabled) {
       auto t = Clock::now();
       key = compile_key(*fn->traced.graph, ir_of(*fn, Stage::traced), codegen_options());
-      if (std::optional<compile_cache::Record> record = compile_cache::load(disk, key->key)) {
+      std::optional<compile_cache::Record> record;
+      if (key) record = compile_cache::load(disk, key->key);
+      if (record) {
         std::string why;
         if (auto hit = restore_compile(*fn->traced.graph, *record, key->locations, &why)) {
-          for (size_t i = 0; i < std::size(kCachedStages); ++i)
-            ir_of(*fn, kCachedStages[i]) = std::move(hit->stages[i]);
+          ir_of(*fn, Stage::optimized) = std::move(hit->optimized);
           fn->kernels = std::move(hit->kernels);
           for (const std::string& o : record->objects) code_bytes += o.size();
           restored = true;
@@ -518,12 +519,9 @@ class FunctionCore {
         for (const std::string& o : code.objects) code_bytes += o.size();
         if (key) {
           auto t = Clock::now();
-          compile_cache::Record record{key->locations,
-                                       {},
+          compile_cache::Record record{key->locations, ir_of(*fn, Stage::optimized),
                                        graph_bytecode(*fn->traced.graph),
-                                       std::move(code.kernel_names),
-                                       std::move(code.objects)};
-          for (Stage stage : kCachedStages) record.stages.push_back(ir_of(*fn, stage));
+                                       std::move(code.kernel_names), std::move(code.objects)};
           compile_cache::store(disk, key->key, record);
           disk_ms += ms_since(t);
         }

@@ -1,5 +1,5 @@
 // The persistent compile cache as the compiler uses it: the key of a traced graph, and a
-// compiled graph (its plan's IR, its stages' text, its kernels' object) made into a cache
+// compiled graph (its plan's IR, its optimized text, its kernels' objects) made into a cache
 // record and back (the store itself: compiler/pipeline/compile_cache.h).
 //
 // The key is computed before optimization, from the traced graph without its source
@@ -34,20 +34,18 @@ struct CompileKey {
   std::string locations;  // digest of the traced graph's text with its locations
 };
 /// `traced_text` is the traced graph printed with locations (Stage::traced).
-CompileKey compile_key(const Graph& traced, const std::string& traced_text,
-                       const CodegenOptions& options);
+/// Nothing when the graph's text does not hold all of it (a program that set MLIR's
+/// option to elide large constants when printing): two graphs could then share a key.
+std::optional<CompileKey> compile_key(const Graph& traced, const std::string& traced_text,
+                                      const CodegenOptions& options);
 
 /// The compiled graph's IR as the record stores it (MLIR bytecode).
 std::string graph_bytecode(const Graph& compiled);
 
-/// The stages a record holds the text of, in order (traced is printed from each trace).
-inline constexpr Stage kCachedStages[] = {Stage::optimized, Stage::fused, Stage::lowered,
-                                          Stage::llvm};
-
 /// What a hit gives back.
 struct RestoredCompile {
   std::shared_ptr<const KernelSet> kernels;
-  std::vector<std::string> stages;  // per kCachedStages
+  std::string optimized;  // Stage::optimized's text
 };
 /// Replaces `graph` by the record's compiled graph and loads its kernels. Nothing (and
 /// `graph` as it was) when the record does not fit: other source locations (`why` empty,

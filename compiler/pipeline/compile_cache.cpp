@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'J', 'I', 'T', '\x1a'};
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 constexpr const char* kSuffix = ".kjit";
 constexpr const char* kTempPrefix = ".tmp-";
 constexpr uint64_t kDefaultMaxBytes = uint64_t(1) << 30;
@@ -312,7 +312,7 @@ Key KeyBuilder::finish() { return state_->sha.final(); }
 std::string encode(const Key& key, const Record& record) {
   std::string body;
   put_bytes(body, record.locations);
-  put_list(body, record.stages);
+  put_bytes(body, record.optimized);
   put_bytes(body, record.graph);
   put_list(body, record.kernels);
   put_list(body, record.objects);
@@ -347,7 +347,7 @@ std::optional<Record> decode(std::string_view bytes, const Key* expected, std::s
   if (r.u(8) != covered.size() - kHeaderBytes) return fail("its length field is wrong");
   Record record;
   record.locations = r.bytes();
-  record.stages = r.list();
+  record.optimized = r.bytes();
   record.graph = r.bytes();
   record.kernels = r.list();
   record.objects = r.list();

@@ -58,7 +58,7 @@ class KeyBuilder {
 /// One compiled concrete function as stored.
 struct Record {
   std::string locations;             // digest of the traced graph with its source locations
-  std::vector<std::string> stages;   // the IR text of the optimized, fused, lowered and llvm stages
+  std::string optimized;             // Stage::optimized's text (later stages are remade from it)
   std::string graph;                 // the compiled graph (fusions naming kernels), MLIR bytecode
   std::vector<std::string> kernels;  // the kernels `objects` define
   std::vector<std::string> objects;  // their native code (none when there are no kernels)

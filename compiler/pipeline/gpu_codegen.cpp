@@ -15,6 +15,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "passes/FusionQueries.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
@@ -100,10 +101,7 @@ CudaJitResult jit_compile_cuda(Graph& graph, const std::string& chip,
   // ops one by one (passes/OutlineGpuKernels.cpp).
   bool missing = false;
   graph.get().walk([&](ir::FusionOp f) {
-    const bool dynamic = llvm::any_of(f.getResultTypes(), [](mlir::Type t) {
-      return !llvm::cast<mlir::ShapedType>(t).hasStaticShape();
-    });
-    missing = missing || (!f.getKernel() && !dynamic);
+    missing = missing || (!f.getKernel() && !passes::hasDynamicShape(f));
   });
   if (missing) throw Error("[function] internal error: a fusion of the graph got no CUDA kernel");
   result.ptx = std::make_shared<const std::string>(std::move(ptx));

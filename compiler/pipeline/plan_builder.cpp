@@ -17,6 +17,7 @@
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "llvm/ADT/DenseMap.h"
+#include "passes/FusionQueries.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
 
@@ -73,20 +74,13 @@ std::string where_of(mlir::Location loc) {
   return "";
 }
 
-/// A 2-D f32/f64 value with a static shape (what the CPU's transposed GEMM takes).
-bool gemm_operand(mlir::Value v) {
-  auto t = llvm::dyn_cast<mlir::RankedTensorType>(v.getType());
-  return t && t.getRank() == 2 && t.hasStaticShape() &&
-         (t.getElementType().isF32() || t.getElementType().isF64());
-}
-
 /// Whether `use` reads its value as an operand of a 2-D product the plan runs on the CPU's
 /// GEMM: a kiln.matmul of 2-D f32/f64 operands, or an output fusion's product (its inputs 0
 /// and 1).
 bool product_operand(mlir::OpOperand& use) {
   mlir::Operation* user = use.getOwner();
   if (auto m = llvm::dyn_cast<ir::MatmulOp>(user))
-    return gemm_operand(m.getLhs()) && gemm_operand(m.getRhs());
+    return passes::gemmOperand(m.getLhs()) && passes::gemmOperand(m.getRhs());
   if (auto f = llvm::dyn_cast<ir::FusionOp>(user))
     return f.getKind() == "output" && use.getOperandNumber() < 2;
   return false;
@@ -103,7 +97,7 @@ class PlanBuilder {
     if (fold_transposes_)
       func.walk([&](ir::TransposeOp t) {
         const bool all =
-            !t->use_empty() && gemm_operand(t.getX()) &&
+            !t->use_empty() && passes::gemmOperand(t.getX()) &&
             llvm::all_of(t->getUses(), [&](mlir::OpOperand& use) {
               return use.getOwner()->getBlock() == t->getBlock() && product_operand(use);
             });
@@ -216,10 +210,7 @@ class PlanBuilder {
           (k == 0 ? slots.transpose_lhs : slots.transpose_rhs) = true;
         }
       for (mlir::Value v : fusion.getInputs()) slots.last_use.push_back(dies_at(v, fusion));
-      const bool dynamic = llvm::any_of(fusion.getResultTypes(), [](mlir::Type t) {
-        return !llvm::cast<mlir::ShapedType>(t).hasStaticShape();
-      });
-      if (dynamic) {  // the body's ops one by one, on the fusion's slots
+      if (passes::hasDynamicShape(fusion)) {  // the body's ops one by one, on the fusion's slots
         mlir::Block& body = fusion.getBody().front();
         for (size_t k = 0; k < in.size(); ++k) alias(body.getArgument(k), in[k]);
         slots.unfused = std::make_shared<runtime::Program>(program(body, out));

@@ -129,9 +129,9 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext* context, std::optional<L
                                            Adaptor adaptor, SmallVectorImpl<Type>& out) {
   Type type = adaptor.getValue().getType();
   if (!try_kiln_type(type))
-    return fail(loc, getOperationName(),
-                "value must be a ranked tensor of f32, f64, i32, i64 or i1, got " +
-                    detail::str(type));
+    return fail(
+        loc, getOperationName(),
+        "value must be a ranked tensor of f32, f64, i32, i64 or i1, got " + detail::str(type));
   out.push_back(type);
   return success();
 }
@@ -163,12 +163,14 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext* context, std::optional<Lo
   auto x = operand(loc, op, adaptor.getX().getType());
   if (failed(x)) return failure();
   Shape shape(adaptor.getShape().begin(), adaptor.getShape().end());
-  if (!detail::has_dynamic(x->shape)) return result(context, loc, op, rules::reshape(*x, shape), out);
+  if (!detail::has_dynamic(x->shape))
+    return result(context, loc, op, rules::reshape(*x, shape), out);
   // A dynamic input: the element count is unknown, so a -1 entry stays dynamic and the
   // count is checked at run time.
   int dynamic = 0;
   for (int64_t d : shape) {
-    if (d < -1) return fail(loc, op, "invalid dimension " + std::to_string(d) + " in " + shape_str(shape));
+    if (d < -1)
+      return fail(loc, op, "invalid dimension " + std::to_string(d) + " in " + shape_str(shape));
     dynamic += d == -1;
   }
   if (dynamic > 1) return fail(loc, op, "at most one dimension may be -1, got " + shape_str(shape));
@@ -198,8 +200,8 @@ LogicalResult ExpandDimsOp::inferReturnTypes(MLIRContext* context, std::optional
   StringRef op = getOperationName();
   auto x = operand(loc, op, adaptor.getX().getType());
   if (failed(x)) return failure();
-  return result(context, loc, op,
-                rules::expand_dims(*x, static_cast<int64_t>(adaptor.getAxis())), out);
+  return result(context, loc, op, rules::expand_dims(*x, static_cast<int64_t>(adaptor.getAxis())),
+                out);
 }
 
 LogicalResult SqueezeOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
@@ -211,8 +213,9 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext* context, std::optional<Lo
   rules::TensorType t = *x;
   for (int64_t a : axes) {
     if (a < 0 || a >= static_cast<int64_t>(t.shape.size()))
-      return fail(loc, op, "axis " + std::to_string(a) + " is out of range for rank " +
-                               std::to_string(t.shape.size()) + " (axes must be normalized)");
+      return fail(loc, op,
+                  "axis " + std::to_string(a) + " is out of range for rank " +
+                      std::to_string(t.shape.size()) + " (axes must be normalized)");
     if (t.shape[a] == -1) t.shape[a] = 1;  // a dynamic squeezed axis is checked at run time
   }
   return result(context, loc, op, rules::squeeze(t, Axes(axes)), out);
@@ -228,8 +231,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext* context, std::optional<Loca
   rules::TensorType t = *x;
   for (size_t i = 0; i < begin.size() && i < end.size(); ++i) {
     if (begin[i] < 0 || end[i] < 0)
-      return fail(loc, op, "begin and end must be normalized (non-negative), got " +
-                               detail::list_str(begin) + " and " + detail::list_str(end));
+      return fail(loc, op,
+                  "begin and end must be normalized (non-negative), got " +
+                      detail::list_str(begin) + " and " + detail::list_str(end));
     if (i < t.shape.size() && t.shape[i] == -1) t.shape[i] = end[i];  // checked at run time
   }
   return result(context, loc, op, rules::slice(t, begin, end), out);
@@ -245,7 +249,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext* context, std::optional<Loc
     xs.push_back(*t);
   }
   int64_t axis = static_cast<int64_t>(adaptor.getAxis());
-  if (xs.empty() || xs[0].shape.empty()) return result(context, loc, op, rules::concat(xs, axis), out);
+  if (xs.empty() || xs[0].shape.empty())
+    return result(context, loc, op, rules::concat(xs, axis), out);
   auto a = rules::normalize_axis(axis, static_cast<int64_t>(xs[0].shape.size()));
   if (!a) return fail(loc, op, a.error());
   // Dynamic dimensions: check with each unknown dimension taken equal to a known one
@@ -287,6 +292,17 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext* context, std::optional<Loc
                 out);
 }
 
+LogicalResult IndexUpdateOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                              Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  auto i = operand(loc, op, adaptor.getIndex().getType());
+  auto v = operand(loc, op, adaptor.getValue().getType());
+  if (failed(x) || failed(i) || failed(v)) return failure();
+  return result(context, loc, op,
+                rules::index_update(*x, *i, *v, static_cast<int64_t>(adaptor.getAxis())), out);
+}
+
 LogicalResult OneHotOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type>& out) {
   StringRef op = getOperationName();
@@ -306,9 +322,8 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext* context, std::optional<Loca
   return result(context, loc, op, rules::shape(*x), out);
 }
 
-LogicalResult DynamicReshapeOp::inferReturnTypes(MLIRContext* context,
-                                                 std::optional<Location> loc, Adaptor adaptor,
-                                                 SmallVectorImpl<Type>& out) {
+LogicalResult DynamicReshapeOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                                 Adaptor adaptor, SmallVectorImpl<Type>& out) {
   StringRef op = getOperationName();
   auto x = operand(loc, op, adaptor.getX().getType());
   auto shape = operand(loc, op, adaptor.getShape().getType());
@@ -370,8 +385,8 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext* context, std::optional<
 }
 
 LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext* context,
-                                                      std::optional<Location> loc,
-                                                      Adaptor adaptor, SmallVectorImpl<Type>& out) {
+                                                      std::optional<Location> loc, Adaptor adaptor,
+                                                      SmallVectorImpl<Type>& out) {
   StringRef op = getOperationName();
   auto l = operand(loc, op, adaptor.getLogits().getType());
   auto y = operand(loc, op, adaptor.getLabels().getType());
@@ -380,12 +395,15 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext* context,
 }
 
 static LogicalResult inferRandom(MLIRContext* context, std::optional<Location> loc, StringRef op,
-                                 ArrayRef<int64_t> shape, Type element, SmallVectorImpl<Type>& out) {
+                                 ArrayRef<int64_t> shape, Type element,
+                                 SmallVectorImpl<Type>& out) {
   auto dtype = try_dtype_of(element);
   if (!dtype || !is_floating(*dtype)) return fail(loc, op, "dtype must be f32 or f64");
   for (int64_t d : shape)
-    if (d < 0) return fail(loc, op, "shape must be static and non-negative, got " + detail::list_str(shape));
-  return result(context, loc, op, rules::TensorType{*dtype, Shape(shape.begin(), shape.end())}, out);
+    if (d < 0)
+      return fail(loc, op, "shape must be static and non-negative, got " + detail::list_str(shape));
+  return result(context, loc, op, rules::TensorType{*dtype, Shape(shape.begin(), shape.end())},
+                out);
 }
 
 LogicalResult RandomUniformOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
@@ -411,8 +429,7 @@ LogicalResult CastOp::verify() {
   auto from = cast<RankedTensorType>(getX().getType());
   auto to = cast<RankedTensorType>(getResult().getType());
   if (from.getShape() != to.getShape())
-    return emitOpError("result shape must equal the operand's: ")
-           << from << " vs " << to;
+    return emitOpError("result shape must equal the operand's: ") << from << " vs " << to;
   return success();
 }
 

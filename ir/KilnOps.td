@@ -222,6 +222,11 @@ def Kiln_GatherOp : Kiln_InferredOp<"gather"> {
   let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$indices, I64Attr:$axis);
 }
 
+def Kiln_IndexUpdateOp : Kiln_InferredOp<"index_update"> {
+  let summary = "x with its entry `index` (a rank-0 integer) along `axis` set to `value`";
+  let arguments = (ins Kiln_Tensor:$x, Kiln_Tensor:$index, Kiln_Tensor:$value, I64Attr:$axis);
+}
+
 def Kiln_OneHotOp : Kiln_InferredOp<"one_hot"> {
   let summary = "A trailing axis of `depth`; element type `dtype`";
   let arguments = (ins Kiln_Tensor:$indices, I64Attr:$depth, TypeAttrOf<Kiln_Element>:$dtype);

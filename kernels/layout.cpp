@@ -115,6 +115,30 @@ void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Ten
   cpu::gather(x, idx, g, out);
 }
 
+void index_update_into(const Tensor& x, const Tensor& index, const Tensor& value, int64_t axis,
+                       const Tensor& out) {
+  const Shape& s = x.shape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const int64_t dim = s[axis];
+  int64_t at = 0;
+  const Tensor host_index = detail::to_host(index);
+  dispatch_dtype(index.dtype(), [&]<class I>() {
+    if constexpr (std::is_integral_v<I> && !std::is_same_v<I, uint8_t>) {
+      const I* p = detail::data<I>(host_index);
+      check_indices(p, 1, dim, "index_update");
+      at = static_cast<int64_t>(*p);
+    }
+  });
+  if (out.impl()->data() != x.impl()->data()) copy_strided(x, 0, contiguous_strides(s), out);
+  if (value.numel() == 0) return;
+  if (cuda::on_cuda(out))
+    return cuda::copy_strided(value, 0, {inner, 1}, out, at * inner, {dim * inner, 1},
+                              {outer, inner});
+  cpu::write_rows(value, outer, inner, dim * inner, at * inner, out);
+}
+
 void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out) {
   if (cuda::on_cuda(out)) return cuda::one_hot(indices, depth, out);
   cpu::one_hot(indices, depth, out);

@@ -1,5 +1,5 @@
 // Kernels that move elements without arithmetic: permutes, broadcasts, slices, concat,
-// gather, one_hot, device-neutral: kernels/layout.cpp works out the strides (and checks
+// gather, one_hot, index_update, device-neutral: kernels/layout.cpp works out the strides (and checks
 // gather's indices on the host) and picks kernels/cpu or kernels/cuda.
 #pragma once
 
@@ -24,5 +24,10 @@ void concat_into(const std::vector<Tensor>& xs, int64_t axis, const Tensor& out)
 /// index) before anything is written.
 void gather_into(const Tensor& x, const Tensor& indices, int64_t axis, const Tensor& out);
 void one_hot_into(const Tensor& indices, int64_t depth, const Tensor& out);
+/// out = x with entry `index` (a rank-0 integer tensor, checked on the host: outside
+/// [0, dim) throws before anything is written) along `axis` set to `value`. `out` may be
+/// x's own storage (an update in place): then only the entry is written.
+void index_update_into(const Tensor& x, const Tensor& index, const Tensor& value, int64_t axis,
+                       const Tensor& out);
 
 }  // namespace kiln::kernels

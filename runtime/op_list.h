@@ -44,7 +44,7 @@
   /* shape */                                                                   \
   X(reshape, shape) X(transpose, shape) X(broadcast_to, shape)                  \
   X(expand_dims, shape) X(squeeze, shape) X(slice, shape) X(concat, shape)      \
-  X(gather, shape) X(one_hot, shape)                                            \
+  X(gather, shape) X(one_hot, shape) X(index_update, shape)                     \
   /* sizes at run time: dynamic dimensions */                                   \
   X(shape, size) X(dynamic_reshape, size) X(sum_to, size)                       \
   /* linear algebra */                                                          \

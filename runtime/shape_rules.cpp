@@ -33,7 +33,7 @@ Expected<TensorType> check_kind(ElementwiseKind kind, DType dtype) {
 
 DType result_dtype(ElementwiseKind kind, DType operand) {
   return (kind == ElementwiseKind::compare || kind == ElementwiseKind::logical) ? DType::boolean
-                                                                                 : operand;
+                                                                                : operand;
 }
 
 }  // namespace
@@ -46,8 +46,7 @@ Expected<int64_t> element_count(const Shape& shape, DType dtype, bool dynamic_ok
       dynamic = true;
       continue;
     }
-    if (d < 0)
-      return fail("invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
+    if (d < 0) return fail("invalid shape " + shape_str(shape) + ": dimensions must be >= 0");
     if (__builtin_mul_overflow(n, d, &n) || n > kMaxTensorBytes)
       return fail("shape " + shape_str(shape) + " has more elements than a tensor can hold");
   }
@@ -63,10 +62,14 @@ Expected<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da == db) out[i] = da;
-    else if (da == 1) out[i] = db;
-    else if (db == 1) out[i] = da;
-    else if (da == -1 || db == -1) out[i] = da == -1 ? db : da;  // checked at run time
+    if (da == db)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else if (db == 1)
+      out[i] = da;
+    else if (da == -1 || db == -1)
+      out[i] = da == -1 ? db : da;  // checked at run time
     else
       return fail("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
   }
@@ -92,8 +95,7 @@ Expected<std::vector<int64_t>> normalize_axes(const Axes& axes, int64_t rank) {
     out.push_back(*n);
   }
   std::sort(out.begin(), out.end());
-  if (std::adjacent_find(out.begin(), out.end()) != out.end())
-    return fail("an axis is repeated");
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) return fail("an axis is repeated");
   return out;
 }
 
@@ -131,8 +133,10 @@ TensorType reduce(const TensorType& x, const std::vector<int64_t>& axes, bool ke
   Shape out;
   for (int64_t i = 0; i < rank_of(x); ++i) {
     bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) out.push_back(x.shape[i]);
-    else if (keepdims) out.push_back(1);
+    if (!reduced)
+      out.push_back(x.shape[i]);
+    else if (keepdims)
+      out.push_back(1);
   }
   return TensorType{x.dtype, out};
 }
@@ -173,12 +177,11 @@ Expected<TensorType> reshape(const TensorType& x, const Shape& shape) {
   int64_t count = numel_of(x.shape);
   if (infer_at >= 0) {
     if (known == 0 || count % known != 0)
-      return fail("cannot reshape " + std::to_string(count) + " elements into " +
-                  shape_str(shape));
+      return fail("cannot reshape " + std::to_string(count) + " elements into " + shape_str(shape));
     out[infer_at] = count / known;
   } else if (known != count) {
-    return fail("cannot reshape " + std::to_string(count) + " elements into " +
-                shape_str(shape) + " (" + std::to_string(known) + " elements)");
+    return fail("cannot reshape " + std::to_string(count) + " elements into " + shape_str(shape) +
+                " (" + std::to_string(known) + " elements)");
   }
   return TensorType{x.dtype, out};
 }
@@ -192,7 +195,8 @@ Expected<TensorType> transpose(const TensorType& x, const std::vector<int64_t>& 
   Shape out(r);
   for (int64_t i = 0; i < r; ++i) {
     int64_t p = perm[i];
-    if (p < 0 || p >= r || seen[p]) return fail("perm is not a permutation of 0.." + std::to_string(r - 1));
+    if (p < 0 || p >= r || seen[p])
+      return fail("perm is not a permutation of 0.." + std::to_string(r - 1));
     seen[p] = true;
     out[i] = x.shape[p];
   }
@@ -293,6 +297,30 @@ Expected<TensorType> gather(const TensorType& x, const TensorType& indices, int6
   return TensorType{x.dtype, out};
 }
 
+Expected<TensorType> index_update(const TensorType& x, const TensorType& index,
+                                  const TensorType& value, int64_t axis) {
+  if (!is_integer(index.dtype))
+    return fail("the index must be i32 or i64, got " + std::string(dtype_name(index.dtype)));
+  if (!index.shape.empty())
+    return fail("the index must be a rank-0 tensor, got shape " + shape_str(index.shape));
+  if (x.shape.empty()) return fail("cannot update an entry of a rank-0 tensor");
+  auto a = normalize_axis(axis, rank_of(x));
+  if (!a) return fail(a.error());
+  if (value.dtype != x.dtype)
+    return fail("the value's dtype " + std::string(dtype_name(value.dtype)) + " differs from x's " +
+                std::string(dtype_name(x.dtype)));
+  Shape entry = x.shape;
+  entry.erase(entry.begin() + *a);
+  bool fits = value.shape.size() == entry.size();
+  for (size_t i = 0; fits && i < entry.size(); ++i)  // -1: checked when the sizes are known
+    fits = entry[i] == value.shape[i] || entry[i] == -1 || value.shape[i] == -1;
+  if (!fits)
+    return fail("the value's shape " + shape_str(value.shape) + " is not x's entry shape " +
+                shape_str(entry) + " (x " + shape_str(x.shape) + " without axis " +
+                std::to_string(*a) + ")");
+  return x;
+}
+
 Expected<TensorType> one_hot(const TensorType& indices, int64_t depth, DType dtype) {
   if (!is_integer(indices.dtype))
     return fail("indices must be i32 or i64, got " + std::string(dtype_name(indices.dtype)));
@@ -374,8 +402,7 @@ Expected<TensorType> softmax_cross_entropy(const TensorType& logits, const Tenso
   if (logits.shape.empty()) return fail("logits need rank >= 1");
   Shape batch(logits.shape.begin(), logits.shape.end() - 1);
   if (labels.shape != batch)
-    return fail("labels must have shape " + shape_str(batch) + ", got " +
-                shape_str(labels.shape));
+    return fail("labels must have shape " + shape_str(batch) + ", got " + shape_str(labels.shape));
   return TensorType{logits.dtype, batch};
 }
 

@@ -64,6 +64,10 @@ Expected<TensorType> slice(const TensorType& x, std::vector<int64_t>& begin,
 Expected<TensorType> concat(const std::vector<TensorType>& xs, int64_t axis);
 Expected<TensorType> gather(const TensorType& x, const TensorType& indices, int64_t axis);
 Expected<TensorType> one_hot(const TensorType& indices, int64_t depth, DType dtype);
+/// x with its entry `index` along `axis` replaced by `value`: index a rank-0 integer,
+/// value of x's dtype and of x's shape without `axis`. The result has x's type.
+Expected<TensorType> index_update(const TensorType& x, const TensorType& index,
+                                  const TensorType& value, int64_t axis);
 /// kiln::shape: x's dimensions as a 1-D i64 tensor of length rank(x).
 TensorType shape(const TensorType& x);
 /// reshape to the sizes a 1-D integer tensor of static length holds at run time: the

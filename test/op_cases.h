@@ -76,6 +76,11 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["gather"] =
       OpCase{{m, idx}, [](const std::vector<Tensor>& x) { return gather(x[0], x[1], 2); }};
   c["one_hot"] = un(idx, [](const Tensor& x) { return one_hot(x, 3); });
+  // x + 0 first: in a plan the updated tensor then dies at the update (updated in place).
+  c["index_update"] = OpCase{{m, Tensor::scalar<int64_t>(2), random_normal({2, 3}, 8)},
+                             [](const std::vector<Tensor>& x) {
+                               return index_update(x[0] + 0.0f, x[1], x[2], 1) * 2.0f;
+                             }};
   c["shape"] = un(m, [](const Tensor& x) { return x * cast(dim(x, 1), DType::f32); });
   c["dynamic_reshape"] = un(m, [](const Tensor& x) {  // (2, 4, 3) -> (2, 3, 4)
     return reshape(x, shape(transpose(x, {0, 2, 1})));

@@ -318,6 +318,19 @@ std::map<std::string, std::vector<Case>> cases() {
   m["gather"].push_back({"gather along axis INT64_MIN",
                          {ones({3, 2}), zeros({1}, DType::i32)},
                          [](auto& x) { return one(gather(x[0], x[1], kMin)); }});
+  for (int64_t index : {kMax, kMin, int64_t{-1}, int64_t{3}})
+    m["index_update"].push_back({"index_update at " + std::to_string(index),
+                                 {ones({3, 2}), Tensor::scalar<int64_t>(index), ones({2})},
+                                 [](auto& x) { return one(index_update(x[0], x[1], x[2])); }});
+  m["index_update"].push_back({"index_update of an empty axis",
+                               {empty_2d(), Tensor::scalar<int64_t>(0), ones({3})},
+                               [](auto& x) { return one(index_update(x[0], x[1], x[2])); }});
+  m["index_update"].push_back({"index_update with a value of the wrong shape",
+                               {ones({3, 2}), Tensor::scalar<int64_t>(0), ones({3})},
+                               [](auto& x) { return one(index_update(x[0], x[1], x[2])); }});
+  m["index_update"].push_back({"index_update with a 1-D index",
+                               {ones({3, 2}), zeros({1}, DType::i64), ones({2})},
+                               [](auto& x) { return one(index_update(x[0], x[1], x[2])); }});
   for (int64_t depth : {kMax, int64_t{1} << 62, kBig, int64_t{-1}, int64_t{0}})
     m["one_hot"].push_back({"one_hot of depth " + std::to_string(depth),
                             {Tensor::from<int64_t>({0, kMax, kMin}, {3})},

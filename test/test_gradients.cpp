@@ -40,25 +40,19 @@
 #include "runtime/op_list.h"
 
 #include "capture_cout.h"
+#include "gradient_check.h"
 
 using namespace kiln;
 using kt::Tol;
+using namespace kiln::gradcheck;
 
 namespace {
 
 // ---- Data ---------------------------------------------------------------------------------------
 
-constexpr DType f64 = DType::f64;
 
-constexpr double kEps = 1e-6;             // central-difference step
-constexpr Tol kGradTol{1e-6, 1e-6};       // analytic vs numeric, f64
 constexpr Tol kF32DetourTol{1e-4, 1e-4};  // analytic vs numeric through an f32 cast
 constexpr double kF32DetourEps = 1e-2;
-
-/// f64 values uniform in [lo, hi).
-Tensor uniform(const Shape& s, uint64_t seed, double lo = -1, double hi = 1) {
-  return kt::make(kt::uniform(kt::numel(s), lo, hi, seed), s, f64);
-}
 
 /// f64 values with |x| in [0.2, 2) and a random sign: away from the kinks of abs and relu
 /// and from the pole of 1/x.
@@ -92,53 +86,6 @@ Tensor i64s(std::vector<int64_t> v, Shape s) { return Tensor::from(v, std::move(
 // ---- Gradients: analytic and numeric ------------------------------------------------------------
 
 /// The function under test: inputs (all floating, all watched) to an output of any shape.
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-/// Fixed weights W (of y's shape and dtype) for the loss sum(y * W).
-Tensor weights_for(const Tensor& y, uint64_t seed = 4242) {
-  return kt::make(kt::uniform(y.numel(), -1, 1, seed), y.shape(), y.dtype());
-}
-
-/// d sum(f(xs) * w) / d xs, by a tape watching every input. The same code traces.
-std::vector<Tensor> tape_gradients(const Fn& f, const std::vector<Tensor>& xs, const Tensor& w) {
-  GradientTape tape;
-  for (const auto& x : xs) tape.watch(x);
-  Tensor loss = sum(f(xs) * w);
-  return tape.gradient(loss, xs);
-}
-
-/// The same gradients by central differences of sum(f(xs) * w) (summed on the host in f64),
-/// perturbing each element of each input by +-eps.
-std::vector<std::vector<double>> numeric_gradients(const Fn& f, const std::vector<Tensor>& xs,
-                                                   const Tensor& w, double eps = kEps) {
-  auto wv = kt::values(w);
-  auto loss = [&](const std::vector<Tensor>& in) {
-    auto y = kt::values(f(in));
-    REQUIRE(y.size() == wv.size());
-    double s = 0;
-    for (size_t i = 0; i < y.size(); ++i) s += y[i] * wv[i];
-    return s;
-  };
-  std::vector<std::vector<double>> grads;
-  for (size_t k = 0; k < xs.size(); ++k) {
-    auto base = kt::values(xs[k]);
-    std::vector<double> g(base.size());
-    auto in = xs;
-    for (size_t i = 0; i < base.size(); ++i) {
-      auto v = base;
-      v[i] = base[i] + eps;
-      in[k] = kt::make(v, xs[k].shape(), xs[k].dtype());
-      double up = loss(in);
-      v[i] = base[i] - eps;
-      in[k] = kt::make(v, xs[k].shape(), xs[k].dtype());
-      double down = loss(in);
-      g[i] = (up - down) / (2 * eps);
-    }
-    grads.push_back(std::move(g));
-  }
-  return grads;
-}
-
 /// Checks the tape's gradients of sum(f(xs) * W) against central differences, input by
 /// input; a failure names `what`, the input and the first mismatching element.
 void grad_check(const std::string& what, const Fn& f, const std::vector<Tensor>& xs,
@@ -155,30 +102,9 @@ void grad_check(const std::string& what, const Fn& f, const std::vector<Tensor>&
   }
 }
 
-/// Checks that two lists of tensors agree (dtype, shape, values within tol).
-void check_same(const std::vector<Tensor>& got, const std::vector<Tensor>& want, Tol tol,
-                const std::string& what) {
-  INFO(what);
-  REQUIRE(got.size() == want.size());
-  for (size_t k = 0; k < want.size(); ++k) {
-    INFO("result " << k);
-    CHECK_TENSOR(got[k], kt::values(want[k]), want[k].shape(), want[k].dtype(), tol);
-  }
-}
-
 /// Zeros of a shape and dtype.
 void check_zeros(const Tensor& t, const Shape& s, DType d) {
   CHECK_TENSOR(t, std::vector<double>(static_cast<size_t>(kt::numel(s)), 0.0), s, d, kt::kExact);
-}
-
-/// Requires that f throws a kiln::Error; returns its message.
-template <class F>
-std::string kiln_error_of(F&& f) {
-  std::string msg = kt::error_of(std::forward<F>(f));
-  INFO("what was thrown: " << msg);
-  REQUIRE(msg != "<no exception>");
-  REQUIRE(msg.rfind("<not a", 0) != 0);  // a kiln::Error, not another exception
-  return msg;
 }
 
 /// grad_check's gradient taken inside a kiln::function whose input_signature makes every
@@ -215,12 +141,6 @@ void dynamic_grad_check(const std::string& what, const Fn& f, const std::vector<
   CHECK(traced.trace_count() == 1);
 }
 
-FunctionOptions graph_mode(bool jit) {
-  FunctionOptions o;
-  o.jit = jit;
-  o.name = jit ? "grad_jit" : "grad_graph";
-  return o;
-}
 
 using kt::CaptureCout;
 
@@ -461,6 +381,20 @@ std::map<std::string, Case> gradient_cases() {
     grad_check("gather (3, 4) axis 0 with repeated i32 indices",
                [idx32](auto& x) { return gather(x[0], idx32, 0); }, {plain({3, 4}, 2)});
   };
+  m["index_update"] = [] {
+    auto at = Tensor::scalar<int64_t>(2);
+    grad_check("index_update (3, 4, 2) entry 2 of axis 1 from a (3, 2) value",
+               [at](auto& x) { return index_update(x[0], at, x[1], 1); },
+               {plain({3, 4, 2}, 1), plain({3, 2}, 2)});
+    grad_check("index_update (4, 3) entry 0, then read again",
+               [](auto& x) {
+                 return index_update(x[0], Tensor::scalar<int32_t>(0), x[1]) * x[0];
+               },
+               {plain({4, 3}, 3), plain({3}, 4)});
+    dynamic_grad_check("index_update (?, ?, ?) entry 1 of axis 1 from a (?, ?) value",
+                       [](auto& x) { return index_update(x[0], Tensor::scalar<int64_t>(1), x[1], 1); },
+                       {plain({3, 4, 2}, 5), plain({3, 2}, 6)}, {plain({2, 3, 5}, 7), plain({2, 5}, 8)});
+  };
   // ---- linear algebra
   m["matmul"] = [] {
     grad_check("matmul (3, 4) @ (4, 2)", [](auto& x) { return matmul(x[0], x[1]); },
@@ -677,6 +611,10 @@ TEST_CASE("gradients computed inside kiln::function equal the eager tape's", "[a
        [idx](auto& x) { return gather(x[0], idx, 1); },
        {plain({3, 5, 2}, 1)},
        {plain({3, 5, 2}, 2)}},
+      {"index_update axis 1",
+       [](auto& x) { return index_update(x[0], Tensor::scalar<int64_t>(1), x[1], 1); },
+       {plain({3, 4, 2}, 1), plain({3, 2}, 2)},
+       {plain({3, 4, 2}, 3), plain({3, 2}, 4)}},
       {"slice",
        [](auto& x) {
          return slice(x[0], {1, 2, 0}, {3, 5, 2});

@@ -149,6 +149,16 @@ std::map<std::string, Check> checks() {
     CHECK_TENSOR(gather(fa(), Tensor::from<int64_t>({1, 1, 0}, {3})),
                  std::vector<double>{0.5, 1.5, 3, 0.5, 1.5, 3, -2.5, -1, 0}, Shape{3, 3}, DType::f32, kExact);
   };
+  m["index_update"] = [] {
+    // Row 1 of a replaced by row 0 of b; then column 0 of a by column 2 of b.
+    CHECK_TENSOR(index_update(fa(), Tensor::scalar<int32_t>(1), reshape(slice(fb(), {0, 0}, {1, 3}), {3})),
+                 std::vector<double>{-2.5, -1, 0, 1.5, -2, 4}, kS, DType::f32, kExact);
+    CHECK_TENSOR(index_update(fa(), Tensor::scalar<int64_t>(0), reshape(slice(fb(), {0, 2}, {2, 3}), {2}), 1),
+                 std::vector<double>{4, -1, 0, 2, 1.5, 3}, kS, DType::f32, kExact);
+    Tensor x = fa();
+    index_update(x, Tensor::scalar<int64_t>(0), zeros({3}));
+    CHECK_TENSOR(x, kt::rounded(kA, DType::f32), kS, DType::f32, kExact);  // x itself unchanged
+  };
   m["shape"] = [] {
     CHECK_TENSOR(shape(fa()), std::vector<double>{2, 3}, Shape{2}, DType::i64, kExact);
     CHECK_TENSOR(dim(fa(), -1), std::vector<double>{3}, Shape{}, DType::i64, kExact);

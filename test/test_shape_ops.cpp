@@ -1,5 +1,5 @@
 // Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
-// gather, one_hot.
+// gather, one_hot, index_update.
 #include <numeric>
 
 #include "reference.h"
@@ -344,6 +344,55 @@ TEST_CASE("concat", "[shape][concat]") {
     CHECK_THROWS_AS(concat({zeros({2, 3}), zeros({2, 3, 1})}, 0), Error);
     CHECK_THROWS_AS(concat({zeros({2, 3}), zeros({2, 3})}, 2), Error);
     CHECK_THROWS_AS(concat(std::vector<Tensor>{}, 0), Error);
+  }
+}
+
+TEST_CASE("index_update", "[shape][index_update]") {
+  struct C {
+    Shape xs;
+    int64_t axis;
+  };
+  std::vector<C> cases{{{5, 3}, 0}, {{5, 3}, 1}, {{4, 3, 2}, 1}, {{4, 3, 2}, -1}, {{6}, 0},
+                       {{1, 7}, 0}, {{3, 0}, 0}, {{2, 300, 5}, 1}};
+  for (DType d : {DType::f32, DType::f64, DType::i32, DType::i64, DType::boolean})
+    DYNAMIC_SECTION(kt::dtype_str(d)) {
+      uint64_t seed = 90;
+      for (auto& c : cases) {
+        const auto ax = static_cast<size_t>(c.axis < 0 ? c.axis + c.xs.size() : c.axis);
+        Shape vs = c.xs;
+        vs.erase(vs.begin() + static_cast<int64_t>(ax));
+        auto v = kt::rounded(kt::random_for(d, kt::numel(c.xs), -99, 99, seed++), d);
+        auto u = kt::rounded(kt::random_for(d, kt::numel(vs), -99, 99, seed++), d);
+        const auto at = static_cast<int64_t>(kt::uniform_int(1, 0, std::max<int64_t>(c.xs[ax] - 1, 0), seed++)[0]);
+        INFO("x " << kt::shape_string(c.xs) << " axis " << c.axis << " entry " << at);
+        // Reference: every element of x, except those whose coordinate on the axis is `at`.
+        std::vector<double> want = v;
+        const auto st = kt::strides_of(c.xs);
+        for (int64_t i = 0; i < kt::numel(c.xs); ++i) {
+          auto idx = kt::unravel(i, c.xs);
+          if (idx[ax] != at) continue;
+          idx.erase(idx.begin() + static_cast<int64_t>(ax));
+          int64_t src = 0;
+          const auto vst = kt::strides_of(vs);
+          for (size_t a = 0; a < idx.size(); ++a) src += idx[a] * vst[a];
+          want[static_cast<size_t>(i)] = u[static_cast<size_t>(src)];
+        }
+        Tensor x = kt::make(v, c.xs, d);
+        CHECK_TENSOR(index_update(x, Tensor::scalar<int64_t>(at), kt::make(u, vs, d), c.axis), want,
+                     c.xs, d, kExact);
+        CHECK_TENSOR(x, v, c.xs, d, kExact);  // the input is left as it was
+      }
+    }
+  SECTION("bad index, value or axis throws naming index_update") {
+    auto x = zeros({3, 2});
+    for (int64_t at : {-1, 3})
+      CHECK_THROWS_WITH(index_update(x, Tensor::scalar<int64_t>(at), zeros({2})),
+                        Catch::Contains("[index_update]") && Catch::Contains("out of range"));
+    CHECK_THROWS_AS(index_update(x, Tensor::scalar<float>(0), zeros({2})), Error);
+    CHECK_THROWS_AS(index_update(x, Tensor::from<int64_t>({0}, {1}), zeros({2})), Error);
+    CHECK_THROWS_AS(index_update(x, Tensor::scalar<int64_t>(0), zeros({3})), Error);
+    CHECK_THROWS_AS(index_update(x, Tensor::scalar<int64_t>(0), zeros({2}, DType::f64)), Error);
+    CHECK_THROWS_AS(index_update(x, Tensor::scalar<int64_t>(0), zeros({2}), 2), Error);
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include "bench_check.h"
 #include "bench_dynamic.h"
+#include "bench_gru.h"
 #include "bench_env.h"
 #include "bench_interleave.h"
 #include "bench_mlp.h"
@@ -451,6 +452,14 @@ int run(const Options& o) {
     w8 = measure_dynamic_batch(o.timing, progress);
     for (const DynamicBatchRow& r : w8) ok &= r.error.empty();
   }
+  std::vector<GruFirstCall> gru;
+  Workload gru_id;
+  gru_id.id = "C1";
+  gru_id.title = kGruTitle;
+  if (o.device.kind == kiln::Device::cpu && !o.selfcheck && selected(gru_id, o.filter)) {
+    gru = measure_gru_first_calls(progress);
+    for (const GruFirstCall& r : gru) ok &= r.error.empty();
+  }
   if (o.device.kind == kiln::Device::cpu && !o.selfcheck) {
     std::vector<Workload> warm;
     for (const Workload& w : report.workloads)
@@ -464,6 +473,7 @@ int run(const Options& o) {
 
   print_report(report, stdout);
   if (!w8.empty()) print_dynamic_batch(w8, stdout);
+  if (!gru.empty()) print_gru_first_calls(gru, stdout);
   if (!o.json.empty()) {
     std::string error;
     if (!write_json(report, o.json, &error)) {

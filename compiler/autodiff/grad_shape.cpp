@@ -83,6 +83,19 @@ Grads gather_vjp(const VjpArgs& a) {
   return {reshape(gx, x.shape()), Tensor()};
 }
 
+/// index_update: x's gradient is g with the replaced entry zeroed; value's is that entry.
+Grads index_update_vjp(const VjpArgs& a) {
+  const Tensor& index = a.inputs[1];
+  const Tensor& value = a.inputs[2];
+  const int64_t axis = a.attrs.i64("axis");
+  const Tensor& g = a.grads[0];
+  Tensor gx, gv;
+  if (a.needed.at(0))
+    gx = index_update(g, index, broadcast_like(zeros({}, g.dtype(), g.device()), value), axis);
+  if (a.needed.at(2)) gv = gather(g, index, axis);
+  return {gx, Tensor(), gv};
+}
+
 }  // namespace
 
 const GradientRule grad_reshape{&reshape_vjp};
@@ -94,5 +107,6 @@ const GradientRule grad_slice{&slice_vjp};
 const GradientRule grad_concat{&concat_vjp};
 const GradientRule grad_gather{&gather_vjp};
 const GradientRule grad_one_hot = kNotDifferentiable;
+const GradientRule grad_index_update{&index_update_vjp};
 
 }  // namespace kiln::detail

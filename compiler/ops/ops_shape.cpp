@@ -1,5 +1,5 @@
 // Shape ops: reshape, transpose, broadcast_to, expand_dims, squeeze, slice, concat,
-// gather, one_hot.
+// gather, one_hot, index_update.
 #include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
 #include "kernels/layout.h"
@@ -60,7 +60,8 @@ Tensor squeeze(const Tensor& x, Axes axes, Loc loc) {
             {&x});
   auto type = detail::unwrap(site, rules::squeeze(detail::type_of(x), axes), {&x});
   std::vector<int64_t> removed;
-  if (!axes.all()) removed = *rules::normalize_axes(axes, x.rank());  // checked by the rule
+  if (!axes.all())
+    removed = *rules::normalize_axes(axes, x.rank());  // checked by the rule
   else
     for (int64_t i = 0; i < x.rank(); ++i)
       if (x.shape()[i] == 1) removed.push_back(i);
@@ -84,8 +85,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis, Loc loc) {
     const Device d = detail::check_operands(site, {&x});
     if (&x != &xs.front() && d != device)
       detail::throw_op_error(site,
-                             "operands on different devices, " + to_string(device) + " and " + to_string(d) +
-                                 ": move them to one device with .to(device) first",
+                             "operands on different devices, " + to_string(device) + " and " +
+                                 to_string(d) + ": move them to one device with .to(device) first",
                              {});
     device = d;
     types.push_back(detail::type_of(x));
@@ -115,6 +116,20 @@ Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis, Loc loc) {
   return detail::apply_kernel1(
       site, {&x, &indices}, {{"axis", axis}}, type, device,
       [&](const Tensor& out) { kernels::gather_into(x, indices, axis, out); });
+}
+
+Tensor index_update(const Tensor& x, const Tensor& index, const Tensor& value, int64_t axis,
+                    Loc loc) {
+  CallSite site{"index_update", &loc};
+  const Device device = detail::check_operands(site, {&x, &index, &value});
+  auto type = detail::unwrap(
+      site,
+      rules::index_update(detail::type_of(x), detail::type_of(index), detail::type_of(value), axis),
+      {&x, &index, &value});
+  if (axis < 0) axis += x.rank();
+  return detail::apply_kernel1(
+      site, {&x, &index, &value}, {{"axis", axis}}, type, device,
+      [&](const Tensor& out) { kernels::index_update_into(x, index, value, axis, out); });
 }
 
 Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype, Loc loc) {

@@ -194,10 +194,10 @@ const KernelBinder bind_random_normal{[](const OpSlots& s) {
                                     op.getStddev().convertToDouble(), kernels::random_normal);
 }};
 
-#define KILN_BIND_BINARY(name, family)                                                      \
-  const KernelBinder bind_##name{[](const OpSlots& s) {                                     \
-    return binary<OpId::name>(                                                              \
-        s, [](const std::vector<Tensor>& in) { return ::kiln::name(in[0], in[1]); });       \
+#define KILN_BIND_BINARY(name, family)                                                \
+  const KernelBinder bind_##name{[](const OpSlots& s) {                               \
+    return binary<OpId::name>(                                                        \
+        s, [](const std::vector<Tensor>& in) { return ::kiln::name(in[0], in[1]); }); \
   }};
 KILN_BINARY_OP_LIST(KILN_BIND_BINARY)
 #undef KILN_BIND_BINARY
@@ -320,6 +320,21 @@ const KernelBinder bind_gather{[](const OpSlots& s) {
       },
       [axis](const std::vector<Tensor>& in) { return ::kiln::gather(in[0], in[1], axis); },
       /*host_values=*/true);  // the indices are checked on the host
+}};
+const KernelBinder bind_index_update{[](const OpSlots& s) {
+  const auto axis = static_cast<int64_t>(llvm::cast<ir::IndexUpdateOp>(s.op).getAxis());
+  return one_result(
+      s,
+      [axis, x = s.in.at(0), i = s.in.at(1), v = s.in.at(2)](Frame& f, const Tensor& out) {
+        const Tensor &values = f.slots[x], &index = f.slots[i], &value = f.slots[v];
+        checked("index_update", {&values, &index, &value},
+                [&] { kernels::index_update_into(values, index, value, axis, out); });
+      },
+      [axis](const std::vector<Tensor>& in) {
+        return ::kiln::index_update(in[0], in[1], in[2], axis);
+      },
+      /*host_values=*/true,  // the index is checked on the host
+      /*in_place=*/true);    // a dying x is updated where it lies: only the entry is written
 }};
 const KernelBinder bind_one_hot{[](const OpSlots& s) {
   auto op = llvm::cast<ir::OneHotOp>(s.op);

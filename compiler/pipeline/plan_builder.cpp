@@ -290,11 +290,25 @@ class PlanBuilder {
   /// Whether `v` is an intermediate of this block whose last use is `op`: not an argument,
   /// a constant or a variable's value (their storage belongs to someone else), not
   /// returned, and not used after `op`.
+  /// A loop body's carried value (its block argument) dies like an intermediate: each
+  /// iteration's is the previous iteration's result, which nothing else holds (the
+  /// initial value is shared with the loop's operand, and the kernels' run-time check of
+  /// sole ownership leaves it alone), so a loop updates its state in place.
   bool dies_at(mlir::Value v, mlir::Operation* op) {
     mlir::Operation* def = v.getDefiningOp();
-    if (!def || def->getBlock() != op->getBlock() || is_output(v) ||
-        llvm::isa<ir::ConstantOp, ir::ReadVariableOp>(def))
+    if (!def) {
+      auto arg = llvm::cast<mlir::BlockArgument>(v);
+      mlir::Operation* loop = arg.getOwner()->getParentOp();
+      const bool carried =
+          arg.getOwner() == op->getBlock() &&
+          ((llvm::isa<ir::ForRangeOp>(loop) && arg.getArgNumber() > 0) ||
+           (llvm::isa<ir::WhileLoopOp>(loop) &&
+            arg.getOwner() == &llvm::cast<ir::WhileLoopOp>(loop).getBody().front()));
+      if (!carried) return false;
+    } else if (def->getBlock() != op->getBlock() || is_output(v) ||
+               llvm::isa<ir::ConstantOp, ir::ReadVariableOp>(def)) {
       return false;
+    }
     for (mlir::OpOperand& use : v.getUses()) {
       // A folded transpose is read where its products run: those are v's uses too.
       mlir::Operation* user = use.getOwner();

@@ -1,10 +1,12 @@
 // cond, while_loop, for_range: run directly in eager mode; become kiln.cond,
 // kiln.while_loop and kiln.for_range while tracing.
 #include "kiln/control_flow.h"
-#include "compiler/ops/op_support.h"
+#include "compiler/autodiff/gradients.h"
 #include "compiler/autodiff/tape.h"
+#include "compiler/ops/op_support.h"
 #include "compiler/trace/trace.h"
 #include "kiln/ops.h"
+#include "runtime/tensor_impl.h"
 
 namespace kiln::detail {
 namespace {
@@ -34,7 +36,6 @@ void check_carried(const std::vector<Tensor>& before, const std::vector<Tensor>&
                      {});
 }
 
-
 /// A region node whose gradient refuses reverse mode.
 MakeRegionVjp refuse(const std::string& message) {
   return [message](const std::vector<Tensor>&, const std::vector<std::shared_ptr<VariableState>>&) {
@@ -43,8 +44,150 @@ MakeRegionVjp refuse(const std::string& message) {
   };
 }
 
-// Past this many iterations a traced for_range is not unrolled for a tape.
+// Past this many iterations a traced for_range over values of dynamic shape is not
+// unrolled for a tape (the others stay loops: taped_for_range).
 constexpr int64_t kMaxUnrolledIterations = 4096;
+
+bool has_dynamic_shape(const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts)
+    for (int64_t d : shape_of(t))
+      if (d < 0) return true;
+  return false;
+}
+
+/// A tensor of `type` (static) filled with zeros, made by the graph when traced (a
+/// broadcast of a scalar constant, not a captured buffer).
+Tensor graph_zeros(const rules::TensorType& type, Device device) {
+  return broadcast_to(zeros({}, type.dtype, device), type.shape);
+}
+
+/// A traced for_range under a tape with a trip count known while tracing: it stays one
+/// loop, so its trace and compile time do not grow with the count. The forward loop also
+/// writes the carried values each iteration starts from into stacks, one (count, ...)
+/// tensor per carried value (updated in place: kiln.index_update). The reverse pass is a
+/// second loop over the iterations backwards: it takes iteration i's carried values from
+/// the stacks, runs the body on them again under a tape of its own (what the body makes
+/// inside is recomputed, not stored, as jax.checkpoint does) and carries the gradients of
+/// the carried values, of the outer tensors the body reads and of its variables. That body
+/// is traced when the forward loop is folded on the tape, while the user's body still
+/// lives; the loop is made from it if a gradient asks.
+std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
+                                    const std::vector<Tensor>& init, std::source_location loc) {
+  const size_t m = init.size();
+  std::vector<rules::TensorType> carried_types;
+  std::vector<Tensor> extended = init;
+  for (const Tensor& c : init) {
+    carried_types.push_back(type_of(c));
+    Shape stack = shape_of(c);
+    stack.insert(stack.begin(), count);
+    extended.push_back(graph_zeros({c.dtype(), stack}, c.device()));
+  }
+  TapeMark mark = tape_mark();
+  std::vector<Tensor> returned;  // what the user's body returned: outer tensors are inputs
+  std::vector<Tensor> all = trace_for(
+      Tensor::scalar<int64_t>(count),
+      [&](const Tensor& i, const std::vector<Tensor>& a) {
+        const std::vector<Tensor> carried(a.begin(), a.begin() + static_cast<ptrdiff_t>(m));
+        std::vector<Tensor> next = body(i, carried);
+        check_carried(carried, next, "for_range", loc);
+        returned = next;
+        for (size_t k = 0; k < m; ++k) next.push_back(index_update(a[m + k], i, carried[k]));
+        return next;
+      },
+      extended, loc);
+  const std::vector<Tensor> results(all.begin(), all.begin() + static_cast<ptrdiff_t>(m));
+  const std::vector<Tensor> stacks(all.begin() + static_cast<ptrdiff_t>(m), all.end());
+  std::vector<Tensor> yielded = init;
+  yielded.insert(yielded.end(), returned.begin(), returned.end());
+
+  fold_region(mark, "for_range", yielded, results,
+              [=](const std::vector<Tensor>& inputs,
+                  const std::vector<std::shared_ptr<VariableState>>& variables) {
+                // The reverse body, traced now with every tape hidden (its own tape records it).
+                // Carried: the gradients of the floating carried values, then the sums so far of
+                // the inputs' and the floating variables' gradients.
+                TapeSuspension hidden;
+                std::vector<size_t> floating;  // carried values with a gradient
+                std::vector<rules::TensorType> types;
+                for (size_t k = 0; k < m; ++k)
+                  if (is_floating(carried_types[k].dtype)) {
+                    floating.push_back(k);
+                    types.push_back(carried_types[k]);
+                  }
+                for (const Tensor& x : inputs) types.push_back(type_of(x));
+                std::vector<size_t> floating_vars;
+                for (size_t v = 0; v < variables.size(); ++v)
+                  if (is_floating(variables[v]->dtype)) {
+                    floating_vars.push_back(v);
+                    types.push_back({variables[v]->dtype, variables[v]->shape});
+                  }
+                const size_t f = floating.size();
+                auto reverse = std::make_shared<TracedRangeBody>(
+                    types,
+                    [&](const Tensor& j, const std::vector<Tensor>& a) {
+                      const Tensor i = Tensor::scalar<int64_t>(count - 1) - j;
+                      std::vector<Tensor> carried, upstream(m);
+                      for (size_t k = 0; k < m; ++k) carried.push_back(gather(stacks[k], i, 0));
+                      for (size_t k = 0; k < f; ++k) upstream[floating[k]] = a[k];
+                      std::vector<Tensor> wrt = carried;
+                      wrt.insert(wrt.end(), inputs.begin(), inputs.end());
+                      std::vector<std::shared_ptr<VariableState>> vars;
+                      for (size_t v : floating_vars) vars.push_back(variables[v]);
+                      std::vector<Tensor> g = differentiate(
+                          [&] {
+                            std::vector<Tensor> next = body(i, carried);
+                            check_carried(carried, next, "for_range", loc);
+                            return next;
+                          },
+                          upstream, wrt, vars);
+                      std::vector<Tensor> next;
+                      for (size_t k : floating) next.push_back(g[k]);
+                      for (size_t x = 0; x < inputs.size() + vars.size(); ++x)
+                        next.push_back(a[f + x] + g[m + x]);
+                      return next;
+                    },
+                    loc);
+                return CustomVjp([=](const std::vector<Tensor>& output_grads) {
+                  std::vector<Tensor> init_grads;
+                  for (size_t k : floating) init_grads.push_back(output_grads[k]);
+                  for (const Tensor& x : inputs)
+                    init_grads.push_back(broadcast_like(zeros({}, x.dtype(), x.device()), x));
+                  for (size_t v : floating_vars)
+                    init_grads.push_back(graph_zeros({variables[v]->dtype, variables[v]->shape},
+                                                     results[0].device()));
+                  std::vector<Tensor> sums =
+                      reverse->loop(Tensor::scalar<int64_t>(count), init_grads);
+                  // A tape recording this gradient (for a gradient of it) gets a node that refuses:
+                  // the reverse loop was traced with the tapes hidden.
+                  std::vector<Tensor> read = init_grads;
+                  read.insert(read.end(), inputs.begin(), inputs.end());
+                  record_custom("for_range gradient", read, variables, sums,
+                                [loc](const std::vector<Tensor>&) -> std::vector<Tensor> {
+                                  throw Error(
+                                      "[GradientTape] a gradient of a gradient through a traced "
+                                      "for_range is not supported (for_range at " +
+                                      std::string(loc.file_name()) + ":" +
+                                      std::to_string(loc.line()) + ")");
+                                });
+                  // An input's gradient: what the body's reads of it gathered, plus, where it was
+                  // an initial carried value, the gradient of that value before the first
+                  // iteration.
+                  std::vector<Tensor> grads;
+                  for (size_t x = 0; x < inputs.size(); ++x) {
+                    Tensor g = sums[f + x];
+                    for (size_t k = 0; k < f; ++k)
+                      if (init[floating[k]].impl() == inputs[x].impl()) g = g + sums[k];
+                    grads.push_back(g);
+                  }
+                  std::vector<Tensor> var_grads(variables.size());
+                  for (size_t v = 0; v < floating_vars.size(); ++v)
+                    var_grads[floating_vars[v]] = sums[f + inputs.size() + v];
+                  grads.insert(grads.end(), var_grads.begin(), var_grads.end());
+                  return grads;
+                });
+              });
+  return results;
+}
 
 }  // namespace
 
@@ -105,10 +248,12 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
   check_operands(site, {&n});
   if (!is_integer(n.dtype()) || n.rank() != 0)
     throw_op_error(site, "the trip count must be an integer scalar tensor", {&n});
-  // Under a tape, a traced loop whose trip count is known is unrolled so that its
-  // gradient is the ordinary one; eagerly the loop runs (and records) directly.
-  const bool unroll =
-      tracing() && taping() && !is_symbolic(n) && n.item<int64_t>() <= kMaxUnrolledIterations;
+  // Under a tape, a traced loop whose trip count is known stays a loop with a loop for its
+  // reverse pass (over values of dynamic shape, it is unrolled); eagerly the loop runs
+  // (and records) directly.
+  const bool known = tracing() && taping() && !is_symbolic(n);
+  if (known && !has_dynamic_shape(init)) return taped_for_range(n.item<int64_t>(), body, init, loc);
+  const bool unroll = known && n.item<int64_t>() <= kMaxUnrolledIterations;
   if (tracing() && !unroll) {
     TapeMark mark = tape_mark();
     std::vector<Tensor> results =
@@ -118,7 +263,8 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
                   refuse("[GradientTape] a traced for_range whose trip count is a graph value "
                          "(or above " +
                          std::to_string(kMaxUnrolledIterations) +
-                         ") does not support reverse-mode differentiation (for_range at " +
+                         " over values of dynamic shape) does not support reverse-mode "
+                         "differentiation (for_range at " +
                          std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
                          "); pass a host integer count"));
     return results;

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
 #include "runtime/dispatch.h"
 #include "runtime/tensor_impl.h"
@@ -138,6 +139,14 @@ mlir::Attribute attribute_of(TraceState& t, const AttrValue& value) {
 
 /// Verifies one new op; a failure (a kiln bug: op functions check first) becomes an Error.
 void verify_or_throw(mlir::Operation* op, const CallSite& site) {
+  // A region op inside a region still being traced (a loop in a loop body) may use values
+  // of the function around it, which its detached block cannot reach yet: its dominance is
+  // checked with the whole graph when the trace ends.
+  if (op->getNumRegions() != 0) {
+    mlir::Operation* top = op;
+    while (top->getParentOp() != nullptr) top = top->getParentOp();
+    if (!llvm::isa<mlir::ModuleOp>(top)) return;
+  }
   std::string message;
   mlir::ScopedDiagnosticHandler handler(op->getContext(), [&](mlir::Diagnostic& d) {
     message += d.str();
@@ -448,6 +457,72 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
   std::vector<std::unique_ptr<mlir::Block>> blocks;
   blocks.push_back(std::move(body_block));
   return create_region_op(t, site, "kiln.for_range", operands, carried_types, std::move(blocks));
+}
+
+struct TracedRangeBody::Body {
+  uint64_t trace_id = 0;
+  std::vector<mlir::Type> carried;
+  mlir::Region region;  // one block: the body, referring to values of the trace around it
+  std::source_location loc;
+};
+
+TracedRangeBody::TracedRangeBody(const std::vector<rules::TensorType>& carried,
+                                 const RangeBody& body, std::source_location loc)
+    : body_(std::make_unique<Body>()) {
+  TraceState& t = active("for_range");
+  CallSite site{"for_range", &loc};
+  body_->trace_id = t.id;
+  body_->loc = loc;
+  for (const rules::TensorType& type : carried)
+    body_->carried.push_back(ir::tensor_type(t.context, type));
+  std::vector<mlir::Type> block_types{ir::tensor_type(t.context, {DType::i64, {}})};
+  block_types.insert(block_types.end(), body_->carried.begin(), body_->carried.end());
+  std::vector<Tensor> results;
+  std::unique_ptr<mlir::Block> block(trace_block(
+      t, block_types,
+      [&](const std::vector<Tensor>& a) {
+        return body(a[0], std::vector<Tensor>(a.begin() + 1, a.end()));
+      },
+      results, site));
+  if (types_of(t, results) != body_->carried)
+    throw_op_error(site,
+                   "internal error: a traced loop body returns " + types_str(results) +
+                       " for other carried types",
+                   {});
+  body_->region.push_back(block.release());
+}
+
+TracedRangeBody::~TracedRangeBody() {
+  // The body uses values of its trace: it is freed while that trace runs on this thread
+  // (always, unless a tape is kept past its trace: then it is left, not freed after its graph).
+  for (TraceState* t = current; t != nullptr; t = t->outer)
+    if (t->id == body_->trace_id) return;
+  (void)body_.release();
+}
+
+std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Tensor>& init) const {
+  TraceState& t = active("for_range");
+  CallSite site{"for_range", &body_->loc};
+  if (t.id != body_->trace_id)
+    throw_op_error(site, "a gradient through a traced for_range was asked outside its trace", {});
+  llvm::SmallVector<mlir::Value> operands{value_of(t, n, site)};
+  operands.append(values_of(t, init, site));
+  if (types_of(t, init) != body_->carried)
+    throw_op_error(site,
+                   "internal error: the loop's initial values " + types_str(init) +
+                       " are not of its body's carried types",
+                   {});
+  mlir::OperationState state(location_of(t, site.loc), "kiln.for_range");
+  state.addOperands(operands);
+  state.addTypes(body_->carried);
+  mlir::Region* region = state.addRegion();
+  mlir::IRMapping copies;
+  body_->region.cloneInto(region, copies);
+  mlir::Operation* op = t.builder.create(state);
+  verify_or_throw(op, site);
+  std::vector<Tensor> out;
+  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
+  return out;
 }
 
 std::vector<rules::TensorType> result_types(const Graph& graph) {

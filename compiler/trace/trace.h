@@ -84,4 +84,27 @@ std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
 std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
                               const std::vector<Tensor>& init, std::source_location loc);
 
+/// A for_range body traced ahead of its loop, in the trace running on this thread: a
+/// loop's reverse pass is traced while the forward body's callable still lives (when the
+/// forward loop is folded on a tape) and becomes a kiln.for_range only if a gradient asks
+/// for it, perhaps more than once (each loop gets a copy of the body).
+class TracedRangeBody {
+ public:
+  /// Traces `body` with block arguments (i : i64 scalar, carried of `carried` types).
+  /// Throws (leaving nothing behind) if the body throws or returns other types.
+  TracedRangeBody(const std::vector<rules::TensorType>& carried, const RangeBody& body,
+                  std::source_location loc);
+  ~TracedRangeBody();
+  TracedRangeBody(const TracedRangeBody&) = delete;
+  TracedRangeBody& operator=(const TracedRangeBody&) = delete;
+
+  /// Records kiln.for_range(n, init) with a copy of the body here (the trace's insertion
+  /// point); init has the carried types. Throws if the trace that made the body is over.
+  std::vector<Tensor> loop(const Tensor& n, const std::vector<Tensor>& init) const;
+
+ private:
+  struct Body;
+  std::unique_ptr<Body> body_;
+};
+
 }  // namespace kiln::detail

@@ -179,6 +179,11 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis = 0, Loc loc = Loc::cu
 /// [0, dim); anything else throws.
 Tensor gather(const Tensor& x, const Tensor& indices, int64_t axis = 0,
               Loc loc = Loc::current());
+/// x with its entry `index` along `axis` replaced by `value` (JAX's x.at[i].set(v)): index
+/// a rank-0 integer tensor in [0, dim), value of x's dtype and x's shape without `axis`.
+/// x is not changed; in a compiled function the update is in place when x dies there.
+Tensor index_update(const Tensor& x, const Tensor& index, const Tensor& value, int64_t axis = 0,
+                    Loc loc = Loc::current());
 /// A trailing axis of `depth`; an index outside [0, depth) gives an all-zero row (as
 /// in TensorFlow). depth must be >= 0.
 Tensor one_hot(const Tensor& indices, int64_t depth, DType dtype = DType::f32,

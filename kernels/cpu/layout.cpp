@@ -141,6 +141,20 @@ void gather(const Tensor& x, const std::vector<int64_t>& idx, RowGeometry g, con
                         });
 }
 
+void write_rows(const Tensor& value, int64_t outer, int64_t row, int64_t row_stride, int64_t column,
+                const Tensor& out) {
+  const size_t es = dtype_size(value.dtype());
+  const size_t bytes = static_cast<size_t>(row) * es;
+  const char* src = static_cast<const char*>(value.data());
+  char* dst = static_cast<char*>(out.impl()->data()) + column * es;
+  runtime::parallel_for(outer,
+                        std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(row, 1)),
+                        [&](int64_t b, int64_t e) {
+                          for (int64_t o = b; o < e; ++o)
+                            std::memcpy(dst + o * row_stride * es, src + o * bytes, bytes);
+                        });
+}
+
 void one_hot(const Tensor& indices, int64_t depth, const Tensor& out) {
   const int64_t n = indices.numel();
   std::vector<int64_t> idx(n);

@@ -21,5 +21,8 @@ void concat(const std::vector<Tensor>& xs, int64_t axis, int64_t outer, int64_t 
 /// out[o, i, :] = x[o, indices[i], :] with x viewed as g (indices checked, in [0, reduced)).
 void gather(const Tensor& x, const std::vector<int64_t>& indices, RowGeometry g, const Tensor& out);
 void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
+/// out viewed as (outer, row_stride) elements: value, (outer, row), written at `column`.
+void write_rows(const Tensor& value, int64_t outer, int64_t row, int64_t row_stride,
+                int64_t column, const Tensor& out);
 
 }  // namespace kiln::kernels::cpu

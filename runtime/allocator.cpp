@@ -105,8 +105,10 @@ SmallCache* small_cache() { return thread_instance<SmallCache>(); }
 
 std::atomic<size_t> live_bytes{0};
 std::atomic<size_t> peak_live_bytes{0};
+std::atomic<size_t> allocated_bytes{0};
 
 void count_allocation(size_t cls) {
+  allocated_bytes.fetch_add(cls, std::memory_order_relaxed);
   const size_t live = live_bytes.fetch_add(cls, std::memory_order_relaxed) + cls;
   size_t peak = peak_live_bytes.load(std::memory_order_relaxed);
   while (live > peak &&
@@ -143,8 +145,8 @@ void* host_allocate(size_t bytes) {
     p = std::aligned_alloc(kAlignment, cls);
   }
   if (p == nullptr)
-    throw Error(op_message("allocate", "out of host memory allocating " +
-                                           std::to_string(bytes) + " bytes"));
+    throw Error(op_message("allocate",
+                           "out of host memory allocating " + std::to_string(bytes) + " bytes"));
   count_allocation(cls);
   return p;
 }
@@ -163,7 +165,8 @@ void host_deallocate(void* ptr, size_t bytes) {
 
 HostMemoryStats host_memory_stats() {
   return {live_bytes.load(std::memory_order_relaxed),
-          peak_live_bytes.load(std::memory_order_relaxed)};
+          peak_live_bytes.load(std::memory_order_relaxed),
+          allocated_bytes.load(std::memory_order_relaxed)};
 }
 
 void reset_host_peak() {

@@ -16,6 +16,8 @@ void host_deallocate(void* ptr, size_t bytes);
 struct HostMemoryStats {
   size_t live_bytes = 0;
   size_t peak_live_bytes = 0;
+  size_t allocated_bytes = 0;  // handed out since the process started (what a call allocates
+                               // is the difference across it)
 };
 HostMemoryStats host_memory_stats();
 void reset_host_peak();

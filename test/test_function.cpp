@@ -282,6 +282,46 @@ TEST_CASE("cond, while_loop and for_range agree with eager", "[function][control
   CHECK(f.trace_count() == 1);
 }
 
+TEST_CASE("control flow nested in control flow reads the function's values",
+          "[function][control]") {
+  // The inner regions use x and n, values of the function around the outer region.
+  auto body = [](Tensor x, Tensor n) {
+    auto r = for_range(
+        n,
+        [&](const Tensor& i, const std::vector<Tensor>& s) {
+          Tensor inner =
+              for_range(n,
+                        [&](const Tensor& j, const std::vector<Tensor>& t) {
+                          return std::vector<Tensor>{t[0] * 0.5f + x + cast(i * j, DType::f32)};
+                        },
+                        {s[0]})
+                  .at(0);
+          Tensor picked = cond(
+              sum(inner) > sum(x), [&] { return inner - x; }, [&] { return inner + x * 2.0f; });
+          auto w = while_loop(
+              [&](const std::vector<Tensor>& c) { return sum(c[0]) < sum(x) * 4.0f + 50.0f; },
+              [&](const std::vector<Tensor>& c) {
+                return std::vector<Tensor>{c[0] + abs(x) + 1.0f};
+              },
+              {picked});
+          return std::vector<Tensor>{w[0]};
+        },
+        {x});
+    return r[0];
+  };
+  for (bool jit : {false, true}) {
+    FunctionOptions o;
+    o.jit = jit;
+    auto f = kiln::function(body, o);
+    for (int64_t n : {0, 1, 3}) {
+      auto x = Tensor::from<float>({0.5f, -1.5f, 2.0f, 0.25f}, {2, 2});
+      auto nt = Tensor::scalar<int64_t>(n);
+      check_close(f(x, nt), body(x, nt));
+    }
+    CHECK(f.trace_count() == 1);
+  }
+}
+
 TEST_CASE("a failing trace leaves the cache as it was", "[function][errors]") {
   auto f = kiln::function([](Tensor x) {
     if (x.shape()[0] == 3) return matmul(x, ones({5, 2}));  // (3, 4) @ (5, 2): bad

@@ -66,9 +66,53 @@ TEST_CASE("shapes, dtypes and scalar values select concrete functions", "[functi
   f(a, 2.0f);  // a hit: now the most recently used
   check_close(f(a, 3.0f), a * 3.0f);
   CHECK(f.trace_count() == 4);
-  CHECK(f.stats().last_miss_reason == "non-tensor arguments changed");
+  CHECK(f.stats().last_miss_reason == "float argument 2 -> 3");
+  // The nearest cached function is b's with 2.0 (not the last used, a's with 3.0).
   f(b, 3.0f);
-  CHECK(f.stats().last_miss_reason == "argument 0: shape (2, 3) -> (3, 2)");
+  CHECK(f.stats().last_miss_reason == "float argument 2 -> 3");
+  f(ones({5}), 0.5f);
+  CHECK(f.stats().last_miss_reason == "argument 0: shape (3, 2) -> (5,)");
+}
+
+TEST_CASE("miss reasons name the real cause", "[function]") {
+  SECTION("a changed scalar, with a function of another dtype used in between") {
+    auto f =
+        kiln::function([](Tensor x, double scale, int64_t n) { return x * scale + double(n); });
+    auto x32 = ones({2}), x64 = ones({2}, DType::f64);
+    f(x32, 0.5, 3), f(x64, 0.5, 3);
+    f(x32, 0.25, 3);
+    CHECK(f.stats().last_miss_reason == "float argument 0.5 -> 0.25");
+    f(x32, 0.25, 4);
+    CHECK(f.stats().last_miss_reason == "integer argument 3 -> 4");
+  }
+  SECTION("another variable, by name") {
+    Variable w(ones({2}), "w"), w2(ones({2}), "w2"), other_w(ones({2}), "w");
+    auto f = kiln::function([](Tensor x, Variable& v) { return x * v.value(); });
+    f(ones({2}), w);
+    f(ones({2}), other_w);
+    CHECK(f.stats().last_miss_reason == "variable 'w' -> another variable 'w'");
+    f(ones({2}), w2);
+    CHECK(f.stats().last_miss_reason == "variable 'w' -> 'w2'");
+  }
+  SECTION("a string with a ';' in it") {
+    auto f = kiln::function([](Tensor x, std::string mode) { return mode == "a;b" ? x : -x; });
+    f(ones({2}), std::string("a;b"));
+    f(ones({2}), std::string("a;c"));
+    CHECK(f.stats().last_miss_reason == "string argument \"a;b\" -> \"a;c\"");
+  }
+  SECTION("an evicted signature, with the bound that dropped it") {
+    FunctionOptions o;
+    o.cache_capacity = 2;
+    auto f = kiln::function([](Tensor x) { return x + 1.0f; }, o);
+    f(ones({1})), f(ones({2})), f(ones({3}));  // ({1}) is dropped
+    f(ones({1}));
+    CHECK(f.stats().last_miss_reason == "evicted from the cache (cache_capacity=2)");
+    FunctionOptions small;
+    small.cache_max_bytes = 1;  // every entry is over: only the most recently used stays
+    auto g = kiln::function([](Tensor x) { return x + 1.0f; }, small);
+    g(ones({1})), g(ones({2})), g(ones({1}));
+    CHECK(g.stats().last_miss_reason == "evicted from the cache (cache_max_bytes=1)");
+  }
 }
 
 TEST_CASE("input_signature with a dynamic dimension", "[function]") {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "compiler/autodiff/tape.h"
+#include "compiler/function/host_key.h"
 #include "compiler/ops/op_support.h"
 #include "compiler/pipeline/cached_compile.h"
 #include "compiler/pipeline/codegen.h"
@@ -320,14 +322,23 @@ class FunctionCore {
   }
   CodegenOptions codegen_options() const { return {.fast_math = options_.fast_math}; }
 
-  /// Why `types` missed: the first argument that differs from the most recently used
-  /// concrete function (called with the lock held).
-  std::string miss_reason(const std::vector<rules::TensorType>& types, const std::string& host,
+  /// Why `sig` missed (called with the lock held): an eviction if it was cached before;
+  /// else the difference from the nearest cached concrete function: one with the same
+  /// tensors (then a host value changed, named with its old and new value), else the most
+  /// recently used (the first tensor argument that differs).
+  std::string miss_reason(const Signature& sig, const std::vector<rules::TensorType>& types,
                           Device device) {
+    if (traces_ == 0) return "first call";
+    for (const auto& [was, bound] : evicted_)
+      if (was == sig) return "evicted from the cache (" + bound + ")";
     const ConcreteFunction* last = nullptr;
-    for (const Signature& s : lru_)
-      if ((last = cache_.at(s).fn.get()) != nullptr) break;
-    if (last == nullptr) return traces_ == 0 ? "first call" : "signature evicted from the cache";
+    for (const Signature& s : lru_) {
+      const ConcreteFunction* fn = cache_.at(s).fn.get();
+      if (fn == nullptr) continue;
+      if (last == nullptr) last = fn;
+      if (s.tensors == sig.tensors) return host_change(s.host, sig.host);
+    }
+    if (last == nullptr) return "evicted from the cache";
     const auto& was = last->arg_types;
     if (was.size() != types.size())
       return std::to_string(was.size()) + " -> " + std::to_string(types.size()) +
@@ -343,8 +354,7 @@ class FunctionCore {
     }
     if (device != last->device)
       return "device " + to_string(last->device) + " -> " + to_string(device);
-    if (host != last->host) return "non-tensor arguments changed";
-    return "signature evicted from the cache";
+    return host_change(last->host, sig.host);
   }
 
   /// A cached call's lookup: the concrete function for these arguments if it is cached and
@@ -402,8 +412,8 @@ class FunctionCore {
     }
     // Miss: reserve the signature so concurrent callers wait for this trace.
     ++stats_.misses;
-    stats_.last_miss_reason = miss_reason(
-        types, args.key, args.tensors.empty() ? Device{} : args.tensors.front().device());
+    stats_.last_miss_reason =
+        miss_reason(sig, types, args.tensors.empty() ? Device{} : args.tensors.front().device());
     lru_.push_front(sig);
     cache_.emplace(sig, Entry{nullptr, lru_.begin()});
     const bool first = traces_ == 0;
@@ -603,6 +613,12 @@ class FunctionCore {
       --it;
       auto entry = cache_.find(*it);
       if (entry->second.fn == nullptr) continue;
+      // Why it went, for the miss reason of a later call with this signature.
+      const bool by_count = ready > options_.cache_capacity;
+      evicted_.push_front(
+          {*it, by_count ? "cache_capacity=" + std::to_string(options_.cache_capacity)
+                         : "cache_max_bytes=" + std::to_string(options_.cache_max_bytes)});
+      if (evicted_.size() > kRememberedEvictions) evicted_.pop_back();
       stats_.cache_bytes -= entry->second.fn->bytes;
       ++stats_.evictions;
       cache_.erase(entry);
@@ -617,6 +633,9 @@ class FunctionCore {
   std::condition_variable traced_;
   std::unordered_map<Signature, Entry, SignatureHash> cache_;
   std::list<Signature> lru_;  // most recently used first
+  // The latest evicted signatures and the bound that dropped each, newest first.
+  static constexpr size_t kRememberedEvictions = 64;
+  std::deque<std::pair<Signature, std::string>> evicted_;
   size_t traces_ = 0;
   FunctionStats stats_;
   std::vector<Shape> seen_;  // reduce_retracing: per argument, -1 where sizes varied

@@ -167,7 +167,10 @@ template <>
 struct ArgCodec<Variable> {
   static size_t count(const Variable&) { return 0; }
   static void flatten(const Variable& v, FlatArgs& out) {
-    append_key(out.key, 'v', std::to_string(reinterpret_cast<uintptr_t>(v.state().get())));
+    // The identity, then the name (for miss reasons; compiler/function/host_key.cpp).
+    append_key(out.key, 'v',
+               std::to_string(reinterpret_cast<uintptr_t>(v.state().get())) + ":" +
+                   std::to_string(v.name().size()) + ":" + v.name());
   }
   static Variable& rebuild(const Variable& v, const std::vector<Tensor>&, size_t) {
     return const_cast<Variable&>(v);  // the caller passed a non-const Variable&

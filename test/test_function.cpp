@@ -100,6 +100,21 @@ TEST_CASE("miss reasons name the real cause", "[function]") {
     f(ones({2}), std::string("a;c"));
     CHECK(f.stats().last_miss_reason == "string argument \"a;b\" -> \"a;c\"");
   }
+  SECTION("kept per signature: 8 threads missing at once each keep their own") {
+    auto f = kiln::function([](Tensor x) { return x * 2.0f; });
+    f(ones({1}));
+    CHECK(f.miss_reason(ones({1})) == "first call");
+    std::vector<std::thread> threads;
+    for (int64_t k = 2; k <= 9; ++k) threads.emplace_back([&f, k] { f(ones({k})); });
+    for (auto& t : threads) t.join();
+    for (int64_t k = 2; k <= 9; ++k) {
+      // Each signature's reason names its own shape, whichever call missed last.
+      INFO("shape (" << k << ",): " << f.miss_reason(ones({k})));
+      CHECK_THAT(f.miss_reason(ones({k})), Catch::StartsWith("argument 0: shape (") &&
+                                               Catch::EndsWith("-> (" + std::to_string(k) + ",)"));
+    }
+    CHECK(f.miss_reason(ones({10})).empty());  // nothing cached for it
+  }
   SECTION("an evicted signature, with the bound that dropped it") {
     FunctionOptions o;
     o.cache_capacity = 2;

@@ -76,7 +76,8 @@ struct SignatureHash {
 struct ConcreteFunction {
   std::vector<rules::TensorType> arg_types;
   std::vector<rules::TensorType> result_types;
-  std::string host;  // the host arguments' key
+  std::string host;         // the host arguments' key
+  std::string miss_reason;  // why it was traced (kept per signature: concurrent callers)
   TracedFunction traced;
   runtime::Executable executable;
   std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
@@ -106,6 +107,29 @@ class FunctionCore {
  public:
   FunctionCore(FunctionOptions options, std::source_location defined_at)
       : options_(std::move(options)), defined_at_(defined_at) {}
+
+  /// Why the cached concrete function these arguments select was traced; "" if none is
+  /// cached. A diagnostic: it searches the cache for a function the arguments fit (its -1
+  /// dimensions take any size).
+  std::string miss_reason_for(const FlatArgs& args) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Signature& s : lru_) {
+      const ConcreteFunction* fn = cache_.at(s).fn.get();
+      if (fn == nullptr || fn->host != args.key || fn->arg_types.size() != args.tensors.size())
+        continue;
+      bool fits = true;
+      for (size_t i = 0; fits && i < args.tensors.size(); ++i) {
+        const Tensor& t = args.tensors[i];
+        const rules::TensorType& want = fn->arg_types[i];
+        fits = t.defined() && t.dtype() == want.dtype && t.device() == fn->device &&
+               t.rank() == static_cast<int64_t>(want.shape.size());
+        for (size_t d = 0; fits && d < want.shape.size(); ++d)
+          fits = want.shape[d] == -1 || want.shape[d] == shape_of(t)[d];
+      }
+      if (fits) return fn->miss_reason;
+    }
+    return "";
+  }
 
   std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
     auto fn = cached(args);
@@ -412,8 +436,9 @@ class FunctionCore {
     }
     // Miss: reserve the signature so concurrent callers wait for this trace.
     ++stats_.misses;
-    stats_.last_miss_reason =
+    const std::string reason =
         miss_reason(sig, types, args.tensors.empty() ? Device{} : args.tensors.front().device());
+    stats_.last_miss_reason = reason;
     lru_.push_front(sig);
     cache_.emplace(sig, Entry{nullptr, lru_.begin()});
     const bool first = traces_ == 0;
@@ -451,6 +476,7 @@ class FunctionCore {
     lock.lock();
     ++traces_;
     fn->host = args.key;
+    fn->miss_reason = reason;
     cache_.at(sig).fn = fn;
     stats_.cache_bytes += fn->bytes;
     evict();
@@ -654,6 +680,9 @@ std::string FunctionBase::ir(const FlatArgs& args, const TraceFn& trace, Stage s
 size_t FunctionBase::trace_count() const { return core_->trace_count(); }
 size_t FunctionBase::cache_size() const { return core_->cache_size(); }
 FunctionStats FunctionBase::stats() const { return core_->stats(); }
+std::string FunctionBase::miss_reason(const FlatArgs& args) const {
+  return core_->miss_reason_for(args);
+}
 bool FunctionBase::tracing() { return detail::tracing(); }
 
 }  // namespace detail

@@ -23,12 +23,12 @@ namespace kiln {
 /// The stages of a concrete function's IR in pipeline order, each with what its IR holds:
 /// the one list they are spelled in. Stage, stage_name, kStages, kiln-ir's --stage and
 /// KILN_DUMP_IR's files all come from it.
-#define KILN_STAGE_LIST(X)                                                                    \
-  X(traced, "the lambda's ops as the tracer recorded them")                                  \
-  X(optimized, "after canonicalization, CSE and constant folding: what graph mode runs")     \
-  X(fused, "ops grouped into kiln.fusion regions (jit=true)")                                 \
-  X(lowered, "each fusion outlined as a kernel function of loops over scalars (jit=true)")   \
-  X(llvm, "the kernels in MLIR's LLVM dialect, as the JIT compiles them (jit=true)")          \
+#define KILN_STAGE_LIST(X)                                                                 \
+  X(traced, "the lambda's ops as the tracer recorded them")                                \
+  X(optimized, "after canonicalization, CSE and constant folding: what graph mode runs")   \
+  X(fused, "ops grouped into kiln.fusion regions (jit=true)")                              \
+  X(lowered, "each fusion outlined as a kernel function of loops over scalars (jit=true)") \
+  X(llvm, "the kernels in MLIR's LLVM dialect, as the JIT compiles them (jit=true)")       \
   X(ptx, "the fused kernels compiled for a CUDA device (PTX text, not MLIR)")
 
 enum class Stage {
@@ -75,8 +75,8 @@ struct FunctionStats {
   uint64_t misses = 0;
   double trace_ms = 0;    // total over all traces
   double compile_ms = 0;  // everything after the trace (optimize_ms + codegen_ms + the plan), total
-  double optimize_ms = 0;  // simplification and fusion, total
-  double codegen_ms = 0;   // jit=true: lowering the fused kernels and native code, total
+  double optimize_ms = 0;        // simplification and fusion, total
+  double codegen_ms = 0;         // jit=true: lowering the fused kernels and native code, total
   std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
   uint64_t evictions = 0;        // concrete functions dropped by cache_capacity or cache_max_bytes
   uint64_t cache_bytes = 0;      // what the cached concrete functions hold now
@@ -112,6 +112,7 @@ class FunctionBase {
   size_t trace_count() const;
   size_t cache_size() const;
   FunctionStats stats() const;
+  std::string miss_reason(const FlatArgs& args) const;
   /// True while this thread is tracing some function: nested calls are inlined.
   static bool tracing();
 
@@ -139,7 +140,8 @@ struct ArgCodec {
     else if constexpr (std::is_floating_point_v<T>)
       append_key(out.key, 'f', std::to_string(sizeof(T)) + ":" + hex_of(static_cast<double>(v)));
     else
-      append_key(out.key, 'i', std::to_string(sizeof(T)) + ":" + std::to_string(static_cast<long long>(v)));
+      append_key(out.key, 'i',
+                 std::to_string(sizeof(T)) + ":" + std::to_string(static_cast<long long>(v)));
   }
   static const T& rebuild(const T& v, const std::vector<Tensor>&, size_t) { return v; }
   static std::string hex_of(double d) {
@@ -153,7 +155,9 @@ template <>
 struct ArgCodec<Tensor> {
   static size_t count(const Tensor&) { return 1; }
   static void flatten(const Tensor& t, FlatArgs& out) { out.tensors.push_back(t); }
-  static Tensor rebuild(const Tensor&, const std::vector<Tensor>& sym, size_t at) { return sym[at]; }
+  static Tensor rebuild(const Tensor&, const std::vector<Tensor>& sym, size_t at) {
+    return sym[at];
+  }
 };
 template <>
 struct ArgCodec<std::string> {
@@ -161,7 +165,9 @@ struct ArgCodec<std::string> {
   static void flatten(const std::string& s, FlatArgs& out) {
     append_key(out.key, 's', std::to_string(s.size()) + ":" + s);
   }
-  static const std::string& rebuild(const std::string& s, const std::vector<Tensor>&, size_t) { return s; }
+  static const std::string& rebuild(const std::string& s, const std::vector<Tensor>&, size_t) {
+    return s;
+  }
 };
 template <>
 struct ArgCodec<Variable> {
@@ -197,8 +203,8 @@ struct ArgCodec<std::tuple<Ts...>> {
     std::apply([&](const auto&... x) { (ArgCodec<Tensor>::flatten(x, out), ...); }, t);
   }
   static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) {
-    return [&]<size_t... I>(std::index_sequence<I...>) { return T{sym[at + I]...}; }(
-        std::index_sequence_for<Ts...>{});
+    return [&]<size_t... I>(std::index_sequence<I...>) { return T{sym[at + I]...}; }
+    (std::index_sequence_for<Ts...>{});
   }
 };
 template <>
@@ -209,7 +215,9 @@ struct ArgCodec<std::pair<Tensor, Tensor>> {
     ArgCodec<Tensor>::flatten(t.first, out);
     ArgCodec<Tensor>::flatten(t.second, out);
   }
-  static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) { return {sym[at], sym[at + 1]}; }
+  static T rebuild(const T&, const std::vector<Tensor>& sym, size_t at) {
+    return {sym[at], sym[at + 1]};
+  }
 };
 
 // ---- results ----------------------------------------------------------------------------
@@ -227,13 +235,17 @@ struct ResultCodec<void> {
 template <>
 struct ResultCodec<Tensor> {
   template <class Call>
-  static std::vector<Tensor> run(Call&& call) { return {call()}; }
+  static std::vector<Tensor> run(Call&& call) {
+    return {call()};
+  }
   static Tensor rebuild(std::vector<Tensor>&& v) { return std::move(v.at(0)); }
 };
 template <>
 struct ResultCodec<std::vector<Tensor>> {
   template <class Call>
-  static std::vector<Tensor> run(Call&& call) { return call(); }
+  static std::vector<Tensor> run(Call&& call) {
+    return call();
+  }
   static std::vector<Tensor> rebuild(std::vector<Tensor>&& v) { return std::move(v); }
 };
 template <class... Ts>
@@ -244,8 +256,8 @@ struct ResultCodec<std::tuple<Ts...>> {
     return std::apply([](auto&&... t) { return std::vector<Tensor>{t...}; }, call());
   }
   static std::tuple<Ts...> rebuild(std::vector<Tensor>&& v) {
-    return [&]<size_t... I>(std::index_sequence<I...>) { return std::tuple<Ts...>{v.at(I)...}; }(
-        std::index_sequence_for<Ts...>{});
+    return [&]<size_t... I>(std::index_sequence<I...>) { return std::tuple<Ts...>{v.at(I)...}; }
+    (std::index_sequence_for<Ts...>{});
   }
 };
 template <>
@@ -292,12 +304,20 @@ class Function {
       detail::FlatArgs flat = flatten(std::get<I>(refs)...);
       const auto args = std::forward_as_tuple(std::get<I>(refs)...);
       return base_.ir(flat, make_trace<R>(args), stage);
-    }(std::make_index_sequence<n>{});
+    }
+    (std::make_index_sequence<n>{});
   }
 
   size_t trace_count() const { return base_.trace_count(); }
   size_t cache_size() const { return base_.cache_size(); }
   FunctionStats stats() const { return base_.stats(); }
+  /// f.miss_reason(args...): why the concrete function these arguments select was traced
+  /// (the reason its signature missed, kept with it: stats().last_miss_reason is whichever
+  /// caller missed last); "" when none is cached for them.
+  template <class... Args>
+  std::string miss_reason(const Args&... args) const {
+    return base_.miss_reason(flatten(args...));
+  }
 
  private:
   template <class... Args>
@@ -317,12 +337,15 @@ class Function {
       std::array<size_t, sizeof...(Args) + 1> offsets{};
       return [&]<size_t... I>(std::index_sequence<I...>) {
         size_t k = 0;
-        ((offsets[I] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(std::get<I>(args))), ...);
+        ((offsets[I] = k, k += detail::ArgCodec<detail::Plain<Args>>::count(std::get<I>(args))),
+         ...);
         (void)k;  // unused when the callable takes no arguments
         return detail::ResultCodec<R>::run([&]() -> decltype(auto) {
-          return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(std::get<I>(args), sym, offsets[I])...);
+          return (*fn)(detail::ArgCodec<detail::Plain<Args>>::rebuild(std::get<I>(args), sym,
+                                                                      offsets[I])...);
         });
-      }(std::index_sequence_for<Args...>{});
+      }
+      (std::index_sequence_for<Args...>{});
     };
   }
 

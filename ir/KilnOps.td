@@ -107,6 +107,7 @@ class Kiln_UnaryOp<string mnemonic, bit folds = 0, list<Trait> traits = []>
 
 def Kiln_NegativeOp : Kiln_UnaryOp<"negative", /*folds=*/1>;
 def Kiln_AbsOp : Kiln_UnaryOp<"abs", /*folds=*/1>;
+def Kiln_SquareOp : Kiln_UnaryOp<"square">;
 def Kiln_ReluOp : Kiln_UnaryOp<"relu">;  // its -0.0 and NaN behavior is the kernel's
 def Kiln_ExpOp : Kiln_UnaryOp<"exp">;    // the transcendental ops approximate: not folded
 def Kiln_LogOp : Kiln_UnaryOp<"log">;

@@ -15,7 +15,8 @@
 // The unary elementwise ops: each also has a definition, UnaryOpDef<OpId::name>
 // (runtime/unary_ops.h), that its kernels, JIT lowering and gradient are made from.
 #define KILN_UNARY_OP_LIST(X)                                                   \
-  X(negative, unary) X(abs, unary) X(relu, unary) X(exp, unary) X(log, unary)   \
+  X(negative, unary) X(abs, unary) X(square, unary) X(relu, unary) X(exp, unary) \
+  X(log, unary)                                                                 \
   X(sqrt, unary) X(rsqrt, unary) X(tanh, unary) X(sigmoid, unary)               \
   X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
   X(logical_not, logical)

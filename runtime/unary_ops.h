@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "runtime/elementwise_kind.h"
+#include "runtime/integer_math.h"
 #include "runtime/math_algorithms.h"
 #include "runtime/op_list.h"
 
@@ -121,6 +122,30 @@ struct UnaryOpDef<OpId::abs> {
   template <class T>
   static T vjp(const T& x, const T&, const T& g) {  // 0 at 0, like sign(x)
     return where(x > 0, g, unary_detail::masked(x < 0, -g));
+  }
+};
+
+template <>
+struct UnaryOpDef<OpId::square> {
+  static constexpr auto kind = rules::ElementwiseKind::arithmetic;
+  static constexpr int cost = 1;
+  KILN_UNARY_EVAL {  // exact for floats (one rounding); integers wrap
+    if constexpr (std::is_integral_v<N>)
+      return wrap_mul(x, x);
+    else
+      return x * x;
+  }
+  template <class T>
+  KILN_UNARY_DEVICE static T device(T x) {
+    if constexpr (std::is_integral_v<T>)
+      return wrap_mul(x, x);
+    else
+      return x * x;
+  }
+  static constexpr bool differentiable = true;
+  template <class T>
+  static T vjp(const T& x, const T&, const T& g) {
+    return g * (x + x);
   }
 };
 

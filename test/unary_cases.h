@@ -41,6 +41,17 @@ struct UnaryCase<OpId::negative> : UnaryCaseBase {
 };
 
 template <>
+struct UnaryCase<OpId::square> : UnaryCaseBase {
+  static Tensor apply(const Tensor& x) { return square(x); }
+  static constexpr double lo = -100, hi = 100;
+  static double reference(double x) { return x * x; }
+  static std::vector<double> special() {
+    return {0, -0.0, 1e-30, -1e20, 2e19, 1.8e19, -kInf, kInf, kNaN, 1e-45};
+  }
+  static std::vector<double> special64() { return {1e-200, -1e200, 1e154, 1.3e154}; }
+};
+
+template <>
 struct UnaryCase<OpId::abs> : UnaryCaseBase {
   static Tensor apply(const Tensor& x) { return abs(x); }
   static constexpr double lo = -100, hi = 100;

@@ -127,6 +127,8 @@ Tensor operator>=(Scalar a, const Tensor& b);
 // ---- Elementwise unary -------------------------------------------------------------------
 Tensor negative(const Tensor& x, Loc loc = Loc::current());
 Tensor abs(const Tensor& x, Loc loc = Loc::current());
+/// x * x (torch.square, jnp.square); integers wrap.
+Tensor square(const Tensor& x, Loc loc = Loc::current());
 Tensor relu(const Tensor& x, Loc loc = Loc::current());
 // Floating dtypes only:
 Tensor exp(const Tensor& x, Loc loc = Loc::current());

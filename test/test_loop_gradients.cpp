@@ -54,6 +54,24 @@ Tensor recurrent_reference(int64_t steps, const std::vector<Tensor>& in) {
   return h;
 }
 
+/// f's gradients for inputs a and b: the eager tape against central differences, then
+/// graph mode and the JIT against the eager tape.
+void check_two_inputs(const Fn& f, const Tensor& a, const Tensor& b) {
+  const Tensor weights = weights_for(f({a, b}));
+  auto eager = tape_gradients(f, {a, b}, weights);
+  auto numeric = numeric_gradients(f, {a, b}, weights);
+  CHECK_TENSOR(eager[0], numeric[0], a.shape(), f64, kGradTol);
+  CHECK_TENSOR(eager[1], numeric[1], b.shape(), f64, kGradTol);
+  for (bool jit : {false, true}) {
+    auto compiled = kiln::function(
+        [&](Tensor x, Tensor y) {
+          return tape_gradients(f, {x, y}, weights);
+        },
+        graph_mode(jit));
+    check_same(compiled(a, b), eager, kt::kF64, jit ? "jit vs eager" : "graph mode vs eager");
+  }
+}
+
 }  // namespace
 
 TEST_CASE("gradient through a traced for_range: one loop each way, equal to eager and FD",
@@ -139,20 +157,7 @@ TEST_CASE("gradient through traced for_range: nested loops, outer tensors return
                        {x})
           .at(0);
     };
-    Fn f = [&](const std::vector<Tensor>& in) { return nested(in[0], in[1]); };
-    const Tensor weights = weights_for(a);
-    auto eager = tape_gradients(f, {a, b}, weights);
-    auto numeric = numeric_gradients(f, {a, b}, weights);
-    CHECK_TENSOR(eager[0], numeric[0], a.shape(), f64, kGradTol);
-    CHECK_TENSOR(eager[1], numeric[1], b.shape(), f64, kGradTol);
-    for (bool jit : {false, true}) {
-      auto compiled = kiln::function(
-          [&](Tensor x, Tensor y) {
-            return tape_gradients(f, {x, y}, weights);
-          },
-          graph_mode(jit));
-      check_same(compiled(a, b), eager, kt::kF64, jit ? "nested, jit" : "nested, graph mode");
-    }
+    check_two_inputs([&](const std::vector<Tensor>& in) { return nested(in[0], in[1]); }, a, b);
   }
   SECTION("a body that returns an outer tensor unchanged, and a carried value left alone") {
     Fn f = [](const std::vector<Tensor>& in) {
@@ -163,19 +168,7 @@ TEST_CASE("gradient through traced for_range: nested loops, outer tensors return
                          {zeros({2, 3}, f64), in[0]});
       return r[0] + r[1];  // in[0] + in[0] * in[1]^4
     };
-    const Tensor weights = weights_for(a);
-    auto eager = tape_gradients(f, {a, b}, weights);
-    auto numeric = numeric_gradients(f, {a, b}, weights);
-    CHECK_TENSOR(eager[0], numeric[0], a.shape(), f64, kGradTol);
-    CHECK_TENSOR(eager[1], numeric[1], b.shape(), f64, kGradTol);
-    for (bool jit : {false, true}) {
-      auto compiled = kiln::function(
-          [&](Tensor x, Tensor y) {
-            return tape_gradients(f, {x, y}, weights);
-          },
-          graph_mode(jit));
-      check_same(compiled(a, b), eager, kt::kF64, jit ? "jit" : "graph mode");
-    }
+    check_two_inputs(f, a, b);
   }
 }
 

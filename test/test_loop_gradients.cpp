@@ -6,6 +6,7 @@
 // the JIT, for carried values of every kind (floating, integer, unused), captured tensors,
 // variables, nested loops, counts 0 and 1, a tape asked twice, and the refusal of a
 // gradient of such a gradient.
+#include <random>
 #include <string>
 #include <vector>
 
@@ -208,4 +209,66 @@ TEST_CASE("a gradient of a gradient through a traced for_range is refused by nam
     return inner.gradient(sum(squares(x)), {x}).at(0);
   });
   CHECK_TENSOR(first(a), kt::values(a * a * 3.0), a.shape(), f64, kt::kF64);
+}
+
+TEST_CASE("random loop bodies: traced gradients through for_range equal the eager tape's",
+          "[autodiff][loop]") {
+  // Each seed draws a body of 2 to 6 smooth ops over the carried h, a second carried value
+  // g, the captured inputs x and w, a variable v and the index i, and a trip count in
+  // [0, 7]; the gradients for x, w, h0 and v of a traced step (graph mode and the JIT)
+  // must equal the eager tape's, which sees every iteration run.
+  using Op = std::function<Tensor(const Tensor& h, const Tensor& g, const Tensor& x,
+                                  const Tensor& w, const Tensor& v, const Tensor& i)>;
+  const std::vector<std::pair<const char*, Op>> ops{
+      {"tanh(h * x + g)",
+       [](auto& h, auto& g, auto& x, auto&, auto&, auto&) { return tanh(h * x + g); }},
+      {"sin(h) * w", [](auto& h, auto&, auto&, auto& w, auto&, auto&) { return sin(h) * w; }},
+      {"sigmoid(h + v)",
+       [](auto& h, auto&, auto&, auto&, auto& v, auto&) { return sigmoid(h + v); }},
+      {"h * 0.9 + x * i", [](auto& h, auto&, auto& x, auto&, auto&,
+                             auto& i) { return h * 0.9 + x * cast(i, DType::f64) * 0.1; }},
+      {"matmul(h, outer(w, w))",
+       [](auto& h, auto&, auto&, auto& w, auto&, auto&) {
+         return matmul(h, matmul(reshape(w, {3, 1}), reshape(w, {1, 3}))) * 0.3;
+       }},
+      {"h * g", [](auto& h, auto& g, auto&, auto&, auto&, auto&) { return h * g; }},
+      {"square(h) * 0.5 - x",
+       [](auto& h, auto&, auto& x, auto&, auto&, auto&) { return square(h) * 0.5 - x; }},
+  };
+  std::mt19937_64 rng(2026);
+  for (int seed = 0; seed < 24; ++seed) {
+    const int64_t steps = static_cast<int64_t>(rng() % 8);
+    std::vector<size_t> body_ops(2 + rng() % 5);
+    for (size_t& k : body_ops) k = rng() % ops.size();
+    std::string what = std::to_string(steps) + " steps of";
+    for (size_t k : body_ops) what += std::string(" ") + ops[k].first + ";";
+    INFO("seed " << seed << ": " << what);
+    const Tensor x = uniform({2, 3}, 100 + seed), w = uniform({3}, 200 + seed);
+    const Tensor h0 = uniform({2, 3}, 300 + seed), weights = weights_for(h0, 400 + seed);
+    Variable v(uniform({3}, 500 + seed), "v");
+    auto step = [&, steps, body_ops](Tensor xx, Tensor ww, Tensor hh) {
+      GradientTape tape(/*persistent=*/true);
+      tape.watch(xx);
+      tape.watch(ww);
+      tape.watch(hh);
+      auto out = for_range(steps,
+                           [&](const Tensor& i, const std::vector<Tensor>& c) {
+                             Tensor h = c[0];
+                             for (size_t k : body_ops)
+                               h = ops[k].second(h, c[1], xx, ww, v.value(), i);
+                             return std::vector<Tensor>{h, c[1] * 0.5 + h * 0.25};
+                           },
+                           {hh, ones({2, 3}, f64)});
+      Tensor loss = sum((out[0] + out[1]) * weights);
+      auto g = tape.gradient(loss, {xx, ww, hh});
+      g.push_back(tape.gradient(loss, {&v}).at(0));
+      return g;
+    };
+    const auto eager = step(x, w, h0);
+    for (bool jit : {false, true}) {
+      auto compiled = kiln::function(step, graph_mode(jit));
+      check_same(compiled(x, w, h0), eager, Tol{1e-11, 1e-11},
+                 jit ? "jit vs eager" : "graph vs eager");
+    }
+  }
 }

@@ -44,6 +44,12 @@ struct TensorImpl {
 /// `t`'s dimensions as they are, -1 for dynamic ones (Tensor::shape() refuses to read those):
 /// for kiln's code that handles dynamic dimensions (shape rules, the tracer, messages).
 inline const Shape& shape_of(const Tensor& t) { return t.shape().unchecked(); }
+/// Whether `t` has a dynamic (-1) dimension: a symbolic tensor traced with sizes unknown.
+inline bool has_dynamic_dims(const Tensor& t) {
+  for (int64_t d : shape_of(t))
+    if (d < 0) return true;
+  return false;
+}
 
 /// What kiln throws where a dynamic dimension's size is needed while tracing (Dims, or an
 /// op that depends on it, such as squeeze of every size-1 axis). reduce_retracing traces
@@ -55,7 +61,8 @@ class DynamicShapeError : public Error {
 
 /// A symbolic tensor of the given type standing for IR value `symbol` of trace `trace_id`,
 /// on the device the traced call runs on (so that ops check devices as they do eagerly).
-Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id, Device device = {});
+Tensor symbolic(DType dtype, Shape shape, const void* symbol, uint64_t trace_id,
+                Device device = {});
 
 /// A new tensor with uninitialized storage (64-byte aligned).
 Tensor empty(DType dtype, Shape shape, Device device = {});

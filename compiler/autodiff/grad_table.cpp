@@ -16,20 +16,10 @@ const GradientRule& gradient_rule(OpId op) {
   return *table[static_cast<size_t>(op)];
 }
 
-namespace {
-
-bool has_dynamic(const Tensor& t) {
-  for (int64_t d : shape_of(t))
-    if (d < 0) return true;
-  return false;
-}
-
-}  // namespace
-
 Tensor unbroadcast(const Tensor& g, const Tensor& like) {
   // A dynamic dimension may or may not have been broadcast (size 1 at run time): the
   // graph decides when it runs.
-  if (has_dynamic(g) || has_dynamic(like)) return sum_to(g, like);
+  if (has_dynamic_dims(g) || has_dynamic_dims(like)) return sum_to(g, like);
   const Shape& shape = shape_of(like);
   if (shape_of(g) == shape) return g;
   const int64_t lead = g.rank() - static_cast<int64_t>(shape.size());
@@ -41,12 +31,12 @@ Tensor unbroadcast(const Tensor& g, const Tensor& like) {
 }
 
 Tensor reshape_like(const Tensor& t, const Tensor& like) {
-  if (has_dynamic(like)) return reshape(t, shape(like));
+  if (has_dynamic_dims(like)) return reshape(t, shape(like));
   return reshape(t, shape_of(like));
 }
 
 Tensor broadcast_like(const Tensor& t, const Tensor& like) {
-  if (!has_dynamic(like)) return broadcast_to(t, shape_of(like));
+  if (!has_dynamic_dims(like)) return broadcast_to(t, shape_of(like));
   // where's condition takes like's shape (true everywhere: x == x or x != x, NaN too),
   // and its branches broadcast to it, at run time.
   return where(logical_or(equal(like, like), not_equal(like, like)), t, t);

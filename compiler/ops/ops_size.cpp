@@ -2,9 +2,9 @@
 // dimensions (input_signature's -1, reduce_retracing) usable in arithmetic without a host
 // number that would be wrong for every other size: eagerly, and for static dimensions
 // while tracing, they are constants; traced with dynamic ones they are graph values.
+#include "compiler/autodiff/tape.h"
 #include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
-#include "compiler/autodiff/tape.h"
 #include "compiler/trace/trace_api.h"
 #include "kernels/reduce.h"
 #include "runtime/tensor_impl.h"
@@ -13,21 +13,11 @@ namespace kiln {
 
 using detail::CallSite;
 
-namespace {
-
-bool has_dynamic(const Tensor& x) {
-  for (int64_t d : detail::shape_of(x))
-    if (d < 0) return true;
-  return false;
-}
-
-}  // namespace
-
 Tensor shape(const Tensor& x, Loc loc) {
   CallSite site{"shape", &loc};
   const Device device = detail::check_operands(site, {&x});
   const rules::TensorType type = rules::shape(detail::type_of(x));
-  if (detail::is_symbolic(x) && has_dynamic(x))
+  if (detail::is_symbolic(x) && detail::has_dynamic_dims(x))
     if (auto t = detail::trace_op1(site, "shape", {&x}, {}, type)) return *t;
   // Every size is known: a constant (integer results carry no gradient).
   return Tensor::from(std::span<const int64_t>(detail::shape_of(x)), type.shape, device);

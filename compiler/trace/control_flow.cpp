@@ -1,6 +1,9 @@
 // cond, while_loop, for_range: run directly in eager mode; become kiln.cond,
 // kiln.while_loop and kiln.for_range while tracing.
 #include "kiln/control_flow.h"
+
+#include <algorithm>
+
 #include "compiler/autodiff/gradients.h"
 #include "compiler/autodiff/tape.h"
 #include "compiler/ops/op_support.h"
@@ -48,19 +51,6 @@ MakeRegionVjp refuse(const std::string& message) {
 // unrolled for a tape (the others stay loops: taped_for_range).
 constexpr int64_t kMaxUnrolledIterations = 4096;
 
-bool has_dynamic_shape(const std::vector<Tensor>& ts) {
-  for (const Tensor& t : ts)
-    for (int64_t d : shape_of(t))
-      if (d < 0) return true;
-  return false;
-}
-
-/// A tensor of `type` (static) filled with zeros, made by the graph when traced (a
-/// broadcast of a scalar constant, not a captured buffer).
-Tensor graph_zeros(const rules::TensorType& type, Device device) {
-  return broadcast_to(zeros({}, type.dtype, device), type.shape);
-}
-
 /// A traced for_range under a tape with a trip count known while tracing: it stays one
 /// loop, so its trace and compile time do not grow with the count. The forward loop also
 /// writes the carried values each iteration starts from into stacks, one (count, ...)
@@ -80,7 +70,8 @@ std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
     carried_types.push_back(type_of(c));
     Shape stack = shape_of(c);
     stack.insert(stack.begin(), count);
-    extended.push_back(graph_zeros({c.dtype(), stack}, c.device()));
+    // A constant of the graph (a captured buffer when large): the first iteration copies it.
+    extended.push_back(zeros(stack, c.dtype(), c.device()));
   }
   TapeMark mark = tape_mark();
   std::vector<Tensor> returned;  // what the user's body returned: outer tensors are inputs
@@ -153,8 +144,8 @@ std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
                   for (const Tensor& x : inputs)
                     init_grads.push_back(broadcast_like(zeros({}, x.dtype(), x.device()), x));
                   for (size_t v : floating_vars)
-                    init_grads.push_back(graph_zeros({variables[v]->dtype, variables[v]->shape},
-                                                     results[0].device()));
+                    init_grads.push_back(
+                        zeros(variables[v]->shape, variables[v]->dtype, results[0].device()));
                   std::vector<Tensor> sums =
                       reverse->loop(Tensor::scalar<int64_t>(count), init_grads);
                   // A tape recording this gradient (for a gradient of it) gets a node that refuses:
@@ -252,7 +243,8 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
   // reverse pass (over values of dynamic shape, it is unrolled); eagerly the loop runs
   // (and records) directly.
   const bool known = tracing() && taping() && !is_symbolic(n);
-  if (known && !has_dynamic_shape(init)) return taped_for_range(n.item<int64_t>(), body, init, loc);
+  if (known && std::none_of(init.begin(), init.end(), has_dynamic_dims))
+    return taped_for_range(n.item<int64_t>(), body, init, loc);
   const bool unroll = known && n.item<int64_t>() <= kMaxUnrolledIterations;
   if (tracing() && !unroll) {
     TapeMark mark = tape_mark();

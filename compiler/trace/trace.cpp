@@ -434,31 +434,6 @@ std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
                           std::move(blocks));
 }
 
-std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
-                              const std::vector<Tensor>& init, std::source_location loc) {
-  TraceState& t = active("for_range");
-  CallSite site{"for_range", &loc};
-  llvm::SmallVector<mlir::Value> operands{value_of(t, n, site)};
-  operands.append(values_of(t, init, site));
-  auto carried_types = types_of(t, init);
-  std::vector<mlir::Type> block_types{ir::tensor_type(t.context, {DType::i64, {}})};
-  block_types.insert(block_types.end(), carried_types.begin(), carried_types.end());
-  std::vector<Tensor> body_results;
-  std::unique_ptr<mlir::Block> body_block(trace_block(
-      t, block_types,
-      [&](const std::vector<Tensor>& a) {
-        return body(a[0], std::vector<Tensor>(a.begin() + 1, a.end()));
-      },
-      body_results, site));
-  if (types_of(t, body_results) != carried_types)
-    throw_op_error(
-        site, "the body returns " + types_str(body_results) + " for carried " + types_str(init),
-        {});
-  std::vector<std::unique_ptr<mlir::Block>> blocks;
-  blocks.push_back(std::move(body_block));
-  return create_region_op(t, site, "kiln.for_range", operands, carried_types, std::move(blocks));
-}
-
 struct TracedRangeBody::Body {
   uint64_t trace_id = 0;
   std::vector<mlir::Type> carried;
@@ -484,11 +459,14 @@ TracedRangeBody::TracedRangeBody(const std::vector<rules::TensorType>& carried,
         return body(a[0], std::vector<Tensor>(a.begin() + 1, a.end()));
       },
       results, site));
-  if (types_of(t, results) != body_->carried)
-    throw_op_error(site,
-                   "internal error: a traced loop body returns " + types_str(results) +
-                       " for other carried types",
+  if (types_of(t, results) != body_->carried) {
+    std::string want;
+    for (const rules::TensorType& type : carried)
+      want += (want.empty() ? "" : ", ") + std::string(dtype_name(type.dtype)) + " " +
+              shape_str(type.shape);
+    throw_op_error(site, "the body returns " + types_str(results) + " for carried (" + want + ")",
                    {});
+  }
   body_->region.push_back(block.release());
 }
 
@@ -500,11 +478,12 @@ TracedRangeBody::~TracedRangeBody() {
   (void)body_.release();
 }
 
-std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Tensor>& init) const {
+std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Tensor>& init,
+                                          bool last) {
   TraceState& t = active("for_range");
   CallSite site{"for_range", &body_->loc};
-  if (t.id != body_->trace_id)
-    throw_op_error(site, "a gradient through a traced for_range was asked outside its trace", {});
+  if (t.id != body_->trace_id || body_->region.empty())
+    throw_op_error(site, "a loop body was used outside the trace that made it", {});
   llvm::SmallVector<mlir::Value> operands{value_of(t, n, site)};
   operands.append(values_of(t, init, site));
   if (types_of(t, init) != body_->carried)
@@ -512,17 +491,23 @@ std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Ten
                    "internal error: the loop's initial values " + types_str(init) +
                        " are not of its body's carried types",
                    {});
-  mlir::OperationState state(location_of(t, site.loc), "kiln.for_range");
-  state.addOperands(operands);
-  state.addTypes(body_->carried);
-  mlir::Region* region = state.addRegion();
-  mlir::IRMapping copies;
-  body_->region.cloneInto(region, copies);
-  mlir::Operation* op = t.builder.create(state);
-  verify_or_throw(op, site);
-  std::vector<Tensor> out;
-  for (mlir::Value v : op->getResults()) out.push_back(symbolic_of(t, v));
-  return out;
+  std::vector<std::unique_ptr<mlir::Block>> blocks;
+  if (last) {  // the traced block itself: the symbolic tensors made in it stay valid
+    blocks.emplace_back(body_->region.getBlocks().remove(body_->region.begin()));
+  } else {
+    mlir::Region copy;  // a clone, handed to the new op
+    mlir::IRMapping copies;
+    body_->region.cloneInto(&copy, copies);
+    blocks.emplace_back(copy.getBlocks().remove(copy.begin()));
+  }
+  return create_region_op(t, site, "kiln.for_range", operands, body_->carried, std::move(blocks));
+}
+
+std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
+                              const std::vector<Tensor>& init, std::source_location loc) {
+  std::vector<rules::TensorType> carried;
+  for (const Tensor& x : init) carried.push_back(type_of(x));
+  return TracedRangeBody(carried, body, loc).loop(n, init, /*last=*/true);
 }
 
 std::vector<rules::TensorType> result_types(const Graph& graph) {

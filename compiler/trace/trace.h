@@ -84,10 +84,11 @@ std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,
 std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
                               const std::vector<Tensor>& init, std::source_location loc);
 
-/// A for_range body traced ahead of its loop, in the trace running on this thread: a
-/// loop's reverse pass is traced while the forward body's callable still lives (when the
-/// forward loop is folded on a tape) and becomes a kiln.for_range only if a gradient asks
-/// for it, perhaps more than once (each loop gets a copy of the body).
+/// A for_range body traced ahead of its loop, in the trace running on this thread
+/// (trace_for makes one and loops it at once): a loop's reverse pass is traced while the
+/// forward body's callable still lives (when the forward loop is folded on a tape) and
+/// becomes a kiln.for_range only if a gradient asks for it, perhaps more than once (each
+/// loop gets a copy of the body).
 class TracedRangeBody {
  public:
   /// Traces `body` with block arguments (i : i64 scalar, carried of `carried` types).
@@ -99,8 +100,10 @@ class TracedRangeBody {
   TracedRangeBody& operator=(const TracedRangeBody&) = delete;
 
   /// Records kiln.for_range(n, init) with a copy of the body here (the trace's insertion
-  /// point); init has the carried types. Throws if the trace that made the body is over.
-  std::vector<Tensor> loop(const Tensor& n, const std::vector<Tensor>& init) const;
+  /// point); init has the carried types. `last`: the body itself goes to the loop (no copy;
+  /// tensors traced inside it stay valid) and no further loop can be made. Throws if the
+  /// trace that made the body is over.
+  std::vector<Tensor> loop(const Tensor& n, const std::vector<Tensor>& init, bool last = false);
 
  private:
   struct Body;

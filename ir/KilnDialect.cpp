@@ -146,15 +146,38 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext* context, std::optional<Loca
   return result(context, loc, op, rules::where(*c, *a, *b), out);
 }
 
+/// argmax and argmin: one rule.
+static LogicalResult inferArgExtreme(MLIRContext* context, std::optional<Location> loc,
+                                     StringRef op, Type x_type, int64_t axis, bool keepdims,
+                                     SmallVectorImpl<Type>& out) {
+  auto x = operand(loc, op, x_type);
+  if (failed(x)) return failure();
+  if (axis < 0 && axis >= -static_cast<int64_t>(x->shape.size()))
+    return fail(loc, op, "axis must be normalized (non-negative), got " + std::to_string(axis));
+  return result(context, loc, op, rules::argmax(*x, axis, keepdims), out);
+}
+
 LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  return inferArgExtreme(context, loc, getOperationName(), adaptor.getX().getType(),
+                         static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(), out);
+}
+
+LogicalResult ArgminOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  return inferArgExtreme(context, loc, getOperationName(), adaptor.getX().getType(),
+                         static_cast<int64_t>(adaptor.getAxis()), adaptor.getKeepdims(), out);
+}
+
+LogicalResult CumsumOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type>& out) {
   StringRef op = getOperationName();
   auto x = operand(loc, op, adaptor.getX().getType());
   if (failed(x)) return failure();
-  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
-  if (axis < 0 && axis >= -static_cast<int64_t>(x->shape.size()))
+  const auto axis = static_cast<int64_t>(adaptor.getAxis());
+  if (axis < 0)
     return fail(loc, op, "axis must be normalized (non-negative), got " + std::to_string(axis));
-  return result(context, loc, op, rules::argmax(*x, axis, adaptor.getKeepdims()), out);
+  return result(context, loc, op, rules::cumsum(*x, axis), out);
 }
 
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
@@ -395,25 +418,35 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext* context,
 }
 
 static LogicalResult inferRandom(MLIRContext* context, std::optional<Location> loc, StringRef op,
-                                 ArrayRef<int64_t> shape, Type element,
-                                 SmallVectorImpl<Type>& out) {
+                                 Type key_type, ArrayRef<int64_t> shape, Type element,
+                                 bool integers, SmallVectorImpl<Type>& out) {
+  auto key = operand(loc, op, key_type);
+  if (failed(key)) return failure();
   auto dtype = try_dtype_of(element);
-  if (!dtype || !is_floating(*dtype)) return fail(loc, op, "dtype must be f32 or f64");
-  for (int64_t d : shape)
-    if (d < 0)
-      return fail(loc, op, "shape must be static and non-negative, got " + detail::list_str(shape));
-  return result(context, loc, op, rules::TensorType{*dtype, Shape(shape.begin(), shape.end())},
-                out);
+  if (!dtype) return fail(loc, op, "the dtype attribute is not a kiln element type");
+  return result(context, loc, op,
+                rules::random(*key, Shape(shape.begin(), shape.end()), *dtype, integers), out);
 }
 
 LogicalResult RandomUniformOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                                 Adaptor adaptor, SmallVectorImpl<Type>& out) {
-  return inferRandom(context, loc, getOperationName(), adaptor.getShape(), adaptor.getDtype(), out);
+  return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
+                     adaptor.getShape(), adaptor.getDtype(), false, out);
 }
 
 LogicalResult RandomNormalOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                                Adaptor adaptor, SmallVectorImpl<Type>& out) {
-  return inferRandom(context, loc, getOperationName(), adaptor.getShape(), adaptor.getDtype(), out);
+  return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
+                     adaptor.getShape(), adaptor.getDtype(), false, out);
+}
+
+LogicalResult RandomIntOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  // I64Attr reads back unsigned: the bounds are signed.
+  if (static_cast<int64_t>(adaptor.getLo()) >= static_cast<int64_t>(adaptor.getHi()))
+    return fail(loc, getOperationName(), "needs lo < hi");
+  return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
+                     adaptor.getShape(), adaptor.getDtype(), true, out);
 }
 
 //===------------------------------------------------------------------------------------===//

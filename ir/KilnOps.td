@@ -111,6 +111,8 @@ def Kiln_SquareOp : Kiln_UnaryOp<"square">;
 def Kiln_ReluOp : Kiln_UnaryOp<"relu">;  // its -0.0 and NaN behavior is the kernel's
 def Kiln_ExpOp : Kiln_UnaryOp<"exp">;    // the transcendental ops approximate: not folded
 def Kiln_LogOp : Kiln_UnaryOp<"log">;
+def Kiln_Log1pOp : Kiln_UnaryOp<"log1p">;
+def Kiln_SoftplusOp : Kiln_UnaryOp<"softplus">;
 def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", /*folds=*/1>;
 def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt">;
 def Kiln_TanhOp : Kiln_UnaryOp<"tanh">;
@@ -173,6 +175,20 @@ def Kiln_MinOp : Kiln_ReduceOp<"min">;
 def Kiln_ArgmaxOp : Kiln_InferredOp<"argmax"> {
   let summary = "Index (i64) of the first maximum along `axis` (normalized)";
   let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis, BoolAttr:$keepdims);
+}
+
+def Kiln_ArgminOp : Kiln_InferredOp<"argmin"> {
+  let summary = "Index (i64) of the first minimum along `axis` (normalized)";
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis, BoolAttr:$keepdims);
+}
+
+//===------------------------------------------------------------------------------------===//
+// Scans
+//===------------------------------------------------------------------------------------===//
+
+def Kiln_CumsumOp : Kiln_InferredOp<"cumsum"> {
+  let summary = "Running sum along `axis` (normalized), from the end when `reverse`";
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$axis, BoolAttr:$reverse);
 }
 
 //===------------------------------------------------------------------------------------===//
@@ -288,16 +304,26 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_InferredOp<"softmax_cross_entropy"> {
 // Random (counter-based: same seed, same values, so pure)
 //===------------------------------------------------------------------------------------===//
 
+// `key` is an i64 tensor (2,): the Philox key (the seed) and the draw's counter. A
+// constant key makes a constant (computed while tracing); a kiln::Generator's key is a
+// variable read, so each call draws anew.
 def Kiln_RandomUniformOp : Kiln_InferredOp<"random_uniform"> {
-  let arguments = (ins DenseI64ArrayAttr:$shape, I64Attr:$seed, F64Attr:$lo, F64Attr:$hi,
+  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, F64Attr:$lo, F64Attr:$hi,
                        TypeAttrOf<Kiln_Element>:$dtype);
-  let assemblyFormat = "attr-dict `:` type($result)";
+  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
 }
 
 def Kiln_RandomNormalOp : Kiln_InferredOp<"random_normal"> {
-  let arguments = (ins DenseI64ArrayAttr:$shape, I64Attr:$seed, F64Attr:$mean,
+  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, F64Attr:$mean,
                        F64Attr:$stddev, TypeAttrOf<Kiln_Element>:$dtype);
-  let assemblyFormat = "attr-dict `:` type($result)";
+  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_RandomIntOp : Kiln_InferredOp<"random_int"> {
+  let summary = "Integers uniform in [lo, hi)";
+  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, I64Attr:$lo, I64Attr:$hi,
+                       TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
 }
 
 //===------------------------------------------------------------------------------------===//

@@ -55,12 +55,25 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axes, cons
   cpu::reduce(op, src, g, out);
 }
 
-void argmax(const Tensor& x, int64_t axis, const Tensor& out) {
+namespace {
+RowGeometry along(const Tensor& x, int64_t axis) {
   RowGeometry g;
   for (int64_t i = 0; i < x.rank(); ++i)
     (i < axis ? g.outer : i == axis ? g.reduced : g.inner) *= x.shape()[i];
-  if (cuda::on_cuda(out)) return cuda::argmax(x, g, out);
-  cpu::argmax(x, g, out);
+  return g;
+}
+}  // namespace
+
+void arg_extreme(const Tensor& x, int64_t axis, bool largest, const Tensor& out) {
+  const RowGeometry g = along(x, axis);
+  if (cuda::on_cuda(out)) return cuda::arg_extreme(x, g, largest, out);
+  cpu::arg_extreme(x, g, largest, out);
+}
+
+void cumsum(const Tensor& x, int64_t axis, bool reverse, const Tensor& out) {
+  const RowGeometry g = along(x, axis);
+  if (cuda::on_cuda(out)) return cuda::cumsum(x, g, reverse, out);
+  cpu::cumsum(x, g, reverse, out);
 }
 
 }  // namespace kiln::kernels

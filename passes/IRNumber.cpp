@@ -241,6 +241,9 @@ IRNumber libm_erf(const IRNumber& x) {
   return x.with(x.builder().create<math::ErfOp>(x.loc(), x.value()));
 }
 IRNumber libm_erfc(const IRNumber& x) { return libmCall(x, "erfc"); }
+IRNumber libm_log1p(const IRNumber& x) {
+  return libmCall(x, "log1p");  // math.log1p lowers to log(1 + x), which loses tiny x
+}
 IRNumber libm_pow(const IRNumber& x, const IRNumber& y) {
   const bool f32 = mlir::getElementTypeOrSelf(x.type()).isF32();
   return libmCall(x, f32 ? "powf" : "pow", &y);

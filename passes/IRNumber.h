@@ -162,6 +162,7 @@ IRNumber wrap_sub(const IRNumber& a, T b) {
 // The C library's functions: math ops that become libm calls (CPU) or libdevice (CUDA).
 IRNumber libm_exp(const IRNumber& x);
 IRNumber libm_log(const IRNumber& x);
+IRNumber libm_log1p(const IRNumber& x);
 IRNumber libm_tanh(const IRNumber& x);
 IRNumber libm_erf(const IRNumber& x);
 IRNumber libm_erfc(const IRNumber& x);

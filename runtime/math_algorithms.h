@@ -55,6 +55,7 @@ KILN_MATH int64_t wrap_sub(int64_t a, int64_t b) {
 // f32 sin/cos of arguments the vector reduction does not cover.
 KILN_MATH double libm_exp(double x) { return std::exp(x); }
 KILN_MATH double libm_log(double x) { return std::log(x); }
+KILN_MATH double libm_log1p(double x) { return std::log1p(x); }
 KILN_MATH double libm_tanh(double x) { return std::tanh(x); }
 KILN_MATH double libm_erf(double x) { return std::erf(x); }
 KILN_MATH double libm_erfc(double x) { return std::erfc(x); }
@@ -155,6 +156,40 @@ KILN_MATH F log_f32(F x) {
 template <class F>
 KILN_MATH F log_f64(F x) {
   return libm_log(x);
+}
+
+// ---- log1p, softplus -------------------------------------------------------------------
+/// log(1 + x) in f64 from log_f64_poly, for the f32 paths: with u = 1 + x rounded,
+/// log(u) * x / (u - 1) cancels u's rounding error (Goldberg 1991; x itself when u == 1).
+template <class F>
+KILN_MATH F log1p_f64_poly(F x) {
+  F u = x + 1.0;
+  F y = select(u == 1.0, x, log_f64_poly(u) * (x / (u - 1.0)));
+  return select(x == std::numeric_limits<double>::infinity(), x, y);  // inf/inf above
+}
+
+template <class F>
+KILN_MATH F log1p_f32(F x) {
+  return narrow(log1p_f64_poly(widen(x)));  // one rounding to f32
+}
+template <class F>
+KILN_MATH F log1p_f64(F x) {
+  return libm_log1p(x);
+}
+
+/// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): e^-|x| <= 1, so nothing overflows, and the
+/// tail for large negative x (where the result is e^x) keeps its relative accuracy.
+template <class F>
+KILN_MATH F softplus_f32(F x) {
+  F e = exp_f32(-fabs(x));
+  auto d = widen(x);
+  auto pos = select(d > 0.0, d, 0.0);  // max(x, 0): NaN goes on through e
+  return narrow(pos + log1p_f64_poly(widen(e)));
+}
+template <class F>
+KILN_MATH F softplus_f64(F x) {
+  F pos = select(x > 0.0, x, 0.0);
+  return pos + libm_log1p(libm_exp(-fabs(x)));
 }
 
 // ---- tanh, sigmoid -------------------------------------------------------------------------

@@ -16,7 +16,7 @@
 // (runtime/unary_ops.h), that its kernels, JIT lowering and gradient are made from.
 #define KILN_UNARY_OP_LIST(X)                                                   \
   X(negative, unary) X(abs, unary) X(square, unary) X(relu, unary) X(exp, unary) \
-  X(log, unary)                                                                 \
+  X(log, unary) X(log1p, unary) X(softplus, unary)                              \
   X(sqrt, unary) X(rsqrt, unary) X(tanh, unary) X(sigmoid, unary)               \
   X(gelu, unary) X(sin, unary) X(cos, unary) X(erf, unary)                      \
   X(logical_not, logical)
@@ -35,13 +35,16 @@
   /* factories */                                                               \
   X(zeros, factory) X(ones, factory) X(full, factory) X(arange, factory)        \
   X(eye, factory) X(random_uniform, random) X(random_normal, random)            \
+  X(random_int, random)                                                         \
   /* elementwise */                                                             \
   KILN_BINARY_OP_LIST(X)                                                        \
   KILN_UNARY_OP_LIST(X)                                                         \
   X(where, select) X(cast, cast)                                                \
   /* reductions */                                                              \
   X(sum, reduce) X(mean, reduce) X(max, reduce) X(min, reduce)                  \
-  X(argmax, reduce)                                                             \
+  X(argmax, reduce) X(argmin, reduce)                                           \
+  /* scans */                                                                   \
+  X(cumsum, scan)                                                               \
   /* shape */                                                                   \
   X(reshape, shape) X(transpose, shape) X(broadcast_to, shape)                  \
   X(expand_dims, shape) X(squeeze, shape) X(slice, shape) X(concat, shape)      \

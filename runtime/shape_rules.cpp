@@ -152,10 +152,32 @@ Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims) {
   if (x.dtype == DType::boolean) return fail("boolean input is not supported; cast first");
   auto a = normalize_axis(axis, rank_of(x));
   if (!a) return fail(a.error());
-  if (x.shape[*a] == 0) return fail("cannot take argmax over a zero-sized axis");
+  if (x.shape[*a] == 0) return fail("a zero-sized axis has no first maximum or minimum");
   TensorType r = reduce(x, {*a}, keepdims);
   r.dtype = DType::i64;
   return r;
+}
+
+Expected<TensorType> cumsum(const TensorType& x, int64_t axis) {
+  if (x.dtype == DType::boolean) return fail("boolean input is not supported; cast it first");
+  auto a = normalize_axis(axis, rank_of(x));
+  if (!a) return fail(a.error());
+  return x;
+}
+
+Expected<TensorType> random(const TensorType& key, const Shape& shape, DType dtype,
+                            bool integers) {
+  if (key.dtype != DType::i64 || key.shape != Shape{2})
+    return fail("the key must be an i64 tensor of shape (2) (seed, counter), got " +
+                std::string(dtype_name(key.dtype)) + " " + shape_str(key.shape));
+  if (integers ? !is_integer(dtype) : !is_floating(dtype))
+    return fail(std::string("dtype must be ") + (integers ? "i32 or i64" : "f32 or f64") +
+                ", got " + std::string(dtype_name(dtype)));
+  for (int64_t d : shape)
+    if (d < 0) return fail("the shape must be static and non-negative, got " + shape_str(shape));
+  auto count = element_count(shape, dtype);
+  if (!count) return fail(count.error());
+  return TensorType{dtype, shape};
 }
 
 Expected<TensorType> reshape(const TensorType& x, const Shape& shape) {

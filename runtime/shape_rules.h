@@ -50,7 +50,14 @@ Expected<TensorType> reduce(ReduceKind kind, const TensorType& x, const std::vec
                             bool keepdims);
 /// The reduced type alone (no dtype rule): for argmax and the gradients' bookkeeping.
 TensorType reduce(const TensorType& x, const std::vector<int64_t>& axes, bool keepdims);
+/// argmax and argmin: an i64 index along one axis.
 Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims);
+/// cumsum along one axis: x's type (booleans refused).
+Expected<TensorType> cumsum(const TensorType& x, int64_t axis);
+/// The random ops: `key` an i64 (2) tensor, a static shape, a floating dtype (an integer
+/// one for random_int, `integers`).
+Expected<TensorType> random(const TensorType& key, const Shape& shape, DType dtype,
+                            bool integers);
 
 /// Resolves one -1 entry of `shape` against x's element count.
 Expected<TensorType> reshape(const TensorType& x, const Shape& shape);

@@ -214,6 +214,46 @@ struct UnaryOpDef<OpId::log> {
 };
 
 template <>
+struct UnaryOpDef<OpId::log1p> {
+  static constexpr auto kind = rules::ElementwiseKind::floating;
+  static constexpr int cost = 16;
+  KILN_UNARY_EVAL {
+    return unary_detail::by_precision(
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log1p_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::log1p_f64(v); });
+  }
+  template <class T>
+  KILN_UNARY_DEVICE static T device(T x) {
+    return log1p(x);
+  }
+  static constexpr bool differentiable = true;
+  template <class T>
+  static T vjp(const T& x, const T&, const T& g) {
+    return g / (x + 1);
+  }
+};
+
+template <>
+struct UnaryOpDef<OpId::softplus> {
+  static constexpr auto kind = rules::ElementwiseKind::floating;
+  static constexpr int cost = 32;  // an exponential and a logarithm
+  KILN_UNARY_EVAL {
+    return unary_detail::by_precision(
+        x, [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::softplus_f32(v); },
+        [](auto v) KILN_UNARY_INLINE_LAMBDA { return mathalg::softplus_f64(v); });
+  }
+  template <class T>
+  KILN_UNARY_DEVICE static T device(T x) {
+    return (x > T(0) ? x : T(0)) + log1p(exp(-fabs(x)));
+  }
+  static constexpr bool differentiable = true;
+  template <class T>
+  static T vjp(const T& x, const T&, const T& g) {
+    return g * sigmoid(x);  // d/dx log(1 + e^x)
+  }
+};
+
+template <>
 struct UnaryOpDef<OpId::sqrt> {
   static constexpr auto kind = rules::ElementwiseKind::floating;
   static constexpr int cost = 16;

@@ -46,6 +46,9 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["eye"] = un(pos, [d](const Tensor& x) { return matmul(x, eye(3).to(d)); });
   c["random_uniform"] = un(a, [d](const Tensor& x) { return x + random_uniform({2, 3}, 9).to(d); });
   c["random_normal"] = un(a, [d](const Tensor& x) { return x * random_normal({3}, 9).to(d); });
+  c["random_int"] = un(a, [d](const Tensor& x) {
+    return x * cast(random_int({3}, 9, -4, 4), DType::f32).to(d);
+  });
   for (const BinaryRow& r : binary_rows()) {  // binary_cases.h: (2, 3) against (3,)
     const DType t = r.dtypes().front();        // f32, or boolean for the logical ops
     c[r.name] = OpCase{{kt::make(r.lhs_values(t, 6, 11), {2, 3}, t),
@@ -64,6 +67,8 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["max"] = un(m, [](const Tensor& x) { return max(x, {1}); });
   c["min"] = un(m, [](const Tensor& x) { return min(x); });
   c["argmax"] = un(m, [](const Tensor& x) { return argmax(x, 1, true); });
+  c["argmin"] = un(m, [](const Tensor& x) { return argmin(x, 2); });
+  c["cumsum"] = un(m, [](const Tensor& x) { return cumsum(x, 1, true); });
   c["reshape"] = un(m, [](const Tensor& x) { return reshape(x, {4, -1}); });
   c["transpose"] = un(m, [](const Tensor& x) { return transpose(x, {2, 0, 1}); });
   c["broadcast_to"] = un(b, [](const Tensor& x) { return broadcast_to(x, {4, 3}); });

@@ -224,7 +224,28 @@ inline std::vector<double> apply1(const std::vector<double>& v, const std::funct
 
 // ---- Reductions -------------------------------------------------------------------------
 
-enum class Red { sum, mean, max, min, argmax };
+/// The running sums of `v` (shape `s`) along `axis` (from its end when `reverse`), in f64.
+inline std::vector<double> cumsum_ref(const std::vector<double>& v, const Shape& s, int64_t axis,
+                                      bool reverse) {
+  if (axis < 0) axis += static_cast<int64_t>(s.size());
+  int64_t outer = 1, n = s[static_cast<size_t>(axis)], inner = 1;
+  for (int64_t i = 0; i < axis; ++i) outer *= s[static_cast<size_t>(i)];
+  for (size_t i = static_cast<size_t>(axis) + 1; i < s.size(); ++i) inner *= s[i];
+  std::vector<double> out(v.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < inner; ++j) {
+      double acc = 0;
+      for (int64_t step = 0; step < n; ++step) {
+        const int64_t r = reverse ? n - 1 - step : step;
+        const auto at = static_cast<size_t>((o * n + r) * inner + j);
+        acc += v[at];
+        out[at] = acc;
+      }
+    }
+  return out;
+}
+
+enum class Red { sum, mean, max, min, argmax, argmin };
 
 /// Normalizes axes (negative count from the end); empty means all axes.
 inline std::vector<int64_t> norm_axes(std::vector<int64_t> axes, int64_t rank, bool all_if_empty = true) {
@@ -279,11 +300,13 @@ inline std::vector<double> reduce_ref(const std::vector<double>& v, const Shape&
       case Red::min:
         if (first || std::isnan(x) || (!std::isnan(a) && x < a)) a = x;
         break;
-      case Red::argmax: {
+      case Red::argmax:
+      case Red::argmin: {
         // Position along the single reduced axis.
         auto ax = static_cast<size_t>(axes.at(0));
         double pos = static_cast<double>((i / sst[ax]) % s[ax]);
-        if (first || (std::isnan(x) && !std::isnan(a)) || (!std::isnan(a) && x > a)) {
+        const bool better = op == Red::argmax ? x > a : x < a;
+        if (first || (std::isnan(x) && !std::isnan(a)) || (!std::isnan(a) && better)) {
           a = x;
           best_idx[static_cast<size_t>(o)] = pos;
         }
@@ -293,7 +316,7 @@ inline std::vector<double> reduce_ref(const std::vector<double>& v, const Shape&
   });
   if (op == Red::mean)
     for (auto& a : acc) a /= static_cast<double>(count);
-  if (op == Red::argmax) return best_idx;
+  if (op == Red::argmax || op == Red::argmin) return best_idx;
   if (op == Red::sum)
     for (size_t i = 0; i < acc.size(); ++i)
       if (!seen[i]) acc[i] = 0.0;

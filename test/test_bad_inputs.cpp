@@ -159,7 +159,20 @@ std::map<std::string, std::vector<Case>> cases() {
     m["random_normal"].push_back({"random_normal" + at, {ones({1})}, [s](auto& x) {
                                     return one(x[0] + random_normal(s, 1));
                                   }});
+    m["random_int"].push_back({"random_int" + at, {ones({1}, DType::i64)}, [s](auto& x) {
+                                 return one(x[0] + random_int(s, 1, 0, 10));
+                               }});
   }
+  m["random_int"].push_back({"random_int with lo == hi", {ones({1}, DType::i64)}, [](auto& x) {
+                               return one(x[0] + random_int({2}, 1, 3, 3));
+                             }});
+  m["random_int"].push_back({"random_int of f32", {ones({1})}, [](auto& x) {
+                               return one(x[0] + random_int({2}, 1, 0, 3, DType::f32));
+                             }});
+  m["random_int"].push_back({"random_int of i32 beyond its range", {ones({1}, DType::i32)},
+                             [](auto& x) {
+                               return one(x[0] + random_int({2}, 1, 0, kMax, DType::i32));
+                             }});
   m["full"].push_back({"full of i32 with NaN", {ones({1}, DType::i32)}, [](auto& x) {
                          return one(x[0] + full({2}, std::nan(""), DType::i32));
                        }});
@@ -254,9 +267,19 @@ std::map<std::string, std::vector<Case>> cases() {
   m["max"] = reduce_cases("max", [](const Tensor& x, Axes a) { return max(x, a); });
   m["min"] = reduce_cases("min", [](const Tensor& x, Axes a) { return min(x, a, true); });
   for (int64_t axis : {kMax, kMin, int64_t{2}, int64_t{-3}, int64_t{0}})
+  {
     m["argmax"].push_back({"argmax over axis " + std::to_string(axis),
                            {empty_2d()},
                            [axis](auto& x) { return one(argmax(x[0], axis)); }});
+    m["argmin"].push_back({"argmin over axis " + std::to_string(axis),
+                           {empty_2d()},
+                           [axis](auto& x) { return one(argmin(x[0], axis)); }});
+    m["cumsum"].push_back({"cumsum over axis " + std::to_string(axis),
+                           {empty_2d()},
+                           [axis](auto& x) { return one(cumsum(x[0], axis)); }});
+  }
+  m["cumsum"].push_back({"cumsum of booleans", {ones({2}, DType::boolean)},
+                         [](auto& x) { return one(cumsum(x[0], 0)); }});
 
   // ---- shape ops
   m["reshape"] =

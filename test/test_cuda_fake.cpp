@@ -113,7 +113,7 @@ TEST_CASE("fake CUDA: every op runs on CUDA tensors through kernels that exist",
   for (const char* k :
        {"kiln_binary_f32", "kiln_unary_f32", "kiln_where_f32", "kiln_cast_f32_i32", "kiln_copy_4",
         "kiln_gather_4", "kiln_one_hot_f32", "kiln_reduce_rows_f32", "kiln_reduce_columns_f32",
-        "kiln_argmax_f32", "kiln_softmax_rows_f32", "kiln_softmax_columns_f32",
+        "kiln_arg_extreme_f32", "kiln_cumsum_f32", "kiln_softmax_rows_f32", "kiln_softmax_columns_f32",
         "kiln_layer_norm_f32", "kiln_softmax_cross_entropy_f32", "kiln_fill_f32"}) {
     INFO(k);
     CHECK(fake().launch_count(k) > 0);

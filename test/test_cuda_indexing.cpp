@@ -108,9 +108,9 @@ TEST_CASE("CUDA images hold every kernel the launchers ask for", "[cuda-host]") 
     for (DType to : all) CHECK(has(Family::elementwise, "kiln_cast_" + s + "_" + suffix(to)));
     CHECK(has(Family::fill, "kiln_fill_" + s));
     CHECK(has(Family::layout, "kiln_one_hot_" + s));
-    for (const char* k : {"kiln_reduce_rows_", "kiln_reduce_columns_", "kiln_argmax_"})
+    for (const char* k : {"kiln_reduce_rows_", "kiln_reduce_columns_", "kiln_arg_extreme_", "kiln_cumsum_"})
       CHECK(has(Family::reduce, k + s));
-    checked += 14;
+    checked += 15;
   }
   for (DType d : {DType::f32, DType::f64})
     for (const char* k : {"kiln_softmax_rows_", "kiln_softmax_columns_", "kiln_layer_norm_",
@@ -123,5 +123,5 @@ TEST_CASE("CUDA images hold every kernel the launchers ask for", "[cuda-host]") 
   CHECK(has(Family::fill, "kiln_matmul_i32"));
   CHECK(has(Family::fill, "kiln_matmul_i64"));
   CHECK_FALSE(has(Family::elementwise, "kiln_unary_f16"));  // the search can fail
-  CHECK(checked == 70);
+  CHECK(checked == 75);
 }

@@ -148,7 +148,7 @@ using kt::CaptureCout;
 
 bool differentiable(const OpInfo& op) {
   static const std::set<std::string> families{"factory", "random", "compare", "logical", "effect"};
-  static const std::set<std::string> ops{"argmax", "one_hot", "shape"};
+  static const std::set<std::string> ops{"argmax", "argmin", "one_hot", "shape"};
   return families.count(op.family) == 0 && ops.count(op.name) == 0;
 }
 
@@ -296,6 +296,17 @@ std::map<std::string, Case> gradient_cases() {
   m["min"] = [] {
     reduce_case(
         "min", [](auto& x, Axes a, bool k) { return min(x, a, k); }, distinct);
+  };
+  // ---- scans
+  m["cumsum"] = [] {
+    for (int64_t axis : {0, 1, -1})
+      for (bool reverse : {false, true})
+        grad_check("cumsum over axis " + std::to_string(axis) + (reverse ? ", reversed" : ""),
+                   [=](auto& x) { return cumsum(x[0], axis, reverse) * x[0]; },
+                   {plain({3, 4}, 7)});
+    dynamic_grad_check("cumsum (?, ?) over axis 1, times x",
+                       [](auto& x) { return cumsum(x[0], 1) * x[0]; }, {plain({2, 3}, 1)},
+                       {plain({4, 5}, 2)});
   };
   // ---- shape
   m["reshape"] = [] {
@@ -484,6 +495,9 @@ std::map<std::string, Case> no_gradient_cases() {
   m["random_normal"] = [=] {
     times_constant("random_normal", random_normal({2, 3}, 9, 0, 1, f64));
   };
+  m["random_int"] = [=] {
+    times_constant("random_int", cast(random_int({2, 3}, 9, -5, 5), f64));
+  };
   // x and y on the quarter grids never tie (nor equal 0.1), so the masks do not flip under
   // perturbation.
   auto masked = [](const std::string& name, const BinaryOp& cmp) {
@@ -514,6 +528,11 @@ std::map<std::string, Case> no_gradient_cases() {
   m["argmax"] = [] {
     grad_check("one_hot(argmax(x, 1)) * x",
                [](auto& x) { return one_hot(argmax(x[0], 1), 5, f64) * x[0]; },
+               {distinct({3, 5}, 1)});
+  };
+  m["argmin"] = [] {
+    grad_check("one_hot(argmin(x, 1)) * x",
+               [](auto& x) { return one_hot(argmin(x[0], 1), 5, f64) * x[0]; },
                {distinct({3, 5}, 1)});
   };
   m["one_hot"] = [] {

@@ -1,6 +1,7 @@
 // Walks kiln::kOps (runtime/op_list.h): every op in the list must have an entry here that
 // runs it eagerly against a reference. A new op without an entry fails this test, and an
 // entry for an op that left the list fails too.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -84,6 +85,19 @@ std::map<std::string, Check> checks() {
     CHECK(std::fabs(s / 2000) < 0.15);
     CHECK(std::fabs(q / 2000 - 1) < 0.15);
   };
+  m["random_int"] = [] {
+    auto v = random_int({4000}, 3, -3, 4).to_vector<int64_t>();
+    CHECK(v == random_int({4000}, 3, -3, 4).to_vector<int64_t>());
+    std::map<int64_t, int> counts;
+    for (int64_t x : v) ++counts[x];
+    REQUIRE(counts.size() == 7);  // every value of [-3, 4), nothing else
+    CHECK(counts.begin()->first == -3);
+    CHECK(counts.rbegin()->first == 3);
+    for (auto [value, n] : counts) CHECK(std::abs(n - 4000.0 / 7) < 5 * std::sqrt(4000.0 / 7));
+    auto w = random_int({1000}, 4, INT32_MIN, int64_t{INT32_MAX} + 1, DType::i32).to_vector<int32_t>();
+    CHECK(*std::min_element(w.begin(), w.end()) < -1000000000);  // the whole range is reached
+    CHECK(*std::max_element(w.begin(), w.end()) > 1000000000);
+  };
   // ---- binary: every op's row of binary_cases.h, f32 (booleans for the logical ops)
   for (const test::BinaryRow& r : test::binary_rows())
     m[r.name] = [r] { binary(r); };
@@ -125,6 +139,22 @@ std::map<std::string, Check> checks() {
   m["argmax"] = [] {
     CHECK_TENSOR(argmax(fb(), 1), std::vector<double>{2, 2}, Shape{2}, DType::i64, kExact);
     CHECK_TENSOR(argmax(fb(), 0), std::vector<double>{0, 1, 0}, Shape{3}, DType::i64, kExact);
+  };
+  m["argmin"] = [] {  // kA: {-2.5, -1, 0, 0.5, 1.5, 3}
+    CHECK_TENSOR(argmin(fa(), 1), std::vector<double>{0, 0}, Shape{2}, DType::i64, kExact);
+    CHECK_TENSOR(argmin(fa(), 0, true), std::vector<double>{0, 0, 0}, Shape{1, 3}, DType::i64, kExact);
+    CHECK_TENSOR(argmin(Tensor::from<int32_t>({4, 1, 1, 7}, {4})), std::vector<double>{1}, Shape{},
+                 DType::i64, kExact);
+  };
+  // ---- scans
+  m["cumsum"] = [] {
+    CHECK_TENSOR(cumsum(fa(), 1), std::vector<double>{-2.5, -3.5, -3.5, 0.5, 2, 5}, Shape{2, 3},
+                 DType::f32, kExact);
+    CHECK_TENSOR(cumsum(fa(), 0, true), std::vector<double>{-2, 0.5, 3, 0.5, 1.5, 3}, Shape{2, 3},
+                 DType::f32, kExact);
+    CHECK_TENSOR(cumsum(Tensor::from<int32_t>({INT32_MAX, 1, 2}, {3}), 0),
+                 std::vector<double>{INT32_MAX, INT32_MIN, INT32_MIN + 2}, Shape{3}, DType::i32,
+                 kExact);  // wraps
   };
   // ---- shape
   m["reshape"] = [] { CHECK_TENSOR(reshape(fa(), {3, -1}), kt::rounded(kA, DType::f32), Shape{3, 2}, DType::f32, kExact); };

@@ -21,6 +21,7 @@ Tensor run(Red op, const Tensor& x, const Axes& axes, bool keepdims) {
     case Red::max: return max(x, axes, keepdims);
     case Red::min: return min(x, axes, keepdims);
     case Red::argmax: return argmax(x, axes.list().at(0), keepdims);
+    case Red::argmin: return argmin(x, axes.list().at(0), keepdims);
   }
   return {};
 }
@@ -32,6 +33,7 @@ const char* name(Red op) {
     case Red::max: return "max";
     case Red::min: return "min";
     case Red::argmax: return "argmax";
+    case Red::argmin: return "argmin";
   }
   return "?";
 }
@@ -134,7 +136,7 @@ TEST_CASE("reductions: Axes{} and the default reduce everything", "[reduce]") {
   CHECK(sum(x, int64_t{0}, true).shape() == Shape{1, 3});
 }
 
-TEST_CASE("argmax along each axis", "[reduce][argmax]") {
+TEST_CASE("argmax and argmin along each axis", "[reduce][argmax]") {
   const std::vector<DType> dtypes{DType::f32, DType::f64, DType::i32, DType::i64};
   struct Case {
     Shape shape;
@@ -156,6 +158,9 @@ TEST_CASE("argmax along each axis", "[reduce][argmax]") {
           auto want = kt::reduce_ref(v, c.shape, {c.axis}, keep, Red::argmax, &so);
           INFO("shape " << kt::shape_string(c.shape) << " axis " << c.axis << " keepdims " << keep);
           CHECK_TENSOR(argmax(kt::make(v, c.shape, d), c.axis, keep), want, so, DType::i64, kExact);
+          auto want_min = kt::reduce_ref(v, c.shape, {c.axis}, keep, Red::argmin, &so);
+          CHECK_TENSOR(argmin(kt::make(v, c.shape, d), c.axis, keep), want_min, so, DType::i64,
+                       kExact);
         }
     }
   SECTION("default axis is -1") {
@@ -169,10 +174,16 @@ TEST_CASE("argmax along each axis", "[reduce][argmax]") {
     auto x = Tensor::from<int32_t>({5, 5, 5, 1, 7, 7}, {2, 3});
     CHECK(argmax(x, 1).to_vector<int64_t>() == std::vector<int64_t>{0, 1});
   }
-  SECTION("NaN counts as the maximum") {
+  SECTION("NaN counts as the maximum (and the minimum)") {
     auto x = Tensor::from<float>({1, NAN, 3, INFINITY, 2, NAN, -INFINITY, -1, -2}, {3, 3});
     CHECK(argmax(x, 1).to_vector<int64_t>() == std::vector<int64_t>{1, 2, 1});
     CHECK(argmax(x, 0).to_vector<int64_t>() == std::vector<int64_t>{1, 0, 1});
+    CHECK(argmin(x, 1).to_vector<int64_t>() == std::vector<int64_t>{1, 2, 0});
+    CHECK(argmin(x, 0).to_vector<int64_t>() == std::vector<int64_t>{2, 0, 1});
+  }
+  SECTION("argmin: -0 and +0 tie, the first wins") {
+    auto x = Tensor::from<double>({0.0, -0.0, 1, -0.0, 0.0, 2}, {2, 3});
+    CHECK(argmin(x, 1).to_vector<int64_t>() == std::vector<int64_t>{0, 0});
   }
   SECTION("large rows") {
     auto v = kt::rounded(kt::uniform(200 * 1000, -1, 1, 8), DType::f32);
@@ -308,4 +319,38 @@ TEST_CASE("reduction results stay the same under 1 and 2 threads", "[reduce][thr
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-12 * 1024);
   CHECK(am == bm);
+}
+
+TEST_CASE("cumsum along each axis against an f64 reference", "[reduce][cumsum]") {
+  struct Case {
+    Shape shape;
+    int64_t axis;
+  };
+  const std::vector<Case> cases{{{7}, 0},        {{3, 5}, 0},     {{3, 5}, 1},    {{3, 5}, -1},
+                                {{2, 3, 4}, 1},  {{2, 3, 4}, 0},  {{2, 3, 4}, 2}, {{4, 1, 3}, 1},
+                                {{0, 3}, 0},     {{3, 0}, 1},     {{5, 700}, 0},  {{300, 9}, 1}};
+  uint64_t seed = 11;
+  for (DType d : {DType::f32, DType::f64, DType::i32, DType::i64})
+    for (const Case& c : cases)
+      for (bool reverse : {false, true}) {
+        INFO(kt::dtype_str(d) << " shape " << kt::shape_string(c.shape) << " axis " << c.axis
+                              << (reverse ? " reversed" : ""));
+        auto v = kt::rounded(kt::random_for(d, kt::numel(c.shape), -100, 100, seed++), d);
+        auto want = kt::cumsum_ref(v, c.shape, c.axis, reverse);
+        Tensor got = cumsum(kt::make(v, c.shape, d), c.axis, reverse);
+        // f32 sums of up to 700 terms of magnitude 100: a relative 1e-4 of the running
+        // magnitude; integers and f64 (these sums are exact in f64) must match exactly.
+        if (d == DType::f32)
+          CHECK_TENSOR(got, want, c.shape, d, kt::Tol{1e-4, 1e-2});
+        else
+          CHECK_TENSOR(got, want, c.shape, d, kExact);
+      }
+  SECTION("special values run through the sums") {
+    auto x = Tensor::from<float>({1, INFINITY, -INFINITY, 2, NAN, 3}, {6});
+    auto v = cumsum(x, 0).to_vector<float>();
+    CHECK(v[0] == 1);
+    CHECK(v[1] == INFINITY);
+    CHECK(std::isnan(v[2]));  // inf - inf
+    CHECK(std::isnan(v[5]));
+  }
 }

@@ -107,7 +107,8 @@ TEST_CASE("SGD matches tf.keras' update over 3 steps", "[training]") {
     for (int step = 0; step < 3; ++step) opt.apply(grads_at(step), p.vars());
     check_values(p.w.value(), sgd_reference(kInitW, grad_w, 0.1, momentum), 1e-12, "w");
     check_values(p.b.value(), sgd_reference(kInitB, grad_b, 0.1, momentum), 1e-12, "b");
-    CHECK(opt.variables().size() == (momentum == 0 ? 0u : 2u));
+    // iterations and the learning rate, and a velocity per variable with momentum.
+    CHECK(opt.variables().size() == (momentum == 0 ? 2u : 4u));
   }
 }
 
@@ -125,7 +126,7 @@ TEST_CASE("Adam matches tf.keras' update over 3 steps", "[training]") {
     check_values(p.b.value(), adam_reference(kInitB, grad_b, c.lr, c.b1, c.b2, c.eps), 1e-12, "b");
     REQUIRE(opt.step() != nullptr);
     CHECK(opt.step()->value().item<double>() == 3.0);
-    CHECK(opt.variables().size() == 5u);  // step, and m and v per variable
+    CHECK(opt.variables().size() == 6u);  // iterations, learning rate, and m and v per variable
   }
 }
 
@@ -222,7 +223,7 @@ TEST_CASE("an optimizer's first apply in a retrace cannot create its slots", "[t
                  Contains("function tried to create variables on non-first call"));
   // All or nothing: an eager first apply still works afterwards.
   adam.apply(g, p.vars());
-  CHECK(adam.variables().size() == 5u);
+  CHECK(adam.variables().size() == 6u);  // iterations, learning rate, m and v of w and b
 }
 
 // ---- Layers --------------------------------------------------------------------------------

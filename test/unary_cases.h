@@ -92,6 +92,33 @@ struct UnaryCase<OpId::log> : UnaryCaseBase {
 };
 
 template <>
+struct UnaryCase<OpId::log1p> : UnaryCaseBase {
+  static Tensor apply(const Tensor& x) { return log1p(x); }
+  static constexpr double lo = 0, hi = 1e3;  // negatives down to -1 among the specials
+  static double reference(double x) { return static_cast<double>(std::log1p(static_cast<long double>(x))); }
+  static std::vector<double> special() {
+    return {0, -0.0, 1e-30, -1e-30, 1e-8, -1e-8, 1e-4, -0.5, -0.999, -1, -2, 1, 1e20, 3e38,
+            -kInf, kInf, kNaN};
+  }
+  static std::vector<double> special64() { return {1e-300, -1e-300, 1e-17, 1e300}; }
+};
+
+template <>
+struct UnaryCase<OpId::softplus> : UnaryCaseBase {
+  static Tensor apply(const Tensor& x) { return softplus(x); }
+  static constexpr double lo = -30, hi = 30;
+  static double reference(double x) {
+    const auto v = static_cast<long double>(x);
+    return static_cast<double>(v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)));
+  }
+  static std::vector<double> special() {
+    return {0, -0.0, 1e-30, -1e-30, 1, -1, 20, -20, 88, -88, 100, -100, 1e30, -1e30, kInf, -kInf,
+            kNaN};
+  }
+  static std::vector<double> special64() { return {-700, 700, -745, 1e300}; }
+};
+
+template <>
 struct UnaryCase<OpId::sqrt> : UnaryCaseBase {
   static Tensor apply(const Tensor& x) { return sqrt(x); }
   static constexpr double lo = 0, hi = 1e4;

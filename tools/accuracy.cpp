@@ -144,6 +144,12 @@ const std::vector<Elementwise>& elementwise_functions() {
         "log", 1, 1, all, [](const Tensor& x) { return kiln::log(x); },
         [](LD x) { return std::log(x); });
     add(
+        "log1p", 1, 1, all, [](const Tensor& x) { return kiln::log1p(x); },
+        [](LD x) { return std::log1p(x); });
+    add(
+        "softplus", 2, 2, all, [](const Tensor& x) { return kiln::softplus(x); },
+        [](LD x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); });
+    add(
         "sqrt", 0.5, 0.5, all, [](const Tensor& x) { return kiln::sqrt(x); },
         [](LD x) { return std::sqrt(x); });
     add(

@@ -1,5 +1,6 @@
 // Gradients of the reductions (ops_reduce.cpp): the upstream gradient is broadcast back
-// over the reduced axes. argmax has an integer result and no gradient.
+// over the reduced axes; cumsum's is the running sum of the upstream gradient the other way.
+// argmax and argmin have integer results and no gradient.
 #include "compiler/autodiff/gradients.h"
 #include "kiln/ops.h"
 
@@ -33,6 +34,11 @@ Grads extremum_vjp(const VjpArgs& a) {
   return {hit * (kept(a, a.grads[0]) / ties)};
 }
 
+/// y_i = sum over j <= i of x_j, so dx_j = sum over i >= j of g_i: the reverse running sum.
+Grads cumsum_vjp(const VjpArgs& a) {
+  return {cumsum(a.grads[0], a.attrs.i64("axis"), !a.attrs.flag("reverse"))};
+}
+
 }  // namespace
 
 const GradientRule grad_sum{&sum_vjp};
@@ -40,5 +46,7 @@ const GradientRule grad_mean{&mean_vjp};
 const GradientRule grad_max{&extremum_vjp};
 const GradientRule grad_min{&extremum_vjp};
 const GradientRule grad_argmax = kNotDifferentiable;
+const GradientRule grad_argmin = kNotDifferentiable;
+const GradientRule grad_cumsum{&cumsum_vjp};
 
 }  // namespace kiln::detail

@@ -51,14 +51,6 @@ bool any_floating(const std::vector<Tensor>& ts) {
                      [](const Tensor& t) { return t.defined() && is_floating(t.dtype()); });
 }
 
-/// A tensor of t's shape (dynamic dimensions too), dtype and device, filled with v.
-Tensor full_like(const Tensor& t, double v) {
-  for (int64_t d : shape_of(t))
-    if (d < 0) return broadcast_like(full({}, v, t.dtype(), t.device()), t);
-  return full(shape_of(t), v, t.dtype(), t.device());
-}
-Tensor zeros_like(const Tensor& t) { return full_like(t, 0); }
-
 void accumulate(std::unordered_map<const TensorImpl*, Tensor>& grads, const Tensor& x,
                 const Tensor& g) {
   auto [it, inserted] = grads.emplace(x.impl().get(), g);

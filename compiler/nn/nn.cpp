@@ -122,4 +122,53 @@ std::vector<Variable*> MLP::variables() {
   return out;
 }
 
+// ---- nn:: functions ----------------------------------------------------------------------
+
+namespace nn {
+
+namespace {
+/// Throws "[op] what (at the user's line)": the op's frame is the outermost one.
+[[noreturn]] void refuse(const char* op, const std::string& what) {
+  throw Error(runtime::op_message(op, what));
+}
+std::string describe(const Tensor& x) {
+  return std::string(dtype_name(x.dtype())) + " " + shape_str(x.shape());
+}
+}  // namespace
+
+Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training,
+               std::source_location loc) {
+  runtime::OpFrame frame("dropout", &loc);  // errors of the ops below name dropout and loc
+  if (!x.defined()) refuse("dropout", "x is an undefined tensor");
+  if (!(rate >= 0 && rate <= 1))
+    refuse("dropout", "rate must be in [0, 1], got " + std::to_string(rate));
+  if (!is_floating(x.dtype()))
+    refuse("dropout", "x must be floating, got " + describe(x));
+  for (int64_t d : x.shape().unchecked())
+    if (d < 0)
+      refuse("dropout", "x has dynamic dimensions " + shape_str(x.shape()) +
+                            ": the random mask needs a static shape (trace with static sizes)");
+  if (!training || rate == 0) return x;
+  if (rate == 1) return zeros_like(x);
+  // keep where u >= rate, u uniform in [0, 1) on a 2^-24 grid: P(keep) = 1 - rate to 6e-8.
+  Tensor keep = gen.uniform(x.shape().vec()) >= static_cast<float>(rate);
+  if (x.device() != Device{}) keep = keep.to(x.device());
+  return where(keep, x * (1.0 / (1.0 - rate)), zeros({}, x.dtype(), x.device()));
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
+                                        std::source_location loc) {
+  runtime::OpFrame frame("binary_cross_entropy_with_logits", &loc);
+  return softplus(logits) - logits * targets;
+}
+
+Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets, std::source_location loc) {
+  runtime::OpFrame frame("binary_cross_entropy", &loc);
+  Tensor log_p = maximum(log(probs), -100);
+  Tensor log_q = maximum(log1p(-probs), -100);
+  return -(targets * log_p + (1 - targets) * log_q);
+}
+
+}  // namespace nn
+
 }  // namespace kiln

@@ -3,6 +3,8 @@
 #include "kiln/optimizers.h"
 
 #include <cmath>
+#include <numbers>
+#include <string>
 #include <set>
 
 #include "kiln/error.h"
@@ -34,6 +36,26 @@ void require(bool ok, const std::string& optimizer, const std::string& what) {
 Optimizer::Optimizer(std::string name, double lr) : name_(std::move(name)), lr_(lr) {
   require(std::isfinite(lr) && lr >= 0, name_,
           "the learning rate must be finite and >= 0, got " + std::to_string(lr));
+}
+
+Optimizer::Optimizer(std::string name, LearningRateSchedule schedule)
+    : name_(std::move(name)), lr_(0), schedule_(std::move(schedule)) {
+  require(static_cast<bool>(schedule_), name_, "the learning-rate schedule is empty");
+}
+
+double Optimizer::learning_rate() const {
+  if (!schedule_) return lr_;
+  Tensor step = iterations_ != nullptr ? iterations_->value() : Tensor::scalar<double>(0);
+  return cast(schedule_(step), DType::f64).item<double>();
+}
+
+void Optimizer::set_learning_rate(double lr) {
+  require(!schedule_, name_,
+          "set_learning_rate: this optimizer's learning rate follows a schedule");
+  require(std::isfinite(lr) && lr >= 0, name_,
+          "the learning rate must be finite and >= 0, got " + std::to_string(lr));
+  if (lr_var_ != nullptr) lr_var_->assign(full({}, lr, DType::f64, lr_var_->device()));
+  lr_ = lr;
 }
 
 Optimizer::~Optimizer() = default;
@@ -78,8 +100,14 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
   check(grads, vars);
   if (!built_) {
     try {
+      // f64 counts exactly to 2^53 steps, and pow needs a floating exponent anyway.
+      const Device device = vars.empty() ? Device{} : vars.front()->device();
+      iterations_ = &add_slot(full({}, 0, DType::f64, device), name_ + "/iterations");
+      if (!schedule_)
+        lr_var_ = &add_slot(full({}, lr_, DType::f64, device), name_ + "/learning_rate");
       create_slots(vars);
     } catch (const Error& e) {
+      iterations_ = lr_var_ = nullptr;
       slots_.clear();  // all or nothing: a later apply tries again from scratch
       throw Error("[" + name_ + "] creating its slot variables on the first apply: " + e.what());
     }
@@ -89,7 +117,13 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
     }
     built_ = true;
   }
-  update(grads, vars);
+  // The rate of this apply: the schedule at the applies done so far, or the variable (both
+  // read at every call of a compiled step).
+  Tensor before = iterations_->value();
+  Tensor lr = schedule_ ? cast(schedule_(before), DType::f64) : lr_var_->value();
+  Tensor step = before + 1.0;
+  iterations_->assign(step);
+  update(grads, vars, lr, step);
 }
 
 std::vector<Variable*> Optimizer::variables() {
@@ -109,9 +143,23 @@ Variable& Optimizer::add_slot(Tensor initial, const std::string& name) {
 
 // ---- SGD ---------------------------------------------------------------------------------
 
-SGD::SGD(double lr, double momentum) : Optimizer("SGD", lr), momentum_(momentum) {
+namespace {
+void check_momentum(double momentum) {
   require(std::isfinite(momentum) && momentum >= 0 && momentum <= 1, "SGD",
           "momentum must be in [0, 1], got " + std::to_string(momentum));
+}
+/// The f64 rate in a variable's dtype.
+Tensor rate_for(const Tensor& lr, const Variable& var) {
+  return var.dtype() == DType::f64 ? lr : cast(lr, var.dtype());
+}
+}  // namespace
+
+SGD::SGD(double lr, double momentum) : Optimizer("SGD", lr), momentum_(momentum) {
+  check_momentum(momentum);
+}
+SGD::SGD(LearningRateSchedule lr, double momentum)
+    : Optimizer("SGD", std::move(lr)), momentum_(momentum) {
+  check_momentum(momentum);
 }
 
 void SGD::create_slots(const std::vector<Variable*>& vars) {
@@ -120,13 +168,15 @@ void SGD::create_slots(const std::vector<Variable*>& vars) {
   for (Variable* v : vars) velocity_.push_back(&add_slot(*v, "momentum"));
 }
 
-void SGD::update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) {
+void SGD::update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars,
+                 const Tensor& lr, const Tensor&) {
   for (size_t i = 0; i < vars.size(); ++i) {
+    const Tensor alpha = rate_for(lr, *vars[i]);
     if (momentum_ == 0) {
-      vars[i]->assign_sub(grads[i] * learning_rate());
+      vars[i]->assign_sub(grads[i] * alpha);
       continue;
     }
-    Tensor m = velocity_[i]->value() * momentum_ - grads[i] * learning_rate();
+    Tensor m = velocity_[i]->value() * momentum_ - grads[i] * alpha;
     velocity_[i]->assign(m);
     vars[i]->assign_add(m);
   }
@@ -136,6 +186,15 @@ void SGD::update(const std::vector<Tensor>& grads, const std::vector<Variable*>&
 
 Adam::Adam(double lr, double beta1, double beta2, double eps)
     : Optimizer("Adam", lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
+  check_hyperparameters();
+}
+Adam::Adam(LearningRateSchedule lr, double beta1, double beta2, double eps)
+    : Optimizer("Adam", std::move(lr)), beta1_(beta1), beta2_(beta2), eps_(eps) {
+  check_hyperparameters();
+}
+
+void Adam::check_hyperparameters() const {
+  const double beta1 = beta1_, beta2 = beta2_, eps = eps_;
   // beta < 1 keeps the bias correction 1 - beta^t away from zero.
   require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam",
           "beta1 and beta2 must be in [0, 1), got " + std::to_string(beta1) + " and " +
@@ -147,29 +206,96 @@ Adam::Adam(double lr, double beta1, double beta2, double eps)
 void Adam::create_slots(const std::vector<Variable*>& vars) {
   m_.clear();
   v_.clear();
-  // f64 counts exactly to 2^53 steps, and pow needs a floating exponent anyway.
-  step_ = &add_slot(Tensor::scalar<double>(0, vars.empty() ? Device{} : vars.front()->device()), "adam/step");
   for (Variable* var : vars) {
     m_.push_back(&add_slot(*var, "adam_m"));
     v_.push_back(&add_slot(*var, "adam_v"));
   }
 }
 
-void Adam::update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) {
-  Tensor t = step_->value() + 1.0;
-  step_->assign(t);
-  // From the step variable, not a host counter: a compiled step must see the count of
-  // the call it runs in, not the one it was traced in.
-  Tensor lr_t = sqrt(1.0 - pow(beta2_, t)) * learning_rate() / (1.0 - pow(beta1_, t));
+void Adam::update(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars,
+                  const Tensor& lr, const Tensor& t) {
+  // From the iteration variable, not a host counter: a compiled step must see the count
+  // of the call it runs in, not the one it was traced in.
+  Tensor lr_t = sqrt(1.0 - pow(beta2_, t)) * lr / (1.0 - pow(beta1_, t));
   for (size_t i = 0; i < vars.size(); ++i) {
     const Tensor& g = grads[i];
     Tensor m = m_[i]->value() * beta1_ + g * (1 - beta1_);
     Tensor v = v_[i]->value() * beta2_ + g * g * (1 - beta2_);
     m_[i]->assign(m);
     v_[i]->assign(v);
-    Tensor alpha = vars[i]->dtype() == DType::f64 ? lr_t : cast(lr_t, vars[i]->dtype());
+    Tensor alpha = rate_for(lr_t, *vars[i]);
     vars[i]->assign_sub(m * alpha / (sqrt(v) + eps_));
   }
 }
+
+// ---- schedules ---------------------------------------------------------------------------
+
+namespace schedules {
+
+namespace {
+void positive(double v, const char* schedule, const char* what) {
+  require(std::isfinite(v) && v > 0, schedule,
+          std::string(what) + " must be finite and > 0, got " + std::to_string(v));
+}
+void rate(double v, const char* schedule) {
+  require(std::isfinite(v) && v >= 0, schedule,
+          "the learning rate must be finite and >= 0, got " + std::to_string(v));
+}
+}  // namespace
+
+LearningRateSchedule exponential_decay(double initial, double decay_steps, double decay_rate,
+                                       bool staircase) {
+  rate(initial, "exponential_decay");
+  positive(decay_steps, "exponential_decay", "decay_steps");
+  positive(decay_rate, "exponential_decay", "decay_rate");
+  return [=](const Tensor& step) {
+    Tensor p = cast(step, DType::f64) / decay_steps;
+    if (staircase) p = cast(cast(p, DType::i64), DType::f64);  // floor: p >= 0
+    return pow(decay_rate, p) * initial;
+  };
+}
+
+LearningRateSchedule cosine_decay(double initial, double decay_steps, double alpha) {
+  rate(initial, "cosine_decay");
+  positive(decay_steps, "cosine_decay", "decay_steps");
+  require(std::isfinite(alpha) && alpha >= 0 && alpha <= 1, "cosine_decay",
+          "alpha must be in [0, 1], got " + std::to_string(alpha));
+  return [=](const Tensor& step) {
+    Tensor done = minimum(cast(step, DType::f64), decay_steps) / decay_steps;
+    Tensor cosine = (cos(done * std::numbers::pi) + 1.0) * 0.5;
+    return (cosine * (1 - alpha) + alpha) * initial;
+  };
+}
+
+LearningRateSchedule piecewise_constant(std::vector<double> boundaries,
+                                        std::vector<double> values) {
+  require(values.size() == boundaries.size() + 1, "piecewise_constant",
+          "needs one more value than boundaries, got " + std::to_string(values.size()) +
+              " values and " + std::to_string(boundaries.size()) + " boundaries");
+  for (size_t i = 0; i < boundaries.size(); ++i)
+    require(std::isfinite(boundaries[i]) && (i == 0 || boundaries[i - 1] < boundaries[i]),
+            "piecewise_constant", "boundaries must be finite and increasing");
+  for (double v : values) rate(v, "piecewise_constant");
+  return [boundaries = std::move(boundaries), values = std::move(values)](const Tensor& step) {
+    Tensor s = cast(step, DType::f64);
+    Tensor out = full({}, values.back(), DType::f64, s.device());
+    for (size_t i = boundaries.size(); i-- > 0;)
+      out = where(less(s, boundaries[i]), full({}, values[i], DType::f64, s.device()), out);
+    return out;
+  };
+}
+
+LearningRateSchedule linear_warmup(double warmup_steps, LearningRateSchedule after) {
+  positive(warmup_steps, "linear_warmup", "warmup_steps");
+  require(static_cast<bool>(after), "linear_warmup", "the schedule after the warmup is empty");
+  return [warmup_steps, after = std::move(after)](const Tensor& step) {
+    Tensor s = cast(step, DType::f64);
+    Tensor past = maximum(s - warmup_steps, 0.0);
+    Tensor then = cast(after(past), DType::f64);
+    return where(less(s, warmup_steps), then * (s / warmup_steps), then);
+  };
+}
+
+}  // namespace schedules
 
 }  // namespace kiln

@@ -1,9 +1,12 @@
-// Factories: zeros, ones, full, arange, eye, random_uniform, random_normal.
+// Factories: zeros, ones, full, arange, eye, random_uniform, random_normal, random_int.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 
+#include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
+#include "compiler/ops/random_ops.h"
 #include "kernels/fill.h"
 #include "kernels/random.h"
 #include "runtime/cuda_driver.h"
@@ -72,24 +75,61 @@ Tensor eye(int64_t n, DType dtype, Loc loc) {
   return out;
 }
 
-Tensor random_uniform(Shape shape, uint64_t seed, float lo, float hi, DType dtype, Loc loc) {
+// ---- Random: keyed (compiler/ops/random_ops.h), and the stateless forms over them -----
+
+namespace detail {
+
+Tensor random_uniform(const Tensor& key, Shape shape, float lo, float hi, DType dtype, Loc loc) {
   CallSite site{"random_uniform", &loc};
-  if (!is_floating(dtype))
-    detail::throw_op_error(site, "dtype must be f32 or f64, got " + std::string(dtype_name(dtype)), {});
-  if (!(lo <= hi)) detail::throw_op_error(site, "needs lo <= hi", {});
-  Tensor out = new_tensor(site, dtype, shape, {});
-  kernels::random_uniform(out, seed, lo, hi);
-  return out;
+  const Device device = check_operands(site, {&key});
+  if (!(lo <= hi)) throw_op_error(site, "needs lo <= hi, got " + fmt::format("{} and {}", lo, hi), {});
+  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, false), {&key});
+  return apply_kernel1(site, {&key}, {{"shape", shape}, {"lo", double{lo}}, {"hi", double{hi}}, {"dtype", dtype}},
+                       type, device, [&](const Tensor& out) {
+                         kernels::random_uniform(out, kernels::key_of(key), lo, hi);
+                       });
+}
+
+Tensor random_normal(const Tensor& key, Shape shape, float mean, float stddev, DType dtype,
+                     Loc loc) {
+  CallSite site{"random_normal", &loc};
+  const Device device = check_operands(site, {&key});
+  if (!(stddev >= 0)) throw_op_error(site, fmt::format("needs stddev >= 0, got {}", stddev), {});
+  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, false), {&key});
+  return apply_kernel1(site, {&key},
+                       {{"shape", shape}, {"mean", double{mean}}, {"stddev", double{stddev}}, {"dtype", dtype}},
+                       type, device, [&](const Tensor& out) {
+                         kernels::random_normal(out, kernels::key_of(key), mean, stddev);
+                       });
+}
+
+Tensor random_int(const Tensor& key, Shape shape, int64_t lo, int64_t hi, DType dtype, Loc loc) {
+  CallSite site{"random_int", &loc};
+  const Device device = check_operands(site, {&key});
+  if (!(lo < hi)) throw_op_error(site, fmt::format("needs lo < hi, got {} and {}", lo, hi), {});
+  if (dtype == DType::i32 && (lo < INT32_MIN || hi - 1 > INT32_MAX))
+    throw_op_error(site, fmt::format("[{}, {}) does not fit i32", lo, hi), {});
+  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, true), {&key});
+  return apply_kernel1(site, {&key}, {{"shape", shape}, {"lo", lo}, {"hi", hi}, {"dtype", dtype}},
+                       type, device, [&](const Tensor& out) {
+                         kernels::random_int(out, kernels::key_of(key), lo, hi);
+                       });
+}
+
+}  // namespace detail
+
+Tensor random_uniform(Shape shape, uint64_t seed, float lo, float hi, DType dtype, Loc loc) {
+  return detail::random_uniform(kernels::key_tensor({seed, 0}), std::move(shape), lo, hi, dtype,
+                                loc);
 }
 
 Tensor random_normal(Shape shape, uint64_t seed, float mean, float stddev, DType dtype, Loc loc) {
-  CallSite site{"random_normal", &loc};
-  if (!is_floating(dtype))
-    detail::throw_op_error(site, "dtype must be f32 or f64, got " + std::string(dtype_name(dtype)), {});
-  if (!(stddev >= 0)) detail::throw_op_error(site, "needs stddev >= 0", {});
-  Tensor out = new_tensor(site, dtype, shape, {});
-  kernels::random_normal(out, seed, mean, stddev);
-  return out;
+  return detail::random_normal(kernels::key_tensor({seed, 0}), std::move(shape), mean, stddev,
+                               dtype, loc);
+}
+
+Tensor random_int(Shape shape, uint64_t seed, int64_t lo, int64_t hi, DType dtype, Loc loc) {
+  return detail::random_int(kernels::key_tensor({seed, 0}), std::move(shape), lo, hi, dtype, loc);
 }
 
 }  // namespace kiln

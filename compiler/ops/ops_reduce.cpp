@@ -1,4 +1,4 @@
-// Reductions: sum, mean, max, min over axes; argmax over one axis.
+// Reductions: sum, mean, max, min over axes; argmax, argmin and cumsum along one axis.
 #include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
 #include "kernels/reduce.h"
@@ -38,13 +38,35 @@ Tensor min(const Tensor& x, Axes axes, bool keepdims, Loc loc) {
   return run_reduce({"min", &loc}, kernels::ReduceOp::min, x, axes, keepdims);
 }
 
-Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
-  CallSite site{"argmax", &loc};
+namespace {
+Tensor arg_extreme(const CallSite& site, const Tensor& x, int64_t axis, bool keepdims,
+                   bool largest) {
   const Device device = detail::check_operands(site, {&x});
   auto type = detail::unwrap(site, rules::argmax(detail::type_of(x), axis, keepdims), {&x});
   if (axis < 0) axis += x.rank();
   return detail::apply_kernel1(site, {&x}, {{"axis", axis}, {"keepdims", keepdims}}, type, device,
-                               [&](const Tensor& out) { kernels::argmax(x, axis, out); });
+                               [&](const Tensor& out) {
+                                 kernels::arg_extreme(x, axis, largest, out);
+                               });
+}
+}  // namespace
+
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
+  return arg_extreme({"argmax", &loc}, x, axis, keepdims, true);
+}
+Tensor argmin(const Tensor& x, int64_t axis, bool keepdims, Loc loc) {
+  return arg_extreme({"argmin", &loc}, x, axis, keepdims, false);
+}
+
+Tensor cumsum(const Tensor& x, int64_t axis, bool reverse, Loc loc) {
+  CallSite site{"cumsum", &loc};
+  const Device device = detail::check_operands(site, {&x});
+  auto type = detail::unwrap(site, rules::cumsum(detail::type_of(x), axis), {&x});
+  if (axis < 0) axis += x.rank();
+  return detail::apply_kernel1(site, {&x}, {{"axis", axis}, {"reverse", reverse}}, type, device,
+                               [&](const Tensor& out) {
+                                 kernels::cumsum(x, axis, reverse, out);
+                               });
 }
 
 }  // namespace kiln

@@ -149,20 +149,19 @@ BoundStep softmax(const OpSlots& s, bool log, Tensor (*fn)(const Tensor&, int64_
       [fn, axis](const std::vector<Tensor>& in) { return fn(in[0], axis); });
 }
 
-/// Random values are made on the host (the same numbers on every device), then moved to
-/// the run's device. The attributes hold the f32 bounds the op function took.
-template <class Op>
-BoundStep random(const OpSlots& s, double a, double b,
-                 void (*kernel)(const Tensor&, uint64_t, double, double)) {
+/// Random values are made on the host (the same numbers on every device) from the key
+/// operand, read each run (a kiln::Generator's is a variable), then moved to the run's
+/// device. `fill(out, key)` runs the kernel with the op's attributes.
+template <class Op, class Fill>
+BoundStep random(const OpSlots& s, Fill fill) {
   auto op = llvm::cast<Op>(s.op);
   const Shape shape(op.getShape().begin(), op.getShape().end());
-  const auto seed = static_cast<uint64_t>(op.getSeed());
   const DType dtype = ir::kiln_type(s.op.getResult(0).getType()).dtype;
-  return {[name = op_name(s.op), where = s.where, o = s.out.at(0), shape, seed, a, b, dtype,
-           kernel](Frame& f) {
+  return {[name = op_name(s.op), where = s.where, key = s.in.at(0), o = s.out.at(0), shape, dtype,
+           fill](Frame& f) {
             with_location(name, where, [&] {
               Tensor out = empty(dtype, shape);
-              kernel(out, seed, static_cast<float>(a), static_cast<float>(b));
+              fill(out, kernels::key_of(f.slots[key]));
               f.slots[o] = f.device.kind == Device::cpu ? std::move(out) : to_device(out, f.device);
             });
           },
@@ -185,13 +184,27 @@ const KernelBinder bind_arange = kNotInGraphs;
 const KernelBinder bind_eye = kNotInGraphs;
 const KernelBinder bind_random_uniform{[](const OpSlots& s) {
   auto op = llvm::cast<ir::RandomUniformOp>(s.op);
-  return random<ir::RandomUniformOp>(s, op.getLo().convertToDouble(), op.getHi().convertToDouble(),
-                                     kernels::random_uniform);
+  // The attributes hold the f32 bounds the op function took.
+  const float lo = static_cast<float>(op.getLo().convertToDouble());
+  const float hi = static_cast<float>(op.getHi().convertToDouble());
+  return random<ir::RandomUniformOp>(s, [lo, hi](const Tensor& out, kernels::RandomKey key) {
+    kernels::random_uniform(out, key, lo, hi);
+  });
 }};
 const KernelBinder bind_random_normal{[](const OpSlots& s) {
   auto op = llvm::cast<ir::RandomNormalOp>(s.op);
-  return random<ir::RandomNormalOp>(s, op.getMean().convertToDouble(),
-                                    op.getStddev().convertToDouble(), kernels::random_normal);
+  const float mean = static_cast<float>(op.getMean().convertToDouble());
+  const float stddev = static_cast<float>(op.getStddev().convertToDouble());
+  return random<ir::RandomNormalOp>(s, [mean, stddev](const Tensor& out, kernels::RandomKey key) {
+    kernels::random_normal(out, key, mean, stddev);
+  });
+}};
+const KernelBinder bind_random_int{[](const OpSlots& s) {
+  auto op = llvm::cast<ir::RandomIntOp>(s.op);
+  const auto lo = static_cast<int64_t>(op.getLo()), hi = static_cast<int64_t>(op.getHi());
+  return random<ir::RandomIntOp>(s, [lo, hi](const Tensor& out, kernels::RandomKey key) {
+    kernels::random_int(out, key, lo, hi);
+  });
 }};
 
 #define KILN_BIND_BINARY(name, family)                                                \
@@ -237,17 +250,42 @@ KILN_BIND_REDUCE(max, MaxOp)
 KILN_BIND_REDUCE(min, MinOp)
 #undef KILN_BIND_REDUCE
 
-const KernelBinder bind_argmax{[](const OpSlots& s) {
-  auto op = llvm::cast<ir::ArgmaxOp>(s.op);
+/// argmax and argmin: the index of the first extreme along one axis.
+template <class Op, class Fn>
+BoundStep arg_extreme(const OpSlots& s, bool largest, Fn fn) {
+  auto op = llvm::cast<Op>(s.op);
   const auto axis = static_cast<int64_t>(op.getAxis());
   const bool keepdims = op.getKeepdims();
   return one_result(
       s,
-      [axis, x = s.in.at(0)](Frame& f, const Tensor& out) {
-        kernels::argmax(f.slots[x], axis, out);
+      [axis, largest, x = s.in.at(0)](Frame& f, const Tensor& out) {
+        kernels::arg_extreme(f.slots[x], axis, largest, out);
       },
-      [axis, keepdims](const std::vector<Tensor>& in) {
-        return ::kiln::argmax(in[0], axis, keepdims);
+      [fn, axis, keepdims](const std::vector<Tensor>& in) { return fn(in[0], axis, keepdims); });
+}
+
+const KernelBinder bind_argmax{[](const OpSlots& s) {
+  return arg_extreme<ir::ArgmaxOp>(s, true, [](const Tensor& x, int64_t axis, bool keep) {
+    return ::kiln::argmax(x, axis, keep);
+  });
+}};
+const KernelBinder bind_argmin{[](const OpSlots& s) {
+  return arg_extreme<ir::ArgminOp>(s, false, [](const Tensor& x, int64_t axis, bool keep) {
+    return ::kiln::argmin(x, axis, keep);
+  });
+}};
+
+const KernelBinder bind_cumsum{[](const OpSlots& s) {
+  auto op = llvm::cast<ir::CumsumOp>(s.op);
+  const auto axis = static_cast<int64_t>(op.getAxis());
+  const bool reverse = op.getReverse();
+  return one_result(
+      s,
+      [axis, reverse, x = s.in.at(0)](Frame& f, const Tensor& out) {
+        kernels::cumsum(f.slots[x], axis, reverse, out);
+      },
+      [axis, reverse](const std::vector<Tensor>& in) {
+        return ::kiln::cumsum(in[0], axis, reverse);
       });
 }};
 

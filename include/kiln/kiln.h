@@ -9,5 +9,6 @@
 #include "kiln/nn.h"
 #include "kiln/ops.h"
 #include "kiln/optimizers.h"
+#include "kiln/random.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kiln/dtype.h"
+#include "kiln/random.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"
 
@@ -81,5 +82,27 @@ class MLP {
  private:
   std::vector<Dense> layers_;
 };
+
+namespace nn {
+
+/// Inverted dropout (PyTorch's nn.Dropout, Keras' Dropout): when `training`, each element
+/// is zeroed with probability `rate` — a new mask at every call, eager or compiled, drawn
+/// from `gen` — and the others scaled by 1 / (1 - rate); otherwise x itself. The gradient
+/// passes through the kept elements only, scaled alike. rate in [0, 1] (1 gives zeros);
+/// x floating, of static shape.
+Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training = true,
+               std::source_location loc = std::source_location::current());
+
+/// Binary cross-entropy per element from logits, stable for any logit (PyTorch's
+/// BCEWithLogitsLoss without the reduction): softplus(x) - x * z = max(x, 0) - x z +
+/// log1p(e^-|x|). Targets z in [0, 1], broadcast against the logits; take the mean yourself.
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
+                                        std::source_location loc = std::source_location::current());
+/// Binary cross-entropy per element from probabilities p: -(z log p + (1 - z) log(1 - p)),
+/// each log clamped below at -100 as PyTorch's BCELoss (p = 0 or 1 gives 100, not inf).
+Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets,
+                            std::source_location loc = std::source_location::current());
+
+}  // namespace nn
 
 }  // namespace kiln

@@ -69,6 +69,16 @@ Tensor random_uniform(Shape shape, uint64_t seed, float lo = 0, float hi = 1,
                       DType dtype = DType::f32, Loc loc = Loc::current());
 Tensor random_normal(Shape shape, uint64_t seed, float mean = 0, float stddev = 1,
                      DType dtype = DType::f32, Loc loc = Loc::current());
+/// Integers uniform in [lo, hi) (PyTorch's randint, NumPy's integers); i32 or i64.
+Tensor random_int(Shape shape, uint64_t seed, int64_t lo, int64_t hi, DType dtype = DType::i64,
+                  Loc loc = Loc::current());
+// Random numbers that differ at each call of a compiled function: kiln::Generator
+// (kiln/random.h).
+
+/// A tensor of x's shape (dynamic dimensions too), dtype and device filled with `value`.
+Tensor full_like(const Tensor& x, Scalar value, Loc loc = Loc::current());
+Tensor zeros_like(const Tensor& x, Loc loc = Loc::current());
+Tensor ones_like(const Tensor& x, Loc loc = Loc::current());
 
 // ---- Elementwise binary, NumPy broadcasting ----------------------------------------------
 #define KILN_DECLARE_BINARY(name)                                         \
@@ -133,6 +143,10 @@ Tensor relu(const Tensor& x, Loc loc = Loc::current());
 // Floating dtypes only:
 Tensor exp(const Tensor& x, Loc loc = Loc::current());
 Tensor log(const Tensor& x, Loc loc = Loc::current());
+/// log(1 + x), accurate for tiny x (where log(1 + x) rounds 1 + x first).
+Tensor log1p(const Tensor& x, Loc loc = Loc::current());
+/// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x.
+Tensor softplus(const Tensor& x, Loc loc = Loc::current());
 Tensor sqrt(const Tensor& x, Loc loc = Loc::current());
 Tensor rsqrt(const Tensor& x, Loc loc = Loc::current());
 Tensor tanh(const Tensor& x, Loc loc = Loc::current());
@@ -148,6 +162,13 @@ Tensor logical_not(const Tensor& x, Loc loc = Loc::current());
 /// Picks a where cond is true, b elsewhere; all three broadcast together. cond is boolean,
 /// a and b share a dtype.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+/// minimum(maximum(x, lo), hi): NaN stays NaN; the gradient passes where lo <= x <= hi.
+Tensor clip(const Tensor& x, Scalar lo, Scalar hi, Loc loc = Loc::current());
+Tensor clip(const Tensor& x, const Tensor& lo, const Tensor& hi, Loc loc = Loc::current());
+/// The lower (tril) or upper (triu) triangle of the last two axes, the rest zero: element
+/// (i, j) is kept when j - i <= k (tril) or j - i >= k (triu). NumPy's tril/triu.
+Tensor tril(const Tensor& x, int64_t k = 0, Loc loc = Loc::current());
+Tensor triu(const Tensor& x, int64_t k = 0, Loc loc = Loc::current());
 Tensor cast(const Tensor& x, DType dtype, Loc loc = Loc::current());
 
 // ---- Reductions --------------------------------------------------------------------------
@@ -161,6 +182,12 @@ Tensor min(const Tensor& x, Axes axes = {}, bool keepdims = false, Loc loc = Loc
 /// Index (i64) of the first maximum along one axis; NaN counts as the maximum.
 Tensor argmax(const Tensor& x, int64_t axis = -1, bool keepdims = false,
               Loc loc = Loc::current());
+/// Index (i64) of the first minimum along one axis; NaN counts as the minimum.
+Tensor argmin(const Tensor& x, int64_t axis = -1, bool keepdims = false,
+              Loc loc = Loc::current());
+/// Running sums along one axis (from its end when `reverse`), in x's dtype, added in
+/// order; integers wrap, booleans are refused (cast first). NumPy's cumsum.
+Tensor cumsum(const Tensor& x, int64_t axis, bool reverse = false, Loc loc = Loc::current());
 
 // ---- Shape -------------------------------------------------------------------------------
 /// One dimension may be -1: it is inferred from the element count.

@@ -2,8 +2,11 @@
 
 #include <array>
 #include <cmath>
+#include <string>
+#include <type_traits>
 
 #include "kernels/cpu/vec_math.h"
+#include "kiln/error.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
 #include "runtime/tensor_impl.h"
@@ -13,10 +16,11 @@ namespace {
 
 using Block = std::array<uint32_t, 4>;
 
-inline Block philox(uint64_t counter, uint64_t seed) {
-  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32);
-  uint32_t c2 = 0, c3 = 0;
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+/// Block `index` of the stream `key`: the counter is (index, key.counter).
+inline Block philox(uint64_t index, RandomKey key) {
+  uint32_t c0 = static_cast<uint32_t>(index), c1 = static_cast<uint32_t>(index >> 32);
+  uint32_t c2 = static_cast<uint32_t>(key.counter), c3 = static_cast<uint32_t>(key.counter >> 32);
+  uint32_t k0 = static_cast<uint32_t>(key.seed), k1 = static_cast<uint32_t>(key.seed >> 32);
   for (int round = 0; round < 10; ++round) {
     uint64_t p0 = uint64_t{0xD2511F53} * c0;
     uint64_t p1 = uint64_t{0xCD9E8D57} * c2;
@@ -41,7 +45,7 @@ inline double unit53(uint32_t hi, uint32_t lo) {
 
 }  // namespace
 
-void random_uniform(const Tensor& out, uint64_t seed, double lo, double hi) {
+void random_uniform(const Tensor& out, RandomKey seed, double lo, double hi) {
   dispatch_floating(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
     const T l = static_cast<T>(lo), w = static_cast<T>(hi - lo);
@@ -57,7 +61,7 @@ void random_uniform(const Tensor& out, uint64_t seed, double lo, double hi) {
   });
 }
 
-void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev) {
+void random_normal(const Tensor& out, RandomKey seed, double mean, double stddev) {
   dispatch_floating(out.dtype(), [&]<class T>() {
     T* o = detail::mutable_data<T>(out);
     const T m = static_cast<T>(mean), s = static_cast<T>(stddev);
@@ -77,6 +81,27 @@ void random_normal(const Tensor& out, uint64_t seed, double mean, double stddev)
         }
       }
     });
+  });
+}
+
+void random_int(const Tensor& out, RandomKey key, int64_t lo, int64_t hi) {
+  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);  // mod 2^64
+  dispatch_dtype(out.dtype(), [&]<class T>() {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, uint8_t>) {
+      T* o = detail::mutable_data<T>(out);
+      runtime::parallel_for(out.numel(), 8 * 1024, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          Block r = philox(static_cast<uint64_t>(i), key);
+          const uint64_t word = (uint64_t{r[0]} << 32) | r[1];
+          const auto offset =
+              static_cast<uint64_t>((static_cast<unsigned __int128>(word) * range) >> 64);
+          o[i] = static_cast<T>(static_cast<uint64_t>(lo) + offset);  // < hi: fits T
+        }
+      });
+    } else {
+      throw Error("random_int: dtype must be i32 or i64, got " +
+                  std::string(dtype_name(out.dtype())));
+    }
   });
 }
 

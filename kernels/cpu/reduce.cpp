@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu/lanes.h"
+#include "kiln/error.h"
 #include "runtime/integer_math.h"
 #include "runtime/dispatch.h"
 #include "runtime/parallel.h"
@@ -146,7 +147,7 @@ void reduce(ReduceOp op, const Tensor& src, RowGeometry g, const Tensor& out) {
   });
 }
 
-void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
+void arg_extreme(const Tensor& x, RowGeometry g, bool largest, const Tensor& out) {
   dispatch_dtype(x.dtype(), [&]<class T>() {
     const T* px = detail::data<T>(x);
     int64_t* po = detail::mutable_data<int64_t>(out);
@@ -160,7 +161,7 @@ void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
         int64_t at = 0;
         for (int64_t r = 1; r < R && best == best; ++r) {
           T v = p[r * inner];
-          if (v > best || v != v) {
+          if ((largest ? v > best : v < best) || v != v) {
             best = v;
             at = r;
           }
@@ -168,6 +169,40 @@ void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
         po[pos] = at;
       }
     });
+  });
+}
+
+void cumsum(const Tensor& x, RowGeometry g, bool reverse, const Tensor& out) {
+  dispatch_dtype(x.dtype(), [&]<class T>() {
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      throw Error("cumsum: boolean input is not supported");  // refused by its shape rule
+    } else {
+      const T* px = detail::data<T>(x);
+      T* po = detail::mutable_data<T>(out);
+      const int64_t R = g.reduced, inner = g.inner;
+      if (R == 0) return;
+      // Each (outer, inner block) runs along the axis in order; the inner dimension is the
+      // vector one (contiguous), so a row's sums are independent lanes.
+      constexpr int64_t kBlock = 256;
+      const int64_t blocks = (inner + kBlock - 1) / kBlock;
+      const int64_t grain = std::max<int64_t>(1, runtime::kParallelGrain / std::max<int64_t>(R * std::min(inner, kBlock), 1));
+      runtime::parallel_for(g.outer * blocks, grain, [&](int64_t b, int64_t e) {
+        for (int64_t pos = b; pos < e; ++pos) {
+          const int64_t o = pos / blocks, j0 = (pos % blocks) * kBlock;
+          const int64_t j1 = std::min(inner, j0 + kBlock);
+          const T* src = px + o * R * inner;
+          T* dst = po + o * R * inner;
+          for (int64_t step = 0; step < R; ++step) {
+            const int64_t r = reverse ? R - 1 - step : step;
+            const int64_t prev = reverse ? r + 1 : r - 1;
+            for (int64_t j = j0; j < j1; ++j) {
+              const T v = src[r * inner + j];
+              dst[r * inner + j] = step == 0 ? v : wrap_add(dst[prev * inner + j], v);
+            }
+          }
+        }
+      });
+    }
   });
 }
 

@@ -36,7 +36,8 @@ void one_hot(const Tensor& indices, int64_t depth, const Tensor& out);
 
 // reductions and rows (op: 0 sum, 1 mean, 2 max, 3 min, as kernels::ReduceOp)
 void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out);
-void argmax(const Tensor& x, RowGeometry g, const Tensor& out);
+void arg_extreme(const Tensor& x, RowGeometry g, bool largest, const Tensor& out);
+void cumsum(const Tensor& x, RowGeometry g, bool reverse, const Tensor& out);
 void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out);
 void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
                 const Tensor& out);

@@ -24,11 +24,22 @@ void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out) {
   }
 }
 
-void argmax(const Tensor& x, RowGeometry g, const Tensor& out) {
+void arg_extreme(const Tensor& x, RowGeometry g, bool largest, const Tensor& out) {
   if (g.outer * g.inner == 0) return;
   auto& device = device_of(out);
-  void* fn = kernel(device, Family::reduce, named("kiln_argmax_", x.dtype()));
-  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, address(out), address(x));
+  void* fn = kernel(device, Family::reduce, named("kiln_arg_extreme_", x.dtype()));
+  const int flag = largest ? 1 : 0;
+  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out),
+         address(x));
+}
+
+void cumsum(const Tensor& x, RowGeometry g, bool reverse, const Tensor& out) {
+  if (x.numel() == 0) return;
+  auto& device = device_of(out);
+  void* fn = kernel(device, Family::reduce, named("kiln_cumsum_", x.dtype()));
+  const int flag = reverse ? 1 : 0;
+  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out),
+         address(x));
 }
 
 void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out) {

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/device_common.cuh"
+#include "runtime/integer_math.h"
 
 namespace kiln::kernels::cuda {
 namespace {
@@ -96,9 +97,10 @@ __device__ void reduce_columns(int op, RowGeometry g, T* out, const T* x) {
   }
 }
 
-/// The first index of the largest value along the middle axis (the first NaN if any).
+/// The first index of the largest (smallest unless `largest`) value along the middle axis
+/// (the first NaN if any).
 template <class T>
-__device__ void argmax(RowGeometry g, int64_t* out, const T* x) {
+__device__ void arg_extreme(RowGeometry g, int largest, int64_t* out, const T* x) {
   const int64_t n = g.outer * g.inner;
   for (int64_t i = first_index(); i < n; i += grid_stride()) {
     const int64_t o = i / g.inner, j = i % g.inner;
@@ -107,12 +109,30 @@ __device__ void argmax(RowGeometry g, int64_t* out, const T* x) {
     int64_t at = 0;
     for (int64_t r = 1; r < g.reduced && best == best; ++r) {
       const T v = p[r * g.inner];
-      if (v > best || v != v) {
+      if ((largest ? v > best : v < best) || v != v) {
         best = v;
         at = r;
       }
     }
     out[i] = at;
+  }
+}
+
+/// Running sums along the middle axis, one thread per (outer, inner) lane, in order (as
+/// the CPU kernel: the same roundings).
+template <class T>
+__device__ void cumsum(RowGeometry g, int reverse, T* out, const T* x) {
+  const int64_t n = g.outer * g.inner;
+  for (int64_t i = first_index(); i < n; i += grid_stride()) {
+    const int64_t o = i / g.inner, j = i % g.inner;
+    const int64_t base = o * g.reduced * g.inner + j;
+    T acc = T(0);
+    for (int64_t step = 0; step < g.reduced; ++step) {
+      const int64_t r = reverse ? g.reduced - 1 - step : step;
+      const T v = x[base + r * g.inner];
+      acc = step == 0 ? v : kiln::wrap_add(acc, v);
+      out[base + r * g.inner] = acc;
+    }
   }
 }
 
@@ -218,8 +238,13 @@ using namespace kiln::kernels::cuda;
                                                           const T* x) {                      \
     reduce_columns<T>(op, g, out, x);                                                        \
   }                                                                                          \
-  extern "C" __global__ void kiln_argmax_##suffix(RowGeometry g, int64_t* out, const T* x) { \
-    argmax<T>(g, out, x);                                                                    \
+  extern "C" __global__ void kiln_arg_extreme_##suffix(RowGeometry g, int largest,            \
+                                                       int64_t* out, const T* x) {           \
+    arg_extreme<T>(g, largest, out, x);                                                      \
+  }                                                                                          \
+  extern "C" __global__ void kiln_cumsum_##suffix(RowGeometry g, int reverse, T* out,        \
+                                                  const T* x) {                              \
+    cumsum<T>(g, reverse, out, x);                                                           \
   }
 KILN_CUDA_DTYPES(KILN_REDUCE)
 

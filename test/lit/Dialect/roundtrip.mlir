@@ -83,6 +83,10 @@ func.func @reductions_and_shapes(%a: tensor<2x3x4xf32>, %d: tensor<?x4xf32>, %id
   %3 = kiln.min %d {axes = array<i64: 0>, keepdims = false} : (tensor<?x4xf32>) -> tensor<4xf32>
   // CHECK: kiln.argmax {{.*}} {axis = 2 : i64, keepdims = false} : (tensor<2x3x4xf32>) -> tensor<2x3xi64>
   %4 = kiln.argmax %a {axis = 2 : i64, keepdims = false} : (tensor<2x3x4xf32>) -> tensor<2x3xi64>
+  // CHECK: kiln.argmin {{.*}} {axis = 1 : i64, keepdims = true} : (tensor<2x3x4xf32>) -> tensor<2x1x4xi64>
+  %a4 = kiln.argmin %a {axis = 1 : i64, keepdims = true} : (tensor<2x3x4xf32>) -> tensor<2x1x4xi64>
+  // CHECK: kiln.cumsum {{.*}} {axis = 2 : i64, reverse = true} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  %c4 = kiln.cumsum %a {axis = 2 : i64, reverse = true} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   // CHECK: kiln.reshape {{.*}} {shape = array<i64: 6, 4>} : (tensor<2x3x4xf32>) -> tensor<6x4xf32>
   %5 = kiln.reshape %a {shape = array<i64: 6, 4>} : (tensor<2x3x4xf32>) -> tensor<6x4xf32>
   // CHECK: kiln.reshape {{.*}} -> tensor<?xf32>
@@ -110,7 +114,7 @@ func.func @reductions_and_shapes(%a: tensor<2x3x4xf32>, %d: tensor<?x4xf32>, %id
 }
 
 // CHECK-LABEL: func.func @linalg_composites_random
-func.func @linalg_composites_random(%a: tensor<8x?x3xf32>, %w: tensor<3x5xf32>, %g: tensor<5xf32>, %y: tensor<8x?xi32>) {
+func.func @linalg_composites_random(%a: tensor<8x?x3xf32>, %w: tensor<3x5xf32>, %g: tensor<5xf32>, %y: tensor<8x?xi32>, %k: tensor<2xi64>) {
   // CHECK: kiln.matmul {{.*}} : (tensor<8x?x3xf32>, tensor<3x5xf32>) -> tensor<8x?x5xf32>
   %0 = kiln.matmul %a, %w : (tensor<8x?x3xf32>, tensor<3x5xf32>) -> tensor<8x?x5xf32>
   // CHECK: kiln.softmax {{.*}} {axis = -1 : i64}
@@ -121,10 +125,12 @@ func.func @linalg_composites_random(%a: tensor<8x?x3xf32>, %w: tensor<3x5xf32>, 
   %3 = kiln.layer_norm %0, %g, %g {eps = 1.0e-5 : f64} : (tensor<8x?x5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<8x?x5xf32>
   // CHECK: kiln.softmax_cross_entropy {{.*}} -> tensor<8x?xf32>
   %4 = kiln.softmax_cross_entropy %0, %y : (tensor<8x?x5xf32>, tensor<8x?xi32>) -> tensor<8x?xf32>
-  // CHECK: kiln.random_uniform {dtype = f32, hi = 1.000000e+00 : f64, lo = 0.000000e+00 : f64, seed = 42 : i64, shape = array<i64: 2, 2>} : tensor<2x2xf32>
-  %5 = kiln.random_uniform {shape = array<i64: 2, 2>, seed = 42 : i64, lo = 0.0 : f64, hi = 1.0 : f64, dtype = f32} : tensor<2x2xf32>
-  // CHECK: kiln.random_normal {{.*}} : tensor<3xf64>
-  %6 = kiln.random_normal {shape = array<i64: 3>, seed = 7 : i64, mean = 0.0 : f64, stddev = 2.0 : f64, dtype = f64} : tensor<3xf64>
+  // CHECK: kiln.random_uniform %{{.*}} {dtype = f32, hi = 1.000000e+00 : f64, lo = 0.000000e+00 : f64, shape = array<i64: 2, 2>} : (tensor<2xi64>) -> tensor<2x2xf32>
+  %5 = kiln.random_uniform %k {shape = array<i64: 2, 2>, lo = 0.0 : f64, hi = 1.0 : f64, dtype = f32} : (tensor<2xi64>) -> tensor<2x2xf32>
+  // CHECK: kiln.random_normal {{.*}} -> tensor<3xf64>
+  %6 = kiln.random_normal %k {shape = array<i64: 3>, mean = 0.0 : f64, stddev = 2.0 : f64, dtype = f64} : (tensor<2xi64>) -> tensor<3xf64>
+  // CHECK: kiln.random_int {{.*}} {dtype = i32, hi = 10 : i64, lo = -3 : i64, shape = array<i64: 4>} : (tensor<2xi64>) -> tensor<4xi32>
+  %7 = kiln.random_int %k {shape = array<i64: 4>, lo = -3 : i64, hi = 10 : i64, dtype = i32} : (tensor<2xi64>) -> tensor<4xi32>
   return
 }
 

@@ -97,14 +97,15 @@ const detail::TensorImpl& checked(const std::shared_ptr<detail::TensorImpl>& imp
 
 /// Host access needs a value; a traced tensor has none until the graph runs.
 const detail::TensorImpl& concrete(const std::shared_ptr<detail::TensorImpl>& impl,
-                                   const char* what) {
+                                   const char* what, const std::source_location* loc = nullptr) {
   const auto& t = checked(impl, what);
   if (t.symbolic())
     throw Error(std::string("[") + what + "] cannot read the value of a traced tensor (" +
                 std::string(dtype_name(t.dtype)) + " " + shape_str(t.shape) +
                 ") while tracing: its value exists only when the graph runs. Use kiln::cond or "
                 "kiln::while_loop for control flow that depends on tensor values, and "
-                "kiln::print to show values");
+                "kiln::print to show values" +
+                (loc != nullptr ? " (at " + runtime::file_line(*loc) + ")" : std::string()));
   return t;
 }
 
@@ -180,20 +181,40 @@ Tensor Tensor::from_raw(const void* data, int64_t count, DType dtype, Shape shap
   return t;
 }
 
-void Tensor::copy_to_host(void* dst, DType as, const char* what) const {
-  concrete(impl_, what);
+void Tensor::copy_to_host(void* dst, DType as, const char* what,
+                          const std::source_location& loc) const {
+  concrete(impl_, what, &loc);
   const Tensor host = detail::to_host(*this);
   const auto& impl = *host.impl();
   runtime::convert_elements(impl.data(), impl.dtype, dst, as, impl.numel);
 }
 
-void Tensor::copy_item(void* dst, DType as) const {
-  const auto& impl = concrete(impl_, "item");
+void Tensor::copy_item(void* dst, DType as, const std::source_location& loc) const {
+  const auto& impl = concrete(impl_, "item", &loc);
   if (impl.numel != 1)
     throw Error("[item] needs a tensor with one element, got shape " + shape_str(impl.shape) + " " +
-                std::string(dtype_name(impl.dtype)));
+                std::string(dtype_name(impl.dtype)) + " (at " + runtime::file_line(loc) + ")");
   const Tensor host = detail::to_host(*this);
   runtime::convert_elements(host.impl()->data(), impl.dtype, dst, as, 1);
+}
+
+Item Tensor::item(std::source_location loc) const {
+  const DType dtype = checked(impl_, "item").dtype;
+  if (is_floating(dtype)) return Item(dtype, item<double>(loc), 0);
+  return Item(dtype, 0, item<int64_t>(loc));  // i64 exactly; booleans as 0 and 1
+}
+
+std::ostream& operator<<(std::ostream& os, const Item& item) {
+  if (item.dtype() == DType::boolean) return os << (item.as<int64_t>() != 0 ? "true" : "false");
+  if (is_floating(item.dtype())) return os << item.as<double>();
+  return os << item.as<int64_t>();
+}
+
+void Tensor::check_nested_length(int64_t got, int64_t want, int depth) {
+  if (got != want)
+    throw Error("[Tensor::from] nested lists must be rectangular: an entry at depth " +
+                std::to_string(depth) + " has " + std::to_string(got) + " values, the first had " +
+                std::to_string(want));
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor) { return os << tensor.str(); }

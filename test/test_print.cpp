@@ -20,7 +20,7 @@ TEST_CASE("print writes label and str to stdout", "[print]") {
   CaptureCout cap;
   print(x, "x");
   CHECK(cap.str() == "x: " + x.str() + "\n");
-  CHECK(cap.str() == "x: kiln.Tensor([[1 10] [1 31]], shape=(2, 2), dtype=f32)\n");
+  CHECK(cap.str() == "x: kiln.Tensor([[ 1 10]\n             [ 1 31]], shape=(2, 2), dtype=f32)\n");
 }
 
 TEST_CASE("print without a label writes only str", "[print]") {

@@ -1,4 +1,5 @@
 // Tensor construction, host copies, formatting, astype, and the factories.
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -110,9 +111,14 @@ TEST_CASE("Tensor: zero-sized dimensions", "[tensor]") {
 }
 
 TEST_CASE("Tensor::str formats values, shape and dtype", "[tensor][str]") {
-  SECTION("the documented example") {
+  SECTION("a matrix: a row per line, elements right-aligned (NumPy's layout)") {
     auto t = Tensor::from<float>({1, 10, 1, 31}, {2, 2});
-    CHECK(t.str() == "kiln.Tensor([[1 10] [1 31]], shape=(2, 2), dtype=f32)");
+    CHECK(t.str() ==
+          "kiln.Tensor([[ 1 10]\n"
+          "             [ 1 31]], shape=(2, 2), dtype=f32)");
+    // A 20 x 20 has 20 lines, each row on its own.
+    auto big = random_normal({20, 20}, 1).str();
+    CHECK(std::count(big.begin(), big.end(), '\n') == 19);
   }
   SECTION("operator<< writes str()") {
     auto t = Tensor::from<int32_t>({1, 2, 3}, {3});
@@ -124,7 +130,12 @@ TEST_CASE("Tensor::str formats values, shape and dtype", "[tensor][str]") {
     auto t = Tensor::from<int64_t>({1, 2, 3}, {3});
     CHECK(t.str() == "kiln.Tensor([1 2 3], shape=(3,), dtype=i64)");
     auto u = Tensor::from<int32_t>({1, 2, 3, 4, 5, 6, 7, 8}, {2, 2, 2});
-    CHECK(u.str() == "kiln.Tensor([[[1 2] [3 4]] [[5 6] [7 8]]], shape=(2, 2, 2), dtype=i32)");
+    CHECK(u.str() ==
+          "kiln.Tensor([[[1 2]\n"
+          "              [3 4]]\n"
+          "\n"
+          "             [[5 6]\n"
+          "              [7 8]]], shape=(2, 2, 2), dtype=i32)");
   }
   SECTION("negative and fractional values") {
     auto t = Tensor::from<double>({-1.5, 2.25}, {2});
@@ -154,8 +165,14 @@ TEST_CASE("Tensor::str formats values, shape and dtype", "[tensor][str]") {
     auto t = arange(100000, DType::i64);
     auto s = t.str();
     CHECK_THAT(s, Catch::Contains("...") && Catch::Contains("shape=(100000,)") &&
-                      Catch::Contains("99999") && Catch::StartsWith("kiln.Tensor([0 1 2"));
+                      Catch::Contains("99999") &&
+                      Catch::StartsWith("kiln.Tensor([    0     1     2 ... 99997 99998 99999]"));
     CHECK(s.size() < 2000);
+    // Rows and columns alike: 3 rows, "...", 3 rows; each with 3, "...", 3 entries.
+    auto m = zeros({100, 100}, DType::i32).str();
+    CHECK(std::count(m.begin(), m.end(), '\n') == 6);
+    CHECK_THAT(m, Catch::StartsWith("kiln.Tensor([[0 0 0 ... 0 0 0]\n             [0 0 0 ... 0 0 0]"));
+    CHECK_THAT(m, Catch::Contains("\n             ...\n"));
   }
 }
 

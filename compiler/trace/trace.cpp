@@ -19,6 +19,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
 #include "runtime/dispatch.h"
+#include "runtime/op_frame.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln::detail {
@@ -36,6 +37,7 @@ constexpr int64_t kMaxConstantElements = 16;
 struct TraceState {
   uint64_t id = 0;
   bool first_trace = false;
+  std::string name;  // the function's, for errors
   mlir::MLIRContext* context = nullptr;
   mlir::OpBuilder builder;
   mlir::Block* entry = nullptr;
@@ -276,6 +278,7 @@ TracedFunction trace(const std::string& name, const std::vector<rules::TensorTyp
   const mlir::Location where = location_of(state, nullptr);
   state.id = next_trace_id++;
   state.first_trace = first_trace;
+  state.name = name;
 
   auto graph = GraphPtr(new Graph);
   graph->module = mlir::ModuleOp::create(where);
@@ -377,9 +380,19 @@ void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor
   t.builder.create(state);
 }
 
-void check_variable_creation() {
-  if (current != nullptr && !current->first_trace)
-    throw Error("[Variable] function tried to create variables on non-first call");
+void check_variable_creation(const std::string& variable, const Tensor& initial,
+                             const std::source_location& loc) {
+  if (current == nullptr || current->first_trace) return;
+  // Created through std::make_unique and the like, `loc` is a line of the standard
+  // library: the compiled function's definition says more.
+  const bool library = std::string_view(loc.file_name()).starts_with("/usr/");
+  throw Error("[Variable] creating variable '" + variable + "' (" +
+              std::string(dtype_name(initial.dtype())) + " " + shape_str(initial.shape()) +
+              ") in a retrace of function '" + current->name +
+              "': function tried to create variables on non-first call; a kiln::function may "
+              "create variables on its first trace only (as tf.function): create it outside "
+              "the function, or in its first call (at " +
+              runtime::file_line(library ? current->fallback : loc) + ")");
 }
 
 std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,

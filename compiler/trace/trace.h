@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <source_location>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,7 +77,10 @@ class GradientReplay {
 Tensor trace_read_variable(const std::shared_ptr<VariableState>& v);
 void trace_assign_variable(const std::shared_ptr<VariableState>& v, const Tensor& value);
 /// Throws if this thread traces a function whose first trace is over.
-void check_variable_creation();
+/// Throws kiln::Error naming the variable, the function and `loc` when a retrace (not a
+/// function's first trace) creates a variable.
+void check_variable_creation(const std::string& variable, const Tensor& initial,
+                             const std::source_location& loc);
 std::vector<Tensor> trace_cond(const Tensor& pred, const Branch& then_fn, const Branch& else_fn,
                                std::source_location loc);
 std::vector<Tensor> trace_while(const LoopCond& cond, const LoopBody& body,

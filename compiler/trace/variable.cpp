@@ -7,6 +7,7 @@
 #include "kiln/error.h"
 #include "kiln/ops.h"
 #include "kiln/variable.h"
+#include "runtime/op_frame.h"
 
 namespace kiln {
 namespace detail {
@@ -25,12 +26,16 @@ namespace {
 std::atomic<uint64_t> next_variable_id{1};
 }
 
-Variable::Variable(Tensor initial, std::string name) {
-  if (!initial.defined()) throw Error("[Variable] the initial value is an undefined tensor");
+Variable::Variable(Tensor initial, std::string name, std::source_location loc) {
+  const std::string at = " (at " + runtime::file_line(loc) + ")";
+  const std::string which = name.empty() ? std::string() : " '" + name + "'";
+  if (!initial.defined())
+    throw Error("[Variable] the initial value of variable" + which + " is an undefined tensor" +
+                at);
   if (detail::is_symbolic(initial))
-    throw Error("[Variable] the initial value must be a concrete tensor, not one computed while "
-                "tracing");
-  detail::check_variable_creation();
+    throw Error("[Variable] the initial value of variable" + which +
+                " must be a concrete tensor, not one computed while tracing" + at);
+  detail::check_variable_creation(name.empty() ? "(unnamed)" : name, initial, loc);
   state_ = std::make_shared<detail::VariableState>();
   state_->id = next_variable_id++;
   state_->name = name.empty() ? "variable" + std::to_string(state_->id) : std::move(name);

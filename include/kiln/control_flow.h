@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <tuple>
 #include <source_location>
 #include <type_traits>
 #include <vector>
@@ -27,9 +28,20 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body,
 Tensor range_count(int64_t n);
 
 template <class R>
+concept TensorTuple = requires { std::tuple_size<std::remove_cvref_t<R>>::value; };
+
+/// What a branch or loop body returned, as a list: a Tensor, a std::vector<Tensor>, or a
+/// tuple, pair or array of tensors (`return std::tuple{a, b};`, `return std::array{a, b};`).
+template <class R>
 std::vector<Tensor> as_tensors(R&& r) {
-  if constexpr (std::is_convertible_v<R, Tensor>) return {Tensor(std::forward<R>(r))};
-  else return std::vector<Tensor>(std::forward<R>(r));
+  if constexpr (std::is_convertible_v<R, Tensor>) {
+    return {Tensor(std::forward<R>(r))};
+  } else if constexpr (TensorTuple<R>) {
+    return std::apply([](auto&&... t) { return std::vector<Tensor>{Tensor(t)...}; },
+                      std::forward<R>(r));
+  } else {
+    return std::vector<Tensor>(std::forward<R>(r));
+  }
 }
 }  // namespace detail
 
@@ -48,7 +60,9 @@ auto cond(const Tensor& pred, Then&& then_fn, Else&& else_fn,
 }
 
 /// Runs body while cond(carried) holds; cond returns a one-element boolean tensor. The
-/// carried tensors keep their dtypes and shapes across iterations.
+/// carried tensors keep their dtypes and shapes across iterations. A body returns the new
+/// carried values as a std::vector<Tensor> (with a lambda, `-> std::vector<Tensor>` lets it
+/// `return {a, b};`), a std::tuple/std::pair/std::array of tensors, or a Tensor for one.
 template <class Cond, class Body>
 std::vector<Tensor> while_loop(Cond&& cond_fn, Body&& body_fn, std::vector<Tensor> init,
                                std::source_location loc = std::source_location::current()) {

@@ -2,11 +2,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
+#include <limits>
 #include <memory>
+#include <source_location>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kiln/dtype.h"
@@ -90,6 +94,53 @@ class Dims {
 /// "(2, 3)", with "?" for a dynamic dimension.
 std::string shape_str(const Dims& dims);
 
+/// One axis of Tensor::index: an integer (the axis is dropped; negative counts from the
+/// end) or a half-open range [start, stop) (kiln::range; negative values count from the
+/// end; kiln::range() is the whole axis). x.index({1, kiln::range(0, 2)}) is NumPy's
+/// x[1, 0:2]; x.index({kiln::range(), -1}) is x[:, -1].
+class Index {
+ public:
+  static constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+  constexpr Index(int64_t i) : integer_(true), start_(i), stop_(i) {}  // NOLINT: implicit
+  constexpr Index(int i) : Index(static_cast<int64_t>(i)) {}           // NOLINT: implicit
+  static constexpr Index slice(int64_t start, int64_t stop) { return Index(start, stop); }
+  bool integer() const { return integer_; }
+  int64_t start() const { return start_; }
+  int64_t stop() const { return stop_; }  // kEnd: to the end of the axis
+
+ private:
+  constexpr Index(int64_t start, int64_t stop) : integer_(false), start_(start), stop_(stop) {}
+  bool integer_;
+  int64_t start_, stop_;
+};
+/// [start, stop) along one axis; range(start) runs to the end, range() is the whole axis.
+constexpr Index range(int64_t start = 0, int64_t stop = Index::kEnd) {
+  return Index::slice(start, stop);
+}
+
+/// The value of Tensor::item() when no type is named: the element in its own dtype (an
+/// i64 stays exact), converting to any arithmetic type as static_cast would, printable.
+class Item {
+ public:
+  Item(DType dtype, double f, int64_t i) : dtype_(dtype), f_(f), i_(i) {}
+  DType dtype() const { return dtype_; }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  operator T() const {  // NOLINT(google-explicit-constructor): converts like a number
+    return is_floating(dtype_) ? static_cast<T>(f_) : static_cast<T>(i_);
+  }
+  template <class T>
+  T as() const {
+    return static_cast<T>(*this);
+  }
+
+ private:
+  DType dtype_;
+  double f_;
+  int64_t i_;
+};
+std::ostream& operator<<(std::ostream& os, const Item& item);
+
 /// A tensor is a cheap handle: copies share the same storage (like torch.Tensor or a
 /// NumPy array object). Values are immutable through the public API; ops return new
 /// tensors. Storage is row-major, contiguous and 64-byte aligned.
@@ -120,6 +171,44 @@ class Tensor {
   static Tensor from(std::initializer_list<T> data, Shape shape, Device device = {}) {
     return from(std::span<const T>(data.begin(), data.size()), std::move(shape), device);
   }
+  /// 1-D data, its shape implied: Tensor::from<float>({1, 2, 3}) is (3,).
+  template <class T>
+  static Tensor from(std::initializer_list<T> data) {
+    return from(data, Shape{static_cast<int64_t>(data.size())});
+  }
+  template <class T>
+  static Tensor from(const std::vector<T>& data) {
+    return from(data, Shape{static_cast<int64_t>(data.size())});
+  }
+  /// Nested lists, NumPy's np.array([[1, 2], [3, 4]]): the rows must have one length
+  /// (kiln::Error otherwise).
+  template <class T>
+  static Tensor from(std::initializer_list<std::initializer_list<T>> rows) {
+    std::vector<T> flat;
+    Shape shape{static_cast<int64_t>(rows.size()), rows.size() ? static_cast<int64_t>(rows.begin()->size()) : 0};
+    for (const auto& row : rows) {
+      check_nested_length(static_cast<int64_t>(row.size()), shape[1], 1);
+      flat.insert(flat.end(), row.begin(), row.end());
+    }
+    return from(flat, std::move(shape));
+  }
+  template <class T>
+  static Tensor from(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
+    std::vector<T> flat;
+    Shape shape{static_cast<int64_t>(blocks.size()), 0, 0};
+    if (blocks.size()) {
+      shape[1] = static_cast<int64_t>(blocks.begin()->size());
+      if (blocks.begin()->size()) shape[2] = static_cast<int64_t>(blocks.begin()->begin()->size());
+    }
+    for (const auto& block : blocks) {
+      check_nested_length(static_cast<int64_t>(block.size()), shape[1], 1);
+      for (const auto& row : block) {
+        check_nested_length(static_cast<int64_t>(row.size()), shape[2], 2);
+        flat.insert(flat.end(), row.begin(), row.end());
+      }
+    }
+    return from(flat, std::move(shape));
+  }
   /// A rank-0 tensor.
   template <class T>
   static Tensor scalar(T value, Device device = {}) {
@@ -134,36 +223,74 @@ class Tensor {
   int64_t numel() const;
   Device device() const;
 
-  /// Copies the elements to the host, converted to T (as static_cast would).
+  /// Copies the elements to the host, converted to T (as static_cast would). Inside a
+  /// traced function a traced tensor has no value: kiln::Error naming `loc`.
   template <class T>
-  std::vector<T> to_vector() const {
+  std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
     std::vector<T> out;
     if constexpr (std::is_same_v<T, bool>) {
       std::vector<uint8_t> bytes(static_cast<size_t>(numel()));
-      copy_to_host(bytes.data(), DType::boolean, "to_vector");
+      copy_to_host(bytes.data(), DType::boolean, "to_vector", loc);
       out.assign(bytes.begin(), bytes.end());
     } else {
       out.resize(static_cast<size_t>(numel()));
-      copy_to_host(out.data(), dtype_of<T>(), "to_vector");
+      copy_to_host(out.data(), dtype_of<T>(), "to_vector", loc);
     }
     return out;
   }
   /// The value of a one-element tensor, converted to T.
   template <class T>
-  T item() const {
+  T item(std::source_location loc = std::source_location::current()) const {
     if constexpr (std::is_same_v<T, bool>) {
       uint8_t byte = 0;
-      copy_item(&byte, DType::boolean);
+      copy_item(&byte, DType::boolean, loc);
       return byte != 0;
     } else {
       T value{};
-      copy_item(&value, dtype_of<T>());
+      copy_item(&value, dtype_of<T>(), loc);
       return value;
     }
   }
+  /// The value of a one-element tensor in its own dtype: `double v = x.item();`,
+  /// `std::cout << x.item()`.
+  Item item(std::source_location loc = std::source_location::current()) const;
 
   Tensor to(Device device) const;
   Tensor astype(DType dtype) const;
+
+  // ---- Methods: the free functions of kiln/ops.h, for chaining ----------------------------
+  // x.reshape({2, -1}).sum(1) is sum(reshape(x, {2, -1}), 1): the same ops, traced and
+  // differentiated alike (compiler/ops/tensor_methods.cpp).
+  Tensor reshape(Shape shape, std::source_location loc = std::source_location::current()) const;
+  /// An empty perm reverses the axes.
+  Tensor transpose(std::vector<int64_t> perm = {},
+                   std::source_location loc = std::source_location::current()) const;
+  /// The axes reversed (NumPy's .T): a matrix's transpose.
+  Tensor T(std::source_location loc = std::source_location::current()) const;
+  Tensor sum(Axes axes = {}, bool keepdims = false,
+             std::source_location loc = std::source_location::current()) const;
+  Tensor mean(Axes axes = {}, bool keepdims = false,
+              std::source_location loc = std::source_location::current()) const;
+  Tensor max(Axes axes = {}, bool keepdims = false,
+             std::source_location loc = std::source_location::current()) const;
+  Tensor min(Axes axes = {}, bool keepdims = false,
+             std::source_location loc = std::source_location::current()) const;
+  Tensor argmax(int64_t axis = -1, bool keepdims = false,
+                std::source_location loc = std::source_location::current()) const;
+  Tensor argmin(int64_t axis = -1, bool keepdims = false,
+                std::source_location loc = std::source_location::current()) const;
+  Tensor squeeze(Axes axes = {}, std::source_location loc = std::source_location::current()) const;
+  Tensor expand_dims(int64_t axis,
+                     std::source_location loc = std::source_location::current()) const;
+  Tensor matmul(const Tensor& other,
+                std::source_location loc = std::source_location::current()) const;
+  /// NumPy indexing of the leading axes (see kiln::Index): the axes not named are whole;
+  /// an integer drops its axis. Sizes must be known (static): for a dynamic axis use
+  /// kiln::gather.
+  Tensor index(std::initializer_list<Index> indices,
+               std::source_location loc = std::source_location::current()) const;
+  /// x[i]: entry i of axis 0 (rank - 1); x[kiln::range(1, 3)]: entries 1 and 2 of axis 0.
+  Tensor operator[](Index i) const;
 
   /// "kiln.Tensor([[1 10] [1 31]], shape=(2, 2), dtype=f32)"; long tensors are
   /// summarized with "..." like NumPy.
@@ -183,8 +310,10 @@ class Tensor {
  private:
   static Tensor from_raw(const void* data, int64_t count, DType dtype, Shape shape,
                          Device device);
-  void copy_to_host(void* dst, DType as, const char* what) const;
-  void copy_item(void* dst, DType as) const;
+  /// Throws kiln::Error when a nested list's entry has `got` entries, not `want`.
+  static void check_nested_length(int64_t got, int64_t want, int depth);
+  void copy_to_host(void* dst, DType as, const char* what, const std::source_location& loc) const;
+  void copy_item(void* dst, DType as, const std::source_location& loc) const;
 
   std::shared_ptr<detail::TensorImpl> impl_;
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <source_location>
 #include <string>
 
 #include "kiln/dtype.h"
@@ -18,7 +19,9 @@ struct VariableState;  // compiler/trace/variable_state.h
 /// call and an assignment a side effect applied at every call, in program order.
 class Variable {
  public:
-  explicit Variable(Tensor initial, std::string name = "");
+  /// `loc`: where it is created, for errors (a variable created in a retrace).
+  explicit Variable(Tensor initial, std::string name = "",
+                    std::source_location loc = std::source_location::current());
   Variable(const Variable&) = delete;  // a variable is one slot; share it by reference
   Variable& operator=(const Variable&) = delete;
   ~Variable();

@@ -14,6 +14,8 @@
 namespace kiln::kernels::cpu {
 namespace {
 
+__extension__ typedef unsigned __int128 uint128;  // GCC and Clang: the 64 x 64 -> 128 product
+
 using Block = std::array<uint32_t, 4>;
 
 /// Block `index` of the stream `key`: the counter is (index, key.counter).
@@ -94,7 +96,7 @@ void random_int(const Tensor& out, RandomKey key, int64_t lo, int64_t hi) {
           Block r = philox(static_cast<uint64_t>(i), key);
           const uint64_t word = (uint64_t{r[0]} << 32) | r[1];
           const auto offset =
-              static_cast<uint64_t>((static_cast<unsigned __int128>(word) * range) >> 64);
+              static_cast<uint64_t>((static_cast<uint128>(word) * range) >> 64);
           o[i] = static_cast<T>(static_cast<uint64_t>(lo) + offset);  // < hi: fits T
         }
       });

@@ -418,26 +418,34 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext* context,
 }
 
 static LogicalResult inferRandom(MLIRContext* context, std::optional<Location> loc, StringRef op,
-                                 Type key_type, ArrayRef<int64_t> shape, Type element,
-                                 bool integers, SmallVectorImpl<Type>& out) {
+                                 Type key_type, Value dims_value, ArrayRef<int64_t> shape,
+                                 Type element, bool integers, SmallVectorImpl<Type>& out) {
   auto key = operand(loc, op, key_type);
   if (failed(key)) return failure();
+  std::optional<rules::TensorType> dims;
+  if (dims_value) {
+    auto d = operand(loc, op, dims_value.getType());
+    if (failed(d)) return failure();
+    dims = *d;
+  }
   auto dtype = try_dtype_of(element);
   if (!dtype) return fail(loc, op, "the dtype attribute is not a kiln element type");
   return result(context, loc, op,
-                rules::random(*key, Shape(shape.begin(), shape.end()), *dtype, integers), out);
+                rules::random(*key, Shape(shape.begin(), shape.end()), *dtype, integers,
+                              dims ? &*dims : nullptr),
+                out);
 }
 
 LogicalResult RandomUniformOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                                 Adaptor adaptor, SmallVectorImpl<Type>& out) {
   return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
-                     adaptor.getShape(), adaptor.getDtype(), false, out);
+                     adaptor.getDims(), adaptor.getShape(), adaptor.getDtype(), false, out);
 }
 
 LogicalResult RandomNormalOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
                                                Adaptor adaptor, SmallVectorImpl<Type>& out) {
   return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
-                     adaptor.getShape(), adaptor.getDtype(), false, out);
+                     adaptor.getDims(), adaptor.getShape(), adaptor.getDtype(), false, out);
 }
 
 LogicalResult RandomIntOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
@@ -446,7 +454,7 @@ LogicalResult RandomIntOp::inferReturnTypes(MLIRContext* context, std::optional<
   if (static_cast<int64_t>(adaptor.getLo()) >= static_cast<int64_t>(adaptor.getHi()))
     return fail(loc, getOperationName(), "needs lo < hi");
   return inferRandom(context, loc, getOperationName(), adaptor.getKey().getType(),
-                     adaptor.getShape(), adaptor.getDtype(), true, out);
+                     adaptor.getDims(), adaptor.getShape(), adaptor.getDtype(), true, out);
 }
 
 //===------------------------------------------------------------------------------------===//

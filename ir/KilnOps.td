@@ -307,23 +307,25 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_InferredOp<"softmax_cross_entropy"> {
 // `key` is an i64 tensor (2,): the Philox key (the seed) and the draw's counter. A
 // constant key makes a constant (computed while tracing); a kiln::Generator's key is a
 // variable read, so each call draws anew.
+// `shape` may hold -1 (dynamic) entries only with `dims`, an i64 (rank) tensor of the sizes
+// at run time (kiln.shape of the tensor the draw is shaped like).
 def Kiln_RandomUniformOp : Kiln_InferredOp<"random_uniform"> {
-  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, F64Attr:$lo, F64Attr:$hi,
-                       TypeAttrOf<Kiln_Element>:$dtype);
-  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
+  let arguments = (ins Kiln_Tensor:$key, Optional<Kiln_Tensor>:$dims, DenseI64ArrayAttr:$shape,
+                       F64Attr:$lo, F64Attr:$hi, TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "$key (`,` $dims^)? attr-dict `:` functional-type(operands, results)";
 }
 
 def Kiln_RandomNormalOp : Kiln_InferredOp<"random_normal"> {
-  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, F64Attr:$mean,
-                       F64Attr:$stddev, TypeAttrOf<Kiln_Element>:$dtype);
-  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
+  let arguments = (ins Kiln_Tensor:$key, Optional<Kiln_Tensor>:$dims, DenseI64ArrayAttr:$shape,
+                       F64Attr:$mean, F64Attr:$stddev, TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "$key (`,` $dims^)? attr-dict `:` functional-type(operands, results)";
 }
 
 def Kiln_RandomIntOp : Kiln_InferredOp<"random_int"> {
   let summary = "Integers uniform in [lo, hi)";
-  let arguments = (ins Kiln_Tensor:$key, DenseI64ArrayAttr:$shape, I64Attr:$lo, I64Attr:$hi,
-                       TypeAttrOf<Kiln_Element>:$dtype);
-  let assemblyFormat = "$key attr-dict `:` functional-type(operands, results)";
+  let arguments = (ins Kiln_Tensor:$key, Optional<Kiln_Tensor>:$dims, DenseI64ArrayAttr:$shape,
+                       I64Attr:$lo, I64Attr:$hi, TypeAttrOf<Kiln_Element>:$dtype);
+  let assemblyFormat = "$key (`,` $dims^)? attr-dict `:` functional-type(operands, results)";
 }
 
 //===------------------------------------------------------------------------------------===//

@@ -166,16 +166,25 @@ Expected<TensorType> cumsum(const TensorType& x, int64_t axis) {
 }
 
 Expected<TensorType> random(const TensorType& key, const Shape& shape, DType dtype,
-                            bool integers) {
+                            bool integers, const TensorType* dims) {
   if (key.dtype != DType::i64 || key.shape != Shape{2})
     return fail("the key must be an i64 tensor of shape (2) (seed, counter), got " +
                 std::string(dtype_name(key.dtype)) + " " + shape_str(key.shape));
   if (integers ? !is_integer(dtype) : !is_floating(dtype))
     return fail(std::string("dtype must be ") + (integers ? "i32 or i64" : "f32 or f64") +
                 ", got " + std::string(dtype_name(dtype)));
-  for (int64_t d : shape)
-    if (d < 0) return fail("the shape must be static and non-negative, got " + shape_str(shape));
-  auto count = element_count(shape, dtype);
+  if (dims != nullptr &&
+      (dims->dtype != DType::i64 || dims->shape != Shape{static_cast<int64_t>(shape.size())}))
+    return fail("the sizes must be an i64 tensor of shape (" + std::to_string(shape.size()) +
+                ",), got " + std::string(dtype_name(dims->dtype)) + " " + shape_str(dims->shape));
+  for (int64_t d : shape) {
+    if (d == -1 && dims == nullptr)
+      return fail("a dynamic dimension needs its size at run time (the dims operand), got " +
+                  shape_str(shape));
+    if (d < -1 || (d < 0 && dims == nullptr))
+      return fail("the shape must be non-negative, got " + shape_str(shape));
+  }
+  auto count = element_count(shape, dtype, /*dynamic_ok=*/dims != nullptr);
   if (!count) return fail(count.error());
   return TensorType{dtype, shape};
 }

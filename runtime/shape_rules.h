@@ -55,9 +55,10 @@ Expected<TensorType> argmax(const TensorType& x, int64_t axis, bool keepdims);
 /// cumsum along one axis: x's type (booleans refused).
 Expected<TensorType> cumsum(const TensorType& x, int64_t axis);
 /// The random ops: `key` an i64 (2) tensor, a static shape, a floating dtype (an integer
-/// one for random_int, `integers`).
+/// one for random_int, `integers`). With `dims` (an i64 (rank) tensor of the sizes at run
+/// time), the shape may have -1 entries.
 Expected<TensorType> random(const TensorType& key, const Shape& shape, DType dtype,
-                            bool integers);
+                            bool integers, const TensorType* dims = nullptr);
 
 /// Resolves one -1 entry of `shape` against x's element count.
 Expected<TensorType> reshape(const TensorType& x, const Shape& shape);

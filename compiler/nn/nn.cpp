@@ -144,14 +144,10 @@ Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training,
     refuse("dropout", "rate must be in [0, 1], got " + std::to_string(rate));
   if (!is_floating(x.dtype()))
     refuse("dropout", "x must be floating, got " + describe(x));
-  for (int64_t d : x.shape().unchecked())
-    if (d < 0)
-      refuse("dropout", "x has dynamic dimensions " + shape_str(x.shape()) +
-                            ": the random mask needs a static shape (trace with static sizes)");
   if (!training || rate == 0) return x;
   if (rate == 1) return zeros_like(x);
   // keep where u >= rate, u uniform in [0, 1) on a 2^-24 grid: P(keep) = 1 - rate to 6e-8.
-  Tensor keep = gen.uniform(x.shape().vec()) >= static_cast<float>(rate);
+  Tensor keep = gen.uniform_like(x) >= static_cast<float>(rate);
   if (x.device() != Device{}) keep = keep.to(x.device());
   return where(keep, x * (1.0 / (1.0 - rate)), zeros({}, x.dtype(), x.device()));
 }

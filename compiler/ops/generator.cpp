@@ -4,6 +4,7 @@
 #include "compiler/ops/random_ops.h"
 #include "kernels/random.h"
 #include "kiln/ops.h"
+#include "runtime/tensor_impl.h"
 
 namespace kiln {
 
@@ -25,6 +26,15 @@ int64_t Generator::draws() const { return state_.value().to_vector<int64_t>().at
 Tensor Generator::uniform(Shape shape, float lo, float hi, DType dtype, std::source_location loc) {
   return draw([&](const Tensor& key) {
     return detail::random_uniform(key, std::move(shape), lo, hi, dtype, loc);
+  });
+}
+
+Tensor Generator::uniform_like(const Tensor& x, float lo, float hi, DType dtype,
+                               std::source_location loc) {
+  if (!detail::has_dynamic_dims(x)) return uniform(x.shape().vec(), lo, hi, dtype, loc);
+  const Tensor dims = kiln::shape(x, loc);
+  return draw([&](const Tensor& key) {
+    return detail::random_uniform(key, detail::shape_of(x), lo, hi, dtype, loc, &dims);
   });
 }
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "compiler/ops/apply_op.h"
 #include "compiler/ops/op_support.h"
@@ -79,41 +81,78 @@ Tensor eye(int64_t n, DType dtype, Loc loc) {
 
 namespace detail {
 
-Tensor random_uniform(const Tensor& key, Shape shape, float lo, float hi, DType dtype, Loc loc) {
-  CallSite site{"random_uniform", &loc};
+namespace {
+
+/// A random op: checks, then the traced op (key and, for dynamic sizes, `dims` as
+/// operands) or `fill(out, key)` on a fresh host tensor.
+template <class Fill>
+Tensor random_op(const CallSite& site, const Tensor& key, const Tensor* dims, const Shape& shape,
+                 DType dtype, bool integers, const Attrs& attrs, Fill fill) {
   const Device device = check_operands(site, {&key});
-  if (!(lo <= hi)) throw_op_error(site, "needs lo <= hi, got " + fmt::format("{} and {}", lo, hi), {});
-  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, false), {&key});
-  return apply_kernel1(site, {&key}, {{"shape", shape}, {"lo", double{lo}}, {"hi", double{hi}}, {"dtype", dtype}},
-                       type, device, [&](const Tensor& out) {
-                         kernels::random_uniform(out, kernels::key_of(key), lo, hi);
-                       });
+  std::vector<const Tensor*> operands{&key};
+  std::optional<rules::TensorType> dims_type;
+  if (dims != nullptr) {
+    check_operands(site, {dims});
+    dims_type = type_of(*dims);
+    operands.push_back(dims);
+  }
+  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, integers,
+                                         dims_type ? &*dims_type : nullptr),
+                     {&key});
+  return apply_op1(site, operands, attrs, type, [&] {
+    Shape actual = shape;
+    if (dims != nullptr) {  // concrete sizes (eager): they must agree with the static ones
+      const auto sizes = dims->to_vector<int64_t>();
+      for (size_t i = 0; i < actual.size(); ++i) {
+        if (actual[i] >= 0 && actual[i] != sizes[i])
+          throw_op_error(site, "the sizes " + shape_str(sizes) + " do not match the shape " +
+                                   shape_str(shape), {dims});
+        actual[i] = sizes[i];
+      }
+      unwrap(site, rules::element_count(actual, dtype), {dims});
+    }
+    Tensor out = empty(dtype, actual, device);
+    run_kernel(site, {&key}, [&] { fill(out, kernels::key_of(key)); });
+    return out;
+  });
+}
+
+}  // namespace
+
+Tensor random_uniform(const Tensor& key, Shape shape, float lo, float hi, DType dtype, Loc loc,
+                      const Tensor* dims) {
+  CallSite site{"random_uniform", &loc};
+  if (!(lo <= hi)) throw_op_error(site, fmt::format("needs lo <= hi, got {} and {}", lo, hi), {});
+  return random_op(site, key, dims, shape, dtype, false,
+                   {{"shape", shape}, {"lo", double{lo}}, {"hi", double{hi}}, {"dtype", dtype}},
+                   [&](const Tensor& out, kernels::RandomKey k) {
+                     kernels::random_uniform(out, k, lo, hi);
+                   });
 }
 
 Tensor random_normal(const Tensor& key, Shape shape, float mean, float stddev, DType dtype,
-                     Loc loc) {
+                     Loc loc, const Tensor* dims) {
   CallSite site{"random_normal", &loc};
-  const Device device = check_operands(site, {&key});
   if (!(stddev >= 0)) throw_op_error(site, fmt::format("needs stddev >= 0, got {}", stddev), {});
-  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, false), {&key});
-  return apply_kernel1(site, {&key},
-                       {{"shape", shape}, {"mean", double{mean}}, {"stddev", double{stddev}}, {"dtype", dtype}},
-                       type, device, [&](const Tensor& out) {
-                         kernels::random_normal(out, kernels::key_of(key), mean, stddev);
-                       });
+  return random_op(
+      site, key, dims, shape, dtype, false,
+      {{"shape", shape}, {"mean", double{mean}}, {"stddev", double{stddev}}, {"dtype", dtype}},
+      [&](const Tensor& out, kernels::RandomKey k) {
+        kernels::random_normal(out, k, mean, stddev);
+      });
 }
 
-Tensor random_int(const Tensor& key, Shape shape, int64_t lo, int64_t hi, DType dtype, Loc loc) {
+Tensor random_int(const Tensor& key, Shape shape, int64_t lo, int64_t hi, DType dtype, Loc loc,
+                  const Tensor* dims) {
   CallSite site{"random_int", &loc};
-  const Device device = check_operands(site, {&key});
   if (!(lo < hi)) throw_op_error(site, fmt::format("needs lo < hi, got {} and {}", lo, hi), {});
   if (dtype == DType::i32 && (lo < INT32_MIN || hi - 1 > INT32_MAX))
     throw_op_error(site, fmt::format("[{}, {}) does not fit i32", lo, hi), {});
-  auto type = unwrap(site, rules::random(type_of(key), shape, dtype, true), {&key});
-  return apply_kernel1(site, {&key}, {{"shape", shape}, {"lo", lo}, {"hi", hi}, {"dtype", dtype}},
-                       type, device, [&](const Tensor& out) {
-                         kernels::random_int(out, kernels::key_of(key), lo, hi);
-                       });
+  return random_op(site, key, dims, shape, dtype, true,
+                   {{"shape", shape}, {"lo", lo}, {"hi", hi}, {"dtype", dtype}},
+                   [&](const Tensor& out, kernels::RandomKey k) {
+                     kernels::random_int(out, k, lo, hi);
+                   });
 }
 
 }  // namespace detail

@@ -9,9 +9,13 @@
 
 namespace kiln::detail {
 
-Tensor random_uniform(const Tensor& key, Shape shape, float lo, float hi, DType dtype, Loc loc);
+/// `shape` may hold -1 entries with `dims`: an i64 (rank) tensor of the sizes (kiln::shape
+/// of a tensor of dynamic dimensions), an operand of the traced op.
+Tensor random_uniform(const Tensor& key, Shape shape, float lo, float hi, DType dtype, Loc loc,
+                      const Tensor* dims = nullptr);
 Tensor random_normal(const Tensor& key, Shape shape, float mean, float stddev, DType dtype,
-                     Loc loc);
-Tensor random_int(const Tensor& key, Shape shape, int64_t lo, int64_t hi, DType dtype, Loc loc);
+                     Loc loc, const Tensor* dims = nullptr);
+Tensor random_int(const Tensor& key, Shape shape, int64_t lo, int64_t hi, DType dtype, Loc loc,
+                  const Tensor* dims = nullptr);
 
 }  // namespace kiln::detail

@@ -151,16 +151,23 @@ BoundStep softmax(const OpSlots& s, bool log, Tensor (*fn)(const Tensor&, int64_
 
 /// Random values are made on the host (the same numbers on every device) from the key
 /// operand, read each run (a kiln::Generator's is a variable), then moved to the run's
-/// device. `fill(out, key)` runs the kernel with the op's attributes.
+/// device. `fill(out, key)` runs the kernel with the op's attributes. With a `dims` operand
+/// the dynamic sizes are read each run too.
 template <class Op, class Fill>
 BoundStep random(const OpSlots& s, Fill fill) {
   auto op = llvm::cast<Op>(s.op);
   const Shape shape(op.getShape().begin(), op.getShape().end());
   const DType dtype = ir::kiln_type(s.op.getResult(0).getType()).dtype;
-  return {[name = op_name(s.op), where = s.where, key = s.in.at(0), o = s.out.at(0), shape, dtype,
-           fill](Frame& f) {
+  const int dims = op.getDims() ? s.in.at(1) : -1;
+  return {[name = op_name(s.op), where = s.where, key = s.in.at(0), dims, o = s.out.at(0), shape,
+           dtype, fill](Frame& f) {
             with_location(name, where, [&] {
-              Tensor out = empty(dtype, shape);
+              Shape actual = shape;
+              if (dims >= 0) {
+                const auto sizes = f.slots[dims].to_vector<int64_t>();
+                for (size_t i = 0; i < actual.size(); ++i) actual[i] = sizes.at(i);
+              }
+              Tensor out = empty(dtype, actual);
               fill(out, kernels::key_of(f.slots[key]));
               f.slots[o] = f.device.kind == Device::cpu ? std::move(out) : to_device(out, f.device);
             });

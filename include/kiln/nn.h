@@ -89,7 +89,7 @@ namespace nn {
 /// is zeroed with probability `rate` — a new mask at every call, eager or compiled, drawn
 /// from `gen` — and the others scaled by 1 / (1 - rate); otherwise x itself. The gradient
 /// passes through the kept elements only, scaled alike. rate in [0, 1] (1 gives zeros);
-/// x floating, of static shape.
+/// x floating, of any shape (dynamic sizes too).
 Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training = true,
                std::source_location loc = std::source_location::current());
 

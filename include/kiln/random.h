@@ -39,6 +39,10 @@ class Generator {
   /// Normal with `mean` and `stddev`; f32 or f64.
   Tensor normal(Shape shape, float mean = 0, float stddev = 1, DType dtype = DType::f32,
                 std::source_location loc = std::source_location::current());
+  /// Uniform in [lo, hi) with x's shape, dynamic dimensions too (inside a kiln::function
+  /// traced with an input_signature of -1s, the sizes are read when the graph runs).
+  Tensor uniform_like(const Tensor& x, float lo = 0, float hi = 1, DType dtype = DType::f32,
+                      std::source_location loc = std::source_location::current());
   /// Integers uniform in [lo, hi); i32 or i64.
   Tensor integers(Shape shape, int64_t lo, int64_t hi, DType dtype = DType::i64,
                   std::source_location loc = std::source_location::current());

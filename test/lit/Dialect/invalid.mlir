@@ -154,3 +154,39 @@ func.func @for_range_args(%n: tensor<i64>, %x: tensor<4xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @random_dynamic_without_sizes(%k: tensor<2xi64>) {
+  // expected-error @+2 {{'kiln.random_uniform' op a dynamic dimension needs its size at run time (the dims operand), got (?, 3)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.random_uniform %k {shape = array<i64: -1, 3>, lo = 0.0 : f64, hi = 1.0 : f64, dtype = f32} : (tensor<2xi64>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @random_bad_key(%k: tensor<3xi64>) {
+  // expected-error @+2 {{'kiln.random_normal' op the key must be an i64 tensor of shape (2) (seed, counter), got i64 (3,)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.random_normal %k {shape = array<i64: 2>, mean = 0.0 : f64, stddev = 1.0 : f64, dtype = f32} : (tensor<3xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @random_int_empty_range(%k: tensor<2xi64>) {
+  // expected-error @+2 {{'kiln.random_int' op needs lo < hi}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.random_int %k {shape = array<i64: 2>, lo = 3 : i64, hi = -3 : i64, dtype = i64} : (tensor<2xi64>) -> tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @cumsum_of_booleans(%x: tensor<4xi1>) {
+  // expected-error @+2 {{'kiln.cumsum' op boolean input is not supported; cast it first}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.cumsum %x {axis = 0 : i64, reverse = false} : (tensor<4xi1>) -> tensor<4xi1>
+  return
+}

@@ -134,6 +134,13 @@ func.func @linalg_composites_random(%a: tensor<8x?x3xf32>, %w: tensor<3x5xf32>, 
   return
 }
 
+// CHECK-LABEL: func.func @random_dynamic
+func.func @random_dynamic(%k: tensor<2xi64>, %d: tensor<2xi64>) -> tensor<?x3xf32> {
+  // CHECK: kiln.random_uniform %{{.*}}, %{{.*}} {{.*}} : (tensor<2xi64>, tensor<2xi64>) -> tensor<?x3xf32>
+  %0 = kiln.random_uniform %k, %d {shape = array<i64: -1, 3>, lo = 0.0 : f64, hi = 1.0 : f64, dtype = f32} : (tensor<2xi64>, tensor<2xi64>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
 // CHECK-LABEL: func.func @effects
 func.func @effects(%x: tensor<2xf32>) -> tensor<2xf32> {
   // CHECK: %[[V:.*]] = kiln.read_variable {index = 0 : i64} : tensor<2xf32>

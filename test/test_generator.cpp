@@ -189,3 +189,55 @@ TEST_CASE("dropout on dynamic shapes draws a mask of each call's size", "[random
     CHECK(gen.draws() == 3);
   }
 }
+
+TEST_CASE("random draws inside traced loops and conds under a tape: never a re-drawn mask",
+          "[random][dropout][autodiff]") {
+  Tensor w0 = random_normal({4, 4}, 1, 0, 0.5, DType::f64);
+  Tensor x = random_normal({2, 4}, 2, 0, 1, DType::f64);
+  // A recurrent step with dropout: the gradient must use the masks the forward pass drew
+  // (a rematerializing reverse pass would draw new ones: a wrong gradient, no error).
+  auto run = [&](Variable& w, Generator& gen, Variable& steps) {
+    GradientTape tape;
+    auto out = for_range(
+        3,
+        [&](const Tensor&, const std::vector<Tensor>& c) -> std::vector<Tensor> {
+          steps.assign(steps.value() + 1.0);
+          return {nn::dropout(tanh(matmul(c[0], w.value())), 0.5, gen)};
+        },
+        {x});
+    Tensor loss = sum(out[0] * out[0]);
+    return std::vector<Tensor>{loss, tape.gradient(loss, {&w})[0]};
+  };
+  Variable we(w0, "w"), se(Tensor::scalar(0.0), "steps");
+  Generator ge(3);
+  const auto want = run(we, ge, se);
+  for (bool jit : {false, true}) {
+    INFO((jit ? "jit" : "graph mode"));
+    Variable w(w0, "w"), steps(Tensor::scalar(0.0), "steps");
+    Generator gen(3);
+    auto f = kiln::function([&](Tensor) { return run(w, gen, steps); }, gradcheck::graph_mode(jit));
+    const auto got = f(x);
+    CHECK(got[0].item<double>() == Approx(want[0].item<double>()).epsilon(1e-14));
+    auto g = got[1].to_vector<double>(), e = want[1].to_vector<double>();
+    for (size_t i = 0; i < g.size(); ++i) CHECK(g[i] == Approx(e[i]).epsilon(1e-12).margin(1e-14));
+    CHECK(gen.draws() == 3);  // one mask per iteration, none re-drawn for the gradient
+    CHECK(steps.value().item<double>() == 3);
+  }
+  SECTION("a cond with a draw in a branch refuses reverse mode by name") {
+    Variable w(w0, "w");
+    Generator gen(3);
+    auto f = kiln::function([&](Tensor p) {
+      GradientTape tape;
+      Tensor y = cond(p, [&] { return nn::dropout(matmul(x, w.value()), 0.5, gen); },
+                      [&] { return matmul(x, w.value()); });
+      return tape.gradient(sum(y), {&w})[0];
+    });
+    try {
+      f(Tensor::scalar(true));
+      FAIL("expected a kiln::Error");
+    } catch (const Error& e) {
+      CHECK_THAT(e.what(), Catch::Contains("cond") && Catch::Contains("Generator") &&
+                               Catch::Contains("test_generator.cpp"));
+    }
+  }
+}

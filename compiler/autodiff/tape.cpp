@@ -146,6 +146,14 @@ TapeMark tape_mark() {
   return mark;
 }
 
+void discard_since(const TapeMark& mark) {
+  for (auto [tape, size] : mark.tapes) {
+    for (size_t i = size; i < tape->nodes.size(); ++i)
+      for (const Tensor& out : tape->nodes[i].outputs) tape->tracked.erase(out.impl().get());
+    tape->nodes.resize(size);
+  }
+}
+
 void fold_region(const TapeMark& mark, const std::string& name, const std::vector<Tensor>& yielded,
                  const std::vector<Tensor>& results, const MakeRegionVjp& make_vjp) {
   for (auto [tape, size] : mark.tapes) {

@@ -91,6 +91,8 @@ struct TapeMark {
   std::vector<std::pair<TapeState*, size_t>> tapes;  // recording tapes and their sizes
 };
 TapeMark tape_mark();
+/// Drops what each tape recorded since `mark` (a region traced, then not used).
+void discard_since(const TapeMark& mark);
 /// Folds what each tape recorded since `mark` into one node with outputs `results`.
 /// `yielded` are the tensors the region's bodies returned (an outer tensor returned as is
 /// is an input too). `make_vjp` builds the node's gradient from the node's inputs (outer

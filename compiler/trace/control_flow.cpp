@@ -3,6 +3,7 @@
 #include "kiln/control_flow.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "compiler/autodiff/gradients.h"
 #include "compiler/autodiff/tape.h"
@@ -47,8 +48,8 @@ MakeRegionVjp refuse(const std::string& message) {
   };
 }
 
-// Past this many iterations a traced for_range over values of dynamic shape is not
-// unrolled for a tape (the others stay loops: taped_for_range).
+// Past this many iterations a traced for_range over values of dynamic shape, or with a body
+// that writes state, is not unrolled for a tape (the others stay loops: taped_for_range).
 constexpr int64_t kMaxUnrolledIterations = 4096;
 
 /// A traced for_range under a tape with a trip count known while tracing: it stays one
@@ -61,8 +62,12 @@ constexpr int64_t kMaxUnrolledIterations = 4096;
 /// the carried values, of the outer tensors the body reads and of its variables. That body
 /// is traced when the forward loop is folded on the tape, while the user's body still
 /// lives; the loop is made from it if a gradient asks.
-std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
-                                    const std::vector<Tensor>& init, std::source_location loc) {
+/// Returns nothing when the body writes state (a variable, a Generator draw, a print):
+/// re-running it in the reverse pass would write twice and draw other numbers, so the
+/// caller unrolls such a loop instead.
+std::optional<std::vector<Tensor>> taped_for_range(int64_t count, const RangeBody& body,
+                                                   const std::vector<Tensor>& init,
+                                                   std::source_location loc) {
   const size_t m = init.size();
   std::vector<rules::TensorType> carried_types;
   std::vector<Tensor> extended = init;
@@ -75,8 +80,10 @@ std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
   }
   TapeMark mark = tape_mark();
   std::vector<Tensor> returned;  // what the user's body returned: outer tensors are inputs
-  std::vector<Tensor> all = trace_for(
-      Tensor::scalar<int64_t>(count),
+  std::vector<rules::TensorType> extended_types;
+  for (const Tensor& e : extended) extended_types.push_back(type_of(e));
+  TracedRangeBody forward(
+      extended_types,
       [&](const Tensor& i, const std::vector<Tensor>& a) {
         const std::vector<Tensor> carried(a.begin(), a.begin() + static_cast<ptrdiff_t>(m));
         std::vector<Tensor> next = body(i, carried);
@@ -85,7 +92,12 @@ std::vector<Tensor> taped_for_range(int64_t count, const RangeBody& body,
         for (size_t k = 0; k < m; ++k) next.push_back(index_update(a[m + k], i, carried[k]));
         return next;
       },
-      extended, loc);
+      loc);
+  if (forward.has_effects()) {
+    discard_since(mark);  // what the body's ops recorded: the loop is not made
+    return std::nullopt;
+  }
+  std::vector<Tensor> all = forward.loop(Tensor::scalar<int64_t>(count), extended, /*last=*/true);
   const std::vector<Tensor> results(all.begin(), all.begin() + static_cast<ptrdiff_t>(m));
   const std::vector<Tensor> stacks(all.begin() + static_cast<ptrdiff_t>(m), all.end());
   std::vector<Tensor> yielded = init;
@@ -198,6 +210,16 @@ std::vector<Tensor> cond_impl(const Tensor& pred, const Branch& then_fn, const B
     });
   };
   std::vector<Tensor> results = trace_cond(pred, keep(then_fn), keep(else_fn), loc);
+  if (!results.empty() && made_by_stateful_region(results.front())) {
+    // Its gradient would re-run the branches: a second write, other random numbers.
+    fold_region(mark, "cond", yielded, results,
+                refuse("[GradientTape] a traced cond whose branches write variables, draw from "
+                       "a Generator or print does not support reverse-mode differentiation "
+                       "(cond at " +
+                       std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
+                       "): draw before the cond and select with kiln::where"));
+    return results;
+  }
   fold_region(
       mark, "cond", yielded, results,
       [pred, then_fn, else_fn, loc](const std::vector<Tensor>& inputs,
@@ -244,7 +266,7 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
   // (and records) directly.
   const bool known = tracing() && taping() && !is_symbolic(n);
   if (known && std::none_of(init.begin(), init.end(), has_dynamic_dims))
-    return taped_for_range(n.item<int64_t>(), body, init, loc);
+    if (auto results = taped_for_range(n.item<int64_t>(), body, init, loc)) return *results;
   const bool unroll = known && n.item<int64_t>() <= kMaxUnrolledIterations;
   if (tracing() && !unroll) {
     TapeMark mark = tape_mark();
@@ -255,7 +277,8 @@ std::vector<Tensor> for_range_impl(const Tensor& n, const RangeBody& body, std::
                   refuse("[GradientTape] a traced for_range whose trip count is a graph value "
                          "(or above " +
                          std::to_string(kMaxUnrolledIterations) +
-                         " over values of dynamic shape) does not support reverse-mode "
+                         " over values of dynamic shape, or whose body writes variables, draws "
+                         "from a Generator or prints) does not support reverse-mode "
                          "differentiation (for_range at " +
                          std::string(loc.file_name()) + ":" + std::to_string(loc.line()) +
                          "); pass a host integer count"));

@@ -491,6 +491,26 @@ TracedRangeBody::~TracedRangeBody() {
   (void)body_.release();
 }
 
+bool made_by_stateful_region(const Tensor& result) {
+  TraceState& t = active("cond");
+  CallSite site{"cond"};
+  mlir::Operation* op = value_of(t, result, site).getDefiningOp();
+  if (op == nullptr || op->getNumRegions() == 0) return false;
+  bool writes = false;
+  op->walk([&](mlir::Operation* inner) {
+    if (llvm::isa<ir::AssignVariableOp, ir::PrintOp>(inner)) writes = true;
+  });
+  return writes;
+}
+
+bool TracedRangeBody::has_effects() const {
+  bool writes = false;
+  body_->region.walk([&](mlir::Operation* op) {
+    if (llvm::isa<ir::AssignVariableOp, ir::PrintOp>(op)) writes = true;
+  });
+  return writes;
+}
+
 std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Tensor>& init,
                                           bool last) {
   TraceState& t = active("for_range");

@@ -93,6 +93,12 @@ std::vector<Tensor> trace_for(const Tensor& n, const RangeBody& body,
 /// forward body's callable still lives (when the forward loop is folded on a tape) and
 /// becomes a kiln.for_range only if a gradient asks for it, perhaps more than once (each
 /// loop gets a copy of the body).
+/// Whether `result` (of the trace running on this thread) comes from a region op (kiln.cond,
+/// a loop) whose regions write state: variable assignments (kiln::Generator draws among
+/// them) or prints. Running such regions again, as a gradient by re-running would, is not
+/// the same computation.
+bool made_by_stateful_region(const Tensor& result);
+
 class TracedRangeBody {
  public:
   /// Traces `body` with block arguments (i : i64 scalar, carried of `carried` types).
@@ -108,6 +114,10 @@ class TracedRangeBody {
   /// tensors traced inside it stay valid) and no further loop can be made. Throws if the
   /// trace that made the body is over.
   std::vector<Tensor> loop(const Tensor& n, const std::vector<Tensor>& init, bool last = false);
+
+  /// Whether the body writes state (assigns a variable, a kiln::Generator draw among them,
+  /// or prints), at any depth: running it again is then not the same computation.
+  bool has_effects() const;
 
  private:
   struct Body;

@@ -20,16 +20,6 @@ namespace {
 
 std::string at(int line) { return "test_syntax.cpp:" + std::to_string(line); }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 }  // namespace
 
 TEST_CASE("tensor methods are the free functions", "[syntax]") {
@@ -58,7 +48,7 @@ TEST_CASE("tensor methods are the free functions", "[syntax]") {
   CHECK(f(x).item<double>() == max(sum(transpose(reshape(x, {6, 4})), 1)).item<double>());
   // Errors name the op and the line of the method call.
   const int line = __LINE__ + 1;
-  const std::string msg = error_of([&] { (void)x.reshape({5, -1}); });
+  const std::string msg = kt::error_of([&] { (void)x.reshape({5, -1}); });
   CHECK_THAT(msg, Contains("[reshape]") && Contains(at(line)));
 }
 
@@ -78,10 +68,10 @@ TEST_CASE("x[i], ranges and index() follow NumPy", "[syntax]") {
   CHECK(x.index({range(), range(2, 100)}).shape() == Shape{2, 1, 4});  // clamped, as NumPy
   CHECK(x.index({range(), range(3, 1)}).shape() == Shape{2, 0, 4});    // empty
   int line = __LINE__ + 1;
-  std::string msg = error_of([&] { (void)x.index({0, 3}); });
+  std::string msg = kt::error_of([&] { (void)x.index({0, 3}); });
   CHECK_THAT(msg, Contains("[index]") && Contains("out of range for axis 1 of size 3") &&
                       Contains(at(line)));
-  CHECK_THAT(error_of([&] { (void)x.index({0, 0, 0, 0}); }), Contains("4 indices"));
+  CHECK_THAT(kt::error_of([&] { (void)x.index({0, 0, 0, 0}); }), Contains("4 indices"));
   // Traced: the slice and squeeze ops; gradients flow into the indexed entries only.
   auto f = kiln::function([](Tensor a) { return a[1].sum(); });
   CHECK(f(x.astype(DType::f32)).item<float>() ==
@@ -95,7 +85,7 @@ TEST_CASE("x[i], ranges and index() follow NumPy", "[syntax]") {
   FunctionOptions options;
   options.input_signature = {TensorSpec{{-1, 4}, DType::f32}};
   auto d = kiln::function([](Tensor a) { return a[0]; }, options);
-  CHECK_THAT(error_of([&] { d(ones({3, 4})); }), Contains("[index]") && Contains("dynamic"));
+  CHECK_THAT(kt::error_of([&] { d(ones({3, 4})); }), Contains("[index]") && Contains("dynamic"));
 }
 
 TEST_CASE("Tensor::from without a shape, and from nested lists", "[syntax]") {
@@ -110,11 +100,11 @@ TEST_CASE("Tensor::from without a shape, and from nested lists", "[syntax]") {
   CHECK(c.shape() == Shape{2, 2, 2});
   CHECK(c.to_vector<int32_t>() == std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7, 8});
   CHECK(Tensor::from<bool>({true, false}).dtype() == DType::boolean);
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(kt::error_of([] {
                Tensor::from<float>({{1, 2}, {3}});
              }),
              Contains("rectangular") && Contains("has 1 values, the first had 2"));
-  CHECK_THAT(error_of([] { Tensor::from<float>({{{1}, {2}}, {{3}}}); }), Contains("rectangular"));
+  CHECK_THAT(kt::error_of([] { Tensor::from<float>({{{1}, {2}}, {{3}}}); }), Contains("rectangular"));
 }
 
 TEST_CASE("item() without a type keeps the element's own dtype", "[syntax]") {
@@ -132,7 +122,7 @@ TEST_CASE("item() without a type keeps the element's own dtype", "[syntax]") {
   os << Tensor::scalar(big).item() << " " << Tensor::from<bool>({true}).item() << " "
      << Tensor::scalar(0.25).item();
   CHECK(os.str() == "4611686018427387905 true 0.25");
-  CHECK_THAT(error_of([] { (void)ones({2}).item(); }),
+  CHECK_THAT(kt::error_of([] { (void)ones({2}).item(); }),
              Contains("[item]") && Contains("one element"));
 }
 
@@ -171,11 +161,11 @@ TEST_CASE("host reads while tracing and variables made in a retrace name the use
     return x * scale;
   });
   const int item_line = __LINE__ - 3;
-  CHECK_THAT(error_of([&] { f(ones({3})); }),
+  CHECK_THAT(kt::error_of([&] { f(ones({3})); }),
              Contains("[item]") && Contains("while tracing") && Contains(at(item_line)));
   const int read_line = __LINE__ + 1;
   auto g = kiln::function([](Tensor x) { return x * sum(x).to_vector<float>()[0]; });
-  CHECK_THAT(error_of([&] { g(ones({3})); }), Contains("[to_vector]") && Contains(at(read_line)));
+  CHECK_THAT(kt::error_of([&] { g(ones({3})); }), Contains("[to_vector]") && Contains(at(read_line)));
 
   std::unique_ptr<Variable> late;
   FunctionOptions options;
@@ -188,7 +178,7 @@ TEST_CASE("host reads while tracing and variables made in a retrace name the use
       options);
   const int var_line = __LINE__ - 4;
   h(ones({3}), false);
-  const std::string msg = error_of([&] { h(ones({3}), true); });
+  const std::string msg = kt::error_of([&] { h(ones({3}), true); });
   CHECK_THAT(msg, Contains("[Variable]") && Contains("'late'") && Contains("f32 (3,)") &&
                       Contains("'maker'") && Contains(at(var_line)) &&
                       Contains("on non-first call"));
@@ -201,6 +191,6 @@ TEST_CASE("host reads while tracing and variables made in a retrace name the use
     return x;
   });
   k(ones({3}), false);
-  const std::string msg2 = error_of([&] { k(ones({3}), true); });
+  const std::string msg2 = kt::error_of([&] { k(ones({3}), true); });
   CHECK_THAT(msg2, Contains("'(unnamed)'") && Contains(at(def_line)) && !Contains("unique_ptr"));
 }

@@ -1,5 +1,6 @@
 // Ops written in other ops (no kernel, gradient or lowering of their own: those of the ops
 // they are made of serve, and fuse): full_like, zeros_like, ones_like, clip, tril, triu.
+#include "compiler/autodiff/gradients.h"
 #include "compiler/ops/op_support.h"
 #include "runtime/tensor_impl.h"
 
@@ -10,11 +11,8 @@ using detail::CallSite;
 Tensor full_like(const Tensor& x, Scalar value, Loc loc) {
   CallSite site{"full_like", &loc};
   detail::check_operands(site, {&x});
-  if (!detail::has_dynamic_dims(x)) return full(detail::shape_of(x), value, x.dtype(), x.device());
-  // Sizes known only at run time: a scalar broadcast to x's shape by where, whose
-  // condition (true everywhere, NaN too) has it.
-  Tensor fill = full({}, value, x.dtype(), x.device());
-  return where(logical_or(equal(x, x), not_equal(x, x)), fill, fill);
+  // detail::broadcast_like sizes a dynamic shape at run time.
+  return detail::broadcast_like(full({}, value, x.dtype(), x.device()), x);
 }
 
 Tensor zeros_like(const Tensor& x, Loc loc) {

@@ -491,24 +491,29 @@ TracedRangeBody::~TracedRangeBody() {
   (void)body_.release();
 }
 
+namespace {
+/// Whether op, or an op nested in it, writes kiln state (assigns a variable, prints).
+bool writes_state(mlir::Operation& op) {
+  return op.walk([](mlir::Operation* inner) {
+             return llvm::isa<ir::AssignVariableOp, ir::PrintOp>(inner)
+                        ? mlir::WalkResult::interrupt()
+                        : mlir::WalkResult::advance();
+           })
+      .wasInterrupted();
+}
+}  // namespace
+
 bool made_by_stateful_region(const Tensor& result) {
   TraceState& t = active("cond");
   CallSite site{"cond"};
   mlir::Operation* op = value_of(t, result, site).getDefiningOp();
-  if (op == nullptr || op->getNumRegions() == 0) return false;
-  bool writes = false;
-  op->walk([&](mlir::Operation* inner) {
-    if (llvm::isa<ir::AssignVariableOp, ir::PrintOp>(inner)) writes = true;
-  });
-  return writes;
+  return op != nullptr && op->getNumRegions() > 0 && writes_state(*op);
 }
 
 bool TracedRangeBody::has_effects() const {
-  bool writes = false;
-  body_->region.walk([&](mlir::Operation* op) {
-    if (llvm::isa<ir::AssignVariableOp, ir::PrintOp>(op)) writes = true;
-  });
-  return writes;
+  for (mlir::Operation& op : body_->region.getOps())
+    if (writes_state(op)) return true;
+  return false;
 }
 
 std::vector<Tensor> TracedRangeBody::loop(const Tensor& n, const std::vector<Tensor>& init,

@@ -27,14 +27,13 @@ std::atomic<uint64_t> next_variable_id{1};
 }
 
 Variable::Variable(Tensor initial, std::string name, std::source_location loc) {
-  const std::string at = " (at " + runtime::file_line(loc) + ")";
-  const std::string which = name.empty() ? std::string() : " '" + name + "'";
-  if (!initial.defined())
-    throw Error("[Variable] the initial value of variable" + which + " is an undefined tensor" +
-                at);
-  if (detail::is_symbolic(initial))
-    throw Error("[Variable] the initial value of variable" + which +
-                " must be a concrete tensor, not one computed while tracing" + at);
+  auto refuse = [&](const std::string& what) {
+    throw Error("[Variable] the initial value of variable" +
+                (name.empty() ? std::string() : " '" + name + "'") + what + " (at " +
+                runtime::file_line(loc) + ")");
+  };
+  if (!initial.defined()) refuse(" is an undefined tensor");
+  if (detail::is_symbolic(initial)) refuse(" must be a concrete tensor, not one computed while tracing");
   detail::check_variable_creation(name.empty() ? "(unnamed)" : name, initial, loc);
   state_ = std::make_shared<detail::VariableState>();
   state_->id = next_variable_id++;

@@ -24,22 +24,23 @@ void reduce(int op, const Tensor& x, RowGeometry g, const Tensor& out) {
   }
 }
 
-void arg_extreme(const Tensor& x, RowGeometry g, bool largest, const Tensor& out) {
-  if (g.outer * g.inner == 0) return;
+namespace {
+/// A kernel with one thread per (outer, inner) lane walking the middle axis, and a flag.
+void launch_lanes(const char* name, const Tensor& x, RowGeometry g, bool flag, const Tensor& out) {
+  if (out.numel() == 0) return;  // (arg_extreme: outer * inner; cumsum: x.numel())
   auto& device = device_of(out);
-  void* fn = kernel(device, Family::reduce, named("kiln_arg_extreme_", x.dtype()));
-  const int flag = largest ? 1 : 0;
-  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out),
-         address(x));
+  void* fn = kernel(device, Family::reduce, named(name, x.dtype()));
+  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag ? 1 : 0,
+         address(out), address(x));
+}
+}  // namespace
+
+void arg_extreme(const Tensor& x, RowGeometry g, bool largest, const Tensor& out) {
+  launch_lanes("kiln_arg_extreme_", x, g, largest, out);
 }
 
 void cumsum(const Tensor& x, RowGeometry g, bool reverse, const Tensor& out) {
-  if (x.numel() == 0) return;
-  auto& device = device_of(out);
-  void* fn = kernel(device, Family::reduce, named("kiln_cumsum_", x.dtype()));
-  const int flag = reverse ? 1 : 0;
-  launch(device, fn, elementwise_shape(device, g.outer * g.inner), g, flag, address(out),
-         address(x));
+  launch_lanes("kiln_cumsum_", x, g, reverse, out);
 }
 
 void softmax(const Tensor& x, RowGeometry g, bool log, const Tensor& out) {

@@ -1,9 +1,13 @@
 // Reductions: sum, mean, max, min, argmax over single, multiple, negative, all and
 // non-contiguous axes, with and without keepdims, zero-sized dims, integers and NaN.
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 #include <limits>
 
 #include "reference.h"
+#include "rng.h"
 
 using namespace kiln;
 using kt::kExact;
@@ -353,4 +357,79 @@ TEST_CASE("cumsum along each axis against an f64 reference", "[reduce][cumsum]")
     CHECK(std::isnan(v[2]));  // inf - inf
     CHECK(std::isnan(v[5]));
   }
+}
+
+// A differential tester for the axis ops of this list that the edge tester
+// (test_edges_random.cpp) does not draw: argmax, argmin and cumsum on values from each
+// dtype's edges (±0, subnormals, huge, ±inf, NaN, integer extremes, which wrap in sums),
+// random shapes and axes, compiled (graph mode and JIT; static and every dimension dynamic)
+// against eager, bit for bit. Booleans are refused alike.
+TEST_CASE("argmax, argmin and cumsum compiled equal eager at the edges of every dtype",
+          "[reduce][cumsum][edges]") {
+  kt::Rng rng(20261206);
+  auto edge = [&](DType d) -> double {
+    const double f32max = std::numeric_limits<float>::max();
+    if (d == DType::f32)
+      return rng.pick<double>({0.0, -0.0, 1e-45, -1e-45, 1.2e-38, f32max, -f32max, kInf, -kInf,
+                               kNaN, 1.0, -2.5, 3e7});
+    if (d == DType::f64)
+      return rng.pick<double>({0.0, -0.0, 5e-324, -5e-324, 2.2e-308, 1.7e308, -1.7e308, kInf,
+                               -kInf, kNaN, 1.0, -2.5, 1e16});
+    if (d == DType::i32) return rng.pick<double>({0, 1, -1, 2147483647.0, -2147483648.0, 7});
+    return rng.pick<double>({0, 1, -1, 9.2233720368547758e18, -9.2233720368547758e18, 7});
+  };
+  // Bits, not values: +0 and -0 differ, NaN equals NaN.
+  auto bits = [](const Tensor& t) {
+    std::vector<std::string> out;
+    for (double v : t.to_vector<double>()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%a", v);
+      out.push_back(std::isnan(v) ? std::string("nan") : std::string(buf));
+    }
+    return out;
+  };
+  int cases = 0;
+  for (int seed = 0; seed < 60; ++seed) {
+    const DType d = rng.pick<DType>({DType::f32, DType::f64, DType::i32, DType::i64});
+    Shape shape;
+    for (int r = rng.range(1, 3); r > 0; --r) shape.push_back(rng.range(1, 5));
+    std::vector<double> v(static_cast<size_t>(kt::numel(shape)));
+    for (double& e : v) e = edge(d);
+    if (d == DType::i64)  // exact i64 extremes (a double cannot say INT64_MAX)
+      for (double& e : v) e = std::fabs(e) > 1e18 ? (e > 0 ? 4e18 : -4e18) : e;
+    const Tensor x = kt::make(v, shape, d);
+    const auto axis = static_cast<int64_t>(rng.range(-static_cast<int>(shape.size()),
+                                                     static_cast<int>(shape.size()) - 1));
+    const bool flag = rng.coin(0.5);
+    const int which = rng.below(3);
+    auto f = [=](const std::vector<Tensor>& in) {
+      if (which == 0) return argmax(in[0], axis, flag);
+      if (which == 1) return argmin(in[0], axis, flag);
+      return cumsum(in[0], axis, flag);
+    };
+    INFO("seed " << seed << " op " << which << " " << kt::dtype_str(d) << " shape "
+                 << kt::shape_string(shape) << " axis " << axis << " flag " << flag);
+    const Tensor want = f({x});
+    for (bool jit : {false, true})
+      for (bool dynamic : {false, true}) {
+        FunctionOptions options;
+        options.jit = jit;
+        if (dynamic)
+          options.input_signature =
+              std::vector<TensorSpec>{{Shape(shape.size(), -1), d}};
+        auto compiled = kiln::function([&](const std::vector<Tensor>& in) { return f(in); },
+                                       options);
+        const Tensor got = compiled(std::vector<Tensor>{x});
+        REQUIRE(got.shape() == want.shape());
+        CHECK(got.dtype() == want.dtype());
+        CHECK(bits(got) == bits(want));
+        ++cases;
+      }
+    // Booleans: refused eagerly and compiled alike.
+    const Tensor b = cast(x, DType::boolean);
+    CHECK_THROWS_AS(f({b}), Error);
+    auto compiled = kiln::function([&](const std::vector<Tensor>& in) { return f(in); });
+    CHECK_THROWS_AS(compiled(std::vector<Tensor>{b}), Error);
+  }
+  CHECK(cases == 240);
 }

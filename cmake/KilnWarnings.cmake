@@ -5,6 +5,11 @@ function(kiln_target_defaults target)
   if(KILN_NATIVE)
     target_compile_options(${target} PRIVATE -march=native)
   endif()
+  # Position-independent code (for libkiln.so) would otherwise let every global function be
+  # interposed by another library, which stops GCC inlining kiln's own calls into each other.
+  if(CMAKE_POSITION_INDEPENDENT_CODE)
+    target_compile_options(${target} PRIVATE -fno-semantic-interposition)
+  endif()
 endfunction()
 
 # Kernels are the hot loops: full optimization in every build type; no errno (so sqrt

@@ -10,43 +10,20 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-/tmp/kiln-fresh-root}
 command=${KILN_FRESH_COMMAND:-./scripts/test.sh}
-mirror=${KILN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-[ "$(id -u)" = 0 ] || { echo "fresh-root-test: run as root" >&2; exit 2; }
-command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+# shellcheck source=scripts/lib/debian-root.sh
+source "$repo/scripts/lib/debian-root.sh"
 
 t0=$(date +%s)
-if [ ! -x "$root/usr/bin/apt-get" ]; then
-  echo "== debootstrap bookworm into $root"
-  debootstrap --variant=minbase --include=ca-certificates,git,sudo bookworm "$root" "$mirror" > "$root.debootstrap.log" 2>&1 ||
-    { tail -20 "$root.debootstrap.log"; exit 1; }
-fi
+debian_root_make "$root" ca-certificates,git,sudo
 t1=$(date +%s)
-
-mounted=()
-cleanup() {
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-for fs in proc sys dev dev/pts; do
-  mkdir -p "$root/$fs"
-  case $fs in
-    proc) mount -t proc proc "$root/proc" ;;
-    sys) mount -t sysfs sys "$root/sys" ;;
-    *) mount --bind "/$fs" "$root/$fs" ;;
-  esac
-  mounted+=("$root/$fs")
-done
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-[ -e /etc/apt/sources.list.d/debian.sources ] && cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/"
+debian_root_enter "$root"
 
 # A fresh clone of what is committed (as CI takes it).
 rm -rf "$root/kiln"
 git clone -q "$repo" "$root/kiln"
 echo "== in the fresh root: $command"
 set +e
-chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-  bash -c "cd /kiln && apt-get update -qq && $command" > "$root.test.log" 2>&1
+debian_root_run "$root" "cd /kiln && apt-get update -qq && $command" > "$root.test.log" 2>&1
 rc=$?
 set -e
 t2=$(date +%s)

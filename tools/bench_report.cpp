@@ -6,6 +6,9 @@
 #include <optional>
 #include <sstream>
 
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
 namespace kiln_bench {
 
 std::string fmt(const char* format, double v) {
@@ -478,122 +481,118 @@ void print_report(const Report& r, std::FILE* out) {
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\t':
-        o += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          o += fmt("\\u%04x", static_cast<unsigned char>(c));
-        else
-          o += c;
-    }
-  }
-  return o + "\"";
+// A number, or null where it is not finite (JSON has no NaN or infinity; llvm::json would
+// print "nan").
+llvm::json::Value number(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return v;
 }
 
-std::string json_num(double v) {
-  if (!std::isfinite(v)) return "null";
-  return fmt("%.6g", v);
+// Text as JSON wants it: valid UTF-8 (an error message may carry a user's bytes).
+llvm::json::Value text(const std::string& s) {
+  if (!llvm::json::isUTF8(s)) return llvm::json::fixUTF8(s);
+  return s;
 }
 
 }  // namespace
 
 bool write_json(const Report& r, const std::string& path, std::string* error) {
-  std::ostringstream j;
-  j << "{\n  \"machine\": {\"cpu\": " << json_string(r.cpu) << ", \"threads\": " << r.threads
-    << ", \"blas_core\": " << json_string(r.blas_core)
-    << ", \"device\": " << json_string(kiln::to_string(r.device));
-  if (!r.device_name.empty()) j << ", \"device_name\": " << json_string(r.device_name);
-  j << "},\n";
-  if (r.cuda_roofline) {
-    const CudaRoofline& f = *r.cuda_roofline;
-    j << "  \"roofline\": {\"device\": " << json_string(kiln::to_string(r.device))
-      << ", \"copy_gbs\": " << json_num(f.copy_gbs)
-      << ", \"sgemm_gflops\": " << json_num(f.sgemm_gflops)
-      << ", \"sgemm_n\": " << CudaRoofline::kSgemmPeakN
-      << ", \"sgemm_w6_gflops\": " << json_num(f.sgemm_w6_gflops)
-      << ", \"eager_add_gbs\": " << json_num(f.eager_add_gbs)
-      << ", \"eager_tanh_gbs\": " << json_num(f.eager_tanh_gbs)
-      << ", \"tf32\": " << (f.tf32 ? "true" : "false") << "},\n";
-  }
-  if (r.roofline) {
-    const Roofline& f = *r.roofline;
-    j << "  \"roofline\": {\"copy_gbs\": " << json_num(f.copy_gbs)
-      << ", \"sgemm_gflops\": " << json_num(f.sgemm_gflops)
-      << ", \"sgemm_w6_gflops\": " << json_num(f.sgemm_w6_gflops)
-      << ", \"eager_add_gbs\": " << json_num(f.eager_add_gbs)
-      << ", \"eager_tanh_gbs\": " << json_num(f.eager_tanh_gbs)
-      << ", \"triad_gbs\": " << json_num(f.triad_gbs)
-      << ", \"stream_copy_gbs\": " << json_num(f.stream_copy_gbs)
-      << ", \"stream_3r1w_gbs\": " << json_num(f.stream_3r1w_gbs)
-      << ", \"best_gbs\": " << json_num(f.best_gbs()) << "},\n";
-  }
-  j << "  \"results\": [";
-  bool first = true;
-  std::vector<const Result*> failed;
-  for (auto& res : r.results) {
-    if (!res.error.empty()) {
-      failed.push_back(&res);
-      continue;
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  // llvm::json writes the text: escaping and number formats are not ours to get wrong.
+  llvm::json::OStream j(os, /*IndentSize=*/2);
+  j.object([&] {
+    j.attributeObject("machine", [&] {
+      j.attribute("cpu", text(r.cpu));
+      j.attribute("threads", static_cast<int64_t>(r.threads));
+      j.attribute("blas_core", text(r.blas_core));
+      j.attribute("device", kiln::to_string(r.device));
+      if (!r.device_name.empty()) j.attribute("device_name", text(r.device_name));
+    });
+    if (r.cuda_roofline) {
+      const CudaRoofline& f = *r.cuda_roofline;
+      j.attributeObject("roofline", [&] {
+        j.attribute("device", kiln::to_string(r.device));
+        j.attribute("copy_gbs", number(f.copy_gbs));
+        j.attribute("sgemm_gflops", number(f.sgemm_gflops));
+        j.attribute("sgemm_n", static_cast<int64_t>(CudaRoofline::kSgemmPeakN));
+        j.attribute("sgemm_w6_gflops", number(f.sgemm_w6_gflops));
+        j.attribute("eager_add_gbs", number(f.eager_add_gbs));
+        j.attribute("eager_tanh_gbs", number(f.eager_tanh_gbs));
+        j.attribute("tf32", f.tf32);
+      });
     }
-    j << (first ? "\n" : ",\n") << "    {\"workload\": " << json_string(res.workload)
-      << ", \"mode\": " << json_string(std::string(mode_name(res.mode)))
-      << ", \"device\": " << json_string(res.device)
-      << ", \"median_ms\": " << json_num(res.stats.median_s * 1e3);
-    if (res.speedup_vs_eager) j << ", \"speedup_vs_eager\": " << json_num(*res.speedup_vs_eager);
-    if (res.gbs) j << ", \"gbs\": " << json_num(*res.gbs);
-    if (res.gflops) j << ", \"gflops\": " << json_num(*res.gflops);
-    if (res.first_call) {
-      j << ", \"first_call_ms\": " << json_num(res.first_call->first_call_ms)
-        << ", \"trace_ms\": " << json_num(res.first_call->trace_ms)
-        << ", \"optimize_ms\": " << json_num(res.first_call->optimize_ms)
-        << ", \"codegen_ms\": " << json_num(res.first_call->codegen_ms)
-        << ", \"compile_ms\": " << json_num(res.first_call->compile_ms);
+    if (r.roofline) {
+      const Roofline& f = *r.roofline;
+      j.attributeObject("roofline", [&] {
+        j.attribute("copy_gbs", number(f.copy_gbs));
+        j.attribute("sgemm_gflops", number(f.sgemm_gflops));
+        j.attribute("sgemm_w6_gflops", number(f.sgemm_w6_gflops));
+        j.attribute("eager_add_gbs", number(f.eager_add_gbs));
+        j.attribute("eager_tanh_gbs", number(f.eager_tanh_gbs));
+        j.attribute("triad_gbs", number(f.triad_gbs));
+        j.attribute("stream_copy_gbs", number(f.stream_copy_gbs));
+        j.attribute("stream_3r1w_gbs", number(f.stream_3r1w_gbs));
+        j.attribute("best_gbs", number(f.best_gbs()));
+      });
     }
-    j << ", \"min_ms\": " << json_num(res.stats.min_s * 1e3)
-      << ", \"max_ms\": " << json_num(res.stats.max_s * 1e3) << ", \"reps\": " << res.stats.reps
-      << ", \"calls\": " << res.stats.calls << "}";
-    first = false;
-  }
-  j << (first ? "]" : "\n  ]");
-  auto goal_list = goals(r);
-  if (!goal_list.empty()) {
-    j << ",\n  \"goals\": [";
-    for (size_t i = 0; i < goal_list.size(); ++i) {
-      const Goal& g = goal_list[i];
-      j << (i ? ",\n" : "\n") << "    {\"goal\": " << json_string(g.name);
-      if (g.met) j << ", \"met\": " << (*g.met ? "true" : "false");
-      if (g.value) j << ", \"value\": " << json_num(*g.value);
-      j << ", \"target\": " << json_num(g.target) << ", \"unit\": " << json_string(g.unit)
-        << ", \"detail\": " << json_string(g.detail) << "}";
+    std::vector<const Result*> failed;
+    j.attributeArray("results", [&] {
+      for (const Result& res : r.results) {
+        if (!res.error.empty()) {
+          failed.push_back(&res);
+          continue;
+        }
+        j.object([&] {
+          j.attribute("workload", text(res.workload));
+          j.attribute("mode", std::string(mode_name(res.mode)));
+          j.attribute("device", text(res.device));
+          j.attribute("median_ms", number(res.stats.median_s * 1e3));
+          if (res.speedup_vs_eager) j.attribute("speedup_vs_eager", number(*res.speedup_vs_eager));
+          if (res.gbs) j.attribute("gbs", number(*res.gbs));
+          if (res.gflops) j.attribute("gflops", number(*res.gflops));
+          if (res.first_call) {
+            j.attribute("first_call_ms", number(res.first_call->first_call_ms));
+            j.attribute("trace_ms", number(res.first_call->trace_ms));
+            j.attribute("optimize_ms", number(res.first_call->optimize_ms));
+            j.attribute("codegen_ms", number(res.first_call->codegen_ms));
+            j.attribute("compile_ms", number(res.first_call->compile_ms));
+          }
+          j.attribute("min_ms", number(res.stats.min_s * 1e3));
+          j.attribute("max_ms", number(res.stats.max_s * 1e3));
+          j.attribute("reps", static_cast<int64_t>(res.stats.reps));
+          j.attribute("calls", static_cast<int64_t>(res.stats.calls));
+        });
+      }
+    });
+    auto goal_list = goals(r);
+    if (!goal_list.empty()) {
+      j.attributeArray("goals", [&] {
+        for (const Goal& g : goal_list)
+          j.object([&] {
+            j.attribute("goal", text(g.name));
+            if (g.met) j.attribute("met", *g.met);
+            if (g.value) j.attribute("value", number(*g.value));
+            j.attribute("target", number(g.target));
+            j.attribute("unit", text(g.unit));
+            j.attribute("detail", text(g.detail));
+          });
+      });
     }
-    j << "\n  ]";
-  }
-  if (!failed.empty()) {
-    j << ",\n  \"failures\": [";
-    for (size_t i = 0; i < failed.size(); ++i) {
-      j << (i ? ",\n" : "\n") << "    {\"workload\": " << json_string(failed[i]->workload)
-        << ", \"mode\": " << json_string(std::string(mode_name(failed[i]->mode)))
-        << ", \"error\": " << json_string(failed[i]->error) << "}";
+    if (!failed.empty()) {
+      j.attributeArray("failures", [&] {
+        for (const Result* f : failed)
+          j.object([&] {
+            j.attribute("workload", text(f->workload));
+            j.attribute("mode", std::string(mode_name(f->mode)));
+            j.attribute("error", text(f->error));
+          });
+      });
     }
-    j << "\n  ]";
-  }
-  j << "\n}\n";
+  });
+  os << "\n";
   std::ofstream file(path);
-  file << j.str();
+  file << out;
   file.close();
   if (!file) {
     if (error) *error = "cannot write " + path;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "accuracy.h"
+#include "kiln/version.h"
 
 int main(int argc, char** argv) {
   using namespace kiln::accuracy;
@@ -33,8 +34,11 @@ int main(int argc, char** argv) {
       out = path;
     else if (const char* name = value("--only"))
       only = name;
-    else {
-      std::cerr << "usage: kiln-accuracy [--samples N] [--out FILE] [--only NAME]\n";
+    else if (a == "--version") {
+      std::cout << "kiln-accuracy (kiln) " << kiln::version() << "\n";
+      return 0;
+    } else {
+      std::cerr << "usage: kiln-accuracy [--samples N] [--out FILE] [--only NAME] [--version]\n";
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }

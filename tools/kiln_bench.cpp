@@ -96,6 +96,7 @@ const char* kUsage =
     "                    figures of C1's warm-start row\n"
     "  --loop ID         call workload ID's jit mode in a loop for --min-time seconds\n"
     "                    (after its first call), for a profiler: perf record kiln-bench ...\n"
+    "  --version         kiln's version\n"
     "  --help            this text\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -139,6 +140,9 @@ Options parse(int argc, char** argv) {
     };
     if (arg == "--help" || arg == "-h") {
       std::printf("%s", kUsage);
+      std::exit(0);
+    } else if (arg == "--version") {
+      std::printf("kiln-bench (kiln) %s\n", kiln::version());
       std::exit(0);
     } else if (arg == "--device") {
       o.device = parse_device(next());

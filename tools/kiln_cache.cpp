@@ -9,6 +9,7 @@
 #include <string>
 
 #include "compiler/pipeline/compile_cache.h"
+#include "kiln/version.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ namespace cache = kiln::detail::compile_cache;
 
 const char* kUsage =
     "usage: kiln-cache [--dir DIR] stats|verify|clear\n"
+    "       kiln-cache --version\n"
     "  stats   the folder, its entries and bytes, its bounds (KILN_CACHE_MAX_BYTES,\n"
     "          KILN_CACHE_MAX_ENTRIES) and any temporary files of writes in flight\n"
     "  verify  read every entry whole and check it; damaged ones are removed (exit 1)\n"
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::printf("%s", kUsage);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("kiln-cache (kiln) %s\n", kiln::version());
       return 0;
     }
     if (arg == "--dir" && i + 1 < argc) {

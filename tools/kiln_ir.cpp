@@ -5,12 +5,18 @@
 //   kiln-ir --model=NAME [--stage=traced|optimized|fused|lowered|llvm|ptx] [--format=mlir]
 //   kiln-ir --model=all --stage=all   every model's every MLIR stage (not ptx), separated
 //                                     by "// -----" lines (kiln-opt --split-input-file)
+//   kiln-ir FILE.mlir                 a .mlir file, parsed and verified
+//   --format=dot|svg|html             the graph of one model's MLIR stage, or of a file:
+//                                     Graphviz's dot language, SVG laid out by dot, or an
+//                                     HTML page of the SVG and the text (tools/ir_graph.h)
 //
 // Exit codes: 0 success; 1 the compiler refused (a stage it does not produce yet, or a
 // tracing error); 2 bad command line (usage on stderr).
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +24,7 @@
 
 #include <kiln/kiln.h>
 
+#include "ir_graph.h"
 #include "ir_models.h"
 
 namespace {
@@ -43,12 +50,19 @@ std::optional<Stage> parse_stage(std::string_view name) {
 
 void usage(std::ostream& os) {
   os << "usage: kiln-ir --list\n"
-        "       kiln-ir --model=NAME [--stage=" << stage_list(all_stages(), "|")
-     << "] [--format=mlir]\n"
+        "       kiln-ir --version\n"
+        "       kiln-ir --model=NAME [--stage="
+     << stage_list(all_stages(), "|")
+     << "] [--format=mlir|dot|svg|html]\n"
+        "       kiln-ir FILE.mlir [--format=mlir|dot|svg|html]\n"
         "Traces a built-in example model with kiln::function on fixed-seed inputs and\n"
         "prints its IR at a stage (default: optimized). --list shows the models.\n"
         "--model=all and --stage=all print every model or every MLIR stage (all but ptx),\n"
         "separated by \"// -----\" lines, for kiln-opt --split-input-file.\n"
+        "--format=dot draws one MLIR stage's graph (ops as nodes with their types,\n"
+        "fusions and functions as clusters, source lines as tooltips); svg lays it out\n"
+        "with Graphviz's dot; html is a page of the SVG and the IR text. A .mlir FILE is\n"
+        "parsed, verified and printed or drawn as it is.\n"
         "Stages:\n";
   for (Stage s : kiln::kStages)
     os << "  " << kiln::stage_name(s) << std::string(12 - kiln::stage_name(s).size(), ' ')
@@ -69,14 +83,49 @@ const kiln::tools::IrModel* find_model(std::string_view name) {
 
 /// Prints `model`'s IR at each of `stages` (traced once), "// -----" before every one but
 /// the first printed; returns the exit code.
-int print_model(const kiln::tools::IrModel& model, const std::vector<Stage>& stages, bool& first) {
+/// `text` in `format` (mlir as it is; dot, svg or html drawn), titled `title`.
+std::string formatted(const std::string& text, const std::string& format, const std::string& title,
+                      const std::string& source_name = "-") {
+  if (format == "mlir") return text;
+  std::string dot = kiln::tools::mlir_to_dot(text, title, source_name);
+  if (format == "dot") return dot;
+  std::string svg = kiln::tools::dot_to_svg(dot);
+  if (format == "svg") return svg;
+  return kiln::tools::graph_page(title, svg, text);
+}
+
+/// A .mlir file printed (parsed and verified first) or drawn; returns the exit code.
+int print_file(const std::string& path, const std::string& format) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "kiln-ir: cannot read '" << path << "'\n";
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    // Drawn in every format, so that a file that does not parse or verify is an error in
+    // every format.
+    std::string drawn = formatted(text.str(), format == "mlir" ? "dot" : format, path, path);
+    std::cout << (format == "mlir" ? text.str() : drawn);
+  } catch (const std::exception& e) {
+    std::cerr << "kiln-ir: " << path << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
+int print_model(const kiln::tools::IrModel& model, const std::vector<Stage>& stages,
+                const std::string& format, bool& first) {
   kiln::tools::IrOfStage ir;
   Stage stage = stages.front();
   try {
     ir = model.make();
     for (Stage s : stages) {
       stage = s;
-      std::string text = ir(s);
+      std::string text = formatted(
+          ir(s), format, "kiln-ir " + model.name + ", stage " + std::string(kiln::stage_name(s)));
       if (!first) std::cout << "// -----\n";
       first = false;
       std::cout << text;
@@ -110,6 +159,7 @@ int main(int argc, char** argv) {
   bool list = false;
   std::string model_name, stage_text = "optimized", format = "mlir";
   bool have_model = false;
+  std::string file;
 
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -130,11 +180,16 @@ int main(int argc, char** argv) {
       if (arg == "--help" || arg == "-h") {
         usage(std::cout);
         return 0;
+      } else if (arg == "--version") {
+        std::cout << "kiln-ir (kiln) " << kiln::version() << "\n";
+        return 0;
       } else if (arg == "--list") {
         list = true;
       } else if (value_of("--model", model_name)) {
         have_model = true;
       } else if (value_of("--stage", stage_text) || value_of("--format", format)) {
+      } else if (!arg.starts_with("-") && file.empty()) {
+        file = std::string(arg);
       } else {
         return bad_usage("unknown argument '" + std::string(arg) + "'");
       }
@@ -150,6 +205,13 @@ int main(int argc, char** argv) {
     for (const auto& m : models)
       std::cout << m.name << std::string(width - m.name.size() + 2, ' ') << m.description << "\n";
     return 0;
+  }
+  const std::vector<std::string> formats = {"mlir", "dot", "svg", "html"};
+  if (std::find(formats.begin(), formats.end(), format) == formats.end())
+    return bad_usage("unknown format '" + format + "' (formats: mlir, dot, svg, html)");
+  if (!file.empty()) {
+    if (have_model) return bad_usage("give a FILE or a --model, not both");
+    return print_file(file, format);
   }
   if (!have_model) return bad_usage("no --model given (see --list)");
   std::vector<const kiln::tools::IrModel*> chosen;
@@ -171,12 +233,16 @@ int main(int argc, char** argv) {
   } else {
     return bad_usage("unknown stage '" + stage_text + "'");
   }
-  if (format != "mlir")
-    return bad_usage("unknown or unavailable format '" + format + "' (available: mlir)");
+  if (format != "mlir") {
+    if (chosen.size() != 1 || stages.size() != 1)
+      return bad_usage("--format=" + format + " draws one model at one stage");
+    if (stages[0] == Stage::ptx)
+      return bad_usage("--format=" + format + " draws MLIR stages; 'ptx' is PTX text");
+  }
 
   bool first = true;
   for (const kiln::tools::IrModel* model : chosen)
-    if (int rc = print_model(*model, stages, first); rc != 0) return rc;
+    if (int rc = print_model(*model, stages, format, first); rc != 0) return rc;
   std::cout.flush();
   return std::cout ? 0 : 1;
 }

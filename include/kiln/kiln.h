@@ -12,3 +12,4 @@
 #include "kiln/random.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"
+#include "kiln/version.h"

@@ -17,3 +17,10 @@ config.substitutions.append((r"\bkiln-ir\b", config.kiln_ir))
 for tool in ["FileCheck", "not", "split-file", "mlir-opt"]:
     config.substitutions.append(
         (r"\b%s\b" % tool, os.path.join(config.llvm_tools_dir, tool)))
+
+# Graphviz's dot lays out kiln-ir's --format=svg|html (scripts/setup.sh installs it); tests
+# that need it say REQUIRES: graphviz.
+import shutil
+
+if shutil.which("dot"):
+    config.available_features.add("graphviz")

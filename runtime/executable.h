@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kiln/tensor.h"
 #include "runtime/graph_replay.h"
+#include "runtime/profiler.h"
 
 namespace kiln::runtime {
 
@@ -21,17 +23,28 @@ struct Frame {
 struct Step {
   std::function<void(Frame&)> run;
   std::vector<int> release;  // slots whose last use is this step: freed right after it
+  // What the profiler shows of the step: the op or fusion, the user's line it was traced
+  // at, and the slots it reads and writes (their bytes are the bytes it moved).
+  std::string name;
+  std::string where;
+  std::vector<int> reads, writes;
 };
 
 /// A straight-line list of steps (a region's body). Control-flow steps hold nested programs.
 struct Program {
   std::vector<Step> steps;
   void run(Frame& frame) const {
+    if (profiler::active()) [[unlikely]] {
+      run_profiled(frame);
+      return;
+    }
     for (const Step& s : steps) {
       s.run(frame);
       for (int slot : s.release) frame.slots[slot] = Tensor();  // memory back to the cache
     }
   }
+  /// run() while the profiler records: each step is a "step" event.
+  void run_profiled(Frame& frame) const;
 };
 
 class Executable {

@@ -39,6 +39,16 @@ std::string file_line(const std::source_location& loc) {
   return std::string(loc.file_name()) + ":" + std::to_string(loc.line());
 }
 
+void OpFrame::record_profile() const noexcept {
+  try {
+    const uint64_t end = profiler::now_ns();
+    profiler::record(
+        {op_, "op", location(nullptr), "", profile_start_, end - profile_start_, 0, 0});
+  } catch (...) {
+    // Out of memory for an event: the profile misses it; the op's own result stands.
+  }
+}
+
 std::string OpFrame::location(const std::source_location* caller) const {
   if (loc_ != nullptr) {
     // An op that kiln's own code ran for the user (a layer's matmul): the user's line first.

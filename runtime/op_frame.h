@@ -8,21 +8,32 @@
 // cond branch, a loop body) starts afresh: a UserCode scope hides the frames around it.
 #pragma once
 
+#include <cstdint>
 #include <source_location>
 #include <string>
+
+#include "runtime/profiler.h"
 
 namespace kiln::runtime {
 
 class OpFrame {
  public:
   /// `loc` may be null (C++ operators cannot take a source_location).
+  /// While the profiler records (runtime/profiler.h), the outermost frame of a user's
+  /// call is an "op" event.
   OpFrame(const char* op, const std::source_location* loc) noexcept : op_(op), loc_(loc) {
     enter();
+    if (outermost_ && profiler::active() && !profiler::QuietOps::quiet()) [[unlikely]]
+      profile_start_ = profiler::now_ns();
   }
   /// A compiled function's plan step: the traced op's name and location ("file:line").
   OpFrame(const char* op, const std::string* where) noexcept : op_(op), where_(where) { enter(); }
   ~OpFrame() {
-    if (outermost_) current() = nullptr;
+    if (outermost_) {
+      if (profile_start_ != 0) [[unlikely]]
+        record_profile();
+      current() = nullptr;
+    }
   }
   OpFrame(const OpFrame&) = delete;
   OpFrame& operator=(const OpFrame&) = delete;
@@ -48,11 +59,13 @@ class OpFrame {
     thread_local const OpFrame* frame = nullptr;
     return frame;
   }
+  void record_profile() const noexcept;
 
   const char* op_;
   const std::source_location* loc_ = nullptr;
   const std::string* where_ = nullptr;
   bool outermost_ = false;
+  uint64_t profile_start_ = 0;  // when the profiler timed this frame, else 0
 };
 
 /// Whether `file` (a std::source_location's) is one of kiln's library sources: ops called

@@ -24,6 +24,7 @@
 #include "kiln/error.h"
 #include "kiln/function.h"
 #include "runtime/cuda_device.h"
+#include "runtime/profiler.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -132,8 +133,36 @@ class FunctionCore {
   }
 
   std::vector<Tensor> call(const FlatArgs& args, const TraceFn& trace_fn) {
+    if (runtime::profiler::active()) [[unlikely]]
+      return profiled_call(args, trace_fn);
     auto fn = cached(args);
     if (!fn) fn = concrete(args, trace_fn);
+    return call_concrete(args, trace_fn, fn);
+  }
+
+  /// call() while the profiler records: the call is a "call" event holding its compile
+  /// phases (on a miss) and its plan's steps.
+  std::vector<Tensor> profiled_call(const FlatArgs& args, const TraceFn& trace_fn) {
+    const uint64_t start = runtime::profiler::now_ns();
+    std::shared_ptr<ConcreteFunction> fn;
+    std::vector<Tensor> results;
+    bool hit = false;
+    {
+      runtime::profiler::QuietOps quiet;  // the ops it checks arguments with are the call's
+      fn = cached(args);
+      hit = fn != nullptr;
+      if (!fn) fn = concrete(args, trace_fn);
+      results = call_concrete(args, trace_fn, fn);
+    }
+    const uint64_t end = runtime::profiler::now_ns();
+    runtime::profiler::record({"call " + name(), "call", runtime::file_line(defined_at_),
+                               hit ? "cache hit" : "cache miss: " + fn->miss_reason, start,
+                               end - start, 0, 0});
+    return results;
+  }
+
+  std::vector<Tensor> call_concrete(const FlatArgs& args, const TraceFn& trace_fn,
+                                    const std::shared_ptr<ConcreteFunction>& fn) {
     const bool taped = taping();
     if (fn->device_captures.empty() && !taped) return run(*fn, args.tensors.size(), args.tensors);
     std::vector<Tensor> inputs = args.tensors;
@@ -499,7 +528,10 @@ class FunctionCore {
     fn->arg_types = types;
     fn->device = device;
     auto t0 = Clock::now();
-    fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
+    {
+      runtime::profiler::QuietOps quiet;  // the trace's ops are the "trace" phase's
+      fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
+    }
     ir_of(*fn, Stage::traced) = print(*fn->traced.graph);
     fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
@@ -567,6 +599,26 @@ class FunctionCore {
     if (device.kind == Device::cuda && fn->executable.graph_safe)
       fn->executable.replay_as_cuda_graph();
     double compile_ms = ms_since(t1);
+    if (runtime::profiler::active()) [[unlikely]] {
+      // The phases as "compile" events: trace, then (from the disk cache, or optimize and
+      // codegen) and the plan, back to back from t1.
+      auto ns = [](Clock::time_point t) {
+        return static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+      };
+      auto phase = [&](const char* what, uint64_t at, double ms) {
+        const uint64_t d = static_cast<uint64_t>(ms * 1e6);
+        runtime::profiler::record(
+            {what, "compile", runtime::file_line(defined_at_), name(), at, d, 0, 0});
+        return at + d;
+      };
+      phase("trace", ns(t0), trace_ms);
+      uint64_t at = ns(t1);
+      if (disk_ms > 0) at = phase("compile cache", at, disk_ms);
+      at = phase("optimize", at, optimize_ms);
+      if (codegen_ms > 0) at = phase("codegen", at, codegen_ms);
+      phase("compile (all after the trace)", ns(t1), compile_ms);
+    }
     fn->bytes = code_bytes + constant_bytes(*fn->traced.graph);
     for (const std::string& text : fn->ir) fn->bytes += text.size();
     for (const Tensor& t : fn->device_captures)

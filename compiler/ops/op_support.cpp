@@ -13,6 +13,13 @@
 
 namespace kiln::detail {
 
+bool profile_from_environment();  // compiler/function/profiler.cpp
+
+namespace {
+// KILN_PROFILE is read as the program starts: this file is in every program that runs an op.
+[[maybe_unused]] const bool profiling_from_environment = profile_from_environment();
+}  // namespace
+
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined";
   return std::string(dtype_name(t.dtype())) + " " + shape_str(t.shape());

@@ -147,6 +147,12 @@ class PlanBuilder {
         s.run = yield_step(op, yield_to);
       else
         s.run = step(op);
+      // For the profiler: "matmul", "fusion output", ... and the user's line.
+      s.name = op.getName().stripDialect().str();
+      if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) (s.name += ' ') += fusion.getKind();
+      s.where = where_of(op.getLoc());
+      for (mlir::Value v : op.getOperands()) s.reads.push_back(slot(v));
+      for (mlir::Value v : op.getResults()) s.writes.push_back(slot(v));
       // Release what dies here, unless it is returned from the function.
       for (auto& [v, at] : last_use)
         if (at == i && !is_output(v)) s.release.push_back(slot(v));

@@ -9,6 +9,7 @@
 #include "kiln/nn.h"
 #include "kiln/ops.h"
 #include "kiln/optimizers.h"
+#include "kiln/profiler.h"
 #include "kiln/random.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"

@@ -27,8 +27,9 @@
 
 #include "bench_check.h"
 #include "bench_dynamic.h"
-#include "bench_gru.h"
 #include "bench_env.h"
+#include "bench_gru.h"
+#include "bench_html.h"
 #include "bench_interleave.h"
 #include "bench_mlp.h"
 #include "bench_modes.h"
@@ -49,6 +50,7 @@ struct Options {
   std::string filter;
   int threads = 0;  // 0: kiln's default (all cores)
   std::string json;
+  std::string html;
   bool roofline = false;
   bool selfcheck = false;  // checks only, no timing
   bool list = false;
@@ -71,6 +73,8 @@ const char* kUsage =
     "  --threads N       CPU threads for kiln (kiln::set_num_threads), BLAS and the\n"
     "                    roofline loops (default: all cores)\n"
     "  --json FILE       also write the results as JSON (format of WORKLOADS.md)\n"
+    "  --html FILE       also write them as a page: table, charts against the best\n"
+    "                    peers, roofline, C1's phases (self-contained HTML)\n"
     "  --roofline        measure the machine's limits first: copy/triad bandwidth,\n"
     "                    OpenBLAS sgemm, eager add/tanh against copy bandwidth\n"
     "                    (with --filter '^$' only the roofline runs). With --device cuda,\n"
@@ -154,6 +158,8 @@ Options parse(int argc, char** argv) {
       o.threads = static_cast<int>(v);
     } else if (arg == "--json") {
       o.json = next();
+    } else if (arg == "--html") {
+      o.html = next();
     } else if (arg == "--min-time") {
       o.timing.min_time_s = number(next());
       if (o.timing.min_time_s < 0) usage_error("--min-time must be >= 0");
@@ -481,6 +487,13 @@ int run(const Options& o) {
   if (!o.json.empty()) {
     std::string error;
     if (!write_json(report, o.json, &error)) {
+      std::fprintf(stderr, "kiln-bench: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  if (!o.html.empty()) {
+    std::string error;
+    if (!write_html(report, o.html, &error)) {
       std::fprintf(stderr, "kiln-bench: %s\n", error.c_str());
       return 1;
     }

@@ -49,6 +49,7 @@ install(FILES ${kiln_public_headers} ${KILN_GENERATED_INCLUDE}/kiln/version.h
 install(TARGETS kiln-ir kiln-bench kiln-accuracy kiln-cache kiln-opt
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiln)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/ACCURACY.md
+              ${PROJECT_SOURCE_DIR}/docs/guide.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT kiln)
 
 set(kiln_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/kiln)

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "html_text.h"
+
 namespace kiln_bench {
 namespace {
 
@@ -35,28 +37,7 @@ const Peer* peer_of(const std::string& id) {
   return nullptr;
 }
 
-std::string escaped(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string escaped(const std::string& s) { return kiln::tools::html_escaped(s); }
 
 const char* kModeColor[] = {"#8da0b8", "#4f7cac", "#1f4e79"};  // eager, graph, jit
 const char* kPeerColor = "#c9892b";
@@ -240,14 +221,7 @@ bool write_html(const Report& r, const std::string& path, std::string* error) {
         << escaped(res.error) << "</p>\n";
   h << "</body>\n</html>\n";
 
-  std::ofstream file(path);
-  file << h.str();
-  file.close();
-  if (!file) {
-    if (error) *error = "cannot write " + path;
-    return false;
-  }
-  return true;
+  return write_text_file(path, h.str(), error);
 }
 
 }  // namespace kiln_bench

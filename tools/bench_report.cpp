@@ -591,8 +591,12 @@ bool write_json(const Report& r, const std::string& path, std::string* error) {
     }
   });
   os << "\n";
+  return write_text_file(path, out, error);
+}
+
+bool write_text_file(const std::string& path, const std::string& text, std::string* error) {
   std::ofstream file(path);
-  file << out;
+  file << text;
   file.close();
   if (!file) {
     if (error) *error = "cannot write " + path;

@@ -66,6 +66,8 @@ struct Goal {
 std::vector<Goal> goals(const Report& report);
 
 void print_report(const Report& report, std::FILE* out);
+/// Writes `text` to `path`; returns false (and sets *error) when it cannot.
+bool write_text_file(const std::string& path, const std::string& text, std::string* error);
 /// Writes the JSON; returns false (and sets *error) when the file cannot be written.
 bool write_json(const Report& report, const std::string& path, std::string* error);
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "html_text.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/raw_ostream.h"
 #include "mlir/IR/AsmState.h"
@@ -238,6 +239,16 @@ std::string mlir_to_dot(std::string_view mlir, std::string_view title,
 }
 
 std::string dot_to_svg(const std::string& dot) {
+  // dot's layout grows faster than the graph: a lowered stage's loop kernels (thousands of
+  // scalar ops) take it minutes. Say so rather than look hung.
+  size_t nodes = 0;
+  for (size_t at = dot.find("[label="); at != std::string::npos; at = dot.find("[label=", at + 1))
+    ++nodes;
+  if (nodes > 1500)
+    std::fprintf(stderr,
+                 "kiln-ir: %zu nodes: Graphviz may take minutes to lay this out (the traced, "
+                 "optimized and fused stages are smaller)\n",
+                 nodes);
   // dot reads a file and writes one: no pipes to deadlock on, whatever the graph's size.
   char in_name[] = "/tmp/kiln-ir-XXXXXX.dot";
   int fd = ::mkstemps(in_name, 4);
@@ -272,28 +283,7 @@ std::string dot_to_svg(const std::string& dot) {
 }
 
 std::string graph_page(std::string_view title, const std::string& svg, std::string_view mlir) {
-  auto escaped = [](std::string_view s) {
-    std::string out;
-    for (char c : s) {
-      switch (c) {
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '&':
-          out += "&amp;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        default:
-          out += c;
-      }
-    }
-    return out;
-  };
+  auto escaped = [](std::string_view t) { return html_escaped(t); };
   // The SVG without its XML prolog and doctype, inline.
   std::string body = svg;
   if (size_t at = body.find("<svg"); at != std::string::npos) body = body.substr(at);

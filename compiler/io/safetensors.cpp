@@ -1,0 +1,297 @@
+#include "compiler/io/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <set>
+
+#include "kiln/error.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::detail::safetensors {
+namespace {
+
+// The data are little-endian: on a little-endian host, the tensors' own bytes.
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data are little-endian; a big-endian host must swap them");
+
+/// kiln's dtypes under safetensors' names.
+const char* dtype_name_of(DType dtype) {
+  switch (dtype) {
+    case DType::f32:
+      return "F32";
+    case DType::f64:
+      return "F64";
+    case DType::i32:
+      return "I32";
+    case DType::i64:
+      return "I64";
+    case DType::boolean:
+      return "BOOL";
+  }
+  return "";
+}
+
+std::optional<DType> dtype_of_name(llvm::StringRef name) {
+  for (DType d : kAllDTypes)
+    if (name == dtype_name_of(d)) return d;
+  return std::nullopt;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& why) {
+  throw Error("[safetensors] " + what + ": " + why);
+}
+
+std::string system_error(const char* action, const std::string& path) {
+  return std::string("cannot ") + action + " '" + path + "': " + std::strerror(errno);
+}
+
+}  // namespace
+
+std::string encode(const Contents& contents) {
+  std::set<std::string> names;
+  std::vector<Tensor> host;
+  uint64_t offset = 0;
+  std::string header;
+  llvm::raw_string_ostream os(header);
+  llvm::json::OStream j(os);
+  j.object([&] {
+    if (!contents.metadata.empty())
+      j.attributeObject("__metadata__", [&] {
+        for (const auto& [key, value] : contents.metadata) j.attribute(key, value);
+      });
+    for (const auto& [name, tensor] : contents.tensors) {
+      if (name == "__metadata__" || !names.insert(name).second)
+        throw Error("[safetensors] the tensor name '" + name +
+                    "' is used twice or reserved: names must be unique");
+      if (!tensor.defined()) throw Error("[safetensors] tensor '" + name + "' is undefined");
+      Tensor t = to_host(tensor);
+      const uint64_t bytes = static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype());
+      j.attributeObject(name, [&] {
+        j.attribute("dtype", dtype_name_of(t.dtype()));
+        j.attributeArray("shape", [&] {
+          for (int64_t d : t.shape()) j.value(d);
+        });
+        j.attributeArray("data_offsets", [&] {
+          j.value(static_cast<int64_t>(offset));
+          j.value(static_cast<int64_t>(offset + bytes));
+        });
+      });
+      offset += bytes;
+      host.push_back(std::move(t));
+    }
+  });
+  os.flush();
+  // The data start 8-byte aligned (what the reference writer does: spaces pad the header).
+  while ((8 + header.size()) % 8 != 0) header += ' ';
+  std::string out;
+  out.reserve(8 + header.size() + offset);
+  const uint64_t n = header.size();
+  out.append(reinterpret_cast<const char*>(&n), 8);
+  out += header;
+  for (const Tensor& t : host)
+    out.append(static_cast<const char*>(t.data()),
+               static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
+  return out;
+}
+
+Contents decode(std::string_view bytes, const std::string& what) {
+  if (bytes.size() < 8)
+    fail(what,
+         "truncated: " + std::to_string(bytes.size()) + " bytes, not even the header's length");
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  if (n > kMaxHeaderBytes)
+    fail(what, "the header's length " + std::to_string(n) + " is over the limit of " +
+                   std::to_string(kMaxHeaderBytes) + " bytes");
+  if (n > bytes.size() - 8)
+    fail(what, "the header's length " + std::to_string(n) + " runs past the end of the file (" +
+                   std::to_string(bytes.size()) + " bytes)");
+  std::string_view header = bytes.substr(8, n), data = bytes.substr(8 + n);
+  if (header.empty() || header.front() != '{') fail(what, "the header is not a JSON object");
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse(llvm::StringRef(header.data(), header.size()));
+  if (!json) fail(what, "the header is not JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object* root = json->getAsObject();
+  if (!root) fail(what, "the header is not a JSON object");
+
+  struct Item {
+    std::string name;
+    DType dtype;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Item> items;
+  Contents out;
+  for (const auto& [key, value] : *root) {
+    const std::string name = key.str();
+    if (name == "__metadata__") {
+      const llvm::json::Object* meta = value.getAsObject();
+      if (!meta) fail(what, "__metadata__ is not an object");
+      for (const auto& [k, v] : *meta) {
+        auto s = v.getAsString();
+        if (!s) fail(what, "__metadata__ value of '" + k.str() + "' is not a string");
+        out.metadata[k.str()] = s->str();
+      }
+      continue;
+    }
+    const llvm::json::Object* entry = value.getAsObject();
+    if (!entry) fail(what, "tensor '" + name + "': not an object");
+    auto dtype_text = entry->getString("dtype");
+    if (!dtype_text) fail(what, "tensor '" + name + "': no dtype");
+    std::optional<DType> dtype = dtype_of_name(*dtype_text);
+    if (!dtype)
+      fail(what, "tensor '" + name + "': dtype " + dtype_text->str() +
+                     " is not one kiln has (F32, F64, I32, I64, BOOL)");
+    const llvm::json::Array* shape = entry->getArray("shape");
+    const llvm::json::Array* offsets = entry->getArray("data_offsets");
+    if (!shape) fail(what, "tensor '" + name + "': no shape");
+    if (!offsets || offsets->size() != 2)
+      fail(what, "tensor '" + name + "': data_offsets is not [begin, end]");
+    Item item{name, *dtype, {}, 0, 0};
+    // The element count, checked for overflow as it grows: a shape cannot claim more
+    // elements than the file has bytes.
+    uint64_t count = 1;
+    for (const llvm::json::Value& d : *shape) {
+      std::optional<int64_t> v = d.getAsInteger();
+      if (!v || *v < 0) fail(what, "tensor '" + name + "': a dimension is not a size (>= 0)");
+      if (*v != 0 && count > data.size() / static_cast<uint64_t>(*v))
+        count = data.size() + 1;  // more than the data can hold: caught below
+      else
+        count *= static_cast<uint64_t>(*v);
+      item.shape.push_back(*v);
+    }
+    std::optional<int64_t> begin = (*offsets)[0].getAsInteger(), end = (*offsets)[1].getAsInteger();
+    if (!begin || !end || *begin < 0 || *end < *begin)
+      fail(what, "tensor '" + name + "': data_offsets are not 0 <= begin <= end");
+    item.begin = static_cast<uint64_t>(*begin);
+    item.end = static_cast<uint64_t>(*end);
+    if (item.end > data.size())
+      fail(what, "tensor '" + name + "': its data [" + std::to_string(item.begin) + ", " +
+                     std::to_string(item.end) + ") run past the " + std::to_string(data.size()) +
+                     " bytes of data");
+    if (count > data.size() || count * dtype_size(*dtype) != item.end - item.begin)
+      fail(what, "tensor '" + name + "': shape " + shape_str(item.shape) + " of " +
+                     dtype_text->str() + " needs " +
+                     (count > data.size() ? std::string("more bytes than the file has")
+                                          : std::to_string(count * dtype_size(*dtype)) + " bytes") +
+                     ", its data_offsets give " + std::to_string(item.end - item.begin));
+    items.push_back(std::move(item));
+  }
+  // The offsets tile the data: sorted, each beginning where the last ended, the last ending
+  // at the end of the file.
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t at = 0;
+  for (const Item& item : items) {
+    if (item.begin != at)
+      fail(what, "tensor '" + item.name + "' begins at byte " + std::to_string(item.begin) +
+                     " of the data, not at " + std::to_string(at) +
+                     " (the tensors' data overlap or leave a gap)");
+    at = item.end;
+  }
+  if (at != data.size())
+    fail(what, std::to_string(data.size() - at) + " bytes after the last tensor's data");
+
+  for (const Item& item : items) {
+    Tensor t = empty(item.dtype, item.shape);
+    if (item.end > item.begin)
+      std::memcpy(t.impl()->data(), data.data() + item.begin, item.end - item.begin);
+    if (item.dtype == DType::boolean) {
+      const uint8_t* b = static_cast<const uint8_t*>(t.data());
+      for (uint64_t i = 0; i < item.end - item.begin; ++i)
+        if (b[i] > 1)
+          fail(what, "tensor '" + item.name + "': BOOL byte " + std::to_string(i) + " is " +
+                         std::to_string(b[i]) + ", not 0 or 1");
+    }
+    out.tensors.emplace_back(item.name, std::move(t));
+  }
+  return out;
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string temp_name = ".";  // hidden, beside the target (GCC 12 misreads "." + string)
+  temp_name += target.filename().string();
+  temp_name += ".tmp-XXXXXX";
+  std::string temp = (dir / temp_name).string();
+  int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw Error("[safetensors] " + system_error("create a temporary file for", path));
+  auto give_up = [&](const char* action) {
+    std::string why = system_error(action, path);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw Error("[safetensors] " + why);
+  };
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) give_up("write");
+    done += static_cast<size_t>(w);
+  }
+  if (::fchmod(fd, 0644) != 0) give_up("set the mode of");
+  if (::fsync(fd) != 0) give_up("flush");
+  if (::close(fd) != 0) {
+    fd = -1;
+    std::string why = system_error("close", path);
+    ::unlink(temp.c_str());
+    throw Error("[safetensors] " + why);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string why = system_error("rename a temporary file over", path);
+    ::unlink(temp.c_str());
+    throw Error("[safetensors] " + why);
+  }
+  // The rename itself reaches the disk when the folder is flushed.
+  if (int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+}
+
+std::string read_file(const std::string& path, uint64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw Error("[safetensors] " + system_error("open", path));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error("[safetensors] '" + path + "' is not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    throw Error("[safetensors] '" + path + "' is " + std::to_string(st.st_size) +
+                " bytes, over the limit of " + std::to_string(max_bytes));
+  }
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t r = ::read(fd, out.data() + done, out.size() - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      std::string why =
+          r == 0 ? "'" + path + "' shrank while it was read" : system_error("read", path);
+      ::close(fd);
+      throw Error("[safetensors] " + why);
+    }
+    done += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace kiln::detail::safetensors

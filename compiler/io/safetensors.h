@@ -1,0 +1,48 @@
+// The safetensors format (huggingface/safetensors): what kiln's checkpoints hold their
+// weights in, readable by Python's safetensors and by NumPy users. A file is
+//   8 bytes   N, the header's length, little-endian u64
+//   N bytes   a JSON object: per tensor {"dtype": "F32", "shape": [2, 3],
+//             "data_offsets": [begin, end]} (offsets into the data below), and optionally
+//             "__metadata__": {string: string}; may end in spaces
+//   the rest  the tensors' bytes, little-endian, row-major, packed: the offsets tile it
+//             exactly, with no gap and no overlap.
+// A file is untrusted input: decode() checks every length, offset, dtype and shape against
+// the bytes it has before it allocates, and throws kiln::Error naming the file and what is
+// wrong; it never reads out of bounds nor allocates more than the file's size.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kiln/tensor.h"
+
+namespace kiln::detail::safetensors {
+
+/// The largest header read (the reference implementation's bound).
+inline constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+struct Contents {
+  std::vector<std::pair<std::string, Tensor>> tensors;  // in the file's data order
+  std::map<std::string, std::string> metadata;
+};
+
+/// The file's bytes for `contents` (tensors in the order given; they must be on the host
+/// or are copied there). Names must be unique and not "__metadata__" (kiln::Error).
+std::string encode(const Contents& contents);
+
+/// The tensors and metadata of `bytes`; `what` (the file's name) heads every error.
+Contents decode(std::string_view bytes, const std::string& what);
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, renamed
+/// over `path`, the folder flushed; a failure at any point leaves `path` as it was and no
+/// temporary file. Throws kiln::Error naming the path and the system's reason.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+/// The whole file; kiln::Error if it cannot be read or is over `max_bytes`.
+std::string read_file(const std::string& path, uint64_t max_bytes);
+
+}  // namespace kiln::detail::safetensors

@@ -6,6 +6,8 @@
 // writes leave the old file when they fail.
 #include <unistd.h>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -150,11 +152,15 @@ TEST_CASE("safetensors: lying files are errors naming the file and the problem",
   CHECK_THROWS_WITH(st::encode(twice), Contains("'w' is used twice"));
 }
 
-TEST_CASE("safetensors: 10,000 mutated files decode or throw kiln::Error", "[safetensors]") {
+TEST_CASE("safetensors: 10,000 mutated files decode or throw kiln::Error", "[safetensors][fuzz]") {
+  // scripts/fuzz.sh runs this with KILN_FUZZ_RUNS=1000000 (and another seed) under ASan/UBSan.
+  const char* runs_text = std::getenv("KILN_FUZZ_RUNS");
+  const char* seed_text = std::getenv("KILN_FUZZ_SEED");
+  const long runs = runs_text ? std::atol(runs_text) : 10'000;
   const std::string valid = st::encode(sample());
-  std::mt19937_64 rng(20261206);
-  int decoded = 0, refused = 0;
-  for (int i = 0; i < 10'000; ++i) {
+  std::mt19937_64 rng(seed_text ? std::strtoull(seed_text, nullptr, 10) : 20261206);
+  long decoded = 0, refused = 0;
+  for (long i = 0; i < runs; ++i) {
     std::string b = valid;
     const int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits; ++e) {
@@ -190,8 +196,9 @@ TEST_CASE("safetensors: 10,000 mutated files decode or throw kiln::Error", "[saf
     }
   }
   INFO(decoded << " decoded, " << refused << " refused");
-  CHECK(refused > 5'000);
-  CHECK(decoded + refused == 10'000);
+  if (runs_text) std::printf("fuzz safetensors: %ld decoded, %ld refused\n", decoded, refused);
+  CHECK(refused > runs / 2);
+  CHECK(decoded + refused == runs);
 }
 
 TEST_CASE("safetensors: atomic writes replace whole files or leave them", "[safetensors]") {

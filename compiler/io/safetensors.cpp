@@ -1,18 +1,14 @@
 #include "compiler/io/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <optional>
 #include <set>
 
+#include "compiler/io/files.h"
 #include "kiln/error.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
@@ -51,10 +47,6 @@ std::optional<DType> dtype_of_name(llvm::StringRef name) {
 
 [[noreturn]] void fail(const std::string& what, const std::string& why) {
   throw Error("[safetensors] " + what + ": " + why);
-}
-
-std::string system_error(const char* action, const std::string& path) {
-  return std::string("cannot ") + action + " '" + path + "': " + std::strerror(errno);
 }
 
 }  // namespace
@@ -222,76 +214,19 @@ Contents decode(std::string_view bytes, const std::string& what) {
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string temp_name = ".";  // hidden, beside the target (GCC 12 misreads "." + string)
-  temp_name += target.filename().string();
-  temp_name += ".tmp-XXXXXX";
-  std::string temp = (dir / temp_name).string();
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw Error("[safetensors] " + system_error("create a temporary file for", path));
-  auto give_up = [&](const char* action) {
-    std::string why = system_error(action, path);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw Error("[safetensors] " + why);
-  };
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) give_up("write");
-    done += static_cast<size_t>(w);
-  }
-  if (::fchmod(fd, 0644) != 0) give_up("set the mode of");
-  if (::fsync(fd) != 0) give_up("flush");
-  if (::close(fd) != 0) {
-    fd = -1;
-    std::string why = system_error("close", path);
-    ::unlink(temp.c_str());
-    throw Error("[safetensors] " + why);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string why = system_error("rename a temporary file over", path);
-    ::unlink(temp.c_str());
-    throw Error("[safetensors] " + why);
-  }
-  // The rename itself reaches the disk when the folder is flushed.
-  if (int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); d >= 0) {
-    ::fsync(d);
-    ::close(d);
-  }
+  const std::filesystem::path target(path);
+  std::string temp_prefix = ".";  // hidden, beside the target (GCC 12 misreads "." + string)
+  temp_prefix += target.filename().string();
+  temp_prefix += ".tmp-";
+  const std::string error = files::replace_file(target, bytes, temp_prefix);
+  if (!error.empty()) throw Error("[safetensors] " + error);
 }
 
 std::string read_file(const std::string& path, uint64_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error("[safetensors] " + system_error("open", path));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error("[safetensors] '" + path + "' is not a regular file");
-  }
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    ::close(fd);
-    throw Error("[safetensors] '" + path + "' is " + std::to_string(st.st_size) +
-                " bytes, over the limit of " + std::to_string(max_bytes));
-  }
-  std::string out(static_cast<size_t>(st.st_size), '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t r = ::read(fd, out.data() + done, out.size() - done);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      std::string why =
-          r == 0 ? "'" + path + "' shrank while it was read" : system_error("read", path);
-      ::close(fd);
-      throw Error("[safetensors] " + why);
-    }
-    done += static_cast<size_t>(r);
-  }
-  ::close(fd);
-  return out;
+  std::string why;
+  std::optional<std::string> bytes = files::read_file(path, max_bytes, /*touch=*/false, &why);
+  if (!bytes) throw Error("[safetensors] '" + path + "': " + why);
+  return std::move(*bytes);
 }
 
 }  // namespace kiln::detail::safetensors

@@ -37,9 +37,8 @@ std::string encode(const Contents& contents);
 /// The tensors and metadata of `bytes`; `what` (the file's name) heads every error.
 Contents decode(std::string_view bytes, const std::string& what);
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, renamed
-/// over `path`, the folder flushed; a failure at any point leaves `path` as it was and no
-/// temporary file. Throws kiln::Error naming the path and the system's reason.
+/// Writes `bytes` to `path` atomically (files::replace_file); throws kiln::Error naming the
+/// path and the system's reason, leaving `path` as it was and no temporary file.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
 /// The whole file; kiln::Error if it cannot be read or is over `max_bytes`.

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 
+#include "compiler/io/files.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/xxhash.h"
 
@@ -149,42 +150,6 @@ std::optional<Key> key_of_name(const std::string& name) {
     key[i] = static_cast<uint8_t>(v);
   }
   return hex(key) + kSuffix == name ? std::optional<Key>(key) : std::nullopt;
-}
-
-/// The whole file, or nothing (a missing file is not an error: `missing` says so).
-std::optional<std::string> read_file(const fs::path& path, bool touch, bool* missing) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (missing) *missing = errno == ENOENT;
-    return std::nullopt;
-  }
-  std::string bytes;
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0;
-  if (ok) {
-    bytes.resize(static_cast<size_t>(st.st_size));
-    size_t at = 0;
-    while (ok && at < bytes.size()) {
-      ssize_t n = ::read(fd, bytes.data() + at, bytes.size() - at);
-      if (n < 0 && errno == EINTR) continue;
-      ok = n > 0;
-      if (ok) at += static_cast<size_t>(n);
-    }
-  }
-  if (ok && touch) (void)::futimens(fd, nullptr);  // used now: last to go under the bound
-  ::close(fd);
-  if (missing) *missing = false;
-  return ok ? std::optional<std::string>(std::move(bytes)) : std::nullopt;
-}
-
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 struct FileInfo {
@@ -381,12 +346,13 @@ std::optional<Record> load(const Config& config, const Key& key) {
   if (!config.enabled) return std::nullopt;
   const fs::path path = entry_path(config, key);
   bool missing = false;
-  std::optional<std::string> bytes = read_file(path, /*touch=*/true, &missing);
+  std::string why;
+  std::optional<std::string> bytes =
+      files::read_file(path, UINT64_MAX, /*touch=*/true, &why, &missing);
   if (!bytes) {
-    if (!missing) warn("cannot read " + path.string() + ": " + errno_text() + "; compiling again");
+    if (!missing) warn("cannot read " + path.string() + ": " + why + "; compiling again");
     return std::nullopt;
   }
-  std::string why;
   std::optional<Record> record = decode(*bytes, &key, &why);
   if (!record) {
     warn("the entry " + path.string() + " is damaged (" + why + "): removed; compiling again");
@@ -399,25 +365,11 @@ std::optional<Record> load(const Config& config, const Key& key) {
 void store(const Config& config, const Key& key, const Record& record) {
   if (!config.enabled) return;
   const std::string bytes = encode(key, record);
-  std::string temp = (config.dir / (kTempPrefix + hex(key).substr(0, 16) + "-XXXXXX")).string();
-  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    warn("cannot write in " + config.dir.string() + ": " + errno_text());
+  const std::string error = files::replace_file(entry_path(config, key), bytes,
+                                                kTempPrefix + hex(key).substr(0, 16) + "-");
+  if (!error.empty()) {
+    warn(error);
     return;
-  }
-  const bool written = write_all(fd, bytes) && ::fsync(fd) == 0;
-  const std::string error = written ? "" : errno_text();
-  ::close(fd);
-  const fs::path path = entry_path(config, key);
-  if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
-    warn("cannot write " + path.string() + ": " + (written ? errno_text() : error));
-    ::unlink(temp.c_str());
-    return;
-  }
-  // The rename is durable once the folder is synced (a crash keeps the old entry or this).
-  if (int dir = ::open(config.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
   }
   if (trim_due(config, bytes.size())) trim(config);
 }
@@ -454,9 +406,10 @@ Verified verify(const Config& config) {
     const std::string name = e.path.filename().string();
     const Key key = *key_of_name(name);
     bool missing = false;
-    std::optional<std::string> bytes = read_file(e.path, /*touch=*/false, &missing);
+    std::string why;
+    std::optional<std::string> bytes =
+        files::read_file(e.path, UINT64_MAX, /*touch=*/false, &why, &missing);
     if (!bytes && missing) continue;  // removed meanwhile
-    std::string why = "cannot be read";
     if (bytes && decode(*bytes, &key, &why)) {
       ++v.good;
       continue;

@@ -81,4 +81,15 @@ std::vector<Event> events() {
   return all;
 }
 
+size_t event_count() {
+  size_t n = 0;
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (auto& b : r.buffers) {
+    std::lock_guard<std::mutex> guard(b->mutex);
+    n += b->events.size();
+  }
+  return n;
+}
+
 }  // namespace kiln::runtime::profiler

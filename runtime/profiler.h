@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ bool start();
 void stop();
 /// Every event recorded (all threads), in start order; they are kept.
 std::vector<Event> events();
+/// How many events are recorded (all threads), without copying them.
+size_t event_count();
 
 /// Nanoseconds of the steady clock.
 uint64_t now_ns() noexcept;

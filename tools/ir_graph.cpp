@@ -211,8 +211,12 @@ class DotWriter {
 
 }  // namespace
 
-std::string mlir_to_dot(std::string_view mlir, std::string_view title,
-                        std::string_view source_name) {
+namespace {
+
+/// Parses and verifies `mlir` with kiln's dialects and calls `use` on the module; throws
+/// std::runtime_error with the diagnostics when it does not parse or verify.
+template <class Use>
+auto with_module(std::string_view mlir, std::string_view source_name, Use&& use) {
   mlir::DialectRegistry registry;
   kiln::passes::registerDialects(registry, /*gpu=*/true);
   mlir::MLIRContext context(registry);
@@ -235,7 +239,19 @@ std::string mlir_to_dot(std::string_view mlir, std::string_view title,
       llvm::StringRef(mlir.data(), mlir.size()), config,
       llvm::StringRef(source_name.data(), source_name.size()));
   if (!module) throw std::runtime_error("the IR does not parse:\n" + errors);
-  return DotWriter().write(*module, title);
+  return use(*module);
+}
+
+}  // namespace
+
+std::string mlir_to_dot(std::string_view mlir, std::string_view title,
+                        std::string_view source_name) {
+  return with_module(mlir, source_name,
+                     [&](mlir::ModuleOp module) { return DotWriter().write(module, title); });
+}
+
+void check_mlir(std::string_view mlir, std::string_view source_name) {
+  with_module(mlir, source_name, [](mlir::ModuleOp) { return 0; });
 }
 
 std::string dot_to_svg(const std::string& dot) {

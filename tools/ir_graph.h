@@ -18,6 +18,10 @@ namespace kiln::tools {
 std::string mlir_to_dot(std::string_view mlir, std::string_view title,
                         std::string_view source_name = "-");
 
+/// Parses and verifies `mlir` as mlir_to_dot does, drawing nothing; throws
+/// std::runtime_error with the messages if it does not parse or verify.
+void check_mlir(std::string_view mlir, std::string_view source_name);
+
 /// `dot` laid out as SVG by Graphviz's `dot -Tsvg` (Debian's graphviz). Throws
 /// std::runtime_error if it is not installed or fails.
 std::string dot_to_svg(const std::string& dot);

@@ -104,10 +104,13 @@ int print_file(const std::string& path, const std::string& format) {
   std::stringstream text;
   text << in.rdbuf();
   try {
-    // Drawn in every format, so that a file that does not parse or verify is an error in
-    // every format.
-    std::string drawn = formatted(text.str(), format == "mlir" ? "dot" : format, path, path);
-    std::cout << (format == "mlir" ? text.str() : drawn);
+    // Parsed and verified in every format: a file that does not is an error in each.
+    if (format == "mlir") {
+      kiln::tools::check_mlir(text.str(), path);
+      std::cout << text.str();
+    } else {
+      std::cout << formatted(text.str(), format, path, path);
+    }
   } catch (const std::exception& e) {
     std::cerr << "kiln-ir: " << path << ": " << e.what() << "\n";
     return 1;

@@ -56,7 +56,7 @@ size_t Profiler::stop() {
   running_ = false;
   rp::stop();
   if (!path_.empty()) write_profile_trace(path_);
-  return rp::events().size();
+  return rp::event_count();
 }
 
 void write_profile_trace(const std::string& path) {

@@ -151,7 +151,10 @@ class PlanBuilder {
       s.name = op.getName().stripDialect().str();
       if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) (s.name += ' ') += fusion.getKind();
       s.where = where_of(op.getLoc());
-      for (mlir::Value v : op.getOperands()) s.reads.push_back(slot(v));
+      for (mlir::Value v : op.getOperands()) {
+        if (mlir::Value source = transposed_.lookup(v)) v = source;  // read in place
+        s.reads.push_back(slot(v));
+      }
       for (mlir::Value v : op.getResults()) s.writes.push_back(slot(v));
       // Release what dies here, unless it is returned from the function.
       for (auto& [v, at] : last_use)

@@ -42,8 +42,8 @@ std::string file_line(const std::source_location& loc) {
 void OpFrame::record_profile() const noexcept {
   try {
     const uint64_t end = profiler::now_ns();
-    profiler::record(
-        {op_, "op", location(nullptr), "", profile_start_, end - profile_start_, 0, 0});
+    profiler::record({op_, "op", location(nullptr), "", profile_start_, end - profile_start_,
+                      profile_bytes_, 0});
   } catch (...) {
     // Out of memory for an event: the profile misses it; the op's own result stands.
   }

@@ -47,6 +47,13 @@ class OpFrame {
   /// The outermost frame of this thread, or null.
   static const OpFrame* outermost() { return current(); }
 
+  /// While the profiler times this thread's outermost frame: adds to the bytes its event
+  /// reports as moved (what each kernel run under it read and wrote).
+  static void add_profile_bytes(uint64_t bytes) noexcept {
+    if (const OpFrame* frame = current(); frame != nullptr && frame->profile_start_ != 0)
+      frame->profile_bytes_ += bytes;
+  }
+
  private:
   friend class UserCode;
   void enter() noexcept {
@@ -66,6 +73,7 @@ class OpFrame {
   const std::string* where_ = nullptr;
   bool outermost_ = false;
   uint64_t profile_start_ = 0;  // when the profiler timed this frame, else 0
+  mutable uint64_t profile_bytes_ = 0;  // add_profile_bytes' sum
 };
 
 /// Whether `file` (a std::source_location's) is one of kiln's library sources: ops called

@@ -22,7 +22,8 @@ done
 # The install needs only what it installs built, not the tests.
 "$root/scripts/setup.sh" "$build" -DKILN_NATIVE=OFF -DCMAKE_INSTALL_PREFIX=/usr \
   -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON
-cmake --build "$build" -j "$jobs" --target kiln_shared kiln-ir kiln-bench kiln-accuracy kiln-cache kiln-opt
+# docs: the API reference the package ships under /usr/share/doc/kiln/api.
+cmake --build "$build" -j "$jobs" --target kiln_shared kiln-ir kiln-bench kiln-accuracy kiln-cache kiln-opt docs
 (cd "$build" && cpack -G DEB -B "$out" > "$build/cpack.log") || { cat "$build/cpack.log"; exit 1; }
 rm -rf "$out/_CPack_Packages"
 deb=$(ls -t "$out"/kiln_*_amd64.deb | head -1)

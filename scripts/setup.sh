@@ -9,7 +9,7 @@ shift || true
 
 packages=(cmake ninja-build ccache g++ libtbb-dev catch2 libfmt-dev libopenblas-dev
           llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
-          pkgconf graphviz)  # the consumer test's pkg-config; kiln-ir --format=svg|html
+          pkgconf graphviz doxygen)  # consumer test (pkg-config); kiln-ir --format=svg|html; docs
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -121,6 +121,8 @@ TEST_CASE("Profiler: a compiled MLP's calls, steps and compile phases, and eager
   REQUIRE(ops.size() == 1);
   CHECK(ops[0].name == "matmul");
   CHECK(ops[0].where.find("test_profiler.cpp:" + std::to_string(eager_line)) != std::string::npos);
+  // Bytes moved: both operands read and the result written, f32.
+  CHECK(ops[0].bytes == (64 * 784 + 784 * 512 + 64 * 512) * 4);
   for (const TraceEvent& c : calls) CHECK_FALSE(inside(ops[0], c));
 
   // The summary: a row per name, largest total first.
@@ -167,4 +169,35 @@ TEST_CASE("Profiler: off records nothing; one at a time; a trace that cannot be 
   CHECK_THROWS_WITH(bad.stop(),
                     Catch::Contains("cannot write the trace to '/nonexistent-dir/trace.json'"));
   CHECK(bad.stop() == 0);  // stopped once
+}
+
+TEST_CASE("Profiler: an eager op's bytes are what its kernels read and wrote", "[profiler]") {
+  Tensor a = random_normal({1000}, 1), b = random_normal({1000}, 2);
+  Tensor m = random_normal({30, 40}, 3);
+  const std::string path = temp_path("bytes");
+  {
+    Profiler profile(path);
+    add(a, b);             // reads 2 × 4000 bytes, writes 4000
+    reshape(m, {40, 30});  // a view of m's storage: nothing moves
+    sum(m, 1);             // reads 4800, writes 120
+    cast(a, DType::f64);   // reads 4000, writes 8000
+    // An op that kiln runs as several kernels counts each one's traffic (at least the
+    // input read and the output written once).
+    softmax(m, -1);
+  }
+  std::vector<TraceEvent> ops;
+  for (const TraceEvent& e : kiln::test::read_chrome_trace(path))
+    if (e.category == "op") ops.push_back(e);
+  std::remove(path.c_str());
+  REQUIRE(ops.size() == 5);
+  CHECK(ops[0].name == "add");
+  CHECK(ops[0].bytes == 12000);
+  CHECK(ops[1].name == "reshape");
+  CHECK(ops[1].bytes == 0);
+  CHECK(ops[2].name == "sum");
+  CHECK(ops[2].bytes == 4920);
+  CHECK(ops[3].name == "cast");
+  CHECK(ops[3].bytes == 12000);
+  CHECK(ops[4].name == "softmax");
+  CHECK(ops[4].bytes >= 2 * 4800);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "compiler/io/safetensors.h"
+#include "mutate.h"
 #include "reference.h"
 
 using namespace kiln;
@@ -154,36 +155,14 @@ TEST_CASE("safetensors: lying files are errors naming the file and the problem",
 
 TEST_CASE("safetensors: 10,000 mutated files decode or throw kiln::Error", "[safetensors][fuzz]") {
   // scripts/fuzz.sh runs this with KILN_FUZZ_RUNS=1000000 (and another seed) under ASan/UBSan.
-  const char* runs_text = std::getenv("KILN_FUZZ_RUNS");
-  const char* seed_text = std::getenv("KILN_FUZZ_SEED");
-  const long runs = runs_text ? std::atol(runs_text) : 10'000;
+  const kiln::test::FuzzSettings fuzz = kiln::test::fuzz_settings(10'000, 20261206);
+  const long runs = fuzz.runs;
   const std::string valid = st::encode(sample());
-  std::mt19937_64 rng(seed_text ? std::strtoull(seed_text, nullptr, 10) : 20261206);
+  std::mt19937_64 rng(fuzz.seed);
   long decoded = 0, refused = 0;
   for (long i = 0; i < runs; ++i) {
     std::string b = valid;
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits; ++e) {
-      switch (rng() % 5) {
-        case 0:  // a bit flip anywhere
-          b[rng() % b.size()] ^= static_cast<char>(1u << (rng() % 8));
-          break;
-        case 1:  // a byte after the length set to a JSON-meaningful character
-          if (b.size() > 8) b[8 + rng() % (b.size() - 8)] = "{}[]\",:0123456789-e "[rng() % 21];
-          break;
-        case 2:  // truncated
-          b.resize(rng() % b.size());
-          break;
-        case 3: {  // the length field rewritten
-          uint64_t n = rng() % 2 ? rng() : rng() % (b.size() + 16);
-          if (b.size() >= 8) std::memcpy(b.data(), &n, 8);
-          break;
-        }
-        default:  // bytes appended
-          b.append(rng() % 16, static_cast<char>(rng()));
-      }
-      if (b.empty()) break;
-    }
+    kiln::test::mutate(b, rng);
     try {
       st::Contents c = st::decode(b, "mutant");
       for (auto& [name, t] : c.tensors)
@@ -196,7 +175,8 @@ TEST_CASE("safetensors: 10,000 mutated files decode or throw kiln::Error", "[saf
     }
   }
   INFO(decoded << " decoded, " << refused << " refused");
-  if (runs_text) std::printf("fuzz safetensors: %ld decoded, %ld refused\n", decoded, refused);
+  if (fuzz.from_environment)
+    std::printf("fuzz safetensors: %ld decoded, %ld refused\n", decoded, refused);
   CHECK(refused > runs / 2);
   CHECK(decoded + refused == runs);
 }

@@ -7,7 +7,9 @@
 #include <string>
 #include <set>
 
+#include "compiler/nn/pending_restore.h"
 #include "kiln/error.h"
+#include "kiln/function.h"
 #include "kiln/ops.h"
 #include "runtime/op_frame.h"
 
@@ -44,7 +46,11 @@ Optimizer::Optimizer(std::string name, LearningRateSchedule schedule)
 }
 
 double Optimizer::learning_rate() const {
-  if (!schedule_) return lr_;
+  // The variable, once it exists, is the truth (a checkpoint restore assigns it); while a
+  // function traces it has no value to read, and lr_ mirrors it.
+  if (!schedule_)
+    return lr_var_ != nullptr && !detail::FunctionBase::tracing() ? lr_var_->value().item<double>()
+                                                                  : lr_;
   Tensor step = iterations_ != nullptr ? iterations_->value() : Tensor::scalar<double>(0);
   return cast(schedule_(step), DType::f64).item<double>();
 }
@@ -106,6 +112,7 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
       if (!schedule_)
         lr_var_ = &add_slot(full({}, lr_, DType::f64, device), name_ + "/learning_rate");
       create_slots(vars);
+      check_restored_slots();
     } catch (const Error& e) {
       iterations_ = lr_var_ = nullptr;
       slots_.clear();  // all or nothing: a later apply tries again from scratch
@@ -116,6 +123,12 @@ void Optimizer::apply(const std::vector<Tensor>& grads, const std::vector<Variab
       bound_names_.push_back(v->name());
     }
     built_ = true;
+    if (pending_ != nullptr) {  // restored values are taken once the slots all exist
+      pending_->values.clear();
+      pending_.reset();
+      if (lr_var_ != nullptr && !detail::FunctionBase::tracing())
+        lr_ = lr_var_->value().item<double>();
+    }
   }
   // The rate of this apply: the schedule at the applies done so far, or the variable (both
   // read at every call of a compiled step).
@@ -137,8 +150,44 @@ Variable& Optimizer::add_slot(const Variable& var, const std::string& suffix) {
 }
 
 Variable& Optimizer::add_slot(Tensor initial, const std::string& name) {
+  if (pending_ != nullptr)
+    if (auto it = pending_->values.find(name); it != pending_->values.end()) {
+      const Tensor& restored = it->second;
+      if (restored.dtype() != initial.dtype() || restored.shape() != initial.shape().vec())
+        throw Error("restoring '" + pending_->group + "/" + name + "' from '" + pending_->file +
+                    "': the checkpoint holds " + describe(restored.dtype(), restored.shape()) +
+                    ", the variable is " + describe(initial.dtype(), initial.shape()));
+      initial = restored.to(initial.device());
+    }
   slots_.push_back(std::make_unique<Variable>(std::move(initial), name));
   return *slots_.back();
+}
+
+void Optimizer::check_restored_slots() const {
+  if (pending_ == nullptr || pending_->values.empty()) return;
+  // A restored optimizer resumes exactly or not at all: every slot takes a value and every
+  // value a slot (a checkpoint of another model's optimizer fails here, naming them).
+  std::set<std::string> slot_names;
+  std::vector<std::string> without_value, without_slot;
+  for (const auto& slot : slots_) {
+    slot_names.insert(slot->name());
+    if (!pending_->values.count(slot->name())) without_value.push_back(slot->name());
+  }
+  for (const auto& [name, value] : pending_->values)
+    if (!slot_names.count(name)) without_slot.push_back(name);
+  if (without_value.empty() && without_slot.empty()) return;
+  std::string message = "the checkpoint '" + pending_->file + "' restored into it (group '" +
+                        pending_->group + "') does not match its variables:";
+  if (!without_value.empty()) message += " no value for " + name_list(without_value);
+  if (!without_slot.empty())
+    message += std::string(without_value.empty() ? "" : ";") + " values for no variable " +
+               name_list(without_slot);
+  throw Error(message);
+}
+
+void Optimizer::restore_on_create(std::shared_ptr<detail::PendingRestore> pending) {
+  require(!built_, name_, "restore_on_create after the first apply: its variables exist");
+  pending_ = std::move(pending);
 }
 
 // ---- SGD ---------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ Tensor apply_op1(const CallSite& site, const std::vector<const Tensor*>& operand
                  const Attrs& attrs, const rules::TensorType& type, Eager&& eager) {
   if (auto traced = trace_op1(site, site.op, operands, attrs, type)) return *traced;
   Tensor out = eager();
+  if (runtime::profiler::active()) [[unlikely]]
+    note_bytes_moved(operands, out);
   record1(site.op, operands, attrs, out);
   return out;
 }

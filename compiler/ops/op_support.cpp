@@ -112,6 +112,25 @@ std::string scalar_misfit(Scalar value, DType dtype) {
 
 }  // namespace
 
+void note_bytes_moved(const std::vector<const Tensor*>& operands, const Tensor& out) noexcept {
+  auto bytes_of = [](const Tensor& t) -> uint64_t {
+    const TensorImpl* impl = t.impl().get();
+    return impl != nullptr && impl->numel > 0
+               ? static_cast<uint64_t>(impl->numel) * dtype_size(impl->dtype)
+               : 0;
+  };
+  uint64_t bytes = bytes_of(out);
+  for (const Tensor* operand : operands) {
+    if (operand == nullptr || !operand->defined()) continue;
+    // A view (reshape, a no-op transpose) shares its operand's storage: nothing moved.
+    if (out.defined() && operand->impl()->buffer != nullptr &&
+        operand->impl()->buffer == out.impl()->buffer)
+      return;
+    bytes += bytes_of(*operand);
+  }
+  runtime::OpFrame::add_profile_bytes(bytes);
+}
+
 Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype, Device device) {
   if (device.kind != Device::cpu) return to_device(scalar_tensor(site, value, dtype), device);
   if (std::string why = scalar_misfit(value, dtype); !why.empty())

@@ -69,6 +69,10 @@ void run_kernel(const CallSite& site, std::initializer_list<const Tensor*> opera
   }
 }
 
+/// For the profiler: an eager op read its operands and wrote `out`; their bytes count
+/// toward the op event of the user's call (runtime::OpFrame::add_profile_bytes).
+void note_bytes_moved(const std::vector<const Tensor*>& operands, const Tensor& out) noexcept;
+
 /// A rank-0 tensor holding `value` in `dtype`, refusing values the dtype cannot hold as
 /// a kind (fractions for integers, anything but 0/1 for boolean).
 Tensor scalar_tensor(const CallSite& site, Scalar value, DType dtype, Device device = {});

@@ -37,6 +37,7 @@ Variable::Variable(Tensor initial, std::string name, std::source_location loc) {
   detail::check_variable_creation(name.empty() ? "(unnamed)" : name, initial, loc);
   state_ = std::make_shared<detail::VariableState>();
   state_->id = next_variable_id++;
+  state_->named = !name.empty();
   state_->name = name.empty() ? "variable" + std::to_string(state_->id) : std::move(name);
   state_->dtype = initial.dtype();
   state_->shape = initial.shape();

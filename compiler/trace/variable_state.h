@@ -12,6 +12,7 @@ namespace kiln::detail {
 
 struct VariableState {
   std::string name;
+  bool named = false;  // given by the user (not "variable<id>"): what a checkpoint can key on
   DType dtype;
   Shape shape;
   uint64_t id;  // process-unique, for names in IR and signatures

@@ -1,5 +1,6 @@
-// Control flow that depends on tensor values: runs directly in eager mode and becomes
-// structured control flow (kiln.cond, kiln.while_loop, kiln.for_range) when traced.
+/// \file
+/// Control flow that depends on tensor values: runs directly in eager mode and becomes
+/// structured control flow (kiln.cond, kiln.while_loop, kiln.for_range) when traced.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +63,7 @@ auto cond(const Tensor& pred, Then&& then_fn, Else&& else_fn,
 /// Runs body while cond(carried) holds; cond returns a one-element boolean tensor. The
 /// carried tensors keep their dtypes and shapes across iterations. A body returns the new
 /// carried values as a std::vector<Tensor> (with a lambda, `-> std::vector<Tensor>` lets it
-/// `return {a, b};`), a std::tuple/std::pair/std::array of tensors, or a Tensor for one.
+/// `return {a, b};`), a tuple, pair or array of tensors, or a Tensor for one.
 template <class Cond, class Body>
 std::vector<Tensor> while_loop(Cond&& cond_fn, Body&& body_fn, std::vector<Tensor> init,
                                std::source_location loc = std::source_location::current()) {
@@ -82,6 +83,7 @@ std::vector<Tensor> for_range(const Tensor& n, Body&& body_fn, std::vector<Tenso
       [&](const Tensor& i, const std::vector<Tensor>& c) { return detail::as_tensors(body_fn(i, c)); },
       std::move(init), loc);
 }
+/// for_range with a host trip count.
 template <class Body>
 std::vector<Tensor> for_range(int64_t n, Body&& body_fn, std::vector<Tensor> init,
                               std::source_location loc = std::source_location::current()) {

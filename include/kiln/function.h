@@ -1,5 +1,6 @@
-// kiln::function: traces a C++ callable into a graph per input signature, caches the
-// compiled graph, and runs it on later calls without running the callable.
+/// \file
+/// kiln::function: traces a C++ callable into a graph per input signature, caches the
+/// compiled graph, and runs it on later calls without running the callable.
 #pragma once
 
 #include <array>
@@ -31,35 +32,47 @@ namespace kiln {
   X(llvm, "the kernels in MLIR's LLVM dialect, as the JIT compiles them (jit=true)")       \
   X(ptx, "the fused kernels compiled for a CUDA device (PTX text, not MLIR)")
 
+/// A stage of a concrete function's IR (f.ir(args..., stage), kiln-ir --stage): traced,
+/// optimized, fused, lowered, llvm, ptx, in pipeline order (stage_description says what
+/// each holds).
 enum class Stage {
+/// Internal: one Stage enumerator per KILN_STAGE_LIST entry.
 #define KILN_STAGE_ENUMERATOR(name, what) name,
   KILN_STAGE_LIST(KILN_STAGE_ENUMERATOR)
 #undef KILN_STAGE_ENUMERATOR
 };
 
-/// Every stage, in pipeline order.
-inline constexpr Stage kStages[] = {
+/// Internal: one kStages entry per KILN_STAGE_LIST entry.
 #define KILN_STAGE_ENTRY(name, what) Stage::name,
-    KILN_STAGE_LIST(KILN_STAGE_ENTRY)
+/// Every stage, in pipeline order.
+inline constexpr Stage kStages[] = {KILN_STAGE_LIST(KILN_STAGE_ENTRY)};
 #undef KILN_STAGE_ENTRY
-};
 
 /// "traced", "optimized", ...
 std::string_view stage_name(Stage stage);
 /// What the stage's IR holds, in one line.
 std::string_view stage_description(Stage stage);
 
+/// One argument of an input_signature: a shape (-1 marks a dynamic dimension) and a dtype.
 struct TensorSpec {
-  Shape shape;  // -1 marks a dynamic dimension
-  DType dtype = DType::f32;
+  Shape shape;               ///< -1 marks a dynamic dimension
+  DType dtype = DType::f32;  ///< the argument's dtype
 };
 
+/// How kiln::function traces, caches and compiles (tf.function's arguments).
 struct FunctionOptions {
+  /// The graph's name in IR, errors and profiles (default: the callable's source line).
   std::string name;
-  bool jit = true;  // false: the optimized graph runs op by op on runtime kernels
-  std::optional<std::vector<TensorSpec>> input_signature;  // fixes the interface
-  bool reduce_retracing = false;  // dimensions that keep changing become dynamic
-  size_t cache_capacity = 64;     // least recently used concrete functions are dropped
+  /// Fuse and compile kernels with the JIT; false: the optimized graph runs op by op on
+  /// the eager kernels (graph mode).
+  bool jit = true;
+  /// Fixes the interface: one concrete function for these specs (-1 dims dynamic), and
+  /// arguments that do not match are refused with a kiln::Error.
+  std::optional<std::vector<TensorSpec>> input_signature;
+  /// Dimensions that keep changing between calls become dynamic (one trace serves them).
+  bool reduce_retracing = false;
+  /// At most this many concrete functions are cached; the least recently used is dropped.
+  size_t cache_capacity = 64;
   /// Also drop them while the concrete functions held take more than this many bytes
   /// (compiled code, IR, the plan's constants; FunctionStats::cache_bytes): 0, no bound.
   /// The most recently used one is always kept.
@@ -70,22 +83,24 @@ struct FunctionOptions {
   bool fast_math = false;
 };
 
+/// What a kiln::function's cache has done so far (Function::stats()).
 struct FunctionStats {
-  uint64_t hits = 0;
-  uint64_t misses = 0;
-  double trace_ms = 0;    // total over all traces
-  double compile_ms = 0;  // everything after the trace (optimize_ms + codegen_ms + the plan), total
-  double optimize_ms = 0;        // simplification and fusion, total
-  double codegen_ms = 0;         // jit=true: lowering the fused kernels and native code, total
-  std::string last_miss_reason;  // e.g. "argument 0: shape (2, 3) -> (4, 3)"
-  uint64_t evictions = 0;        // concrete functions dropped by cache_capacity or cache_max_bytes
-  uint64_t cache_bytes = 0;      // what the cached concrete functions hold now
+  uint64_t hits = 0;    ///< calls served by a cached concrete function
+  uint64_t misses = 0;  ///< calls that traced (and compiled) a new one
+  double trace_ms = 0;  ///< total over all traces
+  /// Everything after the trace (optimize_ms + codegen_ms + the plan), total.
+  double compile_ms = 0;
+  double optimize_ms = 0;        ///< simplification and fusion, total
+  double codegen_ms = 0;         ///< jit=true: lowering the fused kernels and native code, total
+  std::string last_miss_reason;  ///< e.g. "argument 0: shape (2, 3) -> (4, 3)"
+  uint64_t evictions = 0;    ///< concrete functions dropped by cache_capacity or cache_max_bytes
+  uint64_t cache_bytes = 0;  ///< what the cached concrete functions hold now
   // The persistent compile cache (KILN_CACHE_DIR; jit=true on the CPU): traces whose
   // compiled code came from disk, traces compiled and written there, and the time spent
   // on it (keys, reads, loading the code, writes), total.
-  uint64_t disk_hits = 0;
-  uint64_t disk_misses = 0;
-  double disk_ms = 0;
+  uint64_t disk_hits = 0;    ///< traces whose compiled code came from disk
+  uint64_t disk_misses = 0;  ///< traces compiled and written to disk
+  double disk_ms = 0;        ///< time spent on the disk cache, total
 };
 
 namespace detail {
@@ -283,6 +298,9 @@ class Function {
   Function(F fn, FunctionOptions options, std::source_location defined_at)
       : fn_(std::make_shared<F>(std::move(fn))), base_(std::move(options), defined_at) {}
 
+  /// Calls the function: a cached concrete function runs when the arguments' signature
+  /// (tensor dtypes and shapes, host values) matches one; otherwise the callable is traced
+  /// and compiled first. Inside another function's trace the callable is inlined.
   template <class... Args>
   auto operator()(Args&&... args) {
     using R = std::decay_t<std::invoke_result_t<F&, Args&&...>>;
@@ -308,8 +326,11 @@ class Function {
     (std::make_index_sequence<n>{});
   }
 
+  /// How many times the callable has been traced.
   size_t trace_count() const { return base_.trace_count(); }
+  /// How many concrete functions are cached now.
   size_t cache_size() const { return base_.cache_size(); }
+  /// The cache's counters and timings.
   FunctionStats stats() const { return base_.stats(); }
   /// f.miss_reason(args...): why the concrete function these arguments select was traced
   /// (the reason its signature missed, kept with it: stats().last_miss_reason is whichever
@@ -353,6 +374,10 @@ class Function {
   detail::FunctionBase base_;
 };
 
+/// Wraps a callable (a lambda over Tensor, Variable&, scalars, strings, enums, and
+/// vectors, tuples and pairs of tensors) as a compiled function, tf.function's
+/// decorator: `auto f = kiln::function([](Tensor x) { return relu(x) * 2; });`. `loc` is
+/// where C++ operators without a location of their own point.
 template <class F>
 auto function(F&& fn, FunctionOptions options = {},
               std::source_location loc = std::source_location::current()) {

@@ -1,15 +1,18 @@
-// Layers for small models: kiln::Dense and kiln::MLP. Their weights are kiln::Variables,
-// so a layer called inside a kiln::function reads them as graph inputs, and a
-// GradientTape watches them without a `watch` call.
-//
-//   kiln::MLP model({784, 512, 10}, /*seed=*/1);   // relu between layers, none after
-//   Tensor logits = model(x);                       // x: (batch, 784)
-//   auto grads = tape.gradient(loss, model.variables());
-//
-// Layers own their variables through std::unique_ptr: a layer moves (a std::vector of
-// them is fine) but does not copy, since a Variable is one slot shared by reference.
-// Constructing a layer creates variables, which inside a kiln::function is allowed on the
-// first trace only (as in tf.function): build models outside the traced lambda.
+/// \file
+/// Layers for small models: kiln::Dense and kiln::MLP. Their weights are kiln::Variables,
+/// so a layer called inside a kiln::function reads them as graph inputs, and a
+/// GradientTape watches them without a `watch` call.
+///
+/// \code
+/// kiln::MLP model({784, 512, 10}, /*seed=*/1);   // relu between layers, none after
+/// Tensor logits = model(x);                       // x: (batch, 784)
+/// auto grads = tape.gradient(loss, model.variables());
+/// \endcode
+///
+/// Layers own their variables through std::unique_ptr: a layer moves (a std::vector of
+/// them is fine) but does not copy, since a Variable is one slot shared by reference.
+/// Constructing a layer creates variables, which inside a kiln::function is allowed on the
+/// first trace only (as in tf.function): build models outside the traced lambda.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +29,11 @@
 
 namespace kiln {
 
+/// A layer's activation: none (identity), relu, tanh or the exact gelu.
 enum class Activation { none, relu, tanh, gelu };
 
-std::string_view activation_name(Activation activation);  // "none", "relu", "tanh", "gelu"
+/// "none", "relu", "tanh", "gelu".
+std::string_view activation_name(Activation activation);
 /// The activation applied to x (x itself for Activation::none); gelu is the exact one.
 Tensor activate(const Tensor& x, Activation activation, std::source_location loc = std::source_location::current());
 
@@ -37,6 +42,8 @@ Tensor activate(const Tensor& x, Activation activation, std::source_location loc
 /// starts at zero.
 class Dense {
  public:
+  /// A layer of in_features -> out_features; its variables are named "<name>/kernel" and
+  /// "<name>/bias".
   Dense(int64_t in_features, int64_t out_features, uint64_t seed,
         Activation activation = Activation::none, DType dtype = DType::f32,
         std::string name = "dense");
@@ -48,13 +55,21 @@ class Dense {
   /// {kernel, bias}: what a tape differentiates and an optimizer updates.
   std::vector<Variable*> variables();
 
+  /// The weight matrix, (in, out).
   Variable& kernel() { return *kernel_; }
+  /// The bias, (out,).
   Variable& bias() { return *bias_; }
+  /// The weight matrix, (in, out).
   const Variable& kernel() const { return *kernel_; }
+  /// The bias, (out,).
   const Variable& bias() const { return *bias_; }
+  /// The input width.
   int64_t in_features() const { return kernel_->shape()[0]; }
+  /// The output width.
   int64_t out_features() const { return kernel_->shape()[1]; }
+  /// The activation applied after the affine map.
   Activation activation() const { return activation_; }
+  /// The prefix of its variables' names.
   const std::string& name() const { return name_; }
 
  private:
@@ -68,15 +83,19 @@ class Dense {
 /// (seed, i), so two MLPs of one seed are identical and different seeds share no layer.
 class MLP {
  public:
+  /// Layers of the given widths (at least two sizes); layer i is named "<name>/dense<i>".
   MLP(std::vector<int64_t> sizes, uint64_t seed, Activation hidden = Activation::relu,
       DType dtype = DType::f32, std::string name = "mlp");
 
+  /// x (..., sizes[0]) -> logits (..., sizes.back()).
   Tensor operator()(const Tensor& x, std::source_location loc = std::source_location::current()) const;
 
   /// Every layer's {kernel, bias}, first layer first.
   std::vector<Variable*> variables();
 
+  /// The layers, first first.
   std::vector<Dense>& layers() { return layers_; }
+  /// The layers, first first.
   const std::vector<Dense>& layers() const { return layers_; }
 
  private:

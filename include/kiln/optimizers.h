@@ -1,29 +1,32 @@
-// Optimizers: kiln::SGD and kiln::Adam, with tf.keras' update rules.
-//
-//   kiln::Adam opt(1e-3);
-//   auto step = kiln::function([&](Tensor x, Tensor labels) {
-//     kiln::GradientTape tape;
-//     Tensor loss = mean(softmax_cross_entropy(model(x), labels));
-//     opt.apply(tape.gradient(loss, model.variables()), model.variables());
-//     return loss;
-//   });
-//
-// `apply` writes each variable with assign/assign_sub, so it works eagerly and inside a
-// kiln::function, where the writes become graph effects that happen at every call.
-//
-// State ("slots": SGD's momentum, Adam's m, v and step count) lives in Variables that the
-// first `apply` creates, one set per variable of that call's list; later calls must pass
-// the same variables in the same order. Inside a kiln::function, creating variables is
-// allowed on the function's first trace only (as in tf.function): make the first `apply`
-// happen eagerly or in the first trace of the first function that uses the optimizer, not
-// in a retrace.
-//
-// The learning rate is a variable ("<optimizer>/learning_rate", f64), read by a compiled
-// step at every call: `opt.set_learning_rate(x)` changes it without a retrace and keeps the
-// slots. Or it is a schedule of the step, written in kiln ops (kiln::schedules), which a
-// compiled step evaluates at every call from the optimizer's iteration count
-// ("<optimizer>/iterations", f64, the applies done so far). The other hyperparameters
-// (momentum, betas, epsilon) are constants of a traced graph.
+/// \file
+/// Optimizers: kiln::SGD and kiln::Adam, with tf.keras' update rules.
+///
+/// \code
+/// kiln::Adam opt(1e-3);
+/// auto step = kiln::function([&](Tensor x, Tensor labels) {
+///   kiln::GradientTape tape;
+///   Tensor loss = mean(softmax_cross_entropy(model(x), labels));
+///   opt.apply(tape.gradient(loss, model.variables()), model.variables());
+///   return loss;
+/// });
+/// \endcode
+///
+/// `apply` writes each variable with assign/assign_sub, so it works eagerly and inside a
+/// kiln::function, where the writes become graph effects that happen at every call.
+///
+/// State ("slots": SGD's momentum, Adam's m, v and step count) lives in Variables that the
+/// first `apply` creates, one set per variable of that call's list; later calls must pass
+/// the same variables in the same order. Inside a kiln::function, creating variables is
+/// allowed on the function's first trace only (as in tf.function): make the first `apply`
+/// happen eagerly or in the first trace of the first function that uses the optimizer, not
+/// in a retrace.
+///
+/// The learning rate is a variable ("<optimizer>/learning_rate", f64), read by a compiled
+/// step at every call: `opt.set_learning_rate(x)` changes it without a retrace and keeps the
+/// slots. Or it is a schedule of the step, written in kiln ops (kiln::schedules), which a
+/// compiled step evaluates at every call from the optimizer's iteration count
+/// ("<optimizer>/iterations", f64, the applies done so far). The other hyperparameters
+/// (momentum, betas, epsilon) are constants of a traced graph.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,10 @@
 
 namespace kiln {
 
+namespace detail {
+struct PendingRestore;  // compiler/nn/pending_restore.h
+}
+
 /// A learning rate as a function of the step: given the number of applies done before this
 /// one (an f64 scalar tensor, 0 at the first), an f64 scalar tensor. Written in kiln ops, it
 /// traces into a compiled step like any code (see kiln::schedules).
@@ -49,7 +56,9 @@ class Optimizer {
   virtual ~Optimizer();
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
+  /// Moves the slots and the bookkeeping (an optimizer is not copied: its slots are one).
   Optimizer(Optimizer&&) noexcept;
+  /// Moves the slots and the bookkeeping.
   Optimizer& operator=(Optimizer&&) noexcept;
 
   /// Updates vars[i] with grads[i]. Every gradient must be defined and have its variable's
@@ -60,6 +69,7 @@ class Optimizer {
 
   /// The optimizer's own variables (empty before the first apply).
   std::vector<Variable*> variables();
+  /// "SGD" or "Adam": the prefix of its variables' names.
   const std::string& name() const { return name_; }
 
   /// The rate the next apply uses (for a schedule, computed now from the iteration count).
@@ -72,8 +82,16 @@ class Optimizer {
   /// The applies done so far, as a variable (nullptr before the first apply).
   const Variable* iterations() const { return iterations_; }
 
+  /// Whether its variables exist (after the first apply).
+  bool built() const { return built_; }
+  /// Internal (kiln::Checkpoint): values for its variables, by name, that the first apply
+  /// creates them with (restore-on-create), checked against their dtypes and shapes then.
+  void restore_on_create(std::shared_ptr<detail::PendingRestore> pending);
+
  protected:
+  /// An optimizer with a constant rate (changeable with set_learning_rate).
   Optimizer(std::string name, double lr);
+  /// An optimizer whose rate follows a schedule of the step.
   Optimizer(std::string name, LearningRateSchedule schedule);
 
   /// Makes a slot for `var`: zeros of its dtype and shape, named "<var>/<suffix>".
@@ -90,6 +108,9 @@ class Optimizer {
 
  private:
   void check(const std::vector<Tensor>& grads, const std::vector<Variable*>& vars) const;
+  /// After a restore_on_create: every slot created took a restored value and every value
+  /// found its slot (kiln::Error naming them otherwise).
+  void check_restored_slots() const;
 
   std::string name_;
   double lr_;  // the constant rate (mirrors lr_var_ once it exists)
@@ -102,15 +123,21 @@ class Optimizer {
   std::vector<std::weak_ptr<detail::VariableState>> bound_;
   std::vector<std::string> bound_names_;
   std::vector<std::unique_ptr<Variable>> slots_;
+  std::shared_ptr<detail::PendingRestore> pending_;  // restore_on_create's, until taken
 };
 
 /// Stochastic gradient descent, tf.keras.optimizers.SGD:
-///   momentum == 0: var -= lr * g
-///   otherwise:     m = momentum * m - lr * g; var += m   (m starts at zero)
+/// \code
+/// momentum == 0: var -= lr * g
+/// otherwise:     m = momentum * m - lr * g; var += m   (m starts at zero)
+/// \endcode
 class SGD : public Optimizer {
  public:
+  /// A constant rate; momentum in [0, 1].
   explicit SGD(double lr, double momentum = 0);
+  /// A scheduled rate; momentum in [0, 1].
   explicit SGD(LearningRateSchedule lr, double momentum = 0);
+  /// The momentum coefficient (0: plain SGD).
   double momentum() const { return momentum_; }
 
  private:
@@ -123,21 +150,28 @@ class SGD : public Optimizer {
 };
 
 /// Adam, tf.keras.optimizers.Adam (Kingma & Ba, with epsilon outside the square root):
-///   t += 1
-///   m = beta1 * m + (1 - beta1) * g
-///   v = beta2 * v + (1 - beta2) * g^2
-///   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
-///   var -= lr_t * m / (sqrt(v) + eps)
+/// \code
+/// t += 1
+/// m = beta1 * m + (1 - beta1) * g
+/// v = beta2 * v + (1 - beta2) * g^2
+/// lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+/// var -= lr_t * m / (sqrt(v) + eps)
+/// \endcode
 /// t is the iteration count ("Adam/iterations", f64) and the bias correction is computed
 /// from it with kiln ops (in f64, then cast to each variable's dtype), so a compiled step
 /// counts.
 class Adam : public Optimizer {
  public:
+  /// A constant rate; betas in [0, 1), eps >= 0 (Keras' defaults).
   explicit Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-7);
+  /// A scheduled rate; as above otherwise.
   explicit Adam(LearningRateSchedule lr, double beta1 = 0.9, double beta2 = 0.999,
                 double eps = 1e-7);
+  /// The first moment's decay.
   double beta1() const { return beta1_; }
+  /// The second moment's decay.
   double beta2() const { return beta2_; }
+  /// The denominator's epsilon (outside the square root).
   double epsilon() const { return eps_; }
   /// The step count variable, iterations() (nullptr before the first apply).
   const Variable* step() const { return iterations(); }

@@ -1,17 +1,20 @@
-// Where compiled functions and eager ops spend their time: kiln::Profiler records every
-// eager op, every executed plan step of compiled functions and every call (its cache hit or
-// miss, its compile phases) with the user's source line, thread, start, duration and bytes
-// moved, and writes them in the Chrome trace event format that Perfetto
-// (ui.perfetto.dev) and chrome://tracing open.
-//
-//   {
-//     kiln::Profiler profile("trace.json");
-//     step(x, y);
-//   }                                  // written here
-//   std::cout << kiln::profile_summary();
-//
-// KILN_PROFILE=trace.json records a whole program (written at exit). Off, an op or a plan
-// step pays one relaxed atomic load.
+/// \file
+/// Where compiled functions and eager ops spend their time: kiln::Profiler records every
+/// eager op, every executed plan step of compiled functions and every call (its cache hit or
+/// miss, its compile phases) with the user's source line, thread, start, duration and bytes
+/// moved, and writes them in the Chrome trace event format that Perfetto
+/// (ui.perfetto.dev) and chrome://tracing open.
+///
+/// \code
+/// {
+///   kiln::Profiler profile("trace.json");
+///   step(x, y);
+/// }                                  // written here
+/// std::cout << kiln::profile_summary();
+/// \endcode
+///
+/// KILN_PROFILE=trace.json records a whole program (written at exit). Off, an op or a plan
+/// step pays one relaxed atomic load.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
-// kiln::Variable: mutable state that lives across calls of compiled functions.
+/// \file
+/// kiln::Variable: mutable state that lives across calls of compiled functions.
 #pragma once
 
 #include <memory>
@@ -26,21 +27,28 @@ class Variable {
   Variable& operator=(const Variable&) = delete;
   ~Variable();
 
-  Tensor value() const;  // a read
+  /// The current value (inside a traced function: a read, taken at every call).
+  Tensor value() const;
+  /// value(): a variable reads as a tensor wherever one is expected.
   operator Tensor() const { return value(); }  // NOLINT: reads convert implicitly
 
   /// The new value must have the variable's dtype and shape.
   void assign(const Tensor& value);
+  /// assign(value() + delta).
   void assign_add(const Tensor& delta);
+  /// assign(value() - delta).
   void assign_sub(const Tensor& delta);
 
+  /// The fixed dtype.
   DType dtype() const;
+  /// The fixed shape.
   const Shape& shape() const;
+  /// The name given ("" if none); optimizers name their slots after it.
   const std::string& name() const;
   /// Where its value lives (the device of the last value assigned).
   Device device() const;
 
-  // Internal: the shared slot compiled functions keep.
+  /// Internal: the shared slot compiled functions keep.
   const std::shared_ptr<detail::VariableState>& state() const { return state_; }
 
  private:

@@ -1,0 +1,291 @@
+// kiln::Checkpoint: tracked variables to and from a safetensors file whose metadata is the
+// manifest (format, versions, save count, a digest of the contents). Restore validates
+// everything before it writes a variable, and leaves the values of optimizer slots not
+// created yet with the optimizer (compiler/nn/pending_restore.h).
+#include "kiln/checkpoint.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/io/safetensors.h"
+#include "compiler/nn/pending_restore.h"
+#include "compiler/trace/variable_state.h"
+#include "kiln/error.h"
+#include "kiln/function.h"
+#include "kiln/nn.h"
+#include "kiln/optimizers.h"
+#include "kiln/random.h"
+#include "kiln/version.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SHA256.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln {
+
+namespace {
+
+constexpr const char* kFormat = "kiln-checkpoint";
+/// The layout this kiln writes; it reads this one and every older one.
+constexpr int64_t kFormatVersion = 1;
+/// The largest checkpoint file restore reads (the whole file is read into memory).
+constexpr uint64_t kMaxFileBytes = uint64_t{1} << 40;
+
+[[noreturn]] void fail(const std::string& message) { throw Error("[Checkpoint] " + message); }
+
+std::string describe(DType dtype, const Shape& shape) {
+  return std::string(dtype_name(dtype)) + " " + shape_str(shape);
+}
+
+std::string quoted_list(const std::vector<std::string>& names, size_t at_most = 8) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < at_most; ++i)
+    out += (i ? ", '" : "'") + names[i] + "'";
+  if (names.size() > at_most) out += " and " + std::to_string(names.size() - at_most) + " more";
+  return out;
+}
+
+/// The host bytes of a concrete tensor, row-major.
+std::string_view bytes_of(const Tensor& host) {
+  return {static_cast<const char*>(host.data()),
+          static_cast<size_t>(host.numel()) * dtype_size(host.dtype())};
+}
+
+/// SHA-256 (hex) of the metadata other than "sha256" and of every tensor's name, dtype,
+/// shape and bytes, in order: what a checkpoint's digest covers. Independent of how the
+/// JSON header is spelled, so any tool may rewrite the header's formatting.
+std::string digest(const detail::safetensors::Contents& contents) {
+  llvm::SHA256 sha;
+  auto add = [&](std::string_view text) {
+    const uint64_t n = text.size();
+    sha.update(llvm::StringRef(reinterpret_cast<const char*>(&n), sizeof n));
+    sha.update(llvm::StringRef(text.data(), text.size()));
+  };
+  for (const auto& [key, value] : contents.metadata)
+    if (key != "sha256") {
+      add(key);
+      add(value);
+    }
+  for (const auto& [name, tensor] : contents.tensors) {
+    add(name);
+    add(dtype_name(tensor.dtype()));
+    const Shape& shape = tensor.shape();
+    add(std::string_view(reinterpret_cast<const char*>(shape.data()),
+                         shape.size() * sizeof(int64_t)));
+    add(bytes_of(tensor));
+  }
+  const auto hash = sha.final();
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : hash) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+/// How many NaN or infinite elements a host tensor holds (0 for non-floating dtypes).
+int64_t nonfinite_count(const Tensor& host) {
+  int64_t n = 0;
+  if (host.dtype() == DType::f32)
+    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<float>()[i]);
+  else if (host.dtype() == DType::f64)
+    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<double>()[i]);
+  return n;
+}
+
+/// A group's variables now, checked: non-null, named, names unique within the group.
+std::vector<Variable*> group_variables(const std::string& group,
+                                       const std::function<std::vector<Variable*>()>& list) {
+  std::vector<Variable*> vars = list();
+  std::set<std::string> names;
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (vars[i] == nullptr)
+      fail("variable " + std::to_string(i) + " of group '" + group + "' is a null pointer");
+    const std::string& name = vars[i]->name();
+    if (!vars[i]->state()->named)
+      fail("variable " + std::to_string(i) + " of group '" + group + "' has no name (it is '" +
+           name +
+           "' in this process only): a checkpoint finds variables by name (Variable(value, "
+           "\"name\"))");
+    if (!names.insert(name).second)
+      fail("two variables of group '" + group + "' are named '" + name +
+           "': a checkpoint finds variables by name, which must be unique within a group");
+  }
+  return vars;
+}
+
+int64_t parse_int(const std::string& text, const std::string& what, const std::string& file) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || end != text.c_str() + text.size() || errno != 0 || v < 0)
+    fail("'" + file + "': its metadata's " + what + " is not a number: '" + text + "'");
+  return v;
+}
+
+}  // namespace
+
+// ---- RestoreStatus ------------------------------------------------------------------------
+
+std::vector<std::string> RestoreStatus::pending() const {
+  std::vector<std::string> names;
+  for (const auto& p : pending_)
+    for (const auto& [name, value] : p->values) names.push_back(p->group + "/" + name);
+  return names;
+}
+
+void RestoreStatus::assert_consumed() const {
+  std::string problems;
+  if (!unused_.empty()) problems += "values no tracked variable took: " + quoted_list(unused_);
+  if (std::vector<std::string> waiting = pending(); !waiting.empty())
+    problems += (problems.empty() ? "" : "; ") +
+                std::string(
+                    "values for optimizer variables not created yet (their first apply "
+                    "creates them): ") +
+                quoted_list(waiting);
+  if (!problems.empty()) fail("restoring '" + file_ + "' did not use every value: " + problems);
+}
+
+// ---- Checkpoint::Tracked ------------------------------------------------------------------
+
+Checkpoint::Tracked::Tracked(std::vector<Variable*> variables)
+    : variables_([vars = std::move(variables)] { return vars; }) {}
+Checkpoint::Tracked::Tracked(Dense& layer) : variables_([&layer] { return layer.variables(); }) {}
+Checkpoint::Tracked::Tracked(MLP& model) : variables_([&model] { return model.variables(); }) {}
+Checkpoint::Tracked::Tracked(Optimizer& optimizer)
+    : variables_([&optimizer] { return optimizer.variables(); }), optimizer_(&optimizer) {}
+Checkpoint::Tracked::Tracked(Generator& generator)
+    : variables_([&generator] { return std::vector<Variable*>{&generator.state()}; }) {}
+
+// ---- Checkpoint ---------------------------------------------------------------------------
+
+Checkpoint::Checkpoint(std::vector<std::pair<std::string, Tracked>> groups)
+    : groups_(std::move(groups)) {
+  std::set<std::string> names;
+  for (const auto& [name, tracked] : groups_) {
+    if (name.empty() || name.find('/') != std::string::npos)
+      fail("group name '" + name + "' must be non-empty and without '/'");
+    if (!names.insert(name).second) fail("two groups are named '" + name + "'");
+  }
+}
+
+void Checkpoint::save(const std::string& path) {
+  if (detail::FunctionBase::tracing())
+    fail("save('" + path +
+         "') inside a kiln::function: variables have no value while it "
+         "traces; save between calls");
+  detail::safetensors::Contents contents;
+  for (const auto& [group, tracked] : groups_)
+    for (Variable* var : group_variables(group, tracked.variables_))
+      contents.tensors.emplace_back(group + "/" + var->name(), detail::to_host(var->value()));
+  contents.metadata["format"] = kFormat;
+  contents.metadata["format_version"] = std::to_string(kFormatVersion);
+  contents.metadata["kiln_version"] = version();
+  contents.metadata["save_count"] = std::to_string(save_count_ + 1);
+  contents.metadata["sha256"] = digest(contents);
+  detail::safetensors::write_file_atomically(path, detail::safetensors::encode(contents));
+  ++save_count_;
+}
+
+RestoreStatus Checkpoint::restore(const std::string& path, RestoreOptions options) {
+  if (detail::FunctionBase::tracing())
+    fail("restore('" + path + "') inside a kiln::function: restore between calls");
+  const std::string bytes = detail::safetensors::read_file(path, kMaxFileBytes);
+  detail::safetensors::Contents contents = detail::safetensors::decode(bytes, path);
+
+  // The manifest: a kiln checkpoint of a format this kiln reads, intact.
+  auto meta = [&](const char* key) -> const std::string* {
+    auto it = contents.metadata.find(key);
+    return it == contents.metadata.end() ? nullptr : &it->second;
+  };
+  if (const std::string* format = meta("format"); format == nullptr || *format != kFormat)
+    fail("'" + path +
+         "' is a safetensors file but not a kiln checkpoint (its metadata has no "
+         "\"format\": \"" +
+         kFormat + "\")");
+  const std::string* format_version = meta("format_version");
+  if (format_version == nullptr) fail("'" + path + "': its metadata has no format_version");
+  if (int64_t v = parse_int(*format_version, "format_version", path); v > kFormatVersion) {
+    const std::string* writer = meta("kiln_version");
+    fail("'" + path + "' has checkpoint format version " + std::to_string(v) +
+         " (written by kiln " + (writer ? *writer : std::string("?")) + "); this kiln (" +
+         version() + ") reads format versions up to " + std::to_string(kFormatVersion));
+  }
+  const std::string* recorded = meta("sha256");
+  if (recorded == nullptr) fail("'" + path + "': its metadata has no sha256 digest");
+  if (*recorded != digest(contents))
+    fail("'" + path + "' is damaged: its contents do not match the digest its metadata records");
+
+  std::map<std::string, Tensor> values;
+  for (auto& [name, tensor] : contents.tensors) values.emplace(name, tensor);
+  auto check_finite = [&](const std::string& key, const Tensor& value) {
+    if (options.allow_nonfinite) return;
+    if (int64_t bad = nonfinite_count(value); bad > 0)
+      fail("'" + path + "': '" + key + "' holds " + std::to_string(bad) + " NaN or infinite value" +
+           (bad > 1 ? "s" : "") + " of " + std::to_string(value.numel()) +
+           " (RestoreOptions::allow_nonfinite accepts them)");
+  };
+
+  // Everything is checked before any variable is written.
+  std::vector<std::pair<Variable*, Tensor>> assignments;
+  std::vector<std::pair<Optimizer*, std::shared_ptr<detail::PendingRestore>>> deferred;
+  std::set<std::string> used;
+  std::vector<std::string> missing;
+  for (const auto& [group, tracked] : groups_) {
+    const std::string prefix = group + "/";
+    if (tracked.optimizer_ != nullptr && !tracked.optimizer_->built()) {
+      // Restore-on-create: its variables appear at its first apply.
+      auto pending = std::make_shared<detail::PendingRestore>();
+      pending->file = path;
+      pending->group = group;
+      for (auto it = values.lower_bound(prefix);
+           it != values.end() && it->first.starts_with(prefix); ++it) {
+        check_finite(it->first, it->second);
+        pending->values.emplace(it->first.substr(prefix.size()), it->second);
+        used.insert(it->first);
+      }
+      deferred.emplace_back(tracked.optimizer_, std::move(pending));
+      continue;
+    }
+    for (Variable* var : group_variables(group, tracked.variables_)) {
+      const std::string key = prefix + var->name();
+      auto it = values.find(key);
+      if (it == values.end()) {
+        missing.push_back(key);
+        continue;
+      }
+      const Tensor& value = it->second;
+      if (value.dtype() != var->dtype() || value.shape() != var->shape())
+        fail("'" + path + "': '" + key + "' is " + describe(value.dtype(), value.shape()) +
+             " in the checkpoint but " + describe(var->dtype(), var->shape()) + " in the model");
+      check_finite(key, value);
+      assignments.emplace_back(var, value);
+      used.insert(key);
+    }
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> held;
+    for (const auto& [name, tensor] : contents.tensors) held.push_back(name);
+    fail("'" + path + "' has no value for " + quoted_list(missing) + "; it holds " +
+         (held.empty() ? std::string("nothing") : quoted_list(held)));
+  }
+
+  for (auto& [var, value] : assignments) var->assign(value.to(var->device()));
+  RestoreStatus status;
+  status.file_ = path;
+  for (const auto& [name, tensor] : contents.tensors)
+    if (!used.count(name)) status.unused_.push_back(name);
+  for (auto& [optimizer, pending] : deferred) {
+    optimizer->restore_on_create(pending);
+    if (!pending->values.empty()) status.pending_.push_back(pending);
+  }
+  return status;
+}
+
+}  // namespace kiln

@@ -14,7 +14,10 @@
 #include <unordered_map>
 
 #include "compiler/autodiff/tape.h"
+#include "compiler/function/concrete_function.h"
 #include "compiler/function/host_key.h"
+#include "compiler/io/safetensors.h"
+#include "compiler/io/saved_function.h"
 #include "compiler/ops/op_support.h"
 #include "compiler/pipeline/cached_compile.h"
 #include "compiler/pipeline/codegen.h"
@@ -54,11 +57,6 @@ std::string_view stage_description(Stage stage) {
 namespace detail {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
 /// What identifies a concrete function: per tensor argument its dtype, device and shape
 /// (dynamic dimensions as -1), plus the host arguments' text.
 struct Signature {
@@ -72,25 +70,6 @@ struct SignatureHash {
     for (int64_t v : s.tensors) h = h * 1000003u ^ std::hash<int64_t>()(v);
     return h;
   }
-};
-
-struct ConcreteFunction {
-  std::vector<rules::TensorType> arg_types;
-  std::vector<rules::TensorType> result_types;
-  std::string host;         // the host arguments' key
-  std::string miss_reason;  // why it was traced (kept per signature: concurrent callers)
-  TracedFunction traced;
-  runtime::Executable executable;
-  std::array<std::string, std::size(kStages)> ir;  // per Stage: the MLIR stages it produced
-  std::shared_ptr<const KernelSet> kernels;        // jit=true: the fused kernels the plan calls
-  Device device;                                   // where its arguments live and it runs
-  std::shared_ptr<const std::string> ptx;          // jit=true on CUDA: the fused kernels' PTX
-  std::vector<Tensor> device_captures;             // the captures, on `device` (copied there once)
-  size_t bytes = 0;  // what it holds: IR text, compiled code, constants (cache_max_bytes)
-  // jit=true on the CPU: the fused, lowered and llvm texts are printed on request only
-  // (FunctionCore::stage_texts); true once they are there.
-  bool stage_texts = false;
-  std::mutex texts_mutex;
 };
 
 struct Entry {
@@ -273,6 +252,62 @@ class FunctionCore {
     return ir_of(*fn, stage);
   }
 
+  /// f.save: the concrete function for these arguments, its variables and captures, to a
+  /// file kiln::load reads (compiler/io/saved_function.h).
+  void save(const std::string& path, const FlatArgs& args, const TraceFn& trace_fn) {
+    if (tracing())
+      throw Error("[" + name() + "] save('" + path +
+                  "') inside a kiln::function trace: save between calls");
+    std::shared_ptr<ConcreteFunction> fn = cached(args);
+    if (!fn) fn = concrete(args, trace_fn);
+    saved::File file;
+    saved::Concrete c;
+    c.name = name();
+    c.args = fn->arg_types;
+    c.results = fn->result_types;
+    c.graph = ir_of(*fn, Stage::optimized);
+    for (const Tensor& t : fn->traced.captures) c.captures.push_back(to_host(t));
+    std::map<std::string, int64_t> by_name;
+    for (const auto& v : fn->traced.variables) {
+      if (!v->named)
+        throw Error("[" + name() + "] save('" + path +
+                    "'): it captures a variable without a name ('" + v->name +
+                    "' in this process only); a saved function's variables are found "
+                    "by name: Variable(value, \"name\")");
+      if (by_name.count(v->name))
+        throw Error("[" + name() + "] save('" + path + "'): it captures two variables named '" +
+                    v->name + "'; a saved function's variables are found by name");
+      by_name[v->name] = static_cast<int64_t>(file.variables.size());
+      c.variables.push_back(static_cast<int64_t>(file.variables.size()));
+      file.variables.push_back({v->name, to_host(v->read())});
+    }
+    file.functions.push_back(std::move(c));
+    safetensors::write_file_atomically(path, saved::encode(file));
+  }
+
+  /// f.save(path)'s arguments: the input_signature's types, 1 for each -1.
+  std::vector<Tensor> signature_arguments(int arity) const {
+    if (!options_.input_signature)
+      throw Error("[" + name() +
+                  "] save(path) saves the input_signature's concrete function, and this "
+                  "function has none: declare one, or pass example arguments, save(path, args...)");
+    const auto& specs = *options_.input_signature;
+    if (arity < 0 || static_cast<size_t>(arity) != specs.size())
+      throw Error("[" + name() + "] save(path): the input_signature declares " +
+                  std::to_string(specs.size()) + " tensors, and the callable " +
+                  (arity < 0 ? std::string("does not take tensors only")
+                             : "takes " + std::to_string(arity)) +
+                  ": pass example arguments, save(path, args...)");
+    std::vector<Tensor> out;
+    for (const TensorSpec& spec : specs) {
+      Shape shape = spec.shape;
+      for (int64_t& d : shape)
+        if (d < 0) d = 1;
+      out.push_back(zeros(shape, spec.dtype));
+    }
+    return out;
+  }
+
   size_t trace_count() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return traces_;
@@ -370,10 +405,15 @@ class FunctionCore {
   bool produces(Stage stage) const {
     return stage <= Stage::optimized || (options_.jit && stage != Stage::ptx);
   }
-  static std::string& ir_of(ConcreteFunction& fn, Stage stage) {
-    return fn.ir[static_cast<size_t>(stage)];
-  }
+  static std::string& ir_of(ConcreteFunction& fn, Stage stage) { return fn.ir_of(stage); }
   CodegenOptions codegen_options() const { return {.fast_math = options_.fast_math}; }
+  CompileSettings settings() const {
+    return {.jit = options_.jit,
+            .codegen = codegen_options(),
+            .name = name(),
+            .defined_at = defined_at_,
+            .texts = dumping()};
+  }
 
   /// Why `sig` missed (called with the lock held): an eviction if it was cached before;
   /// else the difference from the nearest cached concrete function: one with the same
@@ -535,103 +575,16 @@ class FunctionCore {
     ir_of(*fn, Stage::traced) = print(*fn->traced.graph);
     fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
-    auto t1 = Clock::now();
-    double optimize_ms = 0, codegen_ms = 0, disk_ms = 0;
-    // Captured tensors go to the call's device once (the plan puts constants there on
-    // its first run; on CUDA with jit=true its fusions are PTX kernels).
-    for (const Tensor& t : fn->traced.captures) fn->device_captures.push_back(to_device(t, device));
-    // The persistent compile cache (CPU kernels): a hit replaces everything up to the plan.
-    const compile_cache::Config disk = options_.jit && device.kind == Device::cpu
-                                           ? compile_cache::config()
-                                           : compile_cache::Config{};
-    std::optional<CompileKey> key;
-    bool restored = false;
-    size_t code_bytes = 0;
-    if (disk.enabled) {
-      auto t = Clock::now();
-      key = compile_key(*fn->traced.graph, ir_of(*fn, Stage::traced), codegen_options());
-      std::optional<compile_cache::Record> record;
-      if (key) record = compile_cache::load(disk, key->key);
-      if (record) {
-        std::string why;
-        if (auto hit = restore_compile(*fn->traced.graph, *record, key->locations, &why)) {
-          ir_of(*fn, Stage::optimized) = std::move(hit->optimized);
-          fn->kernels = std::move(hit->kernels);
-          for (const std::string& o : record->objects) code_bytes += o.size();
-          restored = true;
-        } else if (!why.empty()) {
-          compile_cache::warn("the entry for '" + name() + "' does not load (" + why +
-                              "); compiling again");
-        }
-      }
-      disk_ms = ms_since(t);
-    }
-    if (!restored) {
-      auto t2 = Clock::now();
-      optimize(*fn->traced.graph);
-      ir_of(*fn, Stage::optimized) = print(*fn->traced.graph);
-      optimize_ms = ms_since(t2);
-      if (options_.jit) {
-        // The later stages' texts only when they will be dumped (else on request).
-        const bool texts = dumping() || device.kind != Device::cpu;
-        CodegenResult code = codegen(*fn->traced.graph, device, codegen_options(), texts);
-        fn->stage_texts = texts;
-        ir_of(*fn, Stage::fused) = std::move(code.fused);
-        ir_of(*fn, Stage::lowered) = std::move(code.lowered);
-        ir_of(*fn, Stage::llvm) = std::move(code.llvm);
-        fn->kernels = std::move(code.kernels);
-        fn->ptx = std::move(code.ptx);
-        optimize_ms += code.fuse_ms;
-        codegen_ms = code.codegen_ms;
-        code_bytes = fn->ptx ? fn->ptx->size() : 0;
-        for (const std::string& o : code.objects) code_bytes += o.size();
-        if (key) {
-          auto t = Clock::now();
-          compile_cache::Record record{key->locations, ir_of(*fn, Stage::optimized),
-                                       graph_bytecode(*fn->traced.graph),
-                                       std::move(code.kernel_names), std::move(code.objects)};
-          compile_cache::store(disk, key->key, record);
-          disk_ms += ms_since(t);
-        }
-      }
-    }
-    fn->executable = build_executable(*fn->traced.graph, fn->traced, fn->kernels.get(), device);
-    if (device.kind == Device::cuda && fn->executable.graph_safe)
-      fn->executable.replay_as_cuda_graph();
-    double compile_ms = ms_since(t1);
-    if (runtime::profiler::active()) [[unlikely]] {
-      // The phases as "compile" events: trace, then (from the disk cache, or optimize and
-      // codegen) and the plan, back to back from t1.
-      auto ns = [](Clock::time_point t) {
-        return static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-      };
-      auto phase = [&](const char* what, uint64_t at, double ms) {
-        const uint64_t d = static_cast<uint64_t>(ms * 1e6);
-        runtime::profiler::record(
-            {what, "compile", runtime::file_line(defined_at_), name(), at, d, 0, 0});
-        return at + d;
-      };
-      phase("trace", ns(t0), trace_ms);
-      uint64_t at = ns(t1);
-      if (disk_ms > 0) at = phase("compile cache", at, disk_ms);
-      at = phase("optimize", at, optimize_ms);
-      if (codegen_ms > 0) at = phase("codegen", at, codegen_ms);
-      phase("compile (all after the trace)", ns(t1), compile_ms);
-    }
-    fn->bytes = code_bytes + constant_bytes(*fn->traced.graph);
-    for (const std::string& text : fn->ir) fn->bytes += text.size();
-    for (const Tensor& t : fn->device_captures)
-      fn->bytes += static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
+    const CompileTimes times = compile_graph(*fn, settings(), t0, trace_ms, Clock::now());
     dump(*fn);
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.trace_ms += trace_ms;
-    stats_.compile_ms += compile_ms;
-    stats_.optimize_ms += optimize_ms;
-    stats_.codegen_ms += codegen_ms;
-    if (disk.enabled) {
-      ++(restored ? stats_.disk_hits : stats_.disk_misses);
-      stats_.disk_ms += disk_ms;
+    stats_.compile_ms += times.compile_ms;
+    stats_.optimize_ms += times.optimize_ms;
+    stats_.codegen_ms += times.codegen_ms;
+    if (times.disk_enabled) {
+      ++(times.disk_hit ? stats_.disk_hits : stats_.disk_misses);
+      stats_.disk_ms += times.disk_ms;
     }
     return fn;
   }
@@ -645,14 +598,8 @@ class FunctionCore {
   /// The fused, lowered and llvm texts of a CPU jit function, made on first request from
   /// its optimized text by the passes that compiled it (jit_stage_texts).
   void stage_texts(ConcreteFunction& fn) {
-    std::lock_guard<std::mutex> texts_lock(fn.texts_mutex);
-    if (fn.stage_texts || !options_.jit) return;
-    JitResult t = jit_stage_texts(ir_of(fn, Stage::optimized), codegen_options());
-    const size_t added = t.fused.size() + t.lowered.size() + t.llvm.size();
-    ir_of(fn, Stage::fused) = std::move(t.fused);
-    ir_of(fn, Stage::lowered) = std::move(t.lowered);
-    ir_of(fn, Stage::llvm) = std::move(t.llvm);
-    fn.stage_texts = true;
+    const size_t added = make_stage_texts(fn, settings());
+    if (added == 0) return;
     std::lock_guard<std::mutex> lock(mutex_);
     fn.bytes += added;
     for (const auto& [sig, e] : cache_)
@@ -736,6 +683,12 @@ std::string FunctionBase::miss_reason(const FlatArgs& args) const {
   return core_->miss_reason_for(args);
 }
 bool FunctionBase::tracing() { return detail::tracing(); }
+void FunctionBase::save(const std::string& path, const FlatArgs& args, const TraceFn& trace) {
+  core_->save(path, args, trace);
+}
+std::vector<Tensor> FunctionBase::signature_arguments(int arity) const {
+  return core_->signature_arguments(arity);
+}
 
 }  // namespace detail
 }  // namespace kiln

@@ -22,8 +22,6 @@
 #include "kiln/optimizers.h"
 #include "kiln/random.h"
 #include "kiln/version.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/SHA256.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln {
@@ -47,45 +45,6 @@ std::string quoted_list(const std::vector<std::string>& names, size_t at_most = 
   for (size_t i = 0; i < names.size() && i < at_most; ++i)
     out += (i ? ", '" : "'") + names[i] + "'";
   if (names.size() > at_most) out += " and " + std::to_string(names.size() - at_most) + " more";
-  return out;
-}
-
-/// The host bytes of a concrete tensor, row-major.
-std::string_view bytes_of(const Tensor& host) {
-  return {static_cast<const char*>(host.data()),
-          static_cast<size_t>(host.numel()) * dtype_size(host.dtype())};
-}
-
-/// SHA-256 (hex) of the metadata other than "sha256" and of every tensor's name, dtype,
-/// shape and bytes, in order: what a checkpoint's digest covers. Independent of how the
-/// JSON header is spelled, so any tool may rewrite the header's formatting.
-std::string digest(const detail::safetensors::Contents& contents) {
-  llvm::SHA256 sha;
-  auto add = [&](std::string_view text) {
-    const uint64_t n = text.size();
-    sha.update(llvm::StringRef(reinterpret_cast<const char*>(&n), sizeof n));
-    sha.update(llvm::StringRef(text.data(), text.size()));
-  };
-  for (const auto& [key, value] : contents.metadata)
-    if (key != "sha256") {
-      add(key);
-      add(value);
-    }
-  for (const auto& [name, tensor] : contents.tensors) {
-    add(name);
-    add(dtype_name(tensor.dtype()));
-    const Shape& shape = tensor.shape();
-    add(std::string_view(reinterpret_cast<const char*>(shape.data()),
-                         shape.size() * sizeof(int64_t)));
-    add(bytes_of(tensor));
-  }
-  const auto hash = sha.final();
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : hash) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
   return out;
 }
 
@@ -188,7 +147,7 @@ void Checkpoint::save(const std::string& path) {
   contents.metadata["format_version"] = std::to_string(kFormatVersion);
   contents.metadata["kiln_version"] = version();
   contents.metadata["save_count"] = std::to_string(save_count_ + 1);
-  contents.metadata["sha256"] = digest(contents);
+  contents.metadata["sha256"] = detail::safetensors::content_digest(contents);
   detail::safetensors::write_file_atomically(path, detail::safetensors::encode(contents));
   ++save_count_;
 }
@@ -219,7 +178,7 @@ RestoreStatus Checkpoint::restore(const std::string& path, RestoreOptions option
   }
   const std::string* recorded = meta("sha256");
   if (recorded == nullptr) fail("'" + path + "': its metadata has no sha256 digest");
-  if (*recorded != digest(contents))
+  if (*recorded != detail::safetensors::content_digest(contents))
     fail("'" + path + "' is damaged: its contents do not match the digest its metadata records");
 
   std::map<std::string, Tensor> values;

@@ -12,6 +12,7 @@
 #include "kiln/error.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 #include "runtime/tensor_impl.h"
 
@@ -209,6 +210,37 @@ Contents decode(std::string_view bytes, const std::string& what) {
                          std::to_string(b[i]) + ", not 0 or 1");
     }
     out.tensors.emplace_back(item.name, std::move(t));
+  }
+  return out;
+}
+
+std::string content_digest(const Contents& contents) {
+  llvm::SHA256 sha;
+  auto add = [&](std::string_view text) {
+    const uint64_t n = text.size();  // length-prefixed: no two sequences hash alike
+    sha.update(llvm::StringRef(reinterpret_cast<const char*>(&n), sizeof n));
+    sha.update(llvm::StringRef(text.data(), text.size()));
+  };
+  for (const auto& [key, value] : contents.metadata)
+    if (key != "sha256") {
+      add(key);
+      add(value);
+    }
+  for (const auto& [name, tensor] : contents.tensors) {
+    Tensor host = to_host(tensor);
+    add(name);
+    add(::kiln::dtype_name(host.dtype()));
+    const Shape& shape = host.shape();
+    add(std::string_view(reinterpret_cast<const char*>(shape.data()),
+                         shape.size() * sizeof(int64_t)));
+    add(std::string_view(static_cast<const char*>(host.data()),
+                         static_cast<size_t>(host.numel()) * dtype_size(host.dtype())));
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : sha.final()) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
   }
   return out;
 }

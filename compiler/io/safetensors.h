@@ -37,6 +37,11 @@ std::string encode(const Contents& contents);
 /// The tensors and metadata of `bytes`; `what` (the file's name) heads every error.
 Contents decode(std::string_view bytes, const std::string& what);
 
+/// SHA-256 (hex) of the metadata other than "sha256" and of every tensor's name, dtype,
+/// shape and bytes, in order: the digest kiln's files (checkpoints, saved functions) keep in
+/// their metadata's "sha256". Independent of how the JSON header is spelled.
+std::string content_digest(const Contents& contents);
+
 /// Writes `bytes` to `path` atomically (files::replace_file); throws kiln::Error naming the
 /// path and the system's reason, leaving `path` as it was and no temporary file.
 void write_file_atomically(const std::string& path, std::string_view bytes);

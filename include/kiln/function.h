@@ -128,6 +128,12 @@ class FunctionBase {
   size_t cache_size() const;
   FunctionStats stats() const;
   std::string miss_reason(const FlatArgs& args) const;
+  /// Writes the concrete function for these arguments to `path` (kiln/saved_function.h).
+  void save(const std::string& path, const FlatArgs& args, const TraceFn& trace);
+  /// Tensors of the input_signature's dtypes and shapes (1 for each -1): the arguments
+  /// f.save(path) traces with. kiln::Error without an input_signature or when the callable
+  /// takes another number of tensors (`arity`, -1 when it does not take tensors only).
+  std::vector<Tensor> signature_arguments(int arity) const;
   /// True while this thread is tracing some function: nested calls are inlined.
   static bool tracing();
 
@@ -288,6 +294,24 @@ struct ResultCodec<std::pair<Tensor, Tensor>> {
 template <class T>
 using Plain = std::remove_cvref_t<T>;
 
+template <size_t>
+using TensorAt = Tensor;
+template <class F, size_t... I>
+constexpr bool takes_tensors(std::index_sequence<I...>) {
+  return std::is_invocable_v<F&, TensorAt<I>...>;
+}
+/// The number of Tensor arguments F takes (the fewest from 0 to 8 it can be called with),
+/// or -1.
+template <class F, size_t N = 0>
+constexpr int tensor_arity() {
+  if constexpr (N > 8)
+    return -1;
+  else if constexpr (takes_tensors<F>(std::make_index_sequence<N>{}))
+    return static_cast<int>(N);
+  else
+    return tensor_arity<F, N + 1>();
+}
+
 }  // namespace detail
 
 /// The callable kiln::function returns. Copies share one cache.
@@ -324,6 +348,31 @@ class Function {
       return base_.ir(flat, make_trace<R>(args), stage);
     }
     (std::make_index_sequence<n>{});
+  }
+
+  /// f.save(path, args...): writes the concrete function for these arguments (traced now
+  /// unless cached) to `path`, for kiln::load (kiln/saved_function.h). f.save(path): with an
+  /// input_signature and a callable of tensors only, the signature's concrete function, its
+  /// -1 dimensions dynamic. Host arguments are baked into the graph; every variable the
+  /// function captures must be named (uniquely).
+  template <class... Args>
+  void save(const std::string& path, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      constexpr int n = detail::tensor_arity<F>();
+      std::vector<Tensor> placeholders = base_.signature_arguments(n);
+      if constexpr (n >= 0) {
+        [&]<size_t... I>(std::index_sequence<I...>) {
+          using R = std::decay_t<std::invoke_result_t<F&, detail::TensorAt<I>&...>>;
+          const auto refs = std::forward_as_tuple(placeholders[I]...);
+          base_.save(path, flatten(placeholders[I]...), make_trace<R>(refs));
+        }
+        (std::make_index_sequence<static_cast<size_t>(n)>{});
+      }
+    } else {
+      using R = std::decay_t<std::invoke_result_t<F&, Args&&...>>;
+      const auto refs = std::forward_as_tuple(args...);
+      base_.save(path, flatten(args...), make_trace<R>(refs));
+    }
   }
 
   /// How many times the callable has been traced.

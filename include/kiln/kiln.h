@@ -13,6 +13,7 @@
 #include "kiln/optimizers.h"
 #include "kiln/profiler.h"
 #include "kiln/random.h"
+#include "kiln/saved_function.h"
 #include "kiln/tensor.h"
 #include "kiln/variable.h"
 #include "kiln/version.h"

@@ -19,33 +19,18 @@
 #include "compiler/io/safetensors.h"
 #include "mutate.h"
 #include "reference.h"
+#include "test_files.h"
 
 using namespace kiln;
 namespace st = kiln::detail::safetensors;
 namespace fs = std::filesystem;
 using Catch::Contains;
+using kiln::test::read_bytes;
+using kiln::test::TempDir;
+using kiln::test::test_data_dir;
+using kiln::test::write_bytes;
 
 namespace {
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("kiln-ckpt-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 /// Element bytes of a variable's value, for bitwise comparisons.
 std::string bits(const Variable& v) {
@@ -311,7 +296,7 @@ TEST_CASE(
     CHECK_FALSE(fs::exists(dir.file("x")));
     const std::string before = read_bytes(good);
     w.assign(ones({2, 3}));
-    CHECK_THROWS(ckpt.save((dir.path / "no-such-dir" / "good.safetensors").string()));
+    CHECK_THROWS(ckpt.save((dir.path() / "no-such-dir" / "good.safetensors").string()));
     CHECK(read_bytes(good) == before);
     auto step = kiln::function([&](Tensor x) {
       ckpt.save(dir.file("inside.safetensors"));
@@ -371,12 +356,6 @@ TEST_CASE("Checkpoint: 10,000 mutated checkpoints restore or throw kiln::Error, 
 }
 
 namespace {
-
-/// test/data: KILN_TEST_DATA_DIR (ctest sets it), else beside this source file.
-std::string test_data_dir() {
-  if (const char* dir = std::getenv("KILN_TEST_DATA_DIR")) return dir;
-  return (fs::path(__FILE__).parent_path() / "data").string();
-}
 
 /// The variables of the compatibility checkpoint test/data/checkpoint-v1.safetensors, their
 /// values a formula of their index: what a checkpoint written by kiln 0.1 holds.

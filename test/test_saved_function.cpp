@@ -19,34 +19,19 @@
 #include "op_cases.h"
 #include "reference.h"
 #include "runtime/op_list.h"
+#include "test_files.h"
 
 using namespace kiln;
 using kiln::test::OpCase;
 namespace st = kiln::detail::safetensors;
 namespace fs = std::filesystem;
 using Catch::Contains;
+using kiln::test::read_bytes;
+using kiln::test::TempDir;
+using kiln::test::test_data_dir;
+using kiln::test::write_bytes;
 
 namespace {
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("kiln-saved-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 std::string bits(const Tensor& t) {
   return std::string(static_cast<const char*>(t.data()),
@@ -270,4 +255,37 @@ TEST_CASE("saved functions: 10,000 mutated files load or throw kiln::Error", "[s
     std::printf("fuzz saved function: %ld loaded, %ld refused\n", loaded, refused);
   CHECK(refused > fuzz.runs / 2);
   CHECK(loaded + refused == fuzz.runs);
+}
+
+TEST_CASE("saved functions: the file written by kiln 0.1 loads and runs forever after", "[saved]") {
+  // KILN_WRITE_GOLDEN=1 rewrites it (only when the format changes on purpose, with a new
+  // format version; old files must keep loading).
+  const std::string golden = test_data_dir() + "/function-v1.kiln";
+  Variable w(reshape(arange(0.0, 6.0, 1.0), {2, 3}) * 0.5f - 1.0f, "w");
+  Variable count(zeros({}, DType::i64), "count");
+  FunctionOptions options;
+  options.name = "golden";
+  options.input_signature = std::vector<TensorSpec>{{{-1, 2}, DType::f32}};
+  auto f = kiln::function(
+      [&](Tensor x) {
+        count.assign_add(ones({}, DType::i64));
+        return tanh(matmul(x, w.value())) + 1.0f;
+      },
+      options);
+  if (std::getenv("KILN_WRITE_GOLDEN") != nullptr) f.save(golden);
+
+  LoadedFunction g = load(golden);
+  CHECK(g.writer_version() == "0.1.0");
+  CHECK(g.name() == "golden");
+  REQUIRE(g.signatures().size() == 1);
+  CHECK(g.signatures()[0].args[0].shape == Shape{-1, 2});
+  for (int64_t batch : {1, 3}) {
+    Tensor x = reshape(arange(0.0, static_cast<double>(2 * batch), 1.0), {batch, 2}) - 1.5f;
+    Tensor want = f(x);
+    std::vector<Tensor> got = g({x});
+    REQUIRE(got.size() == 1);
+    CHECK(bits(got[0]) == bits(want));
+  }
+  for (Variable* v : g.variables())
+    if (v->name() == "count") CHECK(v->value().item<int64_t>() == 2);
 }

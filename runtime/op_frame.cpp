@@ -16,10 +16,11 @@ std::string_view source_root() {
 }
 
 /// `file` without the source root, if it is under it. Other files of kiln may have been
-/// compiled with the other spelling (ccache's base_dir set for some objects, not for
-/// others), so the absolute root the build names is tried too.
+/// compiled with another spelling (ccache's base_dir set for some objects, not for others),
+/// so the root the build names is tried too, absolute and relative to the build folder.
 std::optional<std::string_view> under_root(std::string_view file) {
-  for (std::string_view root : {source_root(), std::string_view(KILN_SOURCE_ROOT)})
+  for (std::string_view root : {source_root(), std::string_view(KILN_SOURCE_ROOT),
+                                std::string_view(KILN_SOURCE_ROOT_FROM_BUILD)})
     if (!root.empty() && file.starts_with(root)) return file.substr(root.size());
   return std::nullopt;
 }

@@ -6,6 +6,8 @@
 //   kiln-ir --model=all --stage=all   every model's every MLIR stage (not ptx), separated
 //                                     by "// -----" lines (kiln-opt --split-input-file)
 //   kiln-ir FILE.mlir                 a .mlir file, parsed and verified
+//   kiln-ir FILE.kiln [--stage=...]   a saved function (f.save), loaded: its IR at a stage
+//   kiln-ir --info FILE.kiln          a saved function's versions, signatures, variables
 //   --format=dot|svg|html             the graph of one model's MLIR stage, or of a file:
 //                                     Graphviz's dot language, SVG laid out by dot, or an
 //                                     HTML page of the SVG and the text (tools/ir_graph.h)
@@ -55,6 +57,8 @@ void usage(std::ostream& os) {
      << stage_list(all_stages(), "|")
      << "] [--format=mlir|dot|svg|html]\n"
         "       kiln-ir FILE.mlir [--format=mlir|dot|svg|html]\n"
+        "       kiln-ir FILE.kiln [--stage=...] [--format=mlir|dot|svg|html]\n"
+        "       kiln-ir --info FILE.kiln\n"
         "Traces a built-in example model with kiln::function on fixed-seed inputs and\n"
         "prints its IR at a stage (default: optimized). --list shows the models.\n"
         "--model=all and --stage=all print every model or every MLIR stage (all but ptx),\n"
@@ -62,7 +66,9 @@ void usage(std::ostream& os) {
         "--format=dot draws one MLIR stage's graph (ops as nodes with their types,\n"
         "fusions and functions as clusters, source lines as tooltips); svg lays it out\n"
         "with Graphviz's dot; html is a page of the SVG and the IR text. A .mlir FILE is\n"
-        "parsed, verified and printed or drawn as it is.\n"
+        "parsed, verified and printed or drawn as it is. A FILE saved by f.save is loaded\n"
+        "(kiln::load) and its functions' IR printed at the stage (traced: as saved);\n"
+        "--info describes it without compiling: versions, signatures, variables.\n"
         "Stages:\n";
   for (Stage s : kiln::kStages)
     os << "  " << kiln::stage_name(s) << std::string(12 - kiln::stage_name(s).size(), ' ')
@@ -119,6 +125,71 @@ int print_file(const std::string& path, const std::string& format) {
   return std::cout ? 0 : 1;
 }
 
+/// Whether `path` holds a saved function rather than MLIR text: a safetensors file (an
+/// 8-byte header length, then the JSON header).
+bool is_saved_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[9] = {};
+  return in.read(head, sizeof head) && head[8] == '{';
+}
+
+std::string spec_text(const kiln::TensorSpec& spec) {
+  return std::string(kiln::dtype_name(spec.dtype)) + " " + kiln::shape_str(spec.shape);
+}
+std::string specs_text(const std::vector<kiln::TensorSpec>& specs) {
+  std::string out = "(";
+  for (size_t i = 0; i < specs.size(); ++i) out += (i ? ", " : "") + spec_text(specs[i]);
+  return out + ")";
+}
+
+/// kiln-ir --info: what a saved file holds; returns the exit code.
+int print_info(const std::string& path) {
+  try {
+    const kiln::SavedFileInfo info = kiln::inspect_saved(path);
+    std::cout << path << ": a kiln saved function\n"
+              << "  written by kiln " << info.writer_version << ", format version "
+              << info.format_version << ", kiln dialect version " << info.dialect_version << "\n"
+              << "  functions: " << info.names.size() << "\n";
+    for (size_t k = 0; k < info.names.size(); ++k)
+      std::cout << "    " << k << ": " << info.names[k] << specs_text(info.signatures[k].args)
+                << " -> " << specs_text(info.signatures[k].results) << "\n";
+    std::cout << "  variables: " << info.variable_names.size() << "\n";
+    for (size_t i = 0; i < info.variable_names.size(); ++i)
+      std::cout << "    " << info.variable_names[i] << ": " << spec_text(info.variable_specs[i])
+                << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "kiln-ir: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
+/// A saved function loaded, each of its functions' IR at each of `stages` printed or drawn;
+/// returns the exit code.
+int print_saved(const std::string& path, const std::vector<Stage>& stages,
+                const std::string& format) {
+  try {
+    const kiln::LoadedFunction loaded = kiln::load(path);
+    bool first = true;
+    for (size_t k = 0; k < loaded.signatures().size(); ++k)
+      for (Stage s : stages) {
+        std::string text = formatted(loaded.ir(s, k), format,
+                                     "kiln-ir " + path + ", function " + std::to_string(k) +
+                                         ", stage " + std::string(kiln::stage_name(s)));
+        if (!first) std::cout << "// -----\n";
+        first = false;
+        std::cout << text;
+        if (!text.empty() && text.back() != '\n') std::cout << "\n";
+      }
+  } catch (const std::exception& e) {
+    std::cerr << "kiln-ir: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
 int print_model(const kiln::tools::IrModel& model, const std::vector<Stage>& stages,
                 const std::string& format, bool& first) {
   kiln::tools::IrOfStage ir;
@@ -159,7 +230,7 @@ int print_model(const kiln::tools::IrModel& model, const std::vector<Stage>& sta
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool list = false;
+  bool list = false, info = false;
   std::string model_name, stage_text = "optimized", format = "mlir";
   bool have_model = false;
   std::string file;
@@ -188,6 +259,8 @@ int main(int argc, char** argv) {
         return 0;
       } else if (arg == "--list") {
         list = true;
+      } else if (arg == "--info") {
+        info = true;
       } else if (value_of("--model", model_name)) {
         have_model = true;
       } else if (value_of("--stage", stage_text) || value_of("--format", format)) {
@@ -212,13 +285,17 @@ int main(int argc, char** argv) {
   const std::vector<std::string> formats = {"mlir", "dot", "svg", "html"};
   if (std::find(formats.begin(), formats.end(), format) == formats.end())
     return bad_usage("unknown format '" + format + "' (formats: mlir, dot, svg, html)");
-  if (!file.empty()) {
-    if (have_model) return bad_usage("give a FILE or a --model, not both");
-    return print_file(file, format);
+  if (info) {
+    if (file.empty() || have_model) return bad_usage("--info takes a saved FILE");
+    return print_info(file);
   }
-  if (!have_model) return bad_usage("no --model given (see --list)");
+  if (!file.empty() && have_model) return bad_usage("give a FILE or a --model, not both");
+  if (!file.empty() && !is_saved_file(file)) return print_file(file, format);
+  if (file.empty() && !have_model) return bad_usage("no --model given (see --list)");
   std::vector<const kiln::tools::IrModel*> chosen;
-  if (model_name == "all") {
+  if (!file.empty()) {
+    // A saved function: its stages are chosen below, like a model's.
+  } else if (model_name == "all") {
     for (const auto& m : models) chosen.push_back(&m);
   } else if (const kiln::tools::IrModel* model = find_model(model_name)) {
     chosen.push_back(model);
@@ -237,12 +314,13 @@ int main(int argc, char** argv) {
     return bad_usage("unknown stage '" + stage_text + "'");
   }
   if (format != "mlir") {
-    if (chosen.size() != 1 || stages.size() != 1)
+    if ((file.empty() && chosen.size() != 1) || stages.size() != 1)
       return bad_usage("--format=" + format + " draws one model at one stage");
     if (stages[0] == Stage::ptx)
       return bad_usage("--format=" + format + " draws MLIR stages; 'ptx' is PTX text");
   }
 
+  if (!file.empty()) return print_saved(file, stages, format);
   bool first = true;
   for (const kiln::tools::IrModel* model : chosen)
     if (int rc = print_model(*model, stages, format, first); rc != 0) return rc;

@@ -129,6 +129,31 @@ struct LoadedCore {
 
 }  // namespace detail
 
+SavedFileInfo inspect_saved(const std::string& path) {
+  namespace d = detail;
+  std::string why;
+  std::optional<std::string> bytes =
+      d::files::read_file(path, d::saved::kMaxFileBytes, /*touch=*/false, &why);
+  if (!bytes) throw Error("[load] '" + path + "': " + why);
+  const d::saved::File file = d::saved::decode(*bytes, "'" + path + "'");
+  SavedFileInfo info;
+  info.writer_version = file.kiln_version;
+  info.format_version = file.format_version;
+  info.dialect_version = file.dialect_version;
+  for (const d::saved::Concrete& c : file.functions) {
+    info.names.push_back(c.name);
+    SavedSignature signature;
+    for (const auto& t : c.args) signature.args.push_back({t.shape, t.dtype});
+    for (const auto& t : c.results) signature.results.push_back({t.shape, t.dtype});
+    info.signatures.push_back(std::move(signature));
+  }
+  for (const d::saved::Variable& v : file.variables) {
+    info.variable_names.push_back(v.name);
+    info.variable_specs.push_back({v.value.shape().vec(), v.value.dtype()});
+  }
+  return info;
+}
+
 LoadedFunction load(const std::string& path, LoadOptions options) {
   namespace d = detail;
   if (d::tracing()) throw Error("[load] '" + path + "': load runs outside kiln::function traces");

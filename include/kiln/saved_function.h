@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,21 @@ class LoadedFunction {
   friend LoadedFunction load(const std::string& path, LoadOptions options);
   std::shared_ptr<detail::LoadedCore> core_;
 };
+
+/// What a saved file holds, read and checked (versions, digest, manifest) without parsing
+/// or compiling its graphs: kiln-ir --info prints it.
+struct SavedFileInfo {
+  std::string writer_version;                ///< the kiln version that wrote it
+  int64_t format_version = 0;                ///< the file layout's version
+  int64_t dialect_version = 0;               ///< the kiln dialect's version of its graphs
+  std::vector<std::string> names;            ///< per concrete function, its name
+  std::vector<SavedSignature> signatures;    ///< per concrete function, its signature
+  std::vector<std::string> variable_names;   ///< the variables it captures
+  std::vector<TensorSpec> variable_specs;    ///< their dtypes and shapes, in the same order
+};
+
+/// Reads a saved file's description; kiln::Error naming the file for anything wrong.
+SavedFileInfo inspect_saved(const std::string& path);
 
 /// Reads a file written by Function::save and compiles its functions for the CPU (for a
 /// CUDA device on first call with arguments there). Throws kiln::Error naming the file

@@ -208,6 +208,12 @@ void print_first_calls(const Report& r, std::FILE* out) {
                     num(c.first_call_ms), num(c.trace_ms), num(c.optimize_ms), num(c.codegen_ms),
                     num(w.disk_ms), num(other)});
   }
+  // Loaded (f.save, kiln::load in a new process, no cache): no trace; load and compile
+  // are in "other" (kiln::load does not split them), the first call after it too.
+  for (const LoadStart& l : r.load_starts)
+    rows.push_back({l.workload, "jit, loaded in a new process",
+                    l.error.empty() ? num(l.total_ms) : "failed", kDash, kDash, kDash, kDash,
+                    l.error.empty() ? num(l.total_ms) : kDash});
   if (rows.empty()) return;
   for (size_t i = 0; i < cols.size(); ++i) {
     cols[i].w = std::max(cols[i].w, width(cols[i].head));
@@ -565,6 +571,20 @@ bool write_json(const Report& r, const std::string& path, std::string* error) {
         });
       }
     });
+    if (!r.load_starts.empty())
+      j.attributeArray("loaded_first_calls", [&] {
+        for (const LoadStart& l : r.load_starts)
+          j.object([&] {
+            j.attribute("workload", text(l.workload));
+            if (!l.error.empty()) {
+              j.attribute("error", text(l.error));
+              return;
+            }
+            j.attribute("total_ms", number(l.total_ms));
+            j.attribute("load_ms", number(l.load_ms));
+            j.attribute("call_ms", number(l.call_ms));
+          });
+      });
     auto goal_list = goals(r);
     if (!goal_list.empty()) {
       j.attributeArray("goals", [&] {

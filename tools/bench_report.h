@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_load_start.h"
 #include "bench_modes.h"
 #include "bench_roofline.h"
 #include "bench_timing.h"
@@ -44,6 +45,7 @@ struct Report {
   std::vector<Workload> workloads;            // the ones that ran, in order
   std::vector<Result> results;
   std::vector<WarmStart> warm_starts;  // C1's warm-start rows (jit, CPU)
+  std::vector<LoadStart> load_starts;  // C1's loaded rows (f.save, kiln::load; CPU)
   std::vector<std::string> notes;      // self-check summaries and the like
   bool checks_only = false;            // --selfcheck: no table, only notes and failures
 };

@@ -31,6 +31,7 @@
 #include "bench_gru.h"
 #include "bench_html.h"
 #include "bench_interleave.h"
+#include "bench_load_start.h"
 #include "bench_mlp.h"
 #include "bench_modes.h"
 #include "bench_ops.h"
@@ -56,6 +57,7 @@ struct Options {
   bool list = false;
   bool ops = false;        // the per-op table instead of the workloads
   std::string first_call;  // --first-call ID: a warm-start child (bench_warm_start.h)
+  std::string load_first_call, load_file;  // --load-first-call ID FILE (bench_load_start.h)
   std::string loop;        // --loop ID: the jit mode in a loop, for profilers
   TimingOptions timing;
 };
@@ -98,6 +100,8 @@ const char* kUsage =
     "  --first-call ID   (used by kiln-bench itself) build workload ID, make its first jit\n"
     "                    call with the compile cache as KILN_CACHE_DIR says, print the\n"
     "                    figures of C1's warm-start row\n"
+    "  --load-first-call ID FILE  (used by kiln-bench itself) kiln::load FILE, workload ID's\n"
+    "                    saved function, call it once; print C1's loaded row's figures\n"
     "  --loop ID         call workload ID's jit mode in a loop for --min-time seconds\n"
     "                    (after its first call), for a profiler: perf record kiln-bench ...\n"
     "  --version         kiln's version\n"
@@ -177,6 +181,9 @@ Options parse(int argc, char** argv) {
       o.loop = next();
     } else if (arg == "--first-call") {
       o.first_call = next();
+    } else if (arg == "--load-first-call") {
+      o.load_first_call = next();
+      o.load_file = next();
     } else if (arg == "--ops") {
       o.ops = true;
     } else {
@@ -367,6 +374,7 @@ int run(const Options& o) {
     return 0;
   }
   if (!o.first_call.empty()) return first_call_child(o.first_call);
+  if (!o.load_first_call.empty()) return load_first_call_child(o.load_first_call, o.load_file);
   if (!o.loop.empty()) return loop_child(o.loop, o.timing.min_time_s);
   // C1 measures compiling: kiln-bench's own compiles never use the persistent compile cache
   // (a user's warm cache would make them disk hits); its warm-start row uses a fresh one.
@@ -477,6 +485,14 @@ int run(const Options& o) {
     if (!warm.empty()) {
       progress.note("C1 warm start: child processes");
       report.warm_starts = measure_warm_starts(warm, 3);
+    }
+    std::vector<Workload> loaded;
+    for (const Workload& w : warm)
+      if (w.id == "W3" || w.id == "W4") loaded.push_back(w);
+    if (!loaded.empty()) {
+      progress.note("C1 loaded: child processes");
+      report.load_starts = measure_load_starts(loaded, 3);
+      for (const LoadStart& l : report.load_starts) ok &= l.error.empty();
     }
   }
   progress.clear();

@@ -3,7 +3,9 @@
 /// SavedModel, jax.export and MLX's export_function do:
 ///
 /// \code
-/// auto f = kiln::function(model_fn, {.input_signature = {{{-1, 784}, DType::f32}}});
+/// kiln::FunctionOptions options;
+/// options.input_signature = {{{-1, 784}, DType::f32}};
+/// auto f = kiln::function(model_fn, options);
 /// f.save("model.kiln");                    // the signature's -1 dims stay dynamic
 /// f.save("model.kiln", x);                 // or the concrete function for these arguments
 ///

@@ -289,3 +289,34 @@ TEST_CASE("saved functions: the file written by kiln 0.1 loads and runs forever 
   for (Variable* v : g.variables())
     if (v->name() == "count") CHECK(v->value().item<int64_t>() == 2);
 }
+
+TEST_CASE("saved functions: several concrete functions in one file, chosen per call", "[saved]") {
+  TempDir dir;
+  Variable scale(Tensor::scalar<float>(1.5f), "scale");
+  auto f = kiln::function([&](Tensor x) {
+    scale.assign(scale.value() + 1.0f);
+    return sum(x * scale.value(), 0);
+  });
+  CHECK_THROWS_WITH(f.save_all(dir.file("none.kiln")), Contains("no concrete function is cached"));
+  Tensor a = random_normal({2, 3}, 1), b = random_normal({4, 3}, 2);
+  f(a);
+  f(b);
+  REQUIRE(f.cache_size() == 2);
+  f.save_all(dir.file("two.kiln"));
+  LoadedFunction g = load(dir.file("two.kiln"));
+  REQUIRE(g.signatures().size() == 2);
+  CHECK(g.signatures()[0].args[0].shape == Shape{2, 3});
+  CHECK(g.signatures()[1].args[0].shape == Shape{4, 3});
+  REQUIRE(g.variables().size() == 1);  // shared by both, saved once
+  CHECK(g.variables()[0]->value().item<float>() == 3.5f);
+  // Both functions write the one loaded variable, as both traced ones write `scale`.
+  for (const Tensor& x : {a, b, a}) {
+    Tensor want = f(x);
+    std::vector<Tensor> got = g({x});
+    REQUIRE(got.size() == 1);
+    CHECK(bits(got[0]) == bits(want));
+  }
+  CHECK(g.variables()[0]->value().item<float>() == scale.value().item<float>());
+  CHECK_THROWS_WITH(g({random_normal({5, 3}, 3)}),
+                    Contains("fit none of the saved signatures: (f32 (2, 3)), (f32 (4, 3))"));
+}

@@ -255,34 +255,69 @@ class FunctionCore {
   /// f.save: the concrete function for these arguments, its variables and captures, to a
   /// file kiln::load reads (compiler/io/saved_function.h).
   void save(const std::string& path, const FlatArgs& args, const TraceFn& trace_fn) {
+    check_not_tracing(path);
+    std::shared_ptr<ConcreteFunction> fn = cached(args);
+    if (!fn) fn = concrete(args, trace_fn);
+    write_functions(path, {fn});
+  }
+
+  /// f.save_all: every concrete function cached now, oldest first, in one file.
+  void save_all(const std::string& path) {
+    check_not_tracing(path);
+    std::vector<std::shared_ptr<ConcreteFunction>> fns;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = lru_.rbegin(); it != lru_.rend(); ++it)
+        if (const auto& fn = cache_.at(*it).fn) fns.push_back(fn);
+    }
+    if (fns.empty())
+      throw Error("[" + name() + "] save_all('" + path +
+                  "'): no concrete function is cached yet: call the function first, or "
+                  "save(path, args...)");
+    write_functions(path, fns);
+  }
+
+  /// Writes concrete functions and the variables they capture (each once, found by name)
+  /// to `path` atomically.
+  void write_functions(const std::string& path,
+                       const std::vector<std::shared_ptr<ConcreteFunction>>& fns) {
+    saved::File file;
+    std::map<const VariableState*, int64_t> index_of;
+    std::map<std::string, const VariableState*> by_name;
+    for (const auto& fn : fns) {
+      saved::Concrete c;
+      c.name = name();
+      c.args = fn->arg_types;
+      c.results = fn->result_types;
+      c.graph = ir_of(*fn, Stage::optimized);
+      for (const Tensor& t : fn->traced.captures) c.captures.push_back(to_host(t));
+      for (const auto& v : fn->traced.variables) {
+        if (auto known = index_of.find(v.get()); known != index_of.end()) {
+          c.variables.push_back(known->second);
+          continue;
+        }
+        if (!v->named)
+          throw Error("[" + name() + "] save('" + path +
+                      "'): it captures a variable without a name ('" + v->name +
+                      "' in this process only); a saved function's variables are found "
+                      "by name: Variable(value, \"name\")");
+        if (by_name.count(v->name))
+          throw Error("[" + name() + "] save('" + path + "'): it captures two variables named '" +
+                      v->name + "'; a saved function's variables are found by name");
+        by_name[v->name] = v.get();
+        index_of[v.get()] = static_cast<int64_t>(file.variables.size());
+        c.variables.push_back(static_cast<int64_t>(file.variables.size()));
+        file.variables.push_back({v->name, to_host(v->read())});
+      }
+      file.functions.push_back(std::move(c));
+    }
+    safetensors::write_file_atomically(path, saved::encode(file));
+  }
+
+  void check_not_tracing(const std::string& path) const {
     if (tracing())
       throw Error("[" + name() + "] save('" + path +
                   "') inside a kiln::function trace: save between calls");
-    std::shared_ptr<ConcreteFunction> fn = cached(args);
-    if (!fn) fn = concrete(args, trace_fn);
-    saved::File file;
-    saved::Concrete c;
-    c.name = name();
-    c.args = fn->arg_types;
-    c.results = fn->result_types;
-    c.graph = ir_of(*fn, Stage::optimized);
-    for (const Tensor& t : fn->traced.captures) c.captures.push_back(to_host(t));
-    std::map<std::string, int64_t> by_name;
-    for (const auto& v : fn->traced.variables) {
-      if (!v->named)
-        throw Error("[" + name() + "] save('" + path +
-                    "'): it captures a variable without a name ('" + v->name +
-                    "' in this process only); a saved function's variables are found "
-                    "by name: Variable(value, \"name\")");
-      if (by_name.count(v->name))
-        throw Error("[" + name() + "] save('" + path + "'): it captures two variables named '" +
-                    v->name + "'; a saved function's variables are found by name");
-      by_name[v->name] = static_cast<int64_t>(file.variables.size());
-      c.variables.push_back(static_cast<int64_t>(file.variables.size()));
-      file.variables.push_back({v->name, to_host(v->read())});
-    }
-    file.functions.push_back(std::move(c));
-    safetensors::write_file_atomically(path, saved::encode(file));
   }
 
   /// f.save(path)'s arguments: the input_signature's types, 1 for each -1.
@@ -686,6 +721,7 @@ bool FunctionBase::tracing() { return detail::tracing(); }
 void FunctionBase::save(const std::string& path, const FlatArgs& args, const TraceFn& trace) {
   core_->save(path, args, trace);
 }
+void FunctionBase::save_all(const std::string& path) { core_->save_all(path); }
 std::vector<Tensor> FunctionBase::signature_arguments(int arity) const {
   return core_->signature_arguments(arity);
 }

@@ -130,6 +130,8 @@ class FunctionBase {
   std::string miss_reason(const FlatArgs& args) const;
   /// Writes the concrete function for these arguments to `path` (kiln/saved_function.h).
   void save(const std::string& path, const FlatArgs& args, const TraceFn& trace);
+  /// Writes every concrete function cached now to `path`.
+  void save_all(const std::string& path);
   /// Tensors of the input_signature's dtypes and shapes (1 for each -1): the arguments
   /// f.save(path) traces with. kiln::Error without an input_signature or when the callable
   /// takes another number of tensors (`arity`, -1 when it does not take tensors only).
@@ -374,6 +376,11 @@ class Function {
       base_.save(path, flatten(args...), make_trace<R>(refs));
     }
   }
+
+  /// Writes every concrete function cached now (one per signature it was called with,
+  /// oldest first) to `path`, as a SavedModel holds several signatures: kiln::load runs the
+  /// first one a call's arguments fit. Variables they share are saved once.
+  void save_all(const std::string& path) { base_.save_all(path); }
 
   /// How many times the callable has been traced.
   size_t trace_count() const { return base_.trace_count(); }

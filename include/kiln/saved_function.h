@@ -8,6 +8,7 @@
 /// auto f = kiln::function(model_fn, options);
 /// f.save("model.kiln");                    // the signature's -1 dims stay dynamic
 /// f.save("model.kiln", x);                 // or the concrete function for these arguments
+/// f.save_all("model.kiln");                // or every concrete function cached now
 ///
 /// kiln::LoadedFunction g = kiln::load("model.kiln");   // in a program without model_fn
 /// std::vector<Tensor> y = g({x});

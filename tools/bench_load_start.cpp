@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "bench_warm_start.h"
 #include "kiln/kiln.h"
 
 namespace kiln_bench {
@@ -43,12 +44,90 @@ int load_first_call_child(const std::string& id, const std::string& file) {
     std::vector<kiln::Tensor> outputs = loaded(instance.inputs);
     for (const kiln::Tensor& t : outputs) t.data();  // on the CPU: done when it returns
     const double t2 = now_ms();
-    std::printf("%.6g %.6g %.6g\n", t2 - t0, t1 - t0, t2 - t1);
+    std::printf("%.6g %.6g %.6g %016llx\n", t2 - t0, t1 - t0, t2 - t1,
+                static_cast<unsigned long long>(results_digest(outputs)));
   } catch (const kiln::Error& e) {
     std::fprintf(stderr, "kiln-bench: %s\n", e.what());
     return 1;
   }
   return 0;
+}
+
+namespace {
+
+/// Workload `w`'s jit function (on a fresh instance) saved to `file`.
+void save_workload(const Workload& w, const std::string& file) {
+  Instance instance = w.make(kiln::Device{});
+  kiln::FunctionOptions options;
+  options.name = w.id;
+  auto f = kiln::function(instance.body, options);
+  f.save(file, instance.inputs);
+}
+
+/// The digest of workload `w`'s traced jit function's first call on a fresh instance.
+uint64_t traced_digest(const Workload& w) {
+  Instance instance = w.make(kiln::Device{});
+  kiln::FunctionOptions options;
+  options.name = w.id;
+  auto f = kiln::function(instance.body, options);
+  return results_digest(f(instance.inputs));
+}
+
+/// Runs `kiln-bench --load-first-call` for `w` and `file`; false with `error` set if it
+/// failed.
+bool run_load_child(const std::string& self, const Workload& w, const std::string& file,
+                    LoadStart* out, unsigned long long* digest, std::string* error) {
+  // No compile cache: the child compiles, as the traced first call it stands beside.
+  const std::string command =
+      "KILN_CACHE_DIR=off '" + self + "' --load-first-call " + w.id + " '" + file + "' 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return *error = "cannot start a child process", false;
+  std::string text;
+  std::array<char, 512> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
+  if (::pclose(pipe) != 0 || std::sscanf(text.c_str(), "%lf %lf %lf %llx", &out->total_ms,
+                                         &out->load_ms, &out->call_ms, digest) != 4)
+    return *error = "the child failed: " + text, false;
+  return true;
+}
+
+}  // namespace
+
+int saved_roundtrip(const std::vector<Workload>& workloads) {
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  std::string dir = (std::filesystem::temp_directory_path() / "kiln-bench-saved-XXXXXX").string();
+  if (ec || ::mkdtemp(dir.data()) == nullptr) {
+    std::fprintf(stderr, "kiln-bench: no temporary folder or no path to kiln-bench\n");
+    return 1;
+  }
+  int failures = 0;
+  for (const Workload& w : workloads) {
+    const std::string file = dir + "/" + w.id + ".kiln";
+    std::string error;
+    try {
+      save_workload(w, file);
+      const uint64_t want = traced_digest(w);
+      Instance instance = w.make(kiln::Device{});
+      const uint64_t here = results_digest(kiln::load(file)(instance.inputs));
+      LoadStart child;
+      unsigned long long there = 0;
+      if (!run_load_child(self, w, file, &child, &there, &error)) {
+      } else if (here != want || there != want) {
+        error = "loaded results differ from the traced function's (digests: traced " +
+                std::to_string(want) + ", loaded here " + std::to_string(here) + ", in a child " +
+                std::to_string(there) + ")";
+      }
+    } catch (const kiln::Error& e) {
+      error = e.what();
+    }
+    std::printf("%s  %s\n", w.id.c_str(),
+                error.empty() ? "saved, loaded here and in a new process: equal bit for bit"
+                              : ("FAILED: " + error).c_str());
+    failures += !error.empty();
+  }
+  std::filesystem::remove_all(dir, ec);
+  return failures == 0 ? 0 : 1;
 }
 
 std::vector<LoadStart> measure_load_starts(const std::vector<Workload>& workloads, int children) {
@@ -61,13 +140,11 @@ std::vector<LoadStart> measure_load_starts(const std::vector<Workload>& workload
     LoadStart row;
     row.workload = w.id;
     const std::string file = dir + "/" + w.id + ".kiln";
+    uint64_t want = 0;
     try {
       if (!made) throw kiln::Error("no temporary folder or no path to kiln-bench");
-      Instance instance = w.make(kiln::Device{});
-      kiln::FunctionOptions options;
-      options.name = w.id;
-      auto f = kiln::function(instance.body, options);
-      f.save(file, instance.inputs);
+      save_workload(w, file);
+      want = traced_digest(w);
     } catch (const kiln::Error& e) {
       row.error = e.what();
       out.push_back(row);
@@ -75,21 +152,11 @@ std::vector<LoadStart> measure_load_starts(const std::vector<Workload>& workload
     }
     std::vector<LoadStart> calls;
     for (int i = 0; i < children && row.error.empty(); ++i) {
-      // No compile cache: the child compiles, as the traced first call it stands beside.
-      const std::string command =
-          "KILN_CACHE_DIR=off '" + self + "' --load-first-call " + w.id + " '" + file + "' 2>&1";
-      std::FILE* pipe = ::popen(command.c_str(), "r");
-      if (pipe == nullptr) {
-        row.error = "cannot start a child process";
-        break;
-      }
-      std::string text;
-      std::array<char, 512> buf{};
-      while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
       LoadStart c;
-      if (::pclose(pipe) != 0 ||
-          std::sscanf(text.c_str(), "%lf %lf %lf", &c.total_ms, &c.load_ms, &c.call_ms) != 3)
-        row.error = "the child failed: " + text;
+      unsigned long long digest = 0;
+      if (!run_load_child(self, w, file, &c, &digest, &row.error)) break;
+      if (digest != want)
+        row.error = "the loaded function's results differ from the traced function's";
       else
         calls.push_back(c);
     }

@@ -78,15 +78,7 @@ std::optional<JitWorkload> jit_workload(const std::string& id) {
 
 }  // namespace
 
-int first_call_child(const std::string& id) {
-  std::optional<JitWorkload> w = jit_workload(id);
-  if (!w) return 1;
-  const double t0 = now_ms();
-  std::vector<kiln::Tensor> outputs = w->runner->call();
-  const double ms = now_ms() - t0;
-  const kiln::FunctionStats s = w->stats();
-  // A digest of the results' values (FNV-1a over their f64 bits): two processes that ran
-  // the same code on the same inputs print the same one.
+uint64_t results_digest(const std::vector<kiln::Tensor>& outputs) {
   uint64_t digest = 14695981039346656037ull;
   for (const kiln::Tensor& t : outputs)
     for (double v : t.astype(kiln::DType::f64).to_vector<double>()) {
@@ -94,6 +86,17 @@ int first_call_child(const std::string& id) {
       std::memcpy(&b, &v, sizeof b);
       for (int i = 0; i < 8; ++i) digest = (digest ^ ((b >> (8 * i)) & 0xff)) * 1099511628211ull;
     }
+  return digest;
+}
+
+int first_call_child(const std::string& id) {
+  std::optional<JitWorkload> w = jit_workload(id);
+  if (!w) return 1;
+  const double t0 = now_ms();
+  std::vector<kiln::Tensor> outputs = w->runner->call();
+  const double ms = now_ms() - t0;
+  const kiln::FunctionStats s = w->stats();
+  const uint64_t digest = results_digest(outputs);
   std::printf("%.6g %.6g %.6g %.6g %.6g %.6g %llu %llu %016llx\n", ms, s.trace_ms, s.optimize_ms,
               s.codegen_ms, s.compile_ms, s.disk_ms, static_cast<unsigned long long>(s.disk_hits),
               static_cast<unsigned long long>(s.disk_misses),

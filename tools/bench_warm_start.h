@@ -4,6 +4,7 @@
 // kiln-bench itself (`--first-call ID`) sharing one temporary cache folder.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct WarmStart {
   bool all_hit = true;  // every measured child found its code on disk
   std::string error;    // non-empty: a child failed; no figures
 };
+
+/// A digest of results' values (FNV-1a over their f64 bits): two processes that ran the
+/// same code on the same inputs get the same one.
+uint64_t results_digest(const std::vector<kiln::Tensor>& outputs);
 
 /// The child's side: builds workload `id`, compiles it for the JIT (the cache as the
 /// environment says) and makes one call; prints "first_call trace optimize codegen

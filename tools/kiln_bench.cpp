@@ -58,6 +58,7 @@ struct Options {
   bool ops = false;        // the per-op table instead of the workloads
   std::string first_call;  // --first-call ID: a warm-start child (bench_warm_start.h)
   std::string load_first_call, load_file;  // --load-first-call ID FILE (bench_load_start.h)
+  bool saved_roundtrip = false;            // --saved-roundtrip (bench_load_start.h)
   std::string loop;        // --loop ID: the jit mode in a loop, for profilers
   TimingOptions timing;
 };
@@ -100,6 +101,9 @@ const char* kUsage =
     "  --first-call ID   (used by kiln-bench itself) build workload ID, make its first jit\n"
     "                    call with the compile cache as KILN_CACHE_DIR says, print the\n"
     "                    figures of C1's warm-start row\n"
+    "  --saved-roundtrip every workload's jit function saved (f.save), loaded here and in a\n"
+    "                    new process (kiln::load), each first call checked bit for bit\n"
+    "                    against the traced function's; exits non-zero if one differs\n"
     "  --load-first-call ID FILE  (used by kiln-bench itself) kiln::load FILE, workload ID's\n"
     "                    saved function, call it once; print C1's loaded row's figures\n"
     "  --loop ID         call workload ID's jit mode in a loop for --min-time seconds\n"
@@ -181,6 +185,8 @@ Options parse(int argc, char** argv) {
       o.loop = next();
     } else if (arg == "--first-call") {
       o.first_call = next();
+    } else if (arg == "--saved-roundtrip") {
+      o.saved_roundtrip = true;
     } else if (arg == "--load-first-call") {
       o.load_first_call = next();
       o.load_file = next();
@@ -375,6 +381,7 @@ int run(const Options& o) {
   }
   if (!o.first_call.empty()) return first_call_child(o.first_call);
   if (!o.load_first_call.empty()) return load_first_call_child(o.load_first_call, o.load_file);
+  if (o.saved_roundtrip) return saved_roundtrip(workloads);
   if (!o.loop.empty()) return loop_child(o.loop, o.timing.min_time_s);
   // C1 measures compiling: kiln-bench's own compiles never use the persistent compile cache
   // (a user's warm cache would make them disk hits); its warm-start row uses a fresh one.

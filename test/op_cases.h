@@ -22,6 +22,20 @@ struct OpCase {
   /// Traced with every dimension dynamic (an input_signature of -1s): the run-time size
   /// ops appear in a graph only then (static sizes are constants).
   bool dynamic = false;
+
+  /// The options a test traces the case with: named `name`, and for a dynamic case an
+  /// input_signature of -1s.
+  FunctionOptions options(const std::string& name) const {
+    FunctionOptions o;
+    o.name = name;
+    if (dynamic) {
+      std::vector<TensorSpec> specs;
+      for (const Tensor& x : inputs)
+        specs.push_back({Shape(static_cast<size_t>(x.rank()), -1), x.dtype()});
+      o.input_signature = specs;
+    }
+    return o;
+  }
 };
 
 inline std::map<std::string, OpCase> op_cases(Device d = {}) {
@@ -46,14 +60,13 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
   c["eye"] = un(pos, [d](const Tensor& x) { return matmul(x, eye(3).to(d)); });
   c["random_uniform"] = un(a, [d](const Tensor& x) { return x + random_uniform({2, 3}, 9).to(d); });
   c["random_normal"] = un(a, [d](const Tensor& x) { return x * random_normal({3}, 9).to(d); });
-  c["random_int"] = un(a, [d](const Tensor& x) {
-    return x * cast(random_int({3}, 9, -4, 4), DType::f32).to(d);
-  });
+  c["random_int"] =
+      un(a, [d](const Tensor& x) { return x * cast(random_int({3}, 9, -4, 4), DType::f32).to(d); });
   for (const BinaryRow& r : binary_rows()) {  // binary_cases.h: (2, 3) against (3,)
-    const DType t = r.dtypes().front();        // f32, or boolean for the logical ops
-    c[r.name] = OpCase{{kt::make(r.lhs_values(t, 6, 11), {2, 3}, t),
-                        kt::make(r.rhs_values(t, 3, 12), {3}, t)},
-                       [f = r.apply](const std::vector<Tensor>& x) { return f(x[0], x[1]); }};
+    const DType t = r.dtypes().front();       // f32, or boolean for the logical ops
+    c[r.name] = OpCase{
+        {kt::make(r.lhs_values(t, 6, 11), {2, 3}, t), kt::make(r.rhs_values(t, 3, 12), {3}, t)},
+        [f = r.apply](const std::vector<Tensor>& x) { return f(x[0], x[1]); }};
   }
   for (const UnaryRow& r : unary_rows()) {  // unary_cases.h: in the op's domain
     const Tensor& in = r.kind == rules::ElementwiseKind::logical ? mask : r.lo >= 0 ? pos : a;
@@ -82,10 +95,9 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
       OpCase{{m, idx}, [](const std::vector<Tensor>& x) { return gather(x[0], x[1], 2); }};
   c["one_hot"] = un(idx, [](const Tensor& x) { return one_hot(x, 3); });
   // x + 0 first: in a plan the updated tensor then dies at the update (updated in place).
-  c["index_update"] = OpCase{{m, Tensor::scalar<int64_t>(2), random_normal({2, 3}, 8)},
-                             [](const std::vector<Tensor>& x) {
-                               return index_update(x[0] + 0.0f, x[1], x[2], 1) * 2.0f;
-                             }};
+  c["index_update"] = OpCase{
+      {m, Tensor::scalar<int64_t>(2), random_normal({2, 3}, 8)},
+      [](const std::vector<Tensor>& x) { return index_update(x[0] + 0.0f, x[1], x[2], 1) * 2.0f; }};
   c["shape"] = un(m, [](const Tensor& x) { return x * cast(dim(x, 1), DType::f32); });
   c["dynamic_reshape"] = un(m, [](const Tensor& x) {  // (2, 4, 3) -> (2, 3, 4)
     return reshape(x, shape(transpose(x, {0, 2, 1})));

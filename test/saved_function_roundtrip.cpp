@@ -13,27 +13,12 @@
 
 #include "op_cases.h"
 #include "runtime/op_list.h"
+#include "test_files.h"
 
 using namespace kiln;
+using kiln::test::bits;
 
 namespace {
-
-std::string bits(const Tensor& t) {
-  return std::string(static_cast<const char*>(t.data()),
-                     static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
-}
-
-FunctionOptions options_for(const char* name, const test::OpCase& c) {
-  FunctionOptions options;
-  options.name = name;
-  if (c.dynamic) {
-    std::vector<TensorSpec> specs;
-    for (const Tensor& x : c.inputs)
-      specs.push_back({Shape(static_cast<size_t>(x.rank()), -1), x.dtype()});
-    options.input_signature = specs;
-  }
-  return options;
-}
 
 /// The training step both processes build: the same model and optimizer from the same seed.
 struct Training {
@@ -73,7 +58,7 @@ int main(int argc, char** argv) {
       const test::OpCase& c = table.at(op.name);
       const std::string path = dir + "/" + op.name + ".kiln";
       auto traced = [&](bool jit) {
-        FunctionOptions options = options_for(op.name, c);
+        FunctionOptions options = c.options(op.name);
         options.jit = jit;
         return kiln::function([&](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
       };

@@ -25,21 +25,11 @@ using namespace kiln;
 namespace st = kiln::detail::safetensors;
 namespace fs = std::filesystem;
 using Catch::Contains;
+using kiln::test::bits;
 using kiln::test::read_bytes;
 using kiln::test::TempDir;
 using kiln::test::test_data_dir;
 using kiln::test::write_bytes;
-
-namespace {
-
-/// Element bytes of a variable's value, for bitwise comparisons.
-std::string bits(const Variable& v) {
-  Tensor t = v.value();
-  return std::string(static_cast<const char*>(t.data()),
-                     static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
-}
-
-}  // namespace
 
 TEST_CASE("Checkpoint: a resumed training run equals the uninterrupted one bit for bit",
           "[checkpoint]") {

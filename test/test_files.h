@@ -1,5 +1,6 @@
 // Files for the tests of kiln's file formats (checkpoints, saved functions): a temporary
-// folder removed with its contents, whole-file reads and writes, and test/data.
+// folder removed with its contents, whole-file reads and writes, test/data, and element
+// bytes for comparing what a file held with what was saved bit for bit.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include <kiln/kiln.h>
 
 namespace kiln::test {
 
@@ -39,6 +42,14 @@ inline std::string read_bytes(const std::string& path) {
 inline void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
+
+/// A tensor's element bytes (host storage), for bitwise comparisons.
+inline std::string bits(const kiln::Tensor& t) {
+  return std::string(static_cast<const char*>(t.data()),
+                     static_cast<size_t>(t.numel()) * kiln::dtype_size(t.dtype()));
+}
+/// A variable's value's element bytes.
+inline std::string bits(const kiln::Variable& v) { return bits(v.value()); }
 
 /// test/data (files written by earlier versions that must load forever):
 /// KILN_TEST_DATA_DIR (ctest sets it), else beside this header.

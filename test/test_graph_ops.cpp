@@ -31,15 +31,8 @@ TEST_CASE("graph mode and the JIT equal eager mode for every op", "[function][op
     auto it = table.find(op.name);
     REQUIRE(it != table.end());  // every op in the list needs a graph-mode case
     const OpCase& c = it->second;
-    FunctionOptions options;
+    FunctionOptions options = c.options(op.name);
     options.jit = jit;
-    options.name = op.name;
-    if (c.dynamic) {
-      std::vector<TensorSpec> specs;
-      for (const Tensor& x : c.inputs)
-        specs.push_back({Shape(static_cast<size_t>(x.rank()), -1), x.dtype()});
-      options.input_signature = specs;
-    }
     int runs = 0;
     auto f = kiln::function([&](const std::vector<Tensor>& xs) {
       ++runs;

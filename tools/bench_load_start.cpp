@@ -1,25 +1,16 @@
 // C1's loaded rows: a workload saved here, loaded and first called in child processes.
 #include "bench_load_start.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "bench_timing.h"
 #include "bench_warm_start.h"
 #include "kiln/kiln.h"
 
 namespace kiln_bench {
 namespace {
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 const Workload* find_workload(const std::vector<Workload>& all, const std::string& id) {
   for (const Workload& w : all)
@@ -38,12 +29,12 @@ int load_first_call_child(const std::string& id, const std::string& file) {
   }
   Instance instance = w->make(kiln::Device{});
   try {
-    const double t0 = now_ms();
+    const double t0 = now_s() * 1e3;
     kiln::LoadedFunction loaded = kiln::load(file);
-    const double t1 = now_ms();
+    const double t1 = now_s() * 1e3;
     std::vector<kiln::Tensor> outputs = loaded(instance.inputs);
     for (const kiln::Tensor& t : outputs) t.data();  // on the CPU: done when it returns
-    const double t2 = now_ms();
+    const double t2 = now_s() * 1e3;
     std::printf("%.6g %.6g %.6g %016llx\n", t2 - t0, t1 - t0, t2 - t1,
                 static_cast<unsigned long long>(results_digest(outputs)));
   } catch (const kiln::Error& e) {
@@ -55,22 +46,23 @@ int load_first_call_child(const std::string& id, const std::string& file) {
 
 namespace {
 
+/// Workload `w`'s jit function of `instance`'s body, named after the workload.
+auto jit_function(const Workload& w, const Instance& instance) {
+  kiln::FunctionOptions options;
+  options.name = w.id;
+  return kiln::function(instance.body, options);
+}
+
 /// Workload `w`'s jit function (on a fresh instance) saved to `file`.
 void save_workload(const Workload& w, const std::string& file) {
   Instance instance = w.make(kiln::Device{});
-  kiln::FunctionOptions options;
-  options.name = w.id;
-  auto f = kiln::function(instance.body, options);
-  f.save(file, instance.inputs);
+  jit_function(w, instance).save(file, instance.inputs);
 }
 
 /// The digest of workload `w`'s traced jit function's first call on a fresh instance.
 uint64_t traced_digest(const Workload& w) {
   Instance instance = w.make(kiln::Device{});
-  kiln::FunctionOptions options;
-  options.name = w.id;
-  auto f = kiln::function(instance.body, options);
-  return results_digest(f(instance.inputs));
+  return results_digest(jit_function(w, instance)(instance.inputs));
 }
 
 /// Runs `kiln-bench --load-first-call` for `w` and `file`; false with `error` set if it
@@ -78,15 +70,11 @@ uint64_t traced_digest(const Workload& w) {
 bool run_load_child(const std::string& self, const Workload& w, const std::string& file,
                     LoadStart* out, unsigned long long* digest, std::string* error) {
   // No compile cache: the child compiles, as the traced first call it stands beside.
-  const std::string command =
-      "KILN_CACHE_DIR=off '" + self + "' --load-first-call " + w.id + " '" + file + "' 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return *error = "cannot start a child process", false;
-  std::string text;
-  std::array<char, 512> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
-  if (::pclose(pipe) != 0 || std::sscanf(text.c_str(), "%lf %lf %lf %llx", &out->total_ms,
-                                         &out->load_ms, &out->call_ms, digest) != 4)
+  bool ok = false;
+  const std::string text = run_command(
+      "KILN_CACHE_DIR=off '" + self + "' --load-first-call " + w.id + " '" + file + "' 2>&1", &ok);
+  if (!ok || std::sscanf(text.c_str(), "%lf %lf %lf %llx", &out->total_ms, &out->load_ms,
+                         &out->call_ms, digest) != 4)
     return *error = "the child failed: " + text, false;
   return true;
 }
@@ -94,10 +82,9 @@ bool run_load_child(const std::string& self, const Workload& w, const std::strin
 }  // namespace
 
 int saved_roundtrip(const std::vector<Workload>& workloads) {
-  std::error_code ec;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  std::string dir = (std::filesystem::temp_directory_path() / "kiln-bench-saved-XXXXXX").string();
-  if (ec || ::mkdtemp(dir.data()) == nullptr) {
+  const std::string self = self_path();
+  const std::string dir = make_temp_dir("kiln-bench-saved-");
+  if (self.empty() || dir.empty()) {
     std::fprintf(stderr, "kiln-bench: no temporary folder or no path to kiln-bench\n");
     return 1;
   }
@@ -126,16 +113,16 @@ int saved_roundtrip(const std::vector<Workload>& workloads) {
                               : ("FAILED: " + error).c_str());
     failures += !error.empty();
   }
+  std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return failures == 0 ? 0 : 1;
 }
 
 std::vector<LoadStart> measure_load_starts(const std::vector<Workload>& workloads, int children) {
   std::vector<LoadStart> out;
-  std::error_code ec;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  std::string dir = (std::filesystem::temp_directory_path() / "kiln-bench-load-XXXXXX").string();
-  const bool made = !ec && ::mkdtemp(dir.data()) != nullptr;
+  const std::string self = self_path();
+  const std::string dir = make_temp_dir("kiln-bench-load-");
+  const bool made = !self.empty() && !dir.empty();
   for (const Workload& w : workloads) {
     LoadStart row;
     row.workload = w.id;
@@ -170,7 +157,8 @@ std::vector<LoadStart> measure_load_starts(const std::vector<Workload>& workload
     }
     out.push_back(row);
   }
-  if (made) std::filesystem::remove_all(dir, ec);
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
   return out;
 }
 

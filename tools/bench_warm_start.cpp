@@ -33,28 +33,17 @@ struct ChildCall {
 /// Runs `kiln-bench --first-call id` with KILN_CACHE_DIR=dir and reads its line.
 bool run_child(const std::string& self, const std::string& dir, const std::string& id,
                ChildCall* out, std::string* error) {
-  const std::string command =
-      "KILN_CACHE_DIR='" + dir + "' '" + self + "' --first-call " + id + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return *error = "cannot start a child process", false;
-  std::string text;
-  std::array<char, 512> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
-  const int status = ::pclose(pipe);
+  bool ok = false;
+  const std::string text =
+      run_command("KILN_CACHE_DIR='" + dir + "' '" + self + "' --first-call " + id + " 2>&1", &ok);
   FirstCall& c = out->call;
-  if (status != 0 || std::sscanf(text.c_str(), "%lf %lf %lf %lf %lf %lf %llu", &c.first_call_ms,
-                                 &c.trace_ms, &c.optimize_ms, &c.codegen_ms, &c.compile_ms,
-                                 &out->disk_ms, &out->disk_hits) != 7) {
+  if (!ok || std::sscanf(text.c_str(), "%lf %lf %lf %lf %lf %lf %llu", &c.first_call_ms,
+                         &c.trace_ms, &c.optimize_ms, &c.codegen_ms, &c.compile_ms, &out->disk_ms,
+                         &out->disk_hits) != 7) {
     *error = "the child failed: " + text;
     return false;
   }
   return true;
-}
-
-std::string self_path() {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : p.string();
 }
 
 /// Workload `id` on the CPU, bound to a kiln::function with the JIT (not called yet), and
@@ -87,6 +76,30 @@ uint64_t results_digest(const std::vector<kiln::Tensor>& outputs) {
       for (int i = 0; i < 8; ++i) digest = (digest ^ ((b >> (8 * i)) & 0xff)) * 1099511628211ull;
     }
   return digest;
+}
+
+std::string self_path() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.string();
+}
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string dir = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  return ::mkdtemp(dir.data()) != nullptr ? dir : std::string();
+}
+
+std::string run_command(const std::string& command, bool* ok) {
+  std::string text;
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    *ok = false;
+    return "cannot start a child process";
+  }
+  std::array<char, 512> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) text += buf.data();
+  *ok = ::pclose(pipe) == 0;
+  return text;
 }
 
 int first_call_child(const std::string& id) {
@@ -122,8 +135,8 @@ int loop_child(const std::string& id, double seconds) {
 std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workloads, int children) {
   std::vector<WarmStart> out;
   const std::string self = self_path();
-  std::string dir = (std::filesystem::temp_directory_path() / "kiln-bench-cache-XXXXXX").string();
-  const bool made = !self.empty() && ::mkdtemp(dir.data()) != nullptr;
+  const std::string dir = make_temp_dir("kiln-bench-cache-");
+  const bool made = !self.empty() && !dir.empty();
   for (const Workload& w : workloads) {
     WarmStart ws;
     ws.workload = w.id;
@@ -151,7 +164,7 @@ std::vector<WarmStart> measure_warm_starts(const std::vector<Workload>& workload
     }
     out.push_back(ws);
   }
-  if (made) {
+  if (!dir.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }

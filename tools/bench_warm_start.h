@@ -21,6 +21,14 @@ struct WarmStart {
   std::string error;    // non-empty: a child failed; no figures
 };
 
+/// This executable's path (for child processes of kiln-bench itself); "" if unknown.
+std::string self_path();
+/// A fresh temporary folder named `prefix` + six characters; "" if it cannot be made.
+std::string make_temp_dir(const std::string& prefix);
+/// Runs `command` in a shell and returns its output; `*ok` says whether it started and
+/// exited with status 0.
+std::string run_command(const std::string& command, bool* ok);
+
 /// A digest of results' values (FNV-1a over their f64 bits): two processes that ran the
 /// same code on the same inputs get the same one.
 uint64_t results_digest(const std::vector<kiln::Tensor>& outputs);

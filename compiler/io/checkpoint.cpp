@@ -79,15 +79,6 @@ std::vector<Variable*> group_variables(const std::string& group,
   return vars;
 }
 
-int64_t parse_int(const std::string& text, const std::string& what, const std::string& file) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || errno != 0 || v < 0)
-    fail("'" + file + "': its metadata's " + what + " is not a number: '" + text + "'");
-  return v;
-}
-
 }  // namespace
 
 // ---- RestoreStatus ------------------------------------------------------------------------
@@ -159,27 +150,23 @@ RestoreStatus Checkpoint::restore(const std::string& path, RestoreOptions option
   detail::safetensors::Contents contents = detail::safetensors::decode(bytes, path);
 
   // The manifest: a kiln checkpoint of a format this kiln reads, intact.
-  auto meta = [&](const char* key) -> const std::string* {
-    auto it = contents.metadata.find(key);
-    return it == contents.metadata.end() ? nullptr : &it->second;
-  };
+  auto meta = [&](const char* key) { return detail::safetensors::metadata_value(contents, key); };
   if (const std::string* format = meta("format"); format == nullptr || *format != kFormat)
     fail("'" + path +
          "' is a safetensors file but not a kiln checkpoint (its metadata has no "
          "\"format\": \"" +
          kFormat + "\")");
-  const std::string* format_version = meta("format_version");
-  if (format_version == nullptr) fail("'" + path + "': its metadata has no format_version");
-  if (int64_t v = parse_int(*format_version, "format_version", path); v > kFormatVersion) {
+  const std::optional<int64_t> format_version =
+      detail::safetensors::metadata_version(contents, "format_version");
+  if (!format_version) fail("'" + path + "': its metadata has no valid format_version");
+  if (const int64_t v = *format_version; v > kFormatVersion) {
     const std::string* writer = meta("kiln_version");
     fail("'" + path + "' has checkpoint format version " + std::to_string(v) +
          " (written by kiln " + (writer ? *writer : std::string("?")) + "); this kiln (" +
          version() + ") reads format versions up to " + std::to_string(kFormatVersion));
   }
-  const std::string* recorded = meta("sha256");
-  if (recorded == nullptr) fail("'" + path + "': its metadata has no sha256 digest");
-  if (*recorded != detail::safetensors::content_digest(contents))
-    fail("'" + path + "' is damaged: its contents do not match the digest its metadata records");
+  if (std::string problem = detail::safetensors::digest_problem(contents); !problem.empty())
+    fail("'" + path + "': " + problem);
 
   std::map<std::string, Tensor> values;
   for (auto& [name, tensor] : contents.tensors) values.emplace(name, tensor);

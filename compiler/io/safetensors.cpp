@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -243,6 +245,29 @@ std::string content_digest(const Contents& contents) {
     out += hex[b & 15];
   }
   return out;
+}
+
+const std::string* metadata_value(const Contents& contents, const std::string& key) {
+  auto it = contents.metadata.find(key);
+  return it == contents.metadata.end() ? nullptr : &it->second;
+}
+
+std::optional<int64_t> metadata_version(const Contents& contents, const std::string& key) {
+  const std::string* text = metadata_value(contents, key);
+  if (text == nullptr || text->empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text->c_str(), &end, 10);
+  if (end != text->c_str() + text->size() || errno != 0 || v < 1) return std::nullopt;
+  return v;
+}
+
+std::string digest_problem(const Contents& contents) {
+  const std::string* recorded = metadata_value(contents, "sha256");
+  if (recorded == nullptr) return "its metadata has no sha256 digest";
+  if (*recorded != content_digest(contents))
+    return "it is damaged: its contents do not match the digest its metadata records";
+  return "";
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +43,14 @@ Contents decode(std::string_view bytes, const std::string& what);
 /// shape and bytes, in order: the digest kiln's files (checkpoints, saved functions) keep in
 /// their metadata's "sha256". Independent of how the JSON header is spelled.
 std::string content_digest(const Contents& contents);
+
+/// Metadata as kiln's files keep it: the value of `key`, or null.
+const std::string* metadata_value(const Contents& contents, const std::string& key);
+/// The metadata's `key` read as a version number (decimal, >= 1); nothing if it is absent
+/// or not one.
+std::optional<int64_t> metadata_version(const Contents& contents, const std::string& key);
+/// "" when the metadata's "sha256" is the content digest; else what is wrong with it.
+std::string digest_problem(const Contents& contents);
 
 /// Writes `bytes` to `path` atomically (files::replace_file); throws kiln::Error naming the
 /// path and the system's reason, leaving `path` as it was and no temporary file.

@@ -99,14 +99,10 @@ class Reader {
   std::string what_;
 };
 
-int64_t parse_version(const std::string* text, const char* key, const Reader& r) {
-  if (text == nullptr) r.fail(std::string("its metadata has no ") + key);
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text->c_str(), &end, 10);
-  if (text->empty() || end != text->c_str() + text->size() || errno != 0 || v < 1)
-    r.fail(std::string("its metadata's ") + key + " is not a version number: '" + *text + "'");
-  return v;
+int64_t read_version(const safetensors::Contents& contents, const char* key, const Reader& r) {
+  std::optional<int64_t> v = safetensors::metadata_version(contents, key);
+  if (!v) r.fail(std::string("its metadata has no valid ") + key);
+  return *v;
 }
 
 std::string type_str(const rules::TensorType& t) {
@@ -178,10 +174,7 @@ File decode(std::string_view bytes, const std::string& what) {
   } catch (const Error& e) {
     r.fail(std::string("not a readable safetensors file: ") + e.what());
   }
-  auto meta = [&](const std::string& key) -> const std::string* {
-    auto it = contents.metadata.find(key);
-    return it == contents.metadata.end() ? nullptr : &it->second;
-  };
+  auto meta = [&](const std::string& key) { return safetensors::metadata_value(contents, key); };
   const std::string* format = meta("format");
   if (format == nullptr || *format != kFormat)
     r.fail(format != nullptr && *format == "kiln-checkpoint"
@@ -191,20 +184,18 @@ File decode(std::string_view bytes, const std::string& what) {
   File file;
   const std::string* writer = meta("kiln_version");
   file.kiln_version = writer != nullptr ? *writer : "?";
-  file.format_version = parse_version(meta("format_version"), "format_version", r);
+  file.format_version = read_version(contents, "format_version", r);
   if (file.format_version > kFormatVersion)
     r.fail("it has format version " + std::to_string(file.format_version) + " (written by kiln " +
            file.kiln_version + "); this kiln (" + version() + ") reads format versions up to " +
            std::to_string(kFormatVersion));
-  file.dialect_version = parse_version(meta("dialect_version"), "dialect_version", r);
+  file.dialect_version = read_version(contents, "dialect_version", r);
   if (file.dialect_version > kDialectVersion)
     r.fail("its graphs are in kiln dialect version " + std::to_string(file.dialect_version) +
            " (written by kiln " + file.kiln_version + "); this kiln (" + version() +
            ") reads dialect versions up to " + std::to_string(kDialectVersion));
-  const std::string* recorded = meta("sha256");
-  if (recorded == nullptr) r.fail("its metadata has no sha256 digest");
-  if (*recorded != safetensors::content_digest(contents))
-    r.fail("it is damaged: its contents do not match the digest its metadata records");
+  if (std::string problem = safetensors::digest_problem(contents); !problem.empty())
+    r.fail(problem);
 
   const std::string* manifest_text = meta("manifest");
   if (manifest_text == nullptr) r.fail("its metadata has no manifest");

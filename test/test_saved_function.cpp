@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,19 +27,11 @@ using kiln::test::OpCase;
 namespace st = kiln::detail::safetensors;
 namespace fs = std::filesystem;
 using Catch::Contains;
+using kiln::test::bits;
 using kiln::test::read_bytes;
 using kiln::test::TempDir;
 using kiln::test::test_data_dir;
 using kiln::test::write_bytes;
-
-namespace {
-
-std::string bits(const Tensor& t) {
-  return std::string(static_cast<const char*>(t.data()),
-                     static_cast<size_t>(t.numel()) * dtype_size(t.dtype()));
-}
-
-}  // namespace
 
 TEST_CASE("saved functions: every op's function loads and returns the traced results bit for bit",
           "[saved]") {
@@ -48,15 +41,8 @@ TEST_CASE("saved functions: every op's function loads and returns the traced res
   for (const OpInfo& op : kOps) {
     INFO("op " << op.name << (jit ? " (jit)" : " (graph)"));
     const OpCase& c = table.at(op.name);
-    FunctionOptions options;
+    FunctionOptions options = c.options(op.name);
     options.jit = jit;
-    options.name = op.name;
-    if (c.dynamic) {
-      std::vector<TensorSpec> specs;
-      for (const Tensor& x : c.inputs)
-        specs.push_back({Shape(static_cast<size_t>(x.rank()), -1), x.dtype()});
-      options.input_signature = specs;
-    }
     auto f = kiln::function([&](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
     const std::string path = dir.file(std::string(op.name) + ".kiln");
     f.save(path, c.inputs);
@@ -319,4 +305,63 @@ TEST_CASE("saved functions: several concrete functions in one file, chosen per c
   CHECK(g.variables()[0]->value().item<float>() == scale.value().item<float>());
   CHECK_THROWS_WITH(g({random_normal({5, 3}, 3)}),
                     Contains("fit none of the saved signatures: (f32 (2, 3)), (f32 (4, 3))"));
+}
+
+TEST_CASE(
+    "saved functions: every op at the edges of its dtype (±0, subnormals, huge, inf, NaN) "
+    "equals the traced function bit for bit",
+    "[saved]") {
+  TempDir dir;
+  auto table = kiln::test::op_cases();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<double> edges = {
+      0.0, -0.0, std::numeric_limits<float>::denorm_min(), -1e-40, 1e38, -3e38,
+      inf, -inf, std::numeric_limits<float>::quiet_NaN(),  1.0,    -2.5, 0.5};
+  // Floating inputs refilled with edge values (integer and boolean inputs are indices,
+  // labels and masks: kept, so the op's own refusals stay what they test).
+  auto at_edges = [&](const std::vector<Tensor>& inputs, size_t offset) {
+    std::vector<Tensor> out;
+    for (const Tensor& x : inputs) {
+      if (!is_floating(x.dtype())) {
+        out.push_back(x);
+        continue;
+      }
+      std::vector<double> v(static_cast<size_t>(x.numel()));
+      for (size_t i = 0; i < v.size(); ++i) v[i] = edges[(i * 5 + offset) % edges.size()];
+      out.push_back(Tensor::from<double>(v, x.shape().vec()).astype(x.dtype()));
+    }
+    return out;
+  };
+  const bool jit = GENERATE(false, true);
+  for (const OpInfo& op : kOps) {
+    INFO("op " << op.name << (jit ? " (jit)" : " (graph)"));
+    const OpCase& c = table.at(op.name);
+    FunctionOptions options = c.options(op.name);
+    options.jit = jit;
+    auto f = kiln::function([&](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
+    const std::string path = dir.file(std::string(op.name) + ".kiln");
+    f.save(path, c.inputs);
+    LoadedFunction g = load(path, {.jit = jit});
+    for (size_t offset : {0, 3, 7}) {
+      INFO("edge offset " << offset);
+      const std::vector<Tensor> inputs = at_edges(c.inputs, offset);
+      std::string traced_error, loaded_error;
+      Tensor want, got;
+      try {
+        want = f(inputs);
+      } catch (const Error& e) {
+        traced_error = e.what();
+      }
+      try {
+        got = g(inputs).at(0);
+      } catch (const Error& e) {
+        loaded_error = e.what();
+      }
+      REQUIRE(traced_error.empty() == loaded_error.empty());
+      if (!traced_error.empty()) continue;
+      REQUIRE(got.dtype() == want.dtype());
+      REQUIRE(got.shape() == want.shape());
+      CHECK(bits(got) == bits(want));
+    }
+  }
 }

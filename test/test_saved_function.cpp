@@ -211,6 +211,38 @@ TEST_CASE("saved functions: damaged, foreign and future files are errors naming 
                     Contains("types.kiln") && Contains("the manifest says (f32 (6,))"));
 }
 
+TEST_CASE("saved functions: NaN or infinite weights are refused unless allowed", "[saved]") {
+  TempDir dir;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  Variable w(Tensor::from<float>({1.0f, nan, 2.0f, -inf}), "w");
+  Variable scale(Tensor::from<double>({0.5}), "scale");
+  Tensor mask = Tensor::from<float>({0.0f, -inf, 0.0f, inf});  // a captured constant
+  auto f = kiln::function([&](Tensor x) { return x * w.value() + mask; });
+  const Tensor x = Tensor::from<float>({3.0f, 4.0f, -0.0f, 5.0f});
+  const std::string path = dir.file("diverged.kiln");
+  f.save(path, x);
+  CHECK_THROWS_WITH(load(path), Contains("diverged.kiln") && Contains("variable 'w'") &&
+                                    Contains("holds 2 NaN or infinite values of 4") &&
+                                    Contains("LoadOptions::allow_nonfinite"));
+  for (bool jit : {true, false}) {
+    INFO("jit " << jit);
+    LoadedFunction g = load(path, {.jit = jit, .allow_nonfinite = true});
+    CHECK(bits(g({x})[0]) == bits(f(x)));
+  }
+  // The same function with finite weights loads by default; its infinite capture travels.
+  w.assign(Tensor::from<float>({1.0f, 2.0f, 3.0f, 4.0f}));
+  f.save(path, x);
+  LoadedFunction g = load(path);
+  CHECK(bits(g({x})[0]) == bits(f(x)));
+  // f64 weights are checked too.
+  auto h = kiln::function([&](Tensor y) { return y * scale.value(); });
+  scale.assign(Tensor::from<double>({std::numeric_limits<double>::infinity()}));
+  h.save(dir.file("f64.kiln"), Tensor::from<double>({1.0}));
+  CHECK_THROWS_WITH(load(dir.file("f64.kiln")),
+                    Contains("variable 'scale'") && Contains("holds 1 NaN or infinite value of 1"));
+}
+
 TEST_CASE("saved functions: 10,000 mutated files load or throw kiln::Error", "[saved][fuzz]") {
   // scripts/fuzz.sh runs this with KILN_FUZZ_RUNS=1000000 (and another seed) under ASan/UBSan.
   const kiln::test::FuzzSettings fuzz = kiln::test::fuzz_settings(10'000, 20261208);

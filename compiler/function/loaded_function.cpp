@@ -168,8 +168,13 @@ LoadedFunction load(const std::string& path, LoadOptions options) {
   bytes.reset();
   core->writer = file.kiln_version;
   core->name = file.functions.front().name;
-  for (d::saved::Variable& v : file.variables)
+  for (d::saved::Variable& v : file.variables) {
+    if (!options.allow_nonfinite)
+      if (std::string problem = d::safetensors::nonfinite_problem(v.value); !problem.empty())
+        core->fail("variable '" + v.name + "' " + problem +
+                   " (LoadOptions::allow_nonfinite accepts them)");
     core->variables.push_back(std::make_unique<Variable>(std::move(v.value), v.name));
+  }
   for (d::saved::Concrete& c : file.functions) {
     auto f = std::make_unique<d::LoadedConcrete>();
     for (int64_t index : c.variables)

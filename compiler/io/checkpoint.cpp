@@ -5,7 +5,6 @@
 #include "kiln/checkpoint.h"
 
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -46,16 +45,6 @@ std::string quoted_list(const std::vector<std::string>& names, size_t at_most = 
     out += (i ? ", '" : "'") + names[i] + "'";
   if (names.size() > at_most) out += " and " + std::to_string(names.size() - at_most) + " more";
   return out;
-}
-
-/// How many NaN or infinite elements a host tensor holds (0 for non-floating dtypes).
-int64_t nonfinite_count(const Tensor& host) {
-  int64_t n = 0;
-  if (host.dtype() == DType::f32)
-    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<float>()[i]);
-  else if (host.dtype() == DType::f64)
-    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<double>()[i]);
-  return n;
 }
 
 /// A group's variables now, checked: non-null, named, names unique within the group.
@@ -172,9 +161,8 @@ RestoreStatus Checkpoint::restore(const std::string& path, RestoreOptions option
   for (auto& [name, tensor] : contents.tensors) values.emplace(name, tensor);
   auto check_finite = [&](const std::string& key, const Tensor& value) {
     if (options.allow_nonfinite) return;
-    if (int64_t bad = nonfinite_count(value); bad > 0)
-      fail("'" + path + "': '" + key + "' holds " + std::to_string(bad) + " NaN or infinite value" +
-           (bad > 1 ? "s" : "") + " of " + std::to_string(value.numel()) +
+    if (std::string problem = detail::safetensors::nonfinite_problem(value); !problem.empty())
+      fail("'" + path + "': '" + key + "' " + problem +
            " (RestoreOptions::allow_nonfinite accepts them)");
   };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -260,6 +261,22 @@ std::optional<int64_t> metadata_version(const Contents& contents, const std::str
   const long long v = std::strtoll(text->c_str(), &end, 10);
   if (end != text->c_str() + text->size() || errno != 0 || v < 1) return std::nullopt;
   return v;
+}
+
+int64_t nonfinite_count(const Tensor& host) {
+  int64_t n = 0;
+  if (host.dtype() == DType::f32)
+    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<float>()[i]);
+  else if (host.dtype() == DType::f64)
+    for (int64_t i = 0; i < host.numel(); ++i) n += !std::isfinite(host.data_as<double>()[i]);
+  return n;
+}
+
+std::string nonfinite_problem(const Tensor& host) {
+  const int64_t bad = nonfinite_count(host);
+  if (bad == 0) return "";
+  return "holds " + std::to_string(bad) + " NaN or infinite value" + (bad > 1 ? "s" : "") + " of " +
+         std::to_string(host.numel());
 }
 
 std::string digest_problem(const Contents& contents) {

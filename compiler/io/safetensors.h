@@ -52,6 +52,12 @@ std::optional<int64_t> metadata_version(const Contents& contents, const std::str
 /// "" when the metadata's "sha256" is the content digest; else what is wrong with it.
 std::string digest_problem(const Contents& contents);
 
+/// How many NaN or infinite elements a host tensor holds (0 for non-floating dtypes): kiln's
+/// loaders refuse such weights unless asked (a diverged run or a damaged file).
+int64_t nonfinite_count(const Tensor& host);
+/// "holds N NaN or infinite value(s) of M" for `host`, or "" when every value is finite.
+std::string nonfinite_problem(const Tensor& host);
+
 /// Writes `bytes` to `path` atomically (files::replace_file); throws kiln::Error naming the
 /// path and the system's reason, leaving `path` as it was and no temporary file.
 void write_file_atomically(const std::string& path, std::string_view bytes);

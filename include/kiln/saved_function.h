@@ -51,6 +51,10 @@ struct SavedSignature {
 struct LoadOptions {
   /// Fuse and compile kernels with the JIT (false: the graph runs op by op, graph mode).
   bool jit = true;
+  /// Accept NaN and infinite values in the file's floating variables (refused by default,
+  /// as Checkpoint::restore refuses them: a model saved from a run that diverged, or a
+  /// damaged file, is rarely what one serves). Captured constants may hold ±inf either way.
+  bool allow_nonfinite = false;
 };
 
 /// A compiled function read from a file by kiln::load. Copies share one function (and

@@ -19,6 +19,7 @@
 #include "runtime/cuda_driver.h"
 #include "runtime/op_list.h"
 #include "runtime/tensor_impl.h"
+#include "test_files.h"
 
 using namespace kiln;
 
@@ -333,5 +334,53 @@ TEST_CASE("fake CUDA: an output fusion with a bias (+ ReLU) epilogue is one cuBL
   const size_t before = fake().stats().lt_matmuls;
   CHECK(other(x.to(kCuda), w.to(kCuda)).shape() == Shape{6, 4});
   CHECK(fake().stats().lt_matmuls == before);
+  check_launches();
+}
+
+TEST_CASE("fake CUDA: a loaded function runs on its arguments' device", "[.fake-cuda]") {
+  fake();
+  test::TempDir dir;
+  Variable scale(random_normal({33}, 4), "scale");
+  const Tensor bias = random_normal({33}, 3);  // more than 16 elements: a capture
+  auto f =
+      kiln::function([&](Tensor x, Tensor w) { return tanh(x * w + bias) * scale.value() + 0.5f; });
+  const Tensor x = random_normal({8, 33}, 1), w = random_normal({33}, 2);
+  const std::string path = dir.file("chain.kiln");
+  f.save(path, x, w);
+  const Tensor want = f(x, w);
+  const bool jit = GENERATE(false, true);
+  INFO((jit ? "jit" : "graph"));
+  LoadedFunction g = load(path, {.jit = jit});
+  CHECK(test::bits(g({x, w})[0]) == test::bits(want));  // the CPU call, as saved
+  // Its variable lives on the CPU until moved: a CUDA call names it rather than mixing.
+  CHECK_THROWS_WITH(g({x.to(kCuda), w.to(kCuda)}),
+                    Catch::Contains("variable 'scale' is on cpu and the call runs on cuda:0"));
+  Variable* loaded_scale = g.variables().at(0);
+  loaded_scale->assign(loaded_scale->value().to(kCuda));
+  for (int call = 0; call < 2; ++call) {  // compiled for CUDA once, then cached
+    const size_t ptx_before = fake().stats().ptx_launches;
+    std::vector<Tensor> got = g({x.to(kCuda), w.to(kCuda)});
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].device() == kCuda);
+    CHECK(got[0].dtype() == DType::f32);
+    CHECK(got[0].shape() == Shape{8, 33});
+    // jit: the chain is one fused PTX kernel; graph mode: library kernels, no PTX.
+    CHECK(fake().stats().ptx_launches == ptx_before + (jit ? 1 : 0));
+    check_launches();
+  }
+  CHECK(loaded_scale->device() == kCuda);
+  // A traced function whose variable moved back to the host after its trace: refused too.
+  Variable moved(random_normal({33}, 5).to(kCuda), "moved");
+  FunctionOptions options;
+  options.jit = jit;
+  auto h = kiln::function([&](Tensor a) { return a * moved.value(); }, options);
+  CHECK(h(x.to(kCuda)).device() == kCuda);
+  moved.assign(moved.value().to(Device{}));
+  CHECK_THROWS_WITH(h(x.to(kCuda)), Catch::Contains("'moved'") && Catch::Contains("cpu"));
+  // Refused as on the CPU: arguments on two devices, or outside the signature.
+  CHECK_THROWS_WITH(g({x.to(kCuda), w}), Catch::Contains("a call runs on one device"));
+  CHECK_THROWS_WITH(
+      g({random_normal({8, 32}, 1).to(kCuda), w.to(kCuda)}),
+      Catch::Contains("fit none of the saved signatures") || Catch::Contains("does not match"));
   check_launches();
 }

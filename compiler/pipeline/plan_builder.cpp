@@ -200,7 +200,18 @@ class PlanBuilder {
       graph_safe_ = false;
     if (auto r = llvm::dyn_cast<ir::ReadVariableOp>(op)) {
       auto var = traced_.variables.at(r.getIndex());
-      return [var, o = out[0]](runtime::Frame& f) { f.slots[o] = var->read(); };
+      // A variable moves with what is assigned to it; a call on another device must not
+      // hand its buffer to that device's kernels (a host pointer in a CUDA kernel).
+      return [var, o = out[0], where](runtime::Frame& f) {
+        f.slots[o] = var->read();
+        if (f.slots[o].device() != f.device)
+          with_location("read_variable", where, [&] {
+            throw Error("[read_variable] variable '" + var->name + "' is on " +
+                        to_string(f.slots[o].device()) + " and the call runs on " +
+                        to_string(f.device) + ": move it there (v.assign(v.value().to(" +
+                        to_string(f.device) + ")))");
+          });
+      };
     }
     if (auto a = llvm::dyn_cast<ir::AssignVariableOp>(op)) {
       auto var = traced_.variables.at(a.getIndex());

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,47 @@ TEST_CASE(
   CHECK(bits(w2) == std::string(8, '\0'));  // nothing written
   into.restore(dir.file("nan.safetensors"), {.allow_nonfinite = true});
   CHECK(bits(w2) == bits(w));
+}
+
+TEST_CASE("Checkpoint: a directory numbers its checkpoints, restores the latest, keeps the newest",
+          "[checkpoint]") {
+  TempDir dir;
+  const std::string ckpts = dir.file("ckpts");
+  fs::create_directory(ckpts);
+  Variable v(zeros({3}), "v");
+  Checkpoint ckpt({{"m", std::vector<Variable*>{&v}}});
+  CHECK(latest_checkpoint(ckpts).empty());
+  CHECK(latest_checkpoint(dir.file("absent")).empty());
+  CHECK_THROWS_WITH(ckpt.restore(ckpts), Contains("ckpts") && Contains("holds no checkpoint"));
+  write_bytes(dir.file("ckpts/ckpt-x.safetensors"), "not a checkpoint");  // not numbered
+  write_bytes(dir.file("ckpts/notes.txt"), "other files stay");
+  std::vector<std::string> written;
+  for (int step = 1; step <= 12; ++step) {
+    v.assign(full({3}, static_cast<double>(step)));
+    written.push_back(ckpt.save(ckpts, {.max_to_keep = 3}));
+  }
+  // Numbers count past 9 as numbers, not as text (ckpt-10 after ckpt-9).
+  CHECK(written[0] == (fs::path(ckpts) / "ckpt-1.safetensors").string());
+  CHECK(written[11] == (fs::path(ckpts) / "ckpt-12.safetensors").string());
+  CHECK(latest_checkpoint(ckpts) == written[11]);
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(ckpts)) left.insert(entry.path().filename());
+  CHECK(left == std::set<std::string>{"ckpt-10.safetensors", "ckpt-11.safetensors",
+                                      "ckpt-12.safetensors", "ckpt-x.safetensors", "notes.txt"});
+  // A fresh object (a resumed process) restores the latest and numbers on after it.
+  Variable w(zeros({3}), "v");
+  Checkpoint resumed({{"m", std::vector<Variable*>{&w}}});
+  resumed.restore(ckpts).assert_consumed();
+  CHECK(bits(w) == bits(full({3}, 12.0)));
+  CHECK(resumed.save(ckpts) == (fs::path(ckpts) / "ckpt-13.safetensors").string());
+  CHECK_THROWS_WITH(resumed.save(ckpts, {.max_to_keep = -1}), Contains("max_to_keep is -1"));
+  // A save that fails (a variable without a name) deletes nothing.
+  Variable unnamed(zeros({1}));
+  Checkpoint bad({{"m", std::vector<Variable*>{&unnamed}}});
+  CHECK_THROWS(bad.save(ckpts, {.max_to_keep = 1}));
+  CHECK(fs::exists(written[11]));
+  // A file path is a file, as before, whatever max_to_keep says.
+  CHECK(ckpt.save(dir.file("one.safetensors"), {.max_to_keep = 1}) == dir.file("one.safetensors"));
 }
 
 TEST_CASE("Checkpoint: optimizer slots restored on creation; status names what was not used",

@@ -4,10 +4,13 @@
 // created yet with the optimizer (compiler/nn/pending_restore.h).
 #include "kiln/checkpoint.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -114,7 +117,70 @@ Checkpoint::Checkpoint(std::vector<std::pair<std::string, Tracked>> groups)
   }
 }
 
-void Checkpoint::save(const std::string& path) {
+namespace {
+
+/// N of a file named "ckpt-<N>.safetensors" (N decimal, no sign, fits int64), else nothing.
+std::optional<int64_t> checkpoint_number(const std::string& file_name) {
+  const std::string prefix = "ckpt-", suffix = ".safetensors";
+  if (file_name.size() <= prefix.size() + suffix.size() || !file_name.starts_with(prefix) ||
+      !file_name.ends_with(suffix))
+    return std::nullopt;
+  const std::string digits =
+      file_name.substr(prefix.size(), file_name.size() - prefix.size() - suffix.size());
+  if (digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(digits);
+}
+
+/// The directory's checkpoints by number, oldest first (unreadable directory: none).
+std::vector<std::pair<int64_t, std::string>> numbered_checkpoints(const std::string& dir) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (std::optional<int64_t> n = checkpoint_number(it->path().filename().string());
+        n && it->is_regular_file(ec))
+      out.emplace_back(*n, it->path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+}  // namespace
+
+std::string latest_checkpoint(const std::string& directory) {
+  const auto all = numbered_checkpoints(directory);
+  return all.empty() ? std::string() : all.back().second;
+}
+
+std::string Checkpoint::save(const std::string& path, CheckpointSaveOptions options) {
+  if (options.max_to_keep < 0)
+    fail("save('" + path + "'): max_to_keep is " + std::to_string(options.max_to_keep) +
+         "; it is the number of checkpoints to keep, or 0 for all");
+  if (!is_directory(path)) {
+    save_file(path);
+    return path;
+  }
+  const auto existing = numbered_checkpoints(path);
+  const int64_t next = existing.empty() ? 1 : existing.back().first + 1;
+  const std::string file =
+      (std::filesystem::path(path) / ("ckpt-" + std::to_string(next) + ".safetensors")).string();
+  save_file(file);
+  if (options.max_to_keep > 0) {
+    // Only after the new file is in place: a failed save never costs an old checkpoint.
+    auto all = numbered_checkpoints(path);
+    for (size_t i = 0; i + static_cast<size_t>(options.max_to_keep) < all.size(); ++i) {
+      std::error_code ec;
+      std::filesystem::remove(all[i].second, ec);
+    }
+  }
+  return file;
+}
+
+void Checkpoint::save_file(const std::string& path) {
   if (detail::FunctionBase::tracing())
     fail("save('" + path +
          "') inside a kiln::function: variables have no value while it "
@@ -132,9 +198,12 @@ void Checkpoint::save(const std::string& path) {
   ++save_count_;
 }
 
-RestoreStatus Checkpoint::restore(const std::string& path, RestoreOptions options) {
+RestoreStatus Checkpoint::restore(const std::string& where, RestoreOptions options) {
   if (detail::FunctionBase::tracing())
-    fail("restore('" + path + "') inside a kiln::function: restore between calls");
+    fail("restore('" + where + "') inside a kiln::function: restore between calls");
+  const std::string path = is_directory(where) ? latest_checkpoint(where) : where;
+  if (path.empty())
+    fail("restore('" + where + "'): the directory holds no checkpoint (ckpt-<N>.safetensors)");
   const std::string bytes = detail::safetensors::read_file(path, kMaxFileBytes);
   detail::safetensors::Contents contents = detail::safetensors::decode(bytes, path);
 

@@ -9,6 +9,9 @@
 /// ckpt.save("step-1000.safetensors");   // atomic: a crash leaves the previous file intact
 /// ...
 /// ckpt.restore("step-1000.safetensors");  // in a fresh process, before or after training
+///
+/// ckpt.save("checkpoints/", {.max_to_keep = 3});  // checkpoints/ckpt-<N>.safetensors
+/// ckpt.restore("checkpoints/");                   // the latest one
 /// \endcode
 ///
 /// The file is in the safetensors format (a JSON header, then the raw little-endian values),
@@ -64,6 +67,13 @@ class RestoreStatus {
   std::vector<std::shared_ptr<detail::PendingRestore>> pending_;
 };
 
+/// How Checkpoint::save writes into a directory.
+struct CheckpointSaveOptions {
+  /// In a directory, keep this many newest checkpoints and delete older ones after a save
+  /// succeeds (0: keep all), as tf.train.CheckpointManager's max_to_keep. Ignored for a file.
+  int64_t max_to_keep = 0;
+};
+
 /// How Checkpoint::restore treats the file's values.
 struct RestoreOptions {
   /// Accept NaN and infinite values in floating variables (refused by default: a
@@ -102,23 +112,33 @@ class Checkpoint {
   explicit Checkpoint(std::vector<std::pair<std::string, Tracked>> groups);
 
   /// Writes every tracked variable's current value to `path` (the whole file replaced
-  /// atomically: temporary file, fsync, rename). Throws kiln::Error for an unnamed or
-  /// twice-named variable, a value that cannot be read (inside a traced function), or a
-  /// file that cannot be written, which leaves `path` as it was.
-  void save(const std::string& path);
+  /// atomically: temporary file, fsync, rename) and returns the file written. When `path`
+  /// is an existing directory the file is `<path>/ckpt-<N>.safetensors`, N one more than
+  /// the highest there (a resumed run numbers on), and `options.max_to_keep` prunes the
+  /// oldest. Throws kiln::Error for an unnamed or twice-named variable, a value that cannot
+  /// be read (inside a traced function), or a file that cannot be written, which leaves
+  /// `path` as it was.
+  std::string save(const std::string& path, CheckpointSaveOptions options = {});
 
-  /// Assigns the values in `path` to the tracked variables. The file is untrusted: any
-  /// damage, a format from a newer kiln, a digest that does not match, a variable missing
-  /// from the file or of another dtype or shape, or a NaN or infinity in a floating value
-  /// throws kiln::Error naming the file and the variable, before any variable is written.
+  /// Assigns the values in `path` to the tracked variables; a directory means its latest
+  /// checkpoint (kiln::latest_checkpoint), and one with none is an error. The file is
+  /// untrusted: any damage, a format from a newer kiln, a digest that does not match, a
+  /// variable missing from the file or of another dtype or shape, or a NaN or infinity in a
+  /// floating value throws kiln::Error naming the file and the variable, before any
+  /// variable is written.
   RestoreStatus restore(const std::string& path, RestoreOptions options = {});
 
   /// Saves made by this object so far.
   int64_t save_count() const { return save_count_; }
 
  private:
+  void save_file(const std::string& path);
   std::vector<std::pair<std::string, Tracked>> groups_;
   int64_t save_count_ = 0;
 };
+
+/// The newest checkpoint Checkpoint::save wrote into `directory`: its
+/// `ckpt-<N>.safetensors` with the highest N, or "" when there is none (or no directory).
+std::string latest_checkpoint(const std::string& directory);
 
 }  // namespace kiln

@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <string>
+#include <utility>
 
 namespace kiln::test {
 
@@ -33,6 +36,70 @@ inline void mutate(std::string& b, std::mt19937_64& rng) {
       }
       default:  // bytes appended
         b.append(rng() % 16, static_cast<char>(rng()));
+    }
+  }
+}
+
+/// 1 to 4 edits of a text a parser reads (a JSON manifest, MLIR): besides bytes flipped or
+/// set to syntax characters, the edits a writer of a lying file makes: a number replaced by
+/// an edge (0, -1, 2^31, 2^63-1, a long run of digits), a line deleted or repeated, a slice
+/// moved, one kiln op's name put in another's place.
+inline void mutate_text(std::string& s, std::mt19937_64& rng) {
+  static const char* const kNumbers[] = {"0", "1", "-1", "2", "3", "7", "2147483648",
+                                         "9223372036854775807", "18446744073709551617",
+                                         "99999999999999999999999", "1e308", "-0"};
+  static const char* const kOps[] = {"kiln.exp",      "kiln.add",     "kiln.matmul",
+                                     "kiln.reshape",  "kiln.sum",     "kiln.constant",
+                                     "kiln.read_variable", "kiln.assign_variable", "kiln.fusion",
+                                     "kiln.broadcast_to",  "kiln.transpose",       "kiln.cast"};
+  auto line_bounds = [&](size_t at) {
+    size_t begin = s.rfind('\n', at), end = s.find('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    end = end == std::string::npos ? s.size() : end + 1;
+    return std::pair<size_t, size_t>{begin, end};
+  };
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  for (int e = 0; e < edits && !s.empty(); ++e) {
+    const size_t at = rng() % s.size();
+    switch (rng() % 7) {
+      case 0:
+        s[at] ^= static_cast<char>(1u << (rng() % 8));
+        break;
+      case 1:
+        s[at] = "{}[]<>()\",:x0123456789-%^#!"[rng() % 28];
+        break;
+      case 2: {  // the number at or after `at` replaced
+        const size_t begin = s.find_first_of("0123456789", at);
+        if (begin == std::string::npos) break;
+        const size_t end = s.find_first_not_of("0123456789", begin);
+        s.replace(begin, (end == std::string::npos ? s.size() : end) - begin,
+                  kNumbers[rng() % std::size(kNumbers)]);
+        break;
+      }
+      case 3: {  // a line deleted
+        auto [begin, end] = line_bounds(at);
+        s.erase(begin, end - begin);
+        break;
+      }
+      case 4: {  // a line repeated
+        auto [begin, end] = line_bounds(at);
+        s.insert(end, s.substr(begin, end - begin));
+        break;
+      }
+      case 5: {  // a slice moved elsewhere
+        const size_t n = std::min<size_t>(1 + rng() % 64, s.size() - at);
+        std::string slice = s.substr(at, n);
+        s.erase(at, n);
+        s.insert(rng() % (s.size() + 1), slice);
+        break;
+      }
+      default: {  // a kiln op renamed to another
+        const size_t begin = s.find("kiln.", at);
+        if (begin == std::string::npos) break;
+        const size_t end = s.find_first_of(" \"(<{", begin);
+        s.replace(begin, (end == std::string::npos ? s.size() : end) - begin,
+                  kOps[rng() % std::size(kOps)]);
+      }
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 #include "checkpoint_training.h"
 #include "compiler/io/safetensors.h"
 #include "mutate.h"
+#include "mutate_contents.h"
 #include "reference.h"
 #include "test_files.h"
 
@@ -384,6 +386,59 @@ TEST_CASE("Checkpoint: 10,000 mutated checkpoints restore or throw kiln::Error, 
   if (fuzz.from_environment)
     std::printf("fuzz checkpoint: %ld restored, %ld refused\n", restored, refused);
   CHECK(refused > fuzz.runs / 2);
+  CHECK(restored + refused == fuzz.runs);
+}
+
+TEST_CASE("Checkpoint: 10,000 mutants behind a recomputed digest restore whole or not at all",
+          "[checkpoint][fuzz]") {
+  // The manifest, versions and values edited and the digest recomputed (a writer that lies):
+  // what restores is exactly the file's values, and what is refused wrote nothing.
+  // scripts/fuzz.sh runs 10^6 under ASan/UBSan.
+  namespace st = kiln::detail::safetensors;
+  const kiln::test::FuzzSettings fuzz = kiln::test::fuzz_settings(10'000, 20261210);
+  TempDir dir;
+  Variable w(random_normal({3, 4}, 1), "w"), n(Tensor::from<int64_t>({1, 2, 3}, {3}), "n");
+  Variable flag(Tensor::from<bool>(std::vector<bool>{true, false}, {2}), "flag");
+  Checkpoint source({{"model", std::vector<Variable*>{&w, &n, &flag}}});
+  const std::string valid_path = dir.file("valid.safetensors");
+  source.save(valid_path);
+  const std::string valid = read_bytes(valid_path);
+
+  Variable w2(zeros({3, 4}), "w"), n2(zeros({3}, DType::i64), "n");
+  Variable flag2(zeros({2}, DType::boolean), "flag");
+  Checkpoint target({{"model", std::vector<Variable*>{&w2, &n2, &flag2}}});
+  const std::string zero_w = bits(w2), zero_n = bits(n2), zero_flag = bits(flag2);
+  const std::string path = dir.file("mutant.safetensors");
+  std::mt19937_64 rng(fuzz.seed);
+  long restored = 0, refused = 0;
+  for (long i = 0; i < fuzz.runs; ++i) {
+    const std::string mutant = kiln::test::mutate_behind_digest(valid, rng, path);
+    write_bytes(path, mutant);
+    try {
+      target.restore(path);
+      // Restored: every variable holds the file's value.
+      std::map<std::string, Tensor> values;
+      for (auto& [name, t] : st::decode(mutant, path).tensors) values.emplace(name, t);
+      REQUIRE(bits(w2) == bits(values.at("model/w")));
+      REQUIRE(bits(n2) == bits(values.at("model/n")));
+      REQUIRE(bits(flag2) == bits(values.at("model/flag")));
+      ++restored;
+      w2.assign(zeros({3, 4}));
+      n2.assign(zeros({3}, DType::i64));
+      flag2.assign(zeros({2}, DType::boolean));
+    } catch (const Error& e) {
+      REQUIRE(std::string(e.what()).find("mutant.safetensors") != std::string::npos);
+      ++refused;
+    }
+    REQUIRE(bits(w2) == zero_w);
+    REQUIRE(bits(n2) == zero_n);
+    REQUIRE(bits(flag2) == zero_flag);
+  }
+  if (fuzz.from_environment)
+    std::printf("fuzz checkpoint behind the digest: %ld restored, %ld refused\n", restored,
+                refused);
+  CHECK(refused > fuzz.runs / 10);
+  CHECK(restored > fuzz.runs / 10);
   CHECK(restored + refused == fuzz.runs);
 }
 

@@ -3,24 +3,49 @@
 // before anything compiles it. The text parser, unlike MLIR 19's bytecode reader, refuses
 // damaged input cleanly (../shared/notes: 10,000 mutants), and a saved file's digest is
 // checked before its text gets here.
+#include <set>
 #include <string>
 
 #include "compiler/trace/graph.h"
 #include "compiler/trace/graph_io.h"
+#include "compiler/trace/graph_text_guard.h"
 #include "compiler/trace/mlir_context.h"
 #include "ir/KilnOps.h"
 #include "ir/TypeConversion.h"
 #include "kiln/error.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
 namespace kiln::detail {
 
+namespace {
+
+/// The ops a saved graph may hold: kiln's, less those isolated from above (kiln.fusion),
+/// whose name scopes the text guard does not model.
+bool saved_graph_op(std::string_view name) {
+  static const std::set<std::string, std::less<>> ops = [] {
+    std::set<std::string, std::less<>> names;
+    for (mlir::RegisteredOperationName op : kiln_mlir_context()->getRegisteredOperations())
+      if (op.getDialectNamespace() == "kiln" &&
+          !op.hasTrait<mlir::OpTrait::IsIsolatedFromAbove>())
+        names.insert(op.getStringRef().str());
+    return names;
+  }();
+  return ops.count(name) > 0;
+}
+
+}  // namespace
+
 GraphPtr parse_graph(std::string_view text, const std::string& what) {
   mlir::MLIRContext* context = kiln_mlir_context();
   std::string diagnostics;
   auto fail = [&](const std::string& why) -> GraphPtr { throw Error(what + ": " + why); };
+  // MLIR's parser must never see a forward reference (graph_text_guard.h: it corrupts the
+  // heap on some failed parses of them); kiln never writes one.
+  if (std::string problem = graph_text_problem(text, saved_graph_op); !problem.empty())
+    fail("its graph is not laid out as kiln writes graphs: " + problem);
   mlir::OwningOpRef<mlir::ModuleOp> module;
   {
     // Diagnostics of this parse only: a handler of this thread's parse (others may trace).

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The loaders' fuzzing, longer than the suite's:
 #  1. each mutation test (Catch tag [fuzz]: safetensors, checkpoints and saved functions,
-#     damaged and behind a recomputed digest) and kiln-ir's .mlir loader
-#     (kiln_ir_text_fuzz) with RUNS mutated files each (default 10^6) in the
-#     address/undefined-sanitizer build, so a read out of bounds or an overflow is a report;
-#  2. the mutants that reach MLIR's parser (behind the digest) under valgrind, VALGRIND_RUNS
+#     damaged and behind a recomputed digest) with RUNS mutated files each (default 10^6) in
+#     the address/undefined-sanitizer build, so a read out of bounds or an overflow is a
+#     report;
+#  2. kiln-ir's .mlir loader (kiln_ir_text_fuzz): RUNS texts in the release build (each is
+#     parsed in a forked child first, and a fork of an ASan process costs ~14 ms, 5x a
+#     release one) and RUNS/20 under ASan/UBSan for kiln's own code behind the parser;
+#  3. the mutants that reach MLIR's parser (behind the digest) under valgrind, VALGRIND_RUNS
 #     of them (default 20,000): libMLIR is not instrumented, and ASan does not see it write
 #     freed memory (which it did on files with forward references: graph_text_guard.h).
 # Prints each loader's figures.
@@ -41,10 +44,13 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "$runs mutated files per loader, seed $seed (ASan + UBSan)" \
   env KILN_FUZZ_RUNS=$runs "$root/build-asan/test/kiln_tests" "[fuzz]"
-run "kiln-ir .mlir: $runs mutated IR texts (ASan + UBSan)" \
-  env KILN_FUZZ_RUNS=$runs "$root/build-asan/test/kiln_ir_text_fuzz"
-# valgrind runs the release build (ASan's shadow memory and valgrind do not mix).
-cmake --build "$root/build" -j "${KILN_JOBS:-2}" --target kiln_tests
+run "kiln-ir .mlir: $((runs / 20)) mutated IR texts (ASan + UBSan)" \
+  env KILN_FUZZ_RUNS=$((runs / 20)) "$root/build-asan/test/kiln_ir_text_fuzz"
+# The release build for the rest (valgrind and ASan's shadow memory do not mix).
+"$root/scripts/setup.sh" "$root/build"
+cmake --build "$root/build" -j "${KILN_JOBS:-2}" --target kiln_tests kiln_ir_text_fuzz
+run "kiln-ir .mlir: $runs mutated IR texts (release)" \
+  env KILN_FUZZ_RUNS=$runs "$root/build/test/kiln_ir_text_fuzz"
 run "$valgrind_runs mutants behind the digest per loader (valgrind)" \
   env KILN_FUZZ_RUNS=$valgrind_runs valgrind -q --error-exitcode=99 \
   "$root/build/test/kiln_tests" "*behind a recomputed digest*"

@@ -46,7 +46,7 @@ install(TARGETS kiln_shared EXPORT kilnTargets
 file(GLOB kiln_public_headers ${PROJECT_SOURCE_DIR}/include/kiln/*.h)
 install(FILES ${kiln_public_headers} ${KILN_GENERATED_INCLUDE}/kiln/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln COMPONENT kiln)
-install(TARGETS kiln-ir kiln-bench kiln-accuracy kiln-cache kiln-opt
+install(TARGETS kiln-ir kiln-bench kiln-accuracy kiln-cache kiln-opt kiln-launch
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT kiln)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/ACCURACY.md
               ${PROJECT_SOURCE_DIR}/docs/guide.md

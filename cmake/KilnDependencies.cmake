@@ -2,6 +2,8 @@
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)
 find_package(Catch2 2 REQUIRED)
+# Gloo (Debian's libgloo-dev): kiln::distributed's collectives between processes.
+find_package(Gloo REQUIRED CONFIG)
 
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)

@@ -1,0 +1,343 @@
+// kiln::distributed's API (kiln/distributed.h): init from options or the environment, the
+// world and its splits, and the eager collectives: each checks its operand, stages it to
+// the host, optionally compares every rank's fingerprint of the call (KILN_DISTRIBUTED_DEBUG),
+// runs it on the group's communicator and turns an engine failure into a kiln::Error that
+// names the collective, the group, its sequence number and the caller's line.
+#include "kiln/distributed.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/distributed/group_state.h"
+#include "compiler/ops/op_support.h"
+#include "compiler/trace/trace_api.h"
+#include "kiln/error.h"
+#include "runtime/tensor_impl.h"
+
+namespace kiln::distributed {
+
+namespace comm = kiln::detail::distributed;
+using detail::GroupState;
+
+namespace {
+
+struct World {
+  std::mutex mutex;
+  std::shared_ptr<GroupState> state;
+  InitOptions resolved;  // what init connected with
+};
+World& the_world() {
+  static World world;
+  return world;
+}
+
+[[noreturn]] void fail(const std::string& message) { throw Error("[distributed] " + message); }
+
+/// An environment variable as an int; nothing if unset; an error naming it if not a number.
+std::optional<int> env_int(const char* name) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  if (*end != '\0' || value < 0 || value > (1 << 24))
+    fail(std::string(name) + "='" + text + "' is not a rank or a number of ranks");
+  return static_cast<int>(value);
+}
+
+InitOptions resolve(InitOptions o) {
+  if (o.backend != "auto" && o.backend != "gloo")
+    fail("init: backend '" + o.backend +
+         "': this kiln has 'gloo' (and 'auto'); MPI and NCCL come later");
+  if (o.rank < 0)
+    o.rank = env_int("KILN_RANK").value_or(env_int("OMPI_COMM_WORLD_RANK").value_or(-1));
+  if (o.world_size < 0)
+    o.world_size =
+        env_int("KILN_WORLD_SIZE").value_or(env_int("OMPI_COMM_WORLD_SIZE").value_or(-1));
+  if (o.rank < 0 && o.world_size < 0) o.rank = 0, o.world_size = 1;  // nothing configured
+  if (o.rank < 0 || o.world_size < 1)
+    fail("init: a rank needs a world size and the other way round (rank " + std::to_string(o.rank) +
+         ", world size " + std::to_string(o.world_size) +
+         "; KILN_RANK and KILN_WORLD_SIZE, which kiln-launch sets)");
+  if (o.rank >= o.world_size)
+    fail("init: rank " + std::to_string(o.rank) + " of a world of " + std::to_string(o.world_size));
+  if (o.timeout.count() <= 0) {
+    o.timeout = std::chrono::milliseconds(300'000);
+    if (const char* text = std::getenv("KILN_DISTRIBUTED_TIMEOUT"); text && *text) {
+      char* end = nullptr;
+      const double seconds = std::strtod(text, &end);
+      if (*end != '\0' || !(seconds > 0))
+        fail(std::string("KILN_DISTRIBUTED_TIMEOUT='") + text + "' is not a number of seconds > 0");
+      o.timeout = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    }
+  }
+  if (o.rendezvous.empty())
+    if (const char* text = std::getenv("KILN_RENDEZVOUS")) o.rendezvous = text;
+  return o;
+}
+
+std::string rank_text(const GroupState& g) {
+  return "group '" + g.name + "' (rank " + std::to_string(g.comm->rank()) + " of " +
+         std::to_string(g.comm->size()) + ")";
+}
+
+bool debug_checks() {
+  const char* text = std::getenv("KILN_DISTRIBUTED_DEBUG");
+  return text != nullptr && *text != '\0' && std::strcmp(text, "0") != 0;
+}
+
+/// What every rank must agree on before a collective runs (KILN_DISTRIBUTED_DEBUG=1).
+struct Fingerprint {
+  uint32_t kind;  // the collective
+  int32_t dtype;  // -1: none (barrier, split)
+  int32_t root;
+  int32_t rank;
+  uint64_t sequence;
+  int64_t rank_count;  // dims in use
+  int64_t dims[8];
+};
+
+const char* const kKinds[] = {"all_reduce", "all_gather", "broadcast", "barrier", "split"};
+
+std::string describe(const Fingerprint& f) {
+  std::string s = std::string(kKinds[f.kind]) + " #" + std::to_string(f.sequence);
+  if (f.dtype >= 0) {
+    s += " of " + std::string(dtype_name(static_cast<DType>(f.dtype))) + " (";
+    for (int64_t d = 0; d < f.rank_count && d < 8; ++d)
+      s += (d ? ", " : "") + std::to_string(f.dims[d]);
+    s += f.rank_count == 1 ? ",)" : ")";
+  }
+  if (f.root >= 0) s += " from root " + std::to_string(f.root);
+  return s;
+}
+
+/// One collective call: its checks, its error messages, its engine call.
+class Call {
+ public:
+  Call(const char* op, const Group& group, const std::source_location& loc, const Tensor* x)
+      : op_(op), loc_(loc), site_(op, &loc_), x_(x), group_(*group.state()) {
+    if (kiln::detail::tracing() || (x != nullptr && kiln::detail::is_symbolic(*x)))
+      error(
+          "collectives run eagerly for now: call it outside the kiln::function (a traced "
+          "collective, an op of the graph, comes with issue 17's next part)");
+    if (x != nullptr) kiln::detail::check_operands(site_, {x});
+  }
+
+  /// Runs `body` on the communicator, after the debug check, as collective number n.
+  template <class Body>
+  void run(uint32_t kind, int root, Body&& body) {
+    std::lock_guard<std::mutex> lock(group_.mutex);
+    if (!group_.broken.empty())
+      error("the group failed before (" + group_.broken + ") and cannot run collectives");
+    const uint64_t sequence = group_.sequence++;
+    const uint32_t tag = static_cast<uint32_t>(sequence * 2);
+    try {
+      if (debug_checks() && group_.comm->size() > 1)
+        compare_fingerprints(kind, root, sequence, tag + 1);
+      body(tag);
+    } catch (const comm::CommError& e) {
+      group_.broken = e.what();
+      const std::string what = e.what();
+      const bool closed = what.find("closed") != std::string::npos ||
+                          what.find("reset") != std::string::npos ||
+                          what.find("Connection") != std::string::npos;
+      const bool timed_out = what.find("imed out") != std::string::npos;
+      error("collective #" + std::to_string(sequence) + " of " + rank_text(group_) +
+            (timed_out ? " timed out waiting for the other ranks"
+             : closed  ? ": a peer closed its connection (did a rank exit?)"
+                       : " failed") +
+            " [" + group_.comm->engine() + ": " + what + "]");
+    }
+  }
+
+  [[noreturn]] void error(const std::string& message) const {
+    if (x_ != nullptr) kiln::detail::throw_op_error(site_, message, {x_});
+    kiln::detail::throw_op_error(site_, message, {});
+  }
+
+  GroupState& group() { return group_; }
+
+ private:
+  void compare_fingerprints(uint32_t kind, int root, uint64_t sequence, uint32_t tag) {
+    Fingerprint mine{};
+    mine.kind = kind;
+    mine.dtype = x_ != nullptr ? static_cast<int32_t>(x_->dtype()) : -1;
+    mine.root = root;
+    mine.rank = group_.comm->rank();
+    mine.sequence = sequence;
+    if (x_ != nullptr) {
+      const Shape& shape = x_->shape();
+      mine.rank_count = static_cast<int64_t>(shape.size());
+      for (size_t d = 0; d < shape.size() && d < 8; ++d) mine.dims[d] = shape[d];
+    }
+    std::vector<Fingerprint> all(static_cast<size_t>(group_.comm->size()));
+    group_.comm->all_gather(&mine, all.data(), sizeof mine, tag);
+    auto same = [](const Fingerprint& a, const Fingerprint& b) {
+      return a.kind == b.kind && a.dtype == b.dtype && a.root == b.root &&
+             a.sequence == b.sequence && a.rank_count == b.rank_count &&
+             std::equal(a.dims, a.dims + std::min<int64_t>(a.rank_count, 8), b.dims);
+    };
+    std::string differ;
+    for (const Fingerprint& f : all)
+      if (!same(f, all.front()))
+        differ += "; rank " + std::to_string(f.rank) + " calls " + describe(f);
+    if (!differ.empty())
+      error("the ranks call different collectives (KILN_DISTRIBUTED_DEBUG): rank 0 calls " +
+            describe(all.front()) + differ);
+  }
+
+  const char* op_;
+  std::source_location loc_;
+  kiln::detail::CallSite site_;
+  const Tensor* x_;
+  GroupState& group_;
+};
+
+/// A contiguous host copy of `x` that a collective may overwrite.
+Tensor staged(const Tensor& x) {
+  Tensor host = kiln::detail::to_host(x);
+  Tensor copy = kiln::detail::empty(x.dtype(), x.shape().vec());
+  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+  if (bytes > 0) std::memcpy(copy.impl()->data(), host.data(), bytes);
+  return copy;
+}
+
+}  // namespace
+
+int Group::rank() const { return state_->comm->rank(); }
+int Group::size() const { return state_->comm->size(); }
+const std::string& Group::name() const { return state_->name; }
+
+Group init(InitOptions options) {
+  World& w = the_world();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  const InitOptions o = resolve(std::move(options));
+  if (w.state) {
+    if (o.rank != w.resolved.rank || o.world_size != w.resolved.world_size)
+      fail("init: already initialized as rank " + std::to_string(w.resolved.rank) + " of " +
+           std::to_string(w.resolved.world_size) + "; now asked for rank " +
+           std::to_string(o.rank) + " of " + std::to_string(o.world_size));
+    return Group(w.state);
+  }
+  auto state = std::make_shared<GroupState>();
+  state->name = "world";
+  if (o.world_size == 1) {
+    state->comm = comm::make_local_communicator();
+  } else {
+    const std::string prefix = "file://";
+    if (o.rendezvous.rfind(prefix, 0) != 0)
+      fail("init: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size) +
+           " needs a rendezvous 'file:///folder' (InitOptions::rendezvous or KILN_RENDEZVOUS, "
+           "which kiln-launch sets); got '" +
+           o.rendezvous + "'");
+    const std::string folder = o.rendezvous.substr(prefix.size());
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folder, ec))
+      fail("init: the rendezvous folder '" + folder + "' does not exist");
+    try {
+      state->comm = comm::make_gloo_communicator(o.rank, o.world_size, folder, o.timeout);
+    } catch (const comm::CommError& e) {
+      fail("init: rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size) +
+           " could not connect to the others through '" + folder + "' within " +
+           std::to_string(o.timeout.count()) + " ms [gloo: " + e.what() + "]");
+    }
+  }
+  w.state = std::move(state);
+  w.resolved = o;
+  return Group(w.state);
+}
+
+Group world() {
+  {
+    World& w = the_world();
+    std::lock_guard<std::mutex> lock(w.mutex);
+    if (w.state) return Group(w.state);
+  }
+  return init();
+}
+
+bool initialized() {
+  World& w = the_world();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  return w.state != nullptr;
+}
+
+Group Group::split(int color, int key, std::source_location loc) const {
+  Call call("split", *this, loc, nullptr);
+  GroupState& g = call.group();
+  std::shared_ptr<GroupState> out = std::make_shared<GroupState>();
+  call.run(4, -1, [&](uint32_t tag) {
+    struct Entry {
+      int32_t color, key, rank;
+    };
+    const Entry mine{color, key < 0 ? g.comm->rank() : key, g.comm->rank()};
+    std::vector<Entry> all(static_cast<size_t>(g.comm->size()));
+    g.comm->all_gather(&mine, all.data(), sizeof mine, tag);
+    std::vector<Entry> members;
+    for (const Entry& e : all)
+      if (e.color == color) members.push_back(e);
+    std::stable_sort(members.begin(), members.end(), [](const Entry& a, const Entry& b) {
+      return a.key != b.key ? a.key < b.key : a.rank < b.rank;
+    });
+    std::vector<int> ranks;
+    for (const Entry& e : members) ranks.push_back(e.rank);
+    out->name = g.name + "/" + std::to_string(g.splits) + ":" + std::to_string(color);
+    out->comm = g.comm->subgroup(ranks, out->name);
+  });
+  ++g.splits;
+  return Group(out);
+}
+
+Tensor all_reduce(const Tensor& x, ReduceOp op, const Group& group, std::source_location loc) {
+  Call call("all_reduce", group, loc, &x);
+  if (op == ReduceOp::mean && !is_floating(x.dtype()))
+    call.error("mean of a " + std::string(dtype_name(x.dtype())) +
+               " tensor: all_reduce with sum and divide, choosing the rounding");
+  Tensor buffer = staged(x);
+  call.run(0, -1, [&](uint32_t tag) {
+    call.group().comm->all_reduce(buffer.impl()->data(), static_cast<size_t>(x.numel()), x.dtype(),
+                                  op, tag);
+  });
+  if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
+  return x.device() == Device{} ? buffer : buffer.to(x.device());
+}
+
+Tensor all_gather(const Tensor& x, const Group& group, std::source_location loc) {
+  Call call("all_gather", group, loc, &x);
+  Tensor buffer = staged(x);
+  std::vector<int64_t> shape = x.shape().vec();
+  if (shape.empty())
+    shape = {group.size()};
+  else
+    shape[0] *= group.size();
+  Tensor out = kiln::detail::empty(x.dtype(), shape);
+  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+  call.run(1, -1, [&](uint32_t tag) {
+    call.group().comm->all_gather(buffer.data(), out.impl()->data(), bytes, tag);
+  });
+  return x.device() == Device{} ? out : out.to(x.device());
+}
+
+Tensor broadcast(const Tensor& x, int root, const Group& group, std::source_location loc) {
+  Call call("broadcast", group, loc, &x);
+  if (root < 0 || root >= group.size())
+    call.error("root " + std::to_string(root) + " of a group of " + std::to_string(group.size()));
+  Tensor buffer = staged(x);
+  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+  call.run(2, root, [&](uint32_t tag) {
+    call.group().comm->broadcast(buffer.impl()->data(), bytes, root, tag);
+  });
+  return x.device() == Device{} ? buffer : buffer.to(x.device());
+}
+
+void barrier(const Group& group, std::source_location loc) {
+  Call call("barrier", group, loc, nullptr);
+  call.run(3, -1, [&](uint32_t tag) { call.group().comm->barrier(tag); });
+}
+
+}  // namespace kiln::distributed

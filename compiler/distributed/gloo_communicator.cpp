@@ -1,0 +1,209 @@
+// kiln::distributed over Gloo (Debian's libgloo, PyTorch's CPU collective library): a
+// full mesh of TCP pairs on 127.0.0.1, met through Gloo's FileStore in the rendezvous
+// folder; Gloo's ring algorithms for the collectives, with kiln's reduction functions (NaN
+// and signed zeros combine the same whichever rank comes first; booleans as logic).
+#include <gloo/allgather.h>
+#include <gloo/allreduce.h>
+#include <gloo/barrier.h>
+#include <gloo/broadcast.h>
+#include <gloo/math.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/file_store.h>
+#include <gloo/rendezvous/prefix_store.h>
+#include <gloo/transport/tcp/device.h>
+
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "compiler/distributed/communicator.h"
+
+namespace kiln::detail::distributed {
+namespace {
+
+using ReduceFn = void (*)(void*, const void*, const void*, size_t);
+
+/// max (`larger`) or min of two values: NaN if either is; +0 over -0 for max, -0 for min.
+template <class T, bool larger>
+void extreme(void* c_, const void* a_, const void* b_, size_t n) {
+  T* c = static_cast<T*>(c_);
+  const T* a = static_cast<const T*>(a_);
+  const T* b = static_cast<const T*>(b_);
+  for (size_t i = 0; i < n; ++i) {
+    const T x = a[i], y = b[i];
+    T r;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(x) || std::isnan(y))
+        r = std::isnan(x) ? x : y;
+      else if (x == y)
+        r = std::signbit(x) == larger ? y : x;  // the zero of the right sign
+      else
+        r = (x > y) == larger ? x : y;
+    } else {
+      r = (x > y) == larger ? x : y;
+    }
+    c[i] = r;
+  }
+}
+
+template <bool any>
+void logic(void* c_, const void* a_, const void* b_, size_t n) {
+  auto* c = static_cast<uint8_t*>(c_);
+  const auto* a = static_cast<const uint8_t*>(a_);
+  const auto* b = static_cast<const uint8_t*>(b_);
+  for (size_t i = 0; i < n; ++i) c[i] = any ? (a[i] | b[i]) : (a[i] & b[i]);
+}
+
+template <class T>
+ReduceFn typed(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum:
+    case ReduceOp::mean:
+      return &gloo::sum<T>;
+    case ReduceOp::max:
+      return &extreme<T, true>;
+    case ReduceOp::min:
+      return &extreme<T, false>;
+  }
+  return nullptr;
+}
+
+ReduceFn reduce_fn(DType dtype, ReduceOp op) {
+  switch (dtype) {
+    case DType::f32:
+      return typed<float>(op);
+    case DType::f64:
+      return typed<double>(op);
+    case DType::i32:
+      return typed<int32_t>(op);
+    case DType::i64:
+      return typed<int64_t>(op);
+    case DType::boolean:
+      return op == ReduceOp::min ? &logic<false> : &logic<true>;
+  }
+  return nullptr;
+}
+
+class GlooCommunicator final : public Communicator {
+ public:
+  GlooCommunicator(std::shared_ptr<gloo::transport::Device> device, std::string folder,
+                   std::chrono::milliseconds timeout, int rank, int size, const std::string& name)
+      : device_(std::move(device)), folder_(std::move(folder)), timeout_(timeout) {
+    guarded([&] {
+      gloo::rendezvous::FileStore files(folder_);
+      gloo::rendezvous::PrefixStore store(name, files);
+      context_ = std::make_shared<gloo::rendezvous::Context>(rank, size);
+      context_->setTimeout(timeout_);
+      context_->connectFullMesh(store, device_);
+    });
+  }
+
+  int rank() const override { return context_->rank; }
+  int size() const override { return context_->size; }
+  const char* engine() const override { return "gloo"; }
+
+  void all_reduce(void* data, size_t count, DType dtype, ReduceOp op, uint32_t tag) override {
+    if (count == 0) return;
+    guarded([&] {
+      gloo::AllreduceOptions options(context_);
+      // Gloo hands the reduction function counts of the output's element type.
+      switch (dtype) {
+        case DType::f32:
+          options.setOutput(static_cast<float*>(data), count);
+          break;
+        case DType::f64:
+          options.setOutput(static_cast<double*>(data), count);
+          break;
+        case DType::i32:
+          options.setOutput(static_cast<int32_t*>(data), count);
+          break;
+        case DType::i64:
+          options.setOutput(static_cast<int64_t*>(data), count);
+          break;
+        case DType::boolean:
+          options.setOutput(static_cast<uint8_t*>(data), count);
+          break;
+      }
+      options.setTag(tag);
+      options.setTimeout(timeout_);
+      options.setReduceFunction(reduce_fn(dtype, op));
+      gloo::allreduce(options);
+    });
+  }
+
+  void all_gather(const void* in, void* out, size_t bytes, uint32_t tag) override {
+    if (bytes == 0) return;
+    guarded([&] {
+      gloo::AllgatherOptions options(context_);
+      options.setInput(static_cast<char*>(const_cast<void*>(in)), bytes);
+      options.setOutput(static_cast<char*>(out), bytes * static_cast<size_t>(size()));
+      options.setTag(tag);
+      options.setTimeout(timeout_);
+      gloo::allgather(options);
+    });
+  }
+
+  void broadcast(void* data, size_t bytes, int root, uint32_t tag) override {
+    if (bytes == 0) return;
+    guarded([&] {
+      gloo::BroadcastOptions options(context_);
+      options.setOutput(static_cast<char*>(data), bytes);
+      options.setRoot(root);
+      options.setTag(tag);
+      options.setTimeout(timeout_);
+      gloo::broadcast(options);
+    });
+  }
+
+  void barrier(uint32_t tag) override {
+    guarded([&] {
+      gloo::BarrierOptions options(context_);
+      options.setTag(tag);
+      options.setTimeout(timeout_);
+      gloo::barrier(options);
+    });
+  }
+
+  std::unique_ptr<Communicator> subgroup(const std::vector<int>& members,
+                                         const std::string& name) override {
+    int index = -1;
+    for (size_t i = 0; i < members.size(); ++i)
+      if (members[i] == rank()) index = static_cast<int>(i);
+    if (index < 0) throw CommError("internal error: a subgroup without this rank");
+    if (members.size() == 1) return make_local_communicator();
+    return std::make_unique<GlooCommunicator>(device_, folder_, timeout_, index,
+                                              static_cast<int>(members.size()), name);
+  }
+
+ private:
+  template <class F>
+  static void guarded(F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      throw CommError(e.what());
+    }
+  }
+
+  std::shared_ptr<gloo::transport::Device> device_;
+  std::string folder_;
+  std::chrono::milliseconds timeout_;
+  std::shared_ptr<gloo::rendezvous::Context> context_;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_gloo_communicator(int rank, int size, const std::string& folder,
+                                                     std::chrono::milliseconds timeout) {
+  std::shared_ptr<gloo::transport::Device> device;
+  try {
+    gloo::transport::tcp::attr attr("127.0.0.1");
+    device = gloo::transport::tcp::CreateDevice(attr);
+  } catch (const std::exception& e) {
+    throw CommError(e.what());
+  }
+  return std::make_unique<GlooCommunicator>(std::move(device), folder, timeout, rank, size,
+                                            "world");
+}
+
+}  // namespace kiln::detail::distributed

@@ -340,4 +340,63 @@ void barrier(const Group& group, std::source_location loc) {
   call.run(3, -1, [&](uint32_t tag) { call.group().comm->barrier(tag); });
 }
 
+void broadcast_variables(const std::vector<Variable*>& variables, int root, const Group& group,
+                         std::source_location loc) {
+  for (size_t i = 0; i < variables.size(); ++i)
+    if (variables[i] == nullptr)
+      throw Error("[broadcast_variables] variable " + std::to_string(i) + " is a null pointer");
+  for (Variable* v : variables) v->assign(broadcast(v->value(), root, group, loc));
+}
+
+std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, ReduceOp op,
+                                         size_t bucket_bytes, const Group& group,
+                                         std::source_location loc) {
+  std::vector<Tensor> out(gradients.size());
+  for (size_t i = 0; i < gradients.size(); ++i)
+    if (!gradients[i].defined())
+      throw Error("[all_reduce_gradients] gradient " + std::to_string(i) +
+                  " is undefined (a variable the loss does not depend on has a zero "
+                  "gradient, not an undefined one: pass it as zeros)");
+  // Buckets: runs of consecutive gradients of one dtype, up to bucket_bytes each.
+  for (size_t begin = 0; begin < gradients.size();) {
+    const DType dtype = gradients[begin].dtype();
+    const size_t element = dtype_size(dtype);
+    if (op == ReduceOp::mean && !is_floating(dtype))
+      throw Error("[all_reduce_gradients] the mean of " + std::string(dtype_name(dtype)) +
+                  " gradient " + std::to_string(begin) + ": use ReduceOp::sum");
+    size_t end = begin, bytes = 0;
+    while (end < gradients.size() && gradients[end].dtype() == dtype) {
+      const size_t more = static_cast<size_t>(gradients[end].numel()) * element;
+      if (end > begin && bytes + more > bucket_bytes) break;
+      bytes += more;
+      ++end;
+    }
+    // One host buffer for the bucket, reduced in place, then cut back into tensors.
+    Tensor bucket = kiln::detail::empty(dtype, {static_cast<int64_t>(bytes / element)});
+    auto* data = static_cast<char*>(bucket.impl()->data());
+    size_t at = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const Tensor host = kiln::detail::to_host(gradients[i]);
+      const size_t n = static_cast<size_t>(host.numel()) * element;
+      if (n > 0) std::memcpy(data + at, host.data(), n);
+      at += n;
+    }
+    const Tensor reduced =
+        all_reduce(bucket, op == ReduceOp::mean ? ReduceOp::sum : op, group, loc);
+    at = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const Tensor& g = gradients[i];
+      Tensor piece = kiln::detail::empty(dtype, g.shape().vec());
+      const size_t n = static_cast<size_t>(g.numel()) * element;
+      if (n > 0)
+        std::memcpy(piece.impl()->data(), static_cast<const char*>(reduced.data()) + at, n);
+      at += n;
+      if (op == ReduceOp::mean) piece = piece / static_cast<double>(group.size());
+      out[i] = g.device() == Device{} ? piece : piece.to(g.device());
+    }
+    begin = end;
+  }
+  return out;
+}
+
 }  // namespace kiln::distributed

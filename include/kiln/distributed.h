@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "kiln/tensor.h"
+#include "kiln/variable.h"
 
 namespace kiln::distributed {
 
@@ -101,5 +102,20 @@ Tensor broadcast(const Tensor& x, int root, const Group& group = world(),
 /// Returns once every rank of the group has called it.
 void barrier(const Group& group = world(),
              std::source_location loc = std::source_location::current());
+
+/// Assigns rank `root`'s value of every variable to it on every rank (before training, so
+/// that every rank starts from the same weights).
+void broadcast_variables(const std::vector<Variable*>& variables, int root = 0,
+                         const Group& group = world(),
+                         std::source_location loc = std::source_location::current());
+
+/// Every rank's gradients combined (the mean by default: data-parallel training on equal
+/// shards), as PyTorch DDP and Horovod reduce them: consecutive gradients of one dtype travel
+/// together in buckets of at most `bucket_bytes` (one larger gradient goes alone), one
+/// collective per bucket. Returns new tensors on the gradients' devices, in order.
+std::vector<Tensor> all_reduce_gradients(
+    const std::vector<Tensor>& gradients, ReduceOp op = ReduceOp::mean,
+    size_t bucket_bytes = size_t{25} << 20, const Group& group = world(),
+    std::source_location loc = std::source_location::current());
 
 }  // namespace kiln::distributed

@@ -37,6 +37,7 @@
 #include "bench_ops.h"
 #include "bench_report.h"
 #include "bench_roofline.h"
+#include "bench_distributed.h"
 #include "bench_timing.h"
 #include "bench_warm_start.h"
 #include "bench_workloads.h"
@@ -59,6 +60,7 @@ struct Options {
   std::string first_call;  // --first-call ID: a warm-start child (bench_warm_start.h)
   std::string load_first_call, load_file;  // --load-first-call ID FILE (bench_load_start.h)
   bool saved_roundtrip = false;            // --saved-roundtrip (bench_load_start.h)
+  bool distributed = false;                // --distributed (bench_distributed.h)
   std::string loop;        // --loop ID: the jit mode in a loop, for profilers
   TimingOptions timing;
 };
@@ -97,6 +99,8 @@ const char* kUsage =
     "                    the JIT, in ns per element on 1M f32 and f64 elements (--filter matches "
     "op\n"
     "                    names); the goal: jit no slower than eager for any op\n"
+    "  --distributed     under kiln-launch -n N: all-reduce bandwidth, 1 KiB to 64 MiB,\n"
+    "                    kiln against Gloo's own call, and W4 as an N-rank data-parallel step\n"
     "  --list            list the workloads and exit\n"
     "  --first-call ID   (used by kiln-bench itself) build workload ID, make its first jit\n"
     "                    call with the compile cache as KILN_CACHE_DIR says, print the\n"
@@ -192,6 +196,8 @@ Options parse(int argc, char** argv) {
       o.load_file = next();
     } else if (arg == "--ops") {
       o.ops = true;
+    } else if (arg == "--distributed") {
+      o.distributed = true;
     } else {
       usage_error("unknown option " + arg);
     }
@@ -382,6 +388,7 @@ int run(const Options& o) {
   if (!o.first_call.empty()) return first_call_child(o.first_call);
   if (!o.load_first_call.empty()) return load_first_call_child(o.load_first_call, o.load_file);
   if (o.saved_roundtrip) return saved_roundtrip(workloads);
+  if (o.distributed) return distributed_benchmark(o.timing.min_time_s, o.timing.reps);
   if (!o.loop.empty()) return loop_child(o.loop, o.timing.min_time_s);
   // C1 measures compiling: kiln-bench's own compiles never use the persistent compile cache
   // (a user's warm cache would make them disk hits); its warm-start row uses a fresh one.

@@ -1,0 +1,148 @@
+// kiln-bench --distributed (bench_distributed.h). Every rank must make the same calls, so
+// the counts are fixed before timing (rank 0's calibration, broadcast), each repetition
+// starts at a barrier, and the figures are rank 0's medians.
+#include "bench_distributed.h"
+
+#include <gloo/allreduce.h>
+#include <gloo/math.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/file_store.h>
+#include <gloo/rendezvous/prefix_store.h>
+#include <gloo/transport/tcp/device.h>
+#include <kiln/distributed.h>
+#include <kiln/kiln.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "bench_mlp.h"
+#include "bench_timing.h"
+
+namespace kiln_bench {
+namespace {
+
+namespace dist = kiln::distributed;
+
+/// Calls of `fn` that take about `min_time_s` on rank 0, the same count on every rank.
+int64_t agreed_calls(const std::function<void()>& fn, double min_time_s) {
+  int64_t calls = 1;
+  for (;;) {
+    dist::barrier();
+    const double start = now_s();
+    for (int64_t i = 0; i < calls; ++i) fn();
+    const double took = now_s() - start;
+    // Rank 0 decides whether that was long enough, for everyone.
+    const int64_t next = took >= min_time_s / 4 || calls >= (int64_t{1} << 20)
+                             ? std::max<int64_t>(1, static_cast<int64_t>(calls * min_time_s / took))
+                             : -calls * 4;
+    const int64_t agreed = dist::broadcast(kiln::Tensor::scalar<int64_t>(next), 0).item<int64_t>();
+    if (agreed > 0) return agreed;
+    calls = -agreed;
+  }
+}
+
+/// Median seconds per call over `reps` barrier-aligned repetitions of `calls` calls.
+double median_per_call(const std::function<void()>& fn, int64_t calls, int reps) {
+  std::vector<double> per_call;
+  for (int r = 0; r < reps; ++r) {
+    dist::barrier();
+    const double start = now_s();
+    for (int64_t i = 0; i < calls; ++i) fn();
+    per_call.push_back((now_s() - start) / static_cast<double>(calls));
+  }
+  std::sort(per_call.begin(), per_call.end());
+  return per_call[per_call.size() / 2];
+}
+
+/// Gloo's own allreduce on the world's ranks: a context of its own through the same
+/// rendezvous folder.
+std::shared_ptr<gloo::rendezvous::Context> raw_gloo_context(const dist::Group& world) {
+  std::string folder = std::getenv("KILN_RENDEZVOUS");
+  folder = folder.substr(std::string("file://").size());
+  auto device = gloo::transport::tcp::CreateDevice(gloo::transport::tcp::attr("127.0.0.1"));
+  gloo::rendezvous::FileStore files(folder);
+  gloo::rendezvous::PrefixStore store("bench-raw", files);
+  auto context = std::make_shared<gloo::rendezvous::Context>(world.rank(), world.size());
+  context->connectFullMesh(store, device);
+  return context;
+}
+
+}  // namespace
+
+int distributed_benchmark(double min_time_s, int reps) {
+  dist::Group world = dist::init();
+  if (world.size() < 2) {
+    std::fprintf(stderr, "kiln-bench --distributed: run it under kiln-launch -n 2 (or more)\n");
+    return 2;
+  }
+  const bool lead = world.rank() == 0;
+  auto context = raw_gloo_context(world);
+  if (lead)
+    std::printf(
+        "all-reduce (sum, f32) on %d ranks over Gloo TCP, 127.0.0.1\n"
+        "%10s %12s %12s %12s %12s %8s\n",
+        world.size(), "bytes", "kiln ms", "gloo ms", "kiln GB/s", "gloo GB/s", "ratio");
+  for (int64_t bytes = 1024; bytes <= (int64_t{64} << 20); bytes *= 4) {
+    const int64_t n = bytes / 4;
+    const kiln::Tensor x = kiln::full({n}, 1.0);
+    std::vector<float> raw(static_cast<size_t>(n), 1.0f);
+    auto kiln_call = [&] { dist::all_reduce(x); };
+    auto gloo_call = [&] {
+      gloo::AllreduceOptions options(context);
+      options.setOutput(raw.data(), raw.size());
+      options.setReduceFunction(
+          static_cast<void (*)(void*, const void*, const void*, size_t)>(&gloo::sum<float>));
+      gloo::allreduce(options);
+    };
+    const int64_t calls = agreed_calls(gloo_call, min_time_s);
+    const double gloo_s = median_per_call(gloo_call, calls, reps);
+    const double kiln_s = median_per_call(kiln_call, calls, reps);
+    if (lead)
+      std::printf("%10lld %12.4f %12.4f %12.3f %12.3f %7.0f%%\n", static_cast<long long>(bytes),
+                  kiln_s * 1e3, gloo_s * 1e3, bytes / kiln_s / 1e9, bytes / gloo_s / 1e9,
+                  100 * gloo_s / kiln_s);
+  }
+
+  // W4 data-parallel: the compiled loss and gradients on this rank's share, the gradients
+  // averaged, SGD applied on every rank.
+  MlpShape shape;
+  const int64_t share = shape.batch / world.size();
+  MlpShape mine = shape;
+  mine.batch = share;
+  MlpTrainer trainer(mlp_init(shape, 1), 0.01);  // its variables and SGD
+  const std::vector<kiln::Variable*> pointers = trainer.variables();
+  const kiln::Tensor x = mlp_input(mine, 10 + static_cast<uint64_t>(world.rank()));
+  const kiln::Tensor labels = mlp_labels(mine, 20 + static_cast<uint64_t>(world.rank()));
+  auto gradients = kiln::function([&](kiln::Tensor xb, kiln::Tensor yb) {
+    kiln::GradientTape tape;
+    std::vector<kiln::Tensor> params;
+    for (auto* v : pointers) params.push_back(v->value());
+    kiln::Tensor loss = mlp_loss(xb, yb, params);
+    return tape.gradient(loss, pointers);
+  });
+  double reduce_s = 0;
+  int64_t steps = 0;
+  auto step = [&] {
+    std::vector<kiln::Tensor> g = gradients(x, labels);
+    const double start = now_s();
+    g = dist::all_reduce_gradients(g);
+    reduce_s += now_s() - start;
+    ++steps;
+    trainer.sgd.apply(g, pointers);
+  };
+  const int64_t calls = agreed_calls(step, min_time_s);
+  reduce_s = 0, steps = 0;
+  const double step_s = median_per_call(step, calls, reps);
+  if (lead)
+    std::printf(
+        "\nW4 data-parallel step on %d ranks (batch %lld, %lld per rank): %.3f ms, "
+        "all-reduce of the gradients %.3f ms (%.0f%%)\n",
+        world.size(), static_cast<long long>(shape.batch), static_cast<long long>(share),
+        step_s * 1e3, reduce_s / steps * 1e3, 100 * reduce_s / steps / step_s);
+  return 0;
+}
+
+}  // namespace kiln_bench

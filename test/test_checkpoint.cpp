@@ -340,48 +340,71 @@ TEST_CASE(
   }
 }
 
+namespace {
+
+/// What both mutation tests share: a valid checkpoint of three variables (f32, i64,
+/// boolean) and the variables they restore into, which must hold the file's values after a
+/// restore and stay zeros after a refusal.
+struct CheckpointFuzz {
+  TempDir dir;
+  Variable w{random_normal({3, 4}, 1), "w"}, n{Tensor::from<int64_t>({1, 2, 3}, {3}), "n"};
+  Variable flag{Tensor::from<bool>(std::vector<bool>{true, false}, {2}), "flag"};
+  Variable w2{zeros({3, 4}), "w"}, n2{zeros({3}, DType::i64), "n"};
+  Variable flag2{zeros({2}, DType::boolean), "flag"};
+  Checkpoint target;
+  std::string valid, path, zero_w, zero_n, zero_flag;
+
+  CheckpointFuzz() : target({{"model", std::vector<Variable*>{&w2, &n2, &flag2}}}) {
+    Checkpoint({{"model", std::vector<Variable*>{&w, &n, &flag}}})
+        .save(dir.file("valid.safetensors"));
+    valid = read_bytes(dir.file("valid.safetensors"));
+    path = dir.file("mutant.safetensors");
+    zero_w = bits(w2), zero_n = bits(n2), zero_flag = bits(flag2);
+  }
+  /// Restores `bytes` (written to `path`): true if restored, false if refused with an
+  /// error naming the file; either way nothing is half-written.
+  bool restore(const std::string& bytes) {
+    write_bytes(path, bytes);
+    try {
+      target.restore(path);
+    } catch (const Error& e) {
+      REQUIRE(std::string(e.what()).find("mutant.safetensors") != std::string::npos);
+      REQUIRE(bits(w2) == zero_w);
+      REQUIRE(bits(n2) == zero_n);
+      REQUIRE(bits(flag2) == zero_flag);
+      return false;
+    }
+    return true;
+  }
+  void reset() {
+    w2.assign(zeros({3, 4}));
+    n2.assign(zeros({3}, DType::i64));
+    flag2.assign(zeros({2}, DType::boolean));
+  }
+};
+
+}  // namespace
+
 TEST_CASE("Checkpoint: 10,000 mutated checkpoints restore or throw kiln::Error, all or nothing",
           "[checkpoint][fuzz]") {
   // scripts/fuzz.sh runs this with KILN_FUZZ_RUNS=1000000 (and another seed) under ASan/UBSan.
   const kiln::test::FuzzSettings fuzz = kiln::test::fuzz_settings(10'000, 20261207);
-  TempDir dir;
-  Variable w(random_normal({3, 4}, 1), "w"), n(Tensor::from<int64_t>({1, 2, 3}, {3}), "n");
-  Variable flag(Tensor::from<bool>(std::vector<bool>{true, false}, {2}), "flag");
-  Checkpoint source({{"model", std::vector<Variable*>{&w, &n, &flag}}});
-  const std::string valid_path = dir.file("valid.safetensors");
-  source.save(valid_path);
-  const std::string valid = read_bytes(valid_path);
-
-  Variable w2(zeros({3, 4}), "w"), n2(zeros({3}, DType::i64), "n");
-  Variable flag2(zeros({2}, DType::boolean), "flag");
-  Checkpoint target({{"model", std::vector<Variable*>{&w2, &n2, &flag2}}});
-  const std::string zero_w = bits(w2), zero_n = bits(n2), zero_flag = bits(flag2);
-  const std::string path = dir.file("mutant.safetensors");
+  CheckpointFuzz f;
   std::mt19937_64 rng(fuzz.seed);
   long restored = 0, refused = 0;
   for (long i = 0; i < fuzz.runs; ++i) {
-    std::string b = valid;
+    std::string b = f.valid;
     kiln::test::mutate(b, rng);
-    write_bytes(path, b);
-    try {
-      target.restore(path);
-      // Accepted: the digest matched, so the values are the saved ones, every one.
-      REQUIRE(bits(w2) == bits(w));
-      REQUIRE(bits(n2) == bits(n));
-      REQUIRE(bits(flag2) == bits(flag));
-      ++restored;
-      // Back to zeros, so that a later half-restore would show.
-      w2.assign(zeros({3, 4}));
-      n2.assign(zeros({3}, DType::i64));
-      flag2.assign(zeros({2}, DType::boolean));
-    } catch (const Error& e) {
-      REQUIRE(std::string(e.what()).find("mutant.safetensors") != std::string::npos);
+    if (!f.restore(b)) {
       ++refused;
+      continue;
     }
-    // Refused: nothing was written.
-    REQUIRE(bits(w2) == zero_w);
-    REQUIRE(bits(n2) == zero_n);
-    REQUIRE(bits(flag2) == zero_flag);
+    // Accepted: the digest matched, so the values are the saved ones, every one.
+    REQUIRE(bits(f.w2) == bits(f.w));
+    REQUIRE(bits(f.n2) == bits(f.n));
+    REQUIRE(bits(f.flag2) == bits(f.flag));
+    ++restored;
+    f.reset();
   }
   if (fuzz.from_environment)
     std::printf("fuzz checkpoint: %ld restored, %ld refused\n", restored, refused);
@@ -396,43 +419,23 @@ TEST_CASE("Checkpoint: 10,000 mutants behind a recomputed digest restore whole o
   // scripts/fuzz.sh runs 10^6 under ASan/UBSan.
   namespace st = kiln::detail::safetensors;
   const kiln::test::FuzzSettings fuzz = kiln::test::fuzz_settings(10'000, 20261210);
-  TempDir dir;
-  Variable w(random_normal({3, 4}, 1), "w"), n(Tensor::from<int64_t>({1, 2, 3}, {3}), "n");
-  Variable flag(Tensor::from<bool>(std::vector<bool>{true, false}, {2}), "flag");
-  Checkpoint source({{"model", std::vector<Variable*>{&w, &n, &flag}}});
-  const std::string valid_path = dir.file("valid.safetensors");
-  source.save(valid_path);
-  const std::string valid = read_bytes(valid_path);
-
-  Variable w2(zeros({3, 4}), "w"), n2(zeros({3}, DType::i64), "n");
-  Variable flag2(zeros({2}, DType::boolean), "flag");
-  Checkpoint target({{"model", std::vector<Variable*>{&w2, &n2, &flag2}}});
-  const std::string zero_w = bits(w2), zero_n = bits(n2), zero_flag = bits(flag2);
-  const std::string path = dir.file("mutant.safetensors");
+  CheckpointFuzz f;
   std::mt19937_64 rng(fuzz.seed);
   long restored = 0, refused = 0;
   for (long i = 0; i < fuzz.runs; ++i) {
-    const std::string mutant = kiln::test::mutate_behind_digest(valid, rng, path);
-    write_bytes(path, mutant);
-    try {
-      target.restore(path);
-      // Restored: every variable holds the file's value.
-      std::map<std::string, Tensor> values;
-      for (auto& [name, t] : st::decode(mutant, path).tensors) values.emplace(name, t);
-      REQUIRE(bits(w2) == bits(values.at("model/w")));
-      REQUIRE(bits(n2) == bits(values.at("model/n")));
-      REQUIRE(bits(flag2) == bits(values.at("model/flag")));
-      ++restored;
-      w2.assign(zeros({3, 4}));
-      n2.assign(zeros({3}, DType::i64));
-      flag2.assign(zeros({2}, DType::boolean));
-    } catch (const Error& e) {
-      REQUIRE(std::string(e.what()).find("mutant.safetensors") != std::string::npos);
+    const std::string mutant = kiln::test::mutate_behind_digest(f.valid, rng, f.path);
+    if (!f.restore(mutant)) {
       ++refused;
+      continue;
     }
-    REQUIRE(bits(w2) == zero_w);
-    REQUIRE(bits(n2) == zero_n);
-    REQUIRE(bits(flag2) == zero_flag);
+    // Restored: every variable holds the file's value.
+    std::map<std::string, Tensor> values;
+    for (auto& [name, t] : st::decode(mutant, f.path).tensors) values.emplace(name, t);
+    REQUIRE(bits(f.w2) == bits(values.at("model/w")));
+    REQUIRE(bits(f.n2) == bits(values.at("model/n")));
+    REQUIRE(bits(f.flag2) == bits(values.at("model/flag")));
+    ++restored;
+    f.reset();
   }
   if (fuzz.from_environment)
     std::printf("fuzz checkpoint behind the digest: %ld restored, %ld refused\n", restored,
@@ -455,8 +458,7 @@ struct GoldenModel {
 
 }  // namespace
 
-TEST_CASE("Checkpoint: the checkpoint written by kiln 0.1 restores forever after",
-          "[checkpoint]") {
+TEST_CASE("Checkpoint: the checkpoint written by kiln 0.1 restores forever after", "[checkpoint]") {
   // KILN_WRITE_GOLDEN=1 rewrites it (only when the format changes on purpose, with a new
   // format version; old files must keep loading).
   const std::string golden = test_data_dir() + "/checkpoint-v1.safetensors";
@@ -472,7 +474,8 @@ TEST_CASE("Checkpoint: the checkpoint written by kiln 0.1 restores forever after
   RestoreStatus status = ckpt.restore(golden);
   CHECK_NOTHROW(status.assert_consumed());
   CHECK(bits(w) == bits(expected.w));
-  CHECK(w.value().to_vector<float>() == std::vector<float>{-1.25f, -0.75f, -0.25f, 0.25f, 0.75f, 1.25f});
+  CHECK(w.value().to_vector<float>() ==
+        std::vector<float>{-1.25f, -0.75f, -0.25f, 0.25f, 0.75f, 1.25f});
   CHECK(bits(steps) == bits(expected.steps));
   CHECK(bits(mask) == bits(expected.mask));
   CHECK(scale.value().item<double>() == 1.0 / 3.0);

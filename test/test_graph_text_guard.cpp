@@ -136,6 +136,15 @@ TEST_CASE("graph text guard: every way to a forward reference or a hidden scope 
   CHECK_THAT(with("  %0 = kiln.exp %arg0 {llvm.emit_c_interface} : (tensor<3xf32>) -> "
                   "tensor<3xf32>\n"),
              Contains("where no op may be named"));
+  // An attribute MLIR 19 misreads and then crashes printing (reduced from a fuzz find).
+  CHECK(with("  %0 = kiln.sum %arg0 {axes = array<i64: 0>, keepdims = false} : (tensor<3xf32>) "
+             "-> tensor<f32>\n") == "");
+  const std::string bool_array =
+      "  %0 = kiln.sum %arg0 {axes = array<i1: 1>, keepdims = false} : "
+      "(tensor<3xf32>) -> tensor<f32>\n";
+  CHECK_THAT(with(bool_array), Contains("array attribute of other than i64"));
+  CHECK_THROWS_WITH(detail::parse_graph(head + bool_array + tail, "'bad.kiln'"),
+                    Contains("array attribute"));
   CHECK_THAT(problem(head + tail + head + tail), Contains("a second function"));
   CHECK_THAT(problem("module {\nmodule {\n" + head + tail + "}\n}\n"), Contains("'module {'"));
   // Blocks: labels only at a region's start, no successors; strings end on their line.

@@ -15,7 +15,9 @@
 //   - the only ops are kiln's ops that are not isolated from above (so MLIR's name scopes are
 //     the braces), named in the custom form (no "generic"(...) ops);
 //   - every value is used only on a line after the one that completes its definition, inside
-//     the region it was defined in, and no name is defined while it is visible.
+//     the region it was defined in, and no name is defined while it is visible;
+//   - array attributes hold i64s, as kiln's do: MLIR 19 misreads `array<i1: 1>` and crashes
+//     printing it (found by the same fuzz tests).
 // The parser then finds every use defined and never makes a placeholder. Text that breaks
 // the layout is refused (saved graphs are written by kiln, never by hand).
 #pragma once

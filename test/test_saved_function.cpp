@@ -35,6 +35,17 @@ using kiln::test::TempDir;
 using kiln::test::test_data_dir;
 using kiln::test::write_bytes;
 
+namespace {
+
+/// Op `name`'s case as a kiln::function (its -1 signature if dynamic), jit or graph mode.
+auto op_function(const OpCase& c, const char* name, bool jit) {
+  FunctionOptions options = c.options(name);
+  options.jit = jit;
+  return kiln::function([&c](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
+}
+
+}  // namespace
+
 TEST_CASE("saved functions: every op's function loads and returns the traced results bit for bit",
           "[saved]") {
   TempDir dir;
@@ -43,9 +54,7 @@ TEST_CASE("saved functions: every op's function loads and returns the traced res
   for (const OpInfo& op : kOps) {
     INFO("op " << op.name << (jit ? " (jit)" : " (graph)"));
     const OpCase& c = table.at(op.name);
-    FunctionOptions options = c.options(op.name);
-    options.jit = jit;
-    auto f = kiln::function([&](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
+    auto f = op_function(c, op.name, jit);
     const std::string path = dir.file(std::string(op.name) + ".kiln");
     f.save(path, c.inputs);
     const Tensor want = f(c.inputs);
@@ -422,9 +431,7 @@ TEST_CASE(
   for (const OpInfo& op : kOps) {
     INFO("op " << op.name << (jit ? " (jit)" : " (graph)"));
     const OpCase& c = table.at(op.name);
-    FunctionOptions options = c.options(op.name);
-    options.jit = jit;
-    auto f = kiln::function([&](const std::vector<Tensor>& xs) { return c.fn(xs); }, options);
+    auto f = op_function(c, op.name, jit);
     const std::string path = dir.file(std::string(op.name) + ".kiln");
     f.save(path, c.inputs);
     LoadedFunction g = load(path, {.jit = jit});

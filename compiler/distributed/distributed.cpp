@@ -198,6 +198,15 @@ class Call {
   GroupState& group_;
 };
 
+/// Combines `buffer` (a host tensor this call owns) across the group, in place: sum, max or
+/// min (a mean is a sum the caller divides).
+void reduce_in_place(Call& call, Tensor& buffer, ReduceOp op) {
+  call.run(0, -1, [&](uint32_t tag) {
+    call.group().comm->all_reduce(buffer.impl()->data(), static_cast<size_t>(buffer.numel()),
+                                  buffer.dtype(), op, tag);
+  });
+}
+
 /// A contiguous host copy of `x` that a collective may overwrite.
 Tensor staged(const Tensor& x) {
   Tensor host = kiln::detail::to_host(x);
@@ -288,8 +297,8 @@ Group Group::split(int color, int key, std::source_location loc) const {
     for (const Entry& e : members) ranks.push_back(e.rank);
     out->name = g.name + "/" + std::to_string(g.splits) + ":" + std::to_string(color);
     out->comm = g.comm->subgroup(ranks, out->name);
+    ++g.splits;  // under the group's lock, as the name it numbers
   });
-  ++g.splits;
   return Group(out);
 }
 
@@ -299,17 +308,14 @@ Tensor all_reduce(const Tensor& x, ReduceOp op, const Group& group, std::source_
     call.error("mean of a " + std::string(dtype_name(x.dtype())) +
                " tensor: all_reduce with sum and divide, choosing the rounding");
   Tensor buffer = staged(x);
-  call.run(0, -1, [&](uint32_t tag) {
-    call.group().comm->all_reduce(buffer.impl()->data(), static_cast<size_t>(x.numel()), x.dtype(),
-                                  op, tag);
-  });
+  reduce_in_place(call, buffer, op);
   if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
   return x.device() == Device{} ? buffer : buffer.to(x.device());
 }
 
 Tensor all_gather(const Tensor& x, const Group& group, std::source_location loc) {
   Call call("all_gather", group, loc, &x);
-  Tensor buffer = staged(x);
+  const Tensor host = kiln::detail::to_host(x);  // only read: no copy of its own
   std::vector<int64_t> shape = x.shape().vec();
   if (shape.empty())
     shape = {group.size()};
@@ -318,7 +324,7 @@ Tensor all_gather(const Tensor& x, const Group& group, std::source_location loc)
   Tensor out = kiln::detail::empty(x.dtype(), shape);
   const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
   call.run(1, -1, [&](uint32_t tag) {
-    call.group().comm->all_gather(buffer.data(), out.impl()->data(), bytes, tag);
+    call.group().comm->all_gather(host.data(), out.impl()->data(), bytes, tag);
   });
   return x.device() == Device{} ? out : out.to(x.device());
 }
@@ -381,17 +387,16 @@ std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, R
       if (n > 0) std::memcpy(data + at, host.data(), n);
       at += n;
     }
-    const Tensor reduced =
-        all_reduce(bucket, op == ReduceOp::mean ? ReduceOp::sum : op, group, loc);
+    Call call("all_reduce_gradients", group, loc, &bucket);
+    reduce_in_place(call, bucket, op);
+    if (op == ReduceOp::mean) bucket = bucket / static_cast<double>(group.size());
     at = 0;
     for (size_t i = begin; i < end; ++i) {
       const Tensor& g = gradients[i];
       Tensor piece = kiln::detail::empty(dtype, g.shape().vec());
       const size_t n = static_cast<size_t>(g.numel()) * element;
-      if (n > 0)
-        std::memcpy(piece.impl()->data(), static_cast<const char*>(reduced.data()) + at, n);
+      if (n > 0) std::memcpy(piece.impl()->data(), static_cast<const char*>(bucket.data()) + at, n);
       at += n;
-      if (op == ReduceOp::mean) piece = piece / static_cast<double>(group.size());
       out[i] = g.device() == Device{} ? piece : piece.to(g.device());
     }
     begin = end;

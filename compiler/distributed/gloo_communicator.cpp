@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "compiler/distributed/communicator.h"
+#include "runtime/dispatch.h"
 
 namespace kiln::detail::distributed {
 namespace {
@@ -69,19 +70,12 @@ ReduceFn typed(ReduceOp op) {
 }
 
 ReduceFn reduce_fn(DType dtype, ReduceOp op) {
-  switch (dtype) {
-    case DType::f32:
-      return typed<float>(op);
-    case DType::f64:
-      return typed<double>(op);
-    case DType::i32:
-      return typed<int32_t>(op);
-    case DType::i64:
-      return typed<int64_t>(op);
-    case DType::boolean:
+  return dispatch_dtype(dtype, [&]<class T>() -> ReduceFn {
+    if constexpr (std::is_same_v<T, uint8_t>)  // booleans
       return op == ReduceOp::min ? &logic<false> : &logic<true>;
-  }
-  return nullptr;
+    else
+      return typed<T>(op);
+  });
 }
 
 class GlooCommunicator final : public Communicator {
@@ -107,25 +101,8 @@ class GlooCommunicator final : public Communicator {
     guarded([&] {
       gloo::AllreduceOptions options(context_);
       // Gloo hands the reduction function counts of the output's element type.
-      switch (dtype) {
-        case DType::f32:
-          options.setOutput(static_cast<float*>(data), count);
-          break;
-        case DType::f64:
-          options.setOutput(static_cast<double*>(data), count);
-          break;
-        case DType::i32:
-          options.setOutput(static_cast<int32_t*>(data), count);
-          break;
-        case DType::i64:
-          options.setOutput(static_cast<int64_t*>(data), count);
-          break;
-        case DType::boolean:
-          options.setOutput(static_cast<uint8_t*>(data), count);
-          break;
-      }
-      options.setTag(tag);
-      options.setTimeout(timeout_);
+      dispatch_dtype(dtype, [&]<class T>() { options.setOutput(static_cast<T*>(data), count); });
+      tag_and_time(options, tag);
       options.setReduceFunction(reduce_fn(dtype, op));
       gloo::allreduce(options);
     });
@@ -137,8 +114,7 @@ class GlooCommunicator final : public Communicator {
       gloo::AllgatherOptions options(context_);
       options.setInput(static_cast<char*>(const_cast<void*>(in)), bytes);
       options.setOutput(static_cast<char*>(out), bytes * static_cast<size_t>(size()));
-      options.setTag(tag);
-      options.setTimeout(timeout_);
+      tag_and_time(options, tag);
       gloo::allgather(options);
     });
   }
@@ -149,8 +125,7 @@ class GlooCommunicator final : public Communicator {
       gloo::BroadcastOptions options(context_);
       options.setOutput(static_cast<char*>(data), bytes);
       options.setRoot(root);
-      options.setTag(tag);
-      options.setTimeout(timeout_);
+      tag_and_time(options, tag);
       gloo::broadcast(options);
     });
   }
@@ -158,8 +133,7 @@ class GlooCommunicator final : public Communicator {
   void barrier(uint32_t tag) override {
     guarded([&] {
       gloo::BarrierOptions options(context_);
-      options.setTag(tag);
-      options.setTimeout(timeout_);
+      tag_and_time(options, tag);
       gloo::barrier(options);
     });
   }
@@ -176,6 +150,12 @@ class GlooCommunicator final : public Communicator {
   }
 
  private:
+  /// Every collective's options: its tag (the group's sequence number) and the timeout.
+  template <class Options>
+  void tag_and_time(Options& options, uint32_t tag) const {
+    options.setTag(tag);
+    options.setTimeout(timeout_);
+  }
   template <class F>
   static void guarded(F&& f) {
     try {

@@ -4,6 +4,10 @@ find_package(fmt REQUIRED)
 find_package(Catch2 2 REQUIRED)
 # Gloo (Debian's libgloo-dev): kiln::distributed's collectives between processes.
 find_package(Gloo REQUIRED CONFIG)
+# MPI (Debian's libopenmpi-dev, Open MPI 4.1): the 'mpi' backend of kiln::distributed, for
+# programs launched by mpirun or Slurm. Optional: without it that backend says so.
+find_package(MPI COMPONENTS C QUIET)
+set(KILN_HAVE_MPI ${MPI_C_FOUND})
 
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)
@@ -23,7 +27,7 @@ if(KILN_CUDA)
     set(KILN_HAVE_CUDA ON)
   endif()
 endif()
-message(STATUS "kiln: CUDA toolkit ${KILN_HAVE_CUDA}; sanitizers '${KILN_SANITIZE}'; native ${KILN_NATIVE}")
+message(STATUS "kiln: CUDA toolkit ${KILN_HAVE_CUDA}; MPI ${KILN_HAVE_MPI}; sanitizers '${KILN_SANITIZE}'; native ${KILN_NATIVE}")
 
 # MLIR/LLVM 19 (TOOLCHAIN.md): the dialect (ir/), passes and compiler link the shared
 # libMLIR.so and libLLVM.so through the interface target kiln_mlir. Its include dirs are

@@ -1,7 +1,7 @@
 # What `cmake --install` ships and how users consume it (README, "Using kiln from your
 # project"):
 #   lib/libkiln.so.<version>  the whole library: every layer's objects, linked once against
-#                             MLIR, LLVM, oneTBB, fmt and Gloo (shared), none of which a user's
+#                             MLIR, LLVM, oneTBB, fmt, Gloo and Open MPI (shared), none of which a user's
 #                             compile or link line needs
 #   include/kiln/*.h          the public headers (no MLIR, LLVM, TBB or fmt header)
 #   bin/kiln-*                the tools
@@ -21,6 +21,9 @@ add_library(kiln_shared SHARED
   $<TARGET_OBJECTS:kiln_passes> $<TARGET_OBJECTS:kiln_compiler>)
 add_library(kiln::kiln ALIAS kiln_shared)
 target_link_libraries(kiln_shared PRIVATE kiln_mlir TBB::tbb fmt::fmt gloo ${CMAKE_DL_LIBS})
+if(KILN_HAVE_MPI)
+  target_link_libraries(kiln_shared PRIVATE MPI::MPI_C)  # the mpi backend (Open MPI)
+endif()
 target_include_directories(kiln_shared INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<BUILD_INTERFACE:${KILN_GENERATED_INCLUDE}>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

@@ -1,7 +1,7 @@
-// Data-parallel training (kiln::distributed): every rank runs the same compiled gradient
-// computation on its share of each batch, the gradients are averaged across ranks, and
-// every rank applies the same update, so all ranks hold the same weights at every step.
-//   kiln-launch -n 2 -- train_mlp_distributed
+// Data-parallel training (kiln::distributed): every rank runs the same compiled step on its
+// share of each batch; inside it the gradients are averaged across ranks and every rank
+// applies the same update, so all ranks hold the same weights at every step.
+//   kiln-launch -n 2 -- train_mlp_distributed      (or: mpirun -np 2 train_mlp_distributed)
 // Without kiln-launch it trains alone (a world of one). Exits non-zero if it did not learn.
 #include <kiln/distributed.h>
 #include <kiln/kiln.h>
@@ -22,13 +22,15 @@ int main() {
   MLP model({784, 64, 10}, /*seed=*/3 + static_cast<uint64_t>(world.rank()));
   dist::broadcast_variables(model.variables());  // every rank starts from rank 0's weights
   Adam opt(1e-3);
-  // The loss and its gradients, compiled; the all-reduce and the update run eagerly.
-  auto gradients = kiln::function([&](Tensor xb, Tensor yb) {
+  // One compiled step: the loss and its gradients, the gradients averaged across the ranks
+  // (the compiler packs them into buckets, each sent while the rest of the backward pass
+  // runs), the update, and the loss averaged for the log.
+  auto step_fn = kiln::function([&](Tensor xb, Tensor yb) {
     GradientTape tape;
     Tensor loss = mean(softmax_cross_entropy(model(xb), yb));
-    std::vector<Tensor> out = tape.gradient(loss, model.variables());
-    out.push_back(loss);
-    return out;
+    opt.apply(dist::all_reduce_gradients(tape.gradient(loss, model.variables())),
+              model.variables());
+    return dist::all_reduce(loss, dist::ReduceOp::mean);
   });
 
   auto full_loss = [&] { return mean(softmax_cross_entropy(model(x), labels)).item<float>(); };
@@ -36,11 +38,8 @@ int main() {
   for (int step = 0; step < 100; ++step) {
     // Batch `step % 4` of 64 examples; this rank's share of it.
     const int64_t begin = (step % 4) * batch + world.rank() * share;
-    std::vector<Tensor> g = gradients(slice(x, {begin, 0}, {begin + share, 784}),
-                                      slice(labels, {begin}, {begin + share}));
-    const Tensor loss = dist::all_reduce(g.back(), dist::ReduceOp::mean);
-    g.pop_back();
-    opt.apply(dist::all_reduce_gradients(g), model.variables());
+    const Tensor loss = step_fn(slice(x, {begin, 0}, {begin + share, 784}),
+                                slice(labels, {begin}, {begin + share}));
     if (world.rank() == 0 && (step % 20 == 0 || step == 99))
       std::printf("step %3d  loss %.4f\n", step, loss.item<float>());
   }

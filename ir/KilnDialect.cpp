@@ -458,6 +458,49 @@ LogicalResult RandomIntOp::inferReturnTypes(MLIRContext* context, std::optional<
 }
 
 //===------------------------------------------------------------------------------------===//
+// Collectives
+//===------------------------------------------------------------------------------------===//
+
+LogicalResult AllReduceOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  if (failed(x)) return failure();
+  const StringRef reduce = adaptor.getReduce();
+  std::optional<rules::ReduceKind> kind;
+  if (reduce == "sum") kind = rules::ReduceKind::sum;
+  if (reduce == "mean") kind = rules::ReduceKind::mean;
+  if (reduce == "max") kind = rules::ReduceKind::max;
+  if (reduce == "min") kind = rules::ReduceKind::min;
+  if (!kind) return fail(loc, op, "reduce must be sum, mean, max or min, got '" + reduce.str() + "'");
+  if (auto bucket = adaptor.getBucketBytes(); bucket && *bucket < 1)
+    return fail(loc, op, "bucket_bytes must be positive, got " + std::to_string(*bucket));
+  return result(context, loc, op,
+                rules::all_reduce(*kind, *x, static_cast<int64_t>(adaptor.getGroupSize())), out);
+}
+
+LogicalResult AllGatherOp::inferReturnTypes(MLIRContext* context, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  if (failed(x)) return failure();
+  return result(context, loc, op,
+                rules::all_gather(*x, static_cast<int64_t>(adaptor.getGroupSize())), out);
+}
+
+LogicalResult CollectiveBroadcastOp::inferReturnTypes(MLIRContext* context,
+                                                      std::optional<Location> loc, Adaptor adaptor,
+                                                      SmallVectorImpl<Type>& out) {
+  StringRef op = getOperationName();
+  auto x = operand(loc, op, adaptor.getX().getType());
+  if (failed(x)) return failure();
+  return result(context, loc, op,
+                rules::collective_broadcast(*x, static_cast<int64_t>(adaptor.getRoot()),
+                                            static_cast<int64_t>(adaptor.getGroupSize())),
+                out);
+}
+
+//===------------------------------------------------------------------------------------===//
 // Cast
 //===------------------------------------------------------------------------------------===//
 

@@ -11,8 +11,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 
-/// The state kiln's side effects act on: prints and variables. One resource, so they
-/// stay ordered relative to each other.
+/// The state kiln's side effects act on: prints, variables and collectives. One resource,
+/// so they stay ordered relative to each other.
 def Kiln_State : Resource<"::kiln::ir::KilnStateResource">;
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []>
@@ -336,6 +336,41 @@ def Kiln_PrintOp : Kiln_Op<"print", [MemoryEffects<[MemWrite<Kiln_State>]>]> {
   let summary = "Prints `label: ` and x each time it runs";
   let arguments = (ins Kiln_Tensor:$x, StrAttr:$label);
   let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+//===------------------------------------------------------------------------------------===//
+// Collectives between processes (kiln/distributed.h). Ordered effects on Kiln_State (read
+// and write), so no pass merges, drops, hoists or reorders them: every rank runs the same
+// graph, and its program order is the order on the wire. `group` names the group (the
+// world, or a split's name), `group_size` is its size when traced.
+//===------------------------------------------------------------------------------------===//
+
+class Kiln_CollectiveOp<string mnemonic>
+    : Kiln_Op<mnemonic, [InferTypeOpAdaptor,
+                         MemoryEffects<[MemRead<Kiln_State>, MemWrite<Kiln_State>]>]> {
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_AllReduceOp : Kiln_CollectiveOp<"all_reduce"> {
+  let summary = "Every rank's x combined elementwise: `reduce` is sum, mean, max or min";
+  let description = [{
+    `bucket_bytes`, when set (all_reduce_gradients sets it), lets kiln-bucket-collectives
+    combine this reduction with the adjacent ones of the same dtype, reduce, group and
+    bucket size into buckets of at most that many bytes: one collective each.
+  }];
+  let arguments = (ins Kiln_Tensor:$x, StrAttr:$reduce, StrAttr:$group, I64Attr:$group_size,
+                       OptionalAttr<I64Attr>:$bucket_bytes);
+}
+
+def Kiln_AllGatherOp : Kiln_CollectiveOp<"all_gather"> {
+  let summary = "Every rank's x, concatenated along axis 0 in rank order";
+  let arguments = (ins Kiln_Tensor:$x, StrAttr:$group, I64Attr:$group_size);
+}
+
+def Kiln_CollectiveBroadcastOp : Kiln_CollectiveOp<"collective_broadcast"> {
+  let summary = "Rank `root`'s x on every rank";
+  let arguments = (ins Kiln_Tensor:$x, I64Attr:$root, StrAttr:$group, I64Attr:$group_size);
 }
 
 def Kiln_ReadVariableOp : Kiln_Op<"read_variable", [MemoryEffects<[MemRead<Kiln_State>]>]> {

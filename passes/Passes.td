@@ -95,4 +95,20 @@ def LowerGpuAllReduce : Pass<"kiln-lower-gpu-all-reduce", "mlir::gpu::GPUModuleO
                            "::mlir::cf::ControlFlowDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def BucketCollectives : Pass<"kiln-bucket-collectives", "mlir::func::FuncOp"> {
+  let summary = "Packs adjacent all-reductions that allow it into buckets: one collective each";
+  let description = [{
+    A run of adjacent `kiln.all_reduce` ops with `bucket_bytes` set, of one dtype, reduce,
+    group and bucket size and static shapes (what all_reduce_gradients traces), none
+    reading another's result, is ordered by when its operands are made (the gradients of
+    the last layers first, as PyTorch DDP orders its buckets) and cut greedily into
+    buckets of at most `bucket_bytes` (a larger tensor goes alone). Each bucket of two or
+    more becomes one all-reduce of the members flattened and concatenated (packed right
+    after its last member is made, so that the plan can start the reduction there), sliced
+    back into their shapes. The reductions stay where the run was, in bucket order: every
+    rank traces the same graph, so every rank makes the same buckets in the same order.
+  }];
+  let dependentDialects = ["::kiln::ir::KilnDialect"];
+}
+
 #endif  // KILN_PASSES_TD

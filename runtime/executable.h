@@ -14,10 +14,32 @@
 
 namespace kiln::runtime {
 
+/// Work a step started and a later step of the same run waits for (a collective on the
+/// communication thread).
+struct PendingWork {
+  virtual ~PendingWork() = default;
+  /// Blocks until the work is done; rethrows its error.
+  virtual void wait() = 0;
+};
+
 /// The values of one run: one slot per IR value.
 struct Frame {
   std::vector<Tensor> slots;
   Device device;  // where the run's arguments live: its constants and kernels go there too
+  // Started work by the plan's numbering, until the step that waits for it. A run that
+  // fails between the two still waits here, so no work outlives its run.
+  std::vector<std::unique_ptr<PendingWork>> pending;
+
+  Frame() = default;
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+  ~Frame() {
+    for (auto& work : pending)
+      if (work) try {
+          work->wait();
+        } catch (...) {  // the run's own error is the one that counts
+        }
+  }
 };
 
 struct Step {

@@ -57,7 +57,10 @@
   X(softmax, composite) X(log_softmax, composite) X(layer_norm, composite)      \
   X(softmax_cross_entropy, composite)                                           \
   /* side effects */                                                            \
-  X(print, effect)
+  X(print, effect)                                                              \
+  /* collectives between processes (kiln/distributed.h): ordered effects */    \
+  X(all_reduce, collective) X(all_gather, collective)                           \
+  X(collective_broadcast, collective)
 
 namespace kiln {
 

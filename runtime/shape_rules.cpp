@@ -437,4 +437,42 @@ Expected<TensorType> softmax_cross_entropy(const TensorType& logits, const Tenso
   return TensorType{logits.dtype, batch};
 }
 
+namespace {
+std::string group_problem(int64_t group_size) {
+  return group_size < 1 ? "a group of " + std::to_string(group_size) + " ranks" : "";
+}
+}  // namespace
+
+Expected<TensorType> all_reduce(ReduceKind kind, const TensorType& x, int64_t group_size) {
+  if (std::string problem = group_problem(group_size); !problem.empty()) return fail(problem);
+  if (kind == ReduceKind::mean && !is_floating(x.dtype))
+    return fail("the mean of a " + std::string(dtype_name(x.dtype)) +
+                " tensor: reduce with sum and divide, choosing the rounding");
+  return x;
+}
+
+Expected<TensorType> all_gather(const TensorType& x, int64_t group_size) {
+  if (std::string problem = group_problem(group_size); !problem.empty()) return fail(problem);
+  TensorType out = x;
+  if (out.shape.empty()) {
+    out.shape = Shape{group_size};
+  } else if (out.shape[0] >= 0) {
+    if (out.shape[0] > kMaxTensorBytes / group_size)
+      return fail("gathering " + std::to_string(group_size) + " ranks' " + shape_str(x.shape) +
+                  " is too large");
+    out.shape[0] *= group_size;
+  }
+  auto count = element_count(out.shape, out.dtype, /*dynamic_ok=*/true);
+  if (!count) return fail(count.error());
+  return out;
+}
+
+Expected<TensorType> collective_broadcast(const TensorType& x, int64_t root, int64_t group_size) {
+  if (std::string problem = group_problem(group_size); !problem.empty()) return fail(problem);
+  if (root < 0 || root >= group_size)
+    return fail("root " + std::to_string(root) + " is not a rank of a group of " +
+                std::to_string(group_size));
+  return x;
+}
+
 }  // namespace kiln::rules

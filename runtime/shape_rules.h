@@ -90,4 +90,11 @@ Expected<TensorType> layer_norm(const TensorType& x, const TensorType& gamma,
                                 const TensorType& beta);
 Expected<TensorType> softmax_cross_entropy(const TensorType& logits, const TensorType& labels);
 
+/// The collectives over a group of `group_size` processes. all_reduce gives x's type (a
+/// mean needs a floating dtype); all_gather stacks every rank's x along axis 0 (a scalar
+/// gives shape (group_size)); collective_broadcast gives x's type, from a root in the group.
+Expected<TensorType> all_reduce(ReduceKind kind, const TensorType& x, int64_t group_size);
+Expected<TensorType> all_gather(const TensorType& x, int64_t group_size);
+Expected<TensorType> collective_broadcast(const TensorType& x, int64_t root, int64_t group_size);
+
 }  // namespace kiln::rules

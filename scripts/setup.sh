@@ -11,7 +11,8 @@ packages=(cmake ninja-build ccache g++ libtbb-dev catch2 libfmt-dev libopenblas-
           llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
           pkgconf graphviz doxygen  # consumer test (pkg-config); kiln-ir --format=svg|html; docs
           valgrind  # MLIR's parser behind the saved-graph guard (libMLIR is not instrumented)
-          libgloo-dev)  # kiln::distributed's collectives
+          libgloo-dev  # kiln::distributed's collectives
+          openmpi-bin libopenmpi-dev)  # its MPI backend, and mpirun for its test
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -118,6 +118,13 @@ inline std::map<std::string, OpCase> op_cases(Device d = {}) {
     print(x, "graph-ops");
     return x;
   });
+  // The collectives, in this process's world: one rank in these tests (identities, and a
+  // mean divides by 1), every rank's values in the distributed tests.
+  c["all_reduce"] = un(a, [](const Tensor& x) {
+    return distributed::all_reduce(x * 2.0f, distributed::ReduceOp::mean) + 1.0f;
+  });
+  c["all_gather"] = un(a, [](const Tensor& x) { return distributed::all_gather(x) - 1.0f; });
+  c["collective_broadcast"] = un(a, [](const Tensor& x) { return distributed::broadcast(x, 0); });
   for (auto& [name, one] : c)
     for (Tensor& t : one.inputs) t = t.to(d);
   return c;

@@ -441,6 +441,34 @@ std::map<std::string, std::vector<Case>> cases() {
                                 {"cross-entropy with labels at the extremes",
                                  {zeros({2, 3}), Tensor::from<int64_t>({kMax, kMin}, {2})},
                                  [](auto& x) { return one(softmax_cross_entropy(x[0], x[1])); }}};
+  namespace dist = kiln::distributed;
+  m["all_reduce"] = {{"all_reduce of an empty tensor",
+                      {empty_2d()},
+                      [](auto& x) { return one(dist::all_reduce(x[0])); }},
+                     {"all_reduce of rank 10 booleans",
+                      {rank10(0, DType::boolean)},
+                      [](auto& x) { return one(dist::all_reduce(x[0], dist::ReduceOp::min)); }},
+                     {"the mean of integers",
+                      {ones({2}, DType::i64)},
+                      [](auto& x) { return one(dist::all_reduce(x[0], dist::ReduceOp::mean)); }},
+                     {"all_reduce of an undefined tensor",
+                      {ones({1})},
+                      [](auto& x) { return one(dist::all_reduce(Tensor()) + x[0]); }}};
+  m["all_gather"] = {{"all_gather of an empty tensor",
+                      {empty_2d(DType::i32)},
+                      [](auto& x) { return one(dist::all_gather(x[0])); }},
+                     {"all_gather of rank 10",
+                      {rank10(1)},
+                      [](auto& x) { return one(dist::all_gather(x[0])); }}};
+  m["collective_broadcast"] = {{"broadcast from a root outside the group",
+                                {ones({2})},
+                                [](auto& x) { return one(dist::broadcast(x[0], 1)); }},
+                               {"broadcast from a negative root",
+                                {ones({2})},
+                                [](auto& x) { return one(dist::broadcast(x[0], -1)); }},
+                               {"broadcast of an empty tensor",
+                                {empty_2d(DType::f64)},
+                                [](auto& x) { return one(dist::broadcast(x[0], 0)); }}};
   m["print"] = {{"print of an empty tensor",
                  {empty_2d()},
                  [](auto& x) {

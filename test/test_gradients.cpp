@@ -465,6 +465,26 @@ std::map<std::string, Case> gradient_cases() {
                        {plain({2, 3, 4}, 1), plain({3, 1}, 2)},
                        {plain({5, 2, 3}, 3), plain({1, 3}, 4)});
   };
+  // The collectives in a world of one: the sum's and mean's gradients are the identity,
+  // max's too (no ties across one rank), a gather's and a broadcast's the identity.
+  m["all_reduce"] = [] {
+    for (auto op : {distributed::ReduceOp::sum, distributed::ReduceOp::mean, distributed::ReduceOp::max}) {
+      grad_check("all_reduce(x) * x",
+                 [op](auto& x) { return distributed::all_reduce(x[0], op) * x[0]; },
+                 {plain({2, 3}, 1)});
+    }
+  };
+  m["all_gather"] = [] {
+    grad_check("all_gather(x) * x", [](auto& x) { return distributed::all_gather(x[0]) * x[0]; },
+               {plain({2, 3}, 1)});
+    grad_check("all_gather(scalar)", [](auto& x) { return tanh(distributed::all_gather(x[0])); },
+               {plain({}, 2)});
+  };
+  m["collective_broadcast"] = [] {
+    grad_check("broadcast(x, 0) * x",
+               [](auto& x) { return tanh(distributed::broadcast(x[0], 0)) * x[0]; },
+               {plain({3}, 1)});
+  };
   return m;
 }
 

@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "binary_cases.h"
 #include "reference.h"
 #include "runtime/op_list.h"
-#include "binary_cases.h"
 #include "unary_cases.h"
 
 using namespace kiln;
@@ -54,14 +54,25 @@ void unary(const std::function<Tensor(const Tensor&)>& op, const std::function<d
 std::map<std::string, Check> checks() {
   std::map<std::string, Check> m;
   // ---- factories
-  m["zeros"] = [] { CHECK_TENSOR(zeros({2, 2}, DType::i32), std::vector<double>(4, 0), Shape{2, 2}, DType::i32, kExact); };
-  m["ones"] = [] { CHECK_TENSOR(ones({3}), std::vector<double>(3, 1), Shape{3}, DType::f32, kExact); };
-  m["full"] = [] { CHECK_TENSOR(full({2}, -1.5, DType::f64), std::vector<double>(2, -1.5), Shape{2}, DType::f64, kExact); };
+  m["zeros"] = [] {
+    CHECK_TENSOR(zeros({2, 2}, DType::i32), std::vector<double>(4, 0), Shape{2, 2}, DType::i32,
+                 kExact);
+  };
+  m["ones"] = [] {
+    CHECK_TENSOR(ones({3}), std::vector<double>(3, 1), Shape{3}, DType::f32, kExact);
+  };
+  m["full"] = [] {
+    CHECK_TENSOR(full({2}, -1.5, DType::f64), std::vector<double>(2, -1.5), Shape{2}, DType::f64,
+                 kExact);
+  };
   m["arange"] = [] {
     CHECK_TENSOR(arange(4), std::vector<double>{0, 1, 2, 3}, Shape{4}, DType::i64, kExact);
-    CHECK_TENSOR(arange(0.0, 1.0, 0.25), std::vector<double>{0, 0.25, 0.5, 0.75}, Shape{4}, DType::f32, kExact);
+    CHECK_TENSOR(arange(0.0, 1.0, 0.25), std::vector<double>{0, 0.25, 0.5, 0.75}, Shape{4},
+                 DType::f32, kExact);
   };
-  m["eye"] = [] { CHECK_TENSOR(eye(2), std::vector<double>{1, 0, 0, 1}, Shape{2, 2}, DType::f32, kExact); };
+  m["eye"] = [] {
+    CHECK_TENSOR(eye(2), std::vector<double>{1, 0, 0, 1}, Shape{2, 2}, DType::f32, kExact);
+  };
   m["random_uniform"] = [] {
     auto v = random_uniform({1000}, 3, -1, 1).to_vector<float>();
     CHECK(v == random_uniform({1000}, 3, -1, 1).to_vector<float>());
@@ -94,13 +105,13 @@ std::map<std::string, Check> checks() {
     CHECK(counts.begin()->first == -3);
     CHECK(counts.rbegin()->first == 3);
     for (auto [value, n] : counts) CHECK(std::abs(n - 4000.0 / 7) < 5 * std::sqrt(4000.0 / 7));
-    auto w = random_int({1000}, 4, INT32_MIN, int64_t{INT32_MAX} + 1, DType::i32).to_vector<int32_t>();
+    auto w =
+        random_int({1000}, 4, INT32_MIN, int64_t{INT32_MAX} + 1, DType::i32).to_vector<int32_t>();
     CHECK(*std::min_element(w.begin(), w.end()) < -1000000000);  // the whole range is reached
     CHECK(*std::max_element(w.begin(), w.end()) > 1000000000);
   };
   // ---- binary: every op's row of binary_cases.h, f32 (booleans for the logical ops)
-  for (const test::BinaryRow& r : test::binary_rows())
-    m[r.name] = [r] { binary(r); };
+  for (const test::BinaryRow& r : test::binary_rows()) m[r.name] = [r] { binary(r); };
   // ---- unary: every op's row of unary_cases.h, on the values of kA in its range
   for (const test::UnaryRow& r : test::unary_rows()) {
     if (r.kind == rules::ElementwiseKind::logical) {
@@ -121,7 +132,8 @@ std::map<std::string, Check> checks() {
   }
   m["where"] = [] {
     auto c = Tensor::from(std::vector<bool>{true, false, true}, {3});
-    CHECK(where(c, fa(), fb()).to_vector<float>() == std::vector<float>{-2.5f, -2.f, 0.f, 0.5f, -1.f, 3.f});
+    CHECK(where(c, fa(), fb()).to_vector<float>() ==
+          std::vector<float>{-2.5f, -2.f, 0.f, 0.5f, -1.f, 3.f});
   };
   m["cast"] = [] {
     CHECK(cast(fa(), DType::i32).to_vector<int32_t>() == std::vector<int32_t>{-2, -1, 0, 0, 1, 3});
@@ -133,16 +145,24 @@ std::map<std::string, Check> checks() {
     CHECK_TENSOR(sum(fa(), 1), std::vector<double>{-3.5, 5}, Shape{2}, DType::f32, kt::kF32Arith);
     CHECK_TENSOR(sum(fa()), std::vector<double>{1.5}, Shape{}, DType::f32, kt::kF32Arith);
   };
-  m["mean"] = [] { CHECK_TENSOR(mean(fa(), 0, true), std::vector<double>{-1, 0.25, 1.5}, Shape{1, 3}, DType::f32, kt::kF32Arith); };
-  m["max"] = [] { CHECK_TENSOR(max(fa(), -1), std::vector<double>{0, 3}, Shape{2}, DType::f32, kExact); };
-  m["min"] = [] { CHECK_TENSOR(min(fa(), 0), std::vector<double>{-2.5, -1, 0}, Shape{3}, DType::f32, kExact); };
+  m["mean"] = [] {
+    CHECK_TENSOR(mean(fa(), 0, true), std::vector<double>{-1, 0.25, 1.5}, Shape{1, 3}, DType::f32,
+                 kt::kF32Arith);
+  };
+  m["max"] = [] {
+    CHECK_TENSOR(max(fa(), -1), std::vector<double>{0, 3}, Shape{2}, DType::f32, kExact);
+  };
+  m["min"] = [] {
+    CHECK_TENSOR(min(fa(), 0), std::vector<double>{-2.5, -1, 0}, Shape{3}, DType::f32, kExact);
+  };
   m["argmax"] = [] {
     CHECK_TENSOR(argmax(fb(), 1), std::vector<double>{2, 2}, Shape{2}, DType::i64, kExact);
     CHECK_TENSOR(argmax(fb(), 0), std::vector<double>{0, 1, 0}, Shape{3}, DType::i64, kExact);
   };
   m["argmin"] = [] {  // kA: {-2.5, -1, 0, 0.5, 1.5, 3}
     CHECK_TENSOR(argmin(fa(), 1), std::vector<double>{0, 0}, Shape{2}, DType::i64, kExact);
-    CHECK_TENSOR(argmin(fa(), 0, true), std::vector<double>{0, 0, 0}, Shape{1, 3}, DType::i64, kExact);
+    CHECK_TENSOR(argmin(fa(), 0, true), std::vector<double>{0, 0, 0}, Shape{1, 3}, DType::i64,
+                 kExact);
     CHECK_TENSOR(argmin(Tensor::from<int32_t>({4, 1, 1, 7}, {4})), std::vector<double>{1}, Shape{},
                  DType::i64, kExact);
   };
@@ -157,33 +177,47 @@ std::map<std::string, Check> checks() {
                  kExact);  // wraps
   };
   // ---- shape
-  m["reshape"] = [] { CHECK_TENSOR(reshape(fa(), {3, -1}), kt::rounded(kA, DType::f32), Shape{3, 2}, DType::f32, kExact); };
+  m["reshape"] = [] {
+    CHECK_TENSOR(reshape(fa(), {3, -1}), kt::rounded(kA, DType::f32), Shape{3, 2}, DType::f32,
+                 kExact);
+  };
   m["transpose"] = [] {
-    CHECK_TENSOR(transpose(fa()), std::vector<double>{-2.5, 0.5, -1, 1.5, 0, 3}, Shape{3, 2}, DType::f32, kExact);
+    CHECK_TENSOR(transpose(fa()), std::vector<double>{-2.5, 0.5, -1, 1.5, 0, 3}, Shape{3, 2},
+                 DType::f32, kExact);
   };
   m["broadcast_to"] = [] {
     CHECK_TENSOR(broadcast_to(Tensor::from<int32_t>({1, 2}, {2, 1}), {2, 3}),
                  std::vector<double>{1, 1, 1, 2, 2, 2}, Shape{2, 3}, DType::i32, kExact);
   };
-  m["expand_dims"] = [] { CHECK_TENSOR(expand_dims(fa(), -1), kt::rounded(kA, DType::f32), Shape{2, 3, 1}, DType::f32, kExact); };
-  m["squeeze"] = [] {
-    CHECK_TENSOR(squeeze(reshape(fa(), {1, 6, 1})), kt::rounded(kA, DType::f32), Shape{6}, DType::f32, kExact);
+  m["expand_dims"] = [] {
+    CHECK_TENSOR(expand_dims(fa(), -1), kt::rounded(kA, DType::f32), Shape{2, 3, 1}, DType::f32,
+                 kExact);
   };
-  m["slice"] = [] { CHECK_TENSOR(slice(fa(), {1, -2}, {2, 3}), std::vector<double>{1.5, 3}, Shape{1, 2}, DType::f32, kExact); };
+  m["squeeze"] = [] {
+    CHECK_TENSOR(squeeze(reshape(fa(), {1, 6, 1})), kt::rounded(kA, DType::f32), Shape{6},
+                 DType::f32, kExact);
+  };
+  m["slice"] = [] {
+    CHECK_TENSOR(slice(fa(), {1, -2}, {2, 3}), std::vector<double>{1.5, 3}, Shape{1, 2}, DType::f32,
+                 kExact);
+  };
   m["concat"] = [] {
     CHECK_TENSOR(concat({fa(), fb()}, 1),
-                 std::vector<double>{-2.5, -1, 0, 1.5, -2, 4, 0.5, 1.5, 3, 0.25, -1, 2}, Shape{2, 6},
-                 DType::f32, kExact);
+                 std::vector<double>{-2.5, -1, 0, 1.5, -2, 4, 0.5, 1.5, 3, 0.25, -1, 2},
+                 Shape{2, 6}, DType::f32, kExact);
   };
   m["gather"] = [] {
     CHECK_TENSOR(gather(fa(), Tensor::from<int64_t>({1, 1, 0}, {3})),
-                 std::vector<double>{0.5, 1.5, 3, 0.5, 1.5, 3, -2.5, -1, 0}, Shape{3, 3}, DType::f32, kExact);
+                 std::vector<double>{0.5, 1.5, 3, 0.5, 1.5, 3, -2.5, -1, 0}, Shape{3, 3},
+                 DType::f32, kExact);
   };
   m["index_update"] = [] {
     // Row 1 of a replaced by row 0 of b; then column 0 of a by column 2 of b.
-    CHECK_TENSOR(index_update(fa(), Tensor::scalar<int32_t>(1), reshape(slice(fb(), {0, 0}, {1, 3}), {3})),
-                 std::vector<double>{-2.5, -1, 0, 1.5, -2, 4}, kS, DType::f32, kExact);
-    CHECK_TENSOR(index_update(fa(), Tensor::scalar<int64_t>(0), reshape(slice(fb(), {0, 2}, {2, 3}), {2}), 1),
+    CHECK_TENSOR(
+        index_update(fa(), Tensor::scalar<int32_t>(1), reshape(slice(fb(), {0, 0}, {1, 3}), {3})),
+        std::vector<double>{-2.5, -1, 0, 1.5, -2, 4}, kS, DType::f32, kExact);
+    CHECK_TENSOR(index_update(fa(), Tensor::scalar<int64_t>(0),
+                              reshape(slice(fb(), {0, 2}, {2, 3}), {2}), 1),
                  std::vector<double>{4, -1, 0, 2, 1.5, 3}, kS, DType::f32, kExact);
     Tensor x = fa();
     index_update(x, Tensor::scalar<int64_t>(0), zeros({3}));
@@ -199,14 +233,16 @@ std::map<std::string, Check> checks() {
   };
   m["sum_to"] = [] {
     auto a = kt::rounded(kA, DType::f32);
-    CHECK_TENSOR(sum_to(fa(), zeros({1, 3})), std::vector<double>{a[0] + a[3], a[1] + a[4], a[2] + a[5]},
-                 Shape{1, 3}, DType::f32, kt::kF32Arith);
-    CHECK_TENSOR(sum_to(fa(), zeros({2, 1})), std::vector<double>{a[0] + a[1] + a[2], a[3] + a[4] + a[5]},
-                 Shape{2, 1}, DType::f32, kt::kF32Arith);
+    CHECK_TENSOR(sum_to(fa(), zeros({1, 3})),
+                 std::vector<double>{a[0] + a[3], a[1] + a[4], a[2] + a[5]}, Shape{1, 3},
+                 DType::f32, kt::kF32Arith);
+    CHECK_TENSOR(sum_to(fa(), zeros({2, 1})),
+                 std::vector<double>{a[0] + a[1] + a[2], a[3] + a[4] + a[5]}, Shape{2, 1},
+                 DType::f32, kt::kF32Arith);
   };
   m["one_hot"] = [] {
-    CHECK_TENSOR(one_hot(Tensor::from<int64_t>({2, -1}, {2}), 3), std::vector<double>{0, 0, 1, 0, 0, 0},
-                 Shape{2, 3}, DType::f32, kExact);
+    CHECK_TENSOR(one_hot(Tensor::from<int64_t>({2, -1}, {2}), 3),
+                 std::vector<double>{0, 0, 1, 0, 0, 0}, Shape{2, 3}, DType::f32, kExact);
   };
   // ---- linear algebra
   m["matmul"] = [] {
@@ -215,17 +251,21 @@ std::map<std::string, Check> checks() {
     std::vector<double> want(4, 0);
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 2; ++j)
-        for (int k = 0; k < 3; ++k) want[static_cast<size_t>(i * 2 + j)] += a[static_cast<size_t>(i * 3 + k)] * b[static_cast<size_t>(j * 3 + k)];
+        for (int k = 0; k < 3; ++k)
+          want[static_cast<size_t>(i * 2 + j)] +=
+              a[static_cast<size_t>(i * 3 + k)] * b[static_cast<size_t>(j * 3 + k)];
     CHECK_TENSOR(matmul(fa(), transpose(fb())), want, Shape{2, 2}, DType::f32, kt::kF32Arith);
   };
   // ---- composites
   m["softmax"] = [] {
     auto x = Tensor::from<double>({0, std::log(3.0), 1000, 1000}, {2, 2});
-    CHECK_TENSOR(softmax(x), std::vector<double>{0.25, 0.75, 0.5, 0.5}, Shape{2, 2}, DType::f64, kt::kF64);
+    CHECK_TENSOR(softmax(x), std::vector<double>{0.25, 0.75, 0.5, 0.5}, Shape{2, 2}, DType::f64,
+                 kt::kF64);
   };
   m["log_softmax"] = [] {
     auto x = Tensor::from<double>({0, std::log(3.0), 1000, 1000}, {2, 2});
-    CHECK_TENSOR(log_softmax(x), std::vector<double>{std::log(0.25), std::log(0.75), std::log(0.5), std::log(0.5)},
+    CHECK_TENSOR(log_softmax(x),
+                 std::vector<double>{std::log(0.25), std::log(0.75), std::log(0.5), std::log(0.5)},
                  Shape{2, 2}, DType::f64, kt::kF64);
   };
   m["layer_norm"] = [] {
@@ -255,6 +295,33 @@ std::map<std::string, Check> checks() {
     }
     std::cout.rdbuf(old);
     CHECK(captured.str() == "v: " + Tensor::from<int32_t>({1, 2}, {2}).str() + "\n");
+  };
+  // ---- collectives: this test's world is one process, where each is the identity (the
+  // distributed tests check them across ranks)
+  m["all_reduce"] = [] {
+    auto x = Tensor::from<int32_t>({3, -1, 7}, {3});
+    for (auto op :
+         {distributed::ReduceOp::sum, distributed::ReduceOp::max, distributed::ReduceOp::min})
+      CHECK_TENSOR(distributed::all_reduce(x, op), std::vector<double>{3, -1, 7}, Shape{3},
+                   DType::i32, kt::kExact);
+    auto f = Tensor::from<double>({0.5, -2}, {2, 1});
+    CHECK_TENSOR(distributed::all_reduce(f, distributed::ReduceOp::mean),
+                 std::vector<double>{0.5, -2}, Shape{2, 1}, DType::f64, kt::kExact);
+    CHECK_THROWS_WITH(distributed::all_reduce(x, distributed::ReduceOp::mean),
+                      Catch::Contains("mean of a i32"));
+  };
+  m["all_gather"] = [] {
+    auto x = Tensor::from<bool>({true, false}, {1, 2});
+    CHECK_TENSOR(distributed::all_gather(x), std::vector<double>{1, 0}, Shape{1, 2}, DType::boolean,
+                 kt::kExact);
+    CHECK_TENSOR(distributed::all_gather(Tensor::scalar<int64_t>(5)), std::vector<double>{5},
+                 Shape{1}, DType::i64, kt::kExact);
+  };
+  m["collective_broadcast"] = [] {
+    auto x = Tensor::from<float>({1.5f, 2.5f}, {2});
+    CHECK_TENSOR(distributed::broadcast(x, 0), std::vector<double>{1.5, 2.5}, Shape{2}, DType::f32,
+                 kt::kExact);
+    CHECK_THROWS_WITH(distributed::broadcast(x, 1), Catch::Contains("root 1"));
   };
   return m;
 }

@@ -75,7 +75,8 @@ IrOfStage w1_loop() {
 IrOfStage cond_model() {
   auto f = kiln::function(
       [](Tensor x) {
-        return cond(sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
+        return cond(
+            sum(x) > 0.0f, [&] { return x * 2.0f; }, [&] { return -x; });
       },
       named("cond"));
   return ir_of(std::move(f), random_uniform({8}, 41, -1.0f, 1.0f));
@@ -99,9 +100,11 @@ IrOfStage while_model() {
 IrOfStage for_range_model() {
   auto f = kiln::function(
       [](Tensor x) {
-        return for_range(10, [&](const Tensor& i, const std::vector<Tensor>& s) {
-          return std::vector<Tensor>{s[0] + x * cast(i, DType::f32)};
-        }, {zeros({8})})[0];
+        return for_range(10,
+                         [&](const Tensor& i, const std::vector<Tensor>& s) {
+                           return std::vector<Tensor>{s[0] + x * cast(i, DType::f32)};
+                         },
+                         {zeros({8})})[0];
       },
       named("for_range"));
   return ir_of(std::move(f), random_uniform({8}, 61));
@@ -121,21 +124,29 @@ IrOfStage w2_gelu() {
 
 // W4: a training step of nn::MLP under a GradientTape with SGD (smaller layers than the
 // benchmark's). The layers', the tape's and the optimizer's ops sit on kiln's own lines:
-// their locations are call sites whose caller is this file's line.
-IrOfStage w4_train() {
+// their locations are call sites whose caller is this file's line. `data_parallel`: as one
+// rank's data-parallel step (kiln::distributed; kiln-ir runs in a world of one), the
+// gradients mean-reduced in 1 KiB buckets by all_reduce_gradients and the loss averaged
+// over the ranks after the update.
+IrOfStage w4_step(const char* name, bool data_parallel) {
   auto model = std::make_shared<MLP>(std::vector<int64_t>{32, 16, 16, 4}, 81);
   auto opt = std::make_shared<SGD>(0.01);
   auto f = kiln::function(
-      [model, opt](Tensor x, Tensor labels) {
+      [model, opt, data_parallel](Tensor x, Tensor labels) {
         GradientTape tape;
         Tensor loss = mean(softmax_cross_entropy((*model)(x), labels));
-        opt->apply(tape.gradient(loss, model->variables()), model->variables());
-        return loss;
+        std::vector<Tensor> grads = tape.gradient(loss, model->variables());
+        if (data_parallel)
+          grads = distributed::all_reduce_gradients(grads, distributed::ReduceOp::mean, 1024);
+        opt->apply(grads, model->variables());
+        return data_parallel ? distributed::all_reduce(loss, distributed::ReduceOp::mean) : loss;
       },
-      named("w4_train"));
+      named(name));
   return ir_of(std::move(f), random_normal({8, 32}, 82),
                Tensor::from<int64_t>({0, 1, 2, 3, 3, 2, 1, 0}, {8}));
 }
+IrOfStage w4_train() { return w4_step("w4_train", false); }
+IrOfStage w4_data_parallel() { return w4_step("w4_data_parallel", true); }
 
 // W5: layer_norm(softmax(x, 1)), one row kernel.
 IrOfStage w5_rows() {
@@ -162,17 +173,19 @@ IrOfStage w7_dense() {
 
 const std::vector<IrModel>& ir_models() {
   static const std::vector<IrModel> models = {
-      {"gelu_chain", "gelu_tanh(x * (2*3) * (3-2)) on 4x8 with a duplicated tanh term: folding and CSE",
+      {"gelu_chain",
+       "gelu_tanh(x * (2*3) * (3-2)) on 4x8 with a duplicated tanh term: folding and CSE",
        gelu_chain},
       {"mlp", "W3 MLP inference: 64x784 -> 512 -> 512 -> 10, bias, relu, softmax", mlp},
       {"w1_loop", "W1: x 16x16; 50 times x = tanh(x * 1.01 + 0.1), unrolled", w1_loop},
       {"cond", "kiln::cond on sum(x) > 0: x * 2 or -x", cond_model},
-      {"while_loop", "kiln::while_loop doubling max(|x|) + 1 until it exceeds 1000",
-       while_model},
+      {"while_loop", "kiln::while_loop doubling max(|x|) + 1 until it exceeds 1000", while_model},
       {"for_range", "kiln::for_range: acc += x * i for i in 0..9", for_range_model},
       {"w2_gelu", "W2: gelu_tanh(x * w + b), elementwise, 1024", w2_gelu},
-      {"w4_train", "W4: an MLP training step (GradientTape, SGD), 8x32 -> 16 -> 16 -> 4",
-       w4_train},
+      {"w4_train", "W4: an MLP training step (GradientTape, SGD), 8x32 -> 16 -> 16 -> 4", w4_train},
+      {"w4_data_parallel",
+       "W4 as a data-parallel step: gradients all-reduced in 1 KiB buckets, the loss averaged",
+       w4_data_parallel},
       {"w5_rows", "W5: layer_norm(softmax(x, 1)), 64x128: one row kernel", w5_rows},
       {"w6_matmul", "W6: matmul 64x32 @ 32x48", w6_matmul},
       {"w7_dense", "W7: relu(64x32 @ 32x48 + bias): an output fusion", w7_dense},

@@ -1,12 +1,15 @@
 // kiln-launch: runs N local ranks of a program for kiln::distributed (torchrun's and
 // horovodrun's job on one host).
-//   kiln-launch -n N [--backend gloo] [--timeout SECONDS] [--rendezvous DIR] -- PROG ARGS...
+//   kiln-launch -n N [--backend gloo|mpi] [--timeout SECONDS] [--rendezvous DIR] -- PROG ARGS...
 // Each rank gets KILN_RANK, KILN_WORLD_SIZE, KILN_RENDEZVOUS=file://DIR (a fresh temporary
 // folder unless given, removed afterwards) and KILN_BACKEND. Every line a rank prints is
 // prefixed with "[rank R] " (stdout to stdout, stderr to stderr). When a rank fails (a
 // non-zero exit or a signal) the others are stopped (SIGTERM, SIGKILL 5 s later) and
 // kiln-launch exits with that rank's status (128 + signal for a signal); past --timeout it
 // stops them all and exits 124. Ctrl-C is passed on to the ranks.
+// With --backend mpi it hands the job to Open MPI's mpirun instead (-np N, output tagged
+// with the rank, --timeout, as root and with more ranks than cores where needed), whose
+// ranks find each other through MPI: the same program runs either way.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,12 +32,13 @@ void on_signal(int signal) { g_interrupted = signal; }
 
 int usage(const char* why) {
   if (why) std::fprintf(stderr, "kiln-launch: %s\n", why);
-  std::fprintf(stderr,
-               "usage: kiln-launch -n N [--backend gloo] [--timeout SECONDS] [--rendezvous DIR] "
-               "-- PROG ARGS...\n"
-               "Runs N ranks of PROG with KILN_RANK, KILN_WORLD_SIZE, KILN_RENDEZVOUS and "
-               "KILN_BACKEND set,\nprefixes their output with their rank, stops all when one "
-               "fails and exits with its status\n(124 past --timeout).\n");
+  std::fprintf(
+      stderr,
+      "usage: kiln-launch -n N [--backend gloo|mpi] [--timeout SECONDS] [--rendezvous DIR] "
+      "-- PROG ARGS...\n"
+      "Runs N ranks of PROG with KILN_RANK, KILN_WORLD_SIZE, KILN_RENDEZVOUS and "
+      "KILN_BACKEND set,\nprefixes their output with their rank, stops all when one "
+      "fails and exits with its status\n(124 past --timeout).\n");
   return 2;
 }
 
@@ -81,6 +85,28 @@ std::string describe(int status) {
   return "stopped";
 }
 
+/// --backend mpi: mpirun runs the ranks (this process becomes mpirun).
+int run_mpirun(int n, double timeout_s, int argc, char** argv) {
+  std::vector<std::string> args{"mpirun", "-np", std::to_string(n), "--oversubscribe",
+                                "--tag-output"};
+  if (::geteuid() == 0) args.push_back("--allow-run-as-root");
+  if (timeout_s > 0) {
+    args.push_back("--timeout");
+    args.push_back(std::to_string(static_cast<int>(timeout_s + 0.999)));
+  }
+  // Containers forbid the cross-memory attach Open MPI's shared-memory transport tries.
+  ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
+  ::setenv("KILN_BACKEND", "mpi", 1);
+  for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
+  std::vector<char*> c_args;
+  for (std::string& a : args) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  ::execvp("mpirun", c_args.data());
+  std::fprintf(stderr, "kiln-launch: cannot run mpirun (install openmpi-bin): %s\n",
+               std::strerror(errno));
+  return 127;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,8 +126,8 @@ int main(int argc, char** argv) {
       if (n < 1 || n > 1024) return usage("-n takes a number of ranks from 1 to 1024");
     } else if (arg == "--backend") {
       const char* v = value();
-      if (!v || std::string(v) != "gloo")
-        return usage("--backend: 'gloo' (run MPI programs with mpirun)");
+      if (!v || (std::string(v) != "gloo" && std::string(v) != "mpi"))
+        return usage("--backend: 'gloo' or 'mpi'");
       backend = v;
     } else if (arg == "--timeout") {
       const char* v = value();
@@ -121,6 +147,7 @@ int main(int argc, char** argv) {
   }
   if (n == 0) return usage("-n N is required");
   if (at >= argc) return usage("no program after --");
+  if (backend == "mpi") return run_mpirun(n, timeout_s, argc - at, argv + at);
 
   bool made_folder = false;
   if (rendezvous.empty()) {

@@ -1,7 +1,7 @@
 // One group's communicator as kiln::distributed uses it: collectives over raw host
-// buffers, implemented over Gloo (gloo_communicator.cpp) or, for a world of one, by
-// nothing at all (local_communicator.cpp). The engine's failures are CommError; the API
-// layer (distributed.cpp) turns them into kiln::Errors that name the collective.
+// buffers, implemented over Gloo (gloo_communicator.cpp), MPI (mpi_communicator.cpp) or,
+// for a world of one, by nothing at all (local_communicator.cpp). The engine's failures are
+// CommError; the API layer (distributed.cpp) turns them into kiln::Errors that name the collective.
 #pragma once
 
 #include <chrono>
@@ -29,7 +29,7 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  /// "gloo" or "local".
+  /// "gloo", "mpi" or "local".
   virtual const char* engine() const = 0;
   /// In place over `count` elements of `dtype` at `data`: sum, max or min (mean is a sum
   /// the caller divides); booleans (one byte, 0 or 1) combine as or (sum, max) or and (min);
@@ -50,6 +50,11 @@ class Communicator {
 /// files in `folder`; every collective and the connection wait at most `timeout`.
 std::unique_ptr<Communicator> make_gloo_communicator(int rank, int size, const std::string& folder,
                                                      std::chrono::milliseconds timeout);
+/// This process's MPI_COMM_WORLD (MPI initialized on first use, finalized at exit); every
+/// collective waits at most `timeout`. Throws CommError where kiln was built without MPI.
+std::unique_ptr<Communicator> make_mpi_communicator(std::chrono::milliseconds timeout);
+/// Whether this kiln was built with MPI.
+bool mpi_available();
 /// A world of one: every collective leaves its data as it is; no socket, no file.
 std::unique_ptr<Communicator> make_local_communicator();
 

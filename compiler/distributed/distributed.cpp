@@ -1,23 +1,30 @@
 // kiln::distributed's API (kiln/distributed.h): init from options or the environment, the
-// world and its splits, and the eager collectives: each checks its operand, stages it to
-// the host, optionally compares every rank's fingerprint of the call (KILN_DISTRIBUTED_DEBUG),
-// runs it on the group's communicator and turns an engine failure into a kiln::Error that
-// names the collective, the group, its sequence number and the caller's line.
+// world and its splits (each known by name, as traced collectives name them), and the
+// collectives. Inside a kiln::function trace a collective is recorded as an op of the graph
+// (kiln.all_reduce, ...); run, it checks its operand, stages it to the host, optionally
+// compares every rank's fingerprint of the call (KILN_DISTRIBUTED_DEBUG), runs it on the
+// group's communicator and turns an engine failure into a kiln::Error that names the
+// collective, the group, its sequence number and the caller's line.
 #include "kiln/distributed.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "compiler/autodiff/tape.h"
+#include "compiler/distributed/collectives.h"
 #include "compiler/distributed/group_state.h"
 #include "compiler/ops/op_support.h"
 #include "compiler/trace/trace_api.h"
 #include "kiln/error.h"
+#include "runtime/cuda_device.h"
+#include "runtime/shape_rules.h"
 #include "runtime/tensor_impl.h"
 
 namespace kiln::distributed {
@@ -39,6 +46,21 @@ World& the_world() {
 
 [[noreturn]] void fail(const std::string& message) { throw Error("[distributed] " + message); }
 
+/// Every live group by name: what a traced collective's `group` attribute finds.
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, std::weak_ptr<GroupState>> groups;
+};
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+void register_group(const std::shared_ptr<GroupState>& g) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.groups[g->name] = g;
+}
+
 /// An environment variable as an int; nothing if unset; an error naming it if not a number.
 std::optional<int> env_int(const char* name) {
   const char* text = std::getenv(name);
@@ -51,9 +73,23 @@ std::optional<int> env_int(const char* name) {
 }
 
 InitOptions resolve(InitOptions o) {
-  if (o.backend != "auto" && o.backend != "gloo")
-    fail("init: backend '" + o.backend +
-         "': this kiln has 'gloo' (and 'auto'); MPI and NCCL come later");
+  if (o.backend.empty())
+    if (const char* text = std::getenv("KILN_BACKEND"); text && *text) o.backend = text;
+  if (o.backend.empty()) o.backend = "auto";
+  if (o.backend != "auto" && o.backend != "gloo" && o.backend != "mpi" && o.backend != "nccl")
+    fail("init: backend '" + o.backend + "': kiln has 'auto', 'gloo', 'mpi' and 'nccl'");
+  if (o.backend == "nccl") {
+    // NCCL for CUDA tensors (as auto does whenever it loads), required; the host engine as
+    // auto picks it.
+    if (!comm::nccl_problem().empty()) fail("init: backend 'nccl': " + comm::nccl_problem());
+    o.backend = "auto";
+  }
+  if (o.rendezvous.empty())
+    if (const char* text = std::getenv("KILN_RENDEZVOUS")) o.rendezvous = text;
+  // Launched by mpirun (Open MPI's environment) and not by kiln-launch: MPI.
+  const bool mpirun = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+  if (o.backend == "auto" && mpirun && o.rendezvous.empty() && comm::mpi_available())
+    o.backend = "mpi";
   if (o.rank < 0)
     o.rank = env_int("KILN_RANK").value_or(env_int("OMPI_COMM_WORLD_RANK").value_or(-1));
   if (o.world_size < 0)
@@ -76,8 +112,6 @@ InitOptions resolve(InitOptions o) {
       o.timeout = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
     }
   }
-  if (o.rendezvous.empty())
-    if (const char* text = std::getenv("KILN_RENDEZVOUS")) o.rendezvous = text;
   return o;
 }
 
@@ -121,10 +155,6 @@ class Call {
  public:
   Call(const char* op, const Group& group, const std::source_location& loc, const Tensor* x)
       : op_(op), loc_(loc), site_(op, &loc_), x_(x), group_(*group.state()) {
-    if (kiln::detail::tracing() || (x != nullptr && kiln::detail::is_symbolic(*x)))
-      error(
-          "collectives run eagerly for now: call it outside the kiln::function (a traced "
-          "collective, an op of the graph, comes with issue 17's next part)");
     if (x != nullptr) kiln::detail::check_operands(site_, {x});
   }
 
@@ -227,6 +257,9 @@ Group init(InitOptions options) {
   std::lock_guard<std::mutex> lock(w.mutex);
   const InitOptions o = resolve(std::move(options));
   if (w.state) {
+    if (o.backend != "auto" && o.backend != w.resolved.backend)
+      fail("init: already initialized with backend '" + w.resolved.backend + "'; now asked for '" +
+           o.backend + "'");
     if (o.rank != w.resolved.rank || o.world_size != w.resolved.world_size)
       fail("init: already initialized as rank " + std::to_string(w.resolved.rank) + " of " +
            std::to_string(w.resolved.world_size) + "; now asked for rank " +
@@ -235,7 +268,17 @@ Group init(InitOptions options) {
   }
   auto state = std::make_shared<GroupState>();
   state->name = "world";
-  if (o.world_size == 1) {
+  if (o.backend == "mpi") {
+    try {
+      state->comm = comm::make_mpi_communicator(o.timeout);
+    } catch (const comm::CommError& e) {
+      fail(std::string("init: MPI: ") + e.what());
+    }
+    if (state->comm->rank() != o.rank || state->comm->size() != o.world_size)
+      fail("init: MPI says rank " + std::to_string(state->comm->rank()) + " of " +
+           std::to_string(state->comm->size()) + ", the options and environment rank " +
+           std::to_string(o.rank) + " of " + std::to_string(o.world_size));
+  } else if (o.world_size == 1) {
     state->comm = comm::make_local_communicator();
   } else {
     const std::string prefix = "file://";
@@ -258,6 +301,8 @@ Group init(InitOptions options) {
   }
   w.state = std::move(state);
   w.resolved = o;
+  w.resolved.backend = w.state->comm->engine();  // "local", "gloo" or "mpi"
+  register_group(w.state);
   return Group(w.state);
 }
 
@@ -299,49 +344,86 @@ Group Group::split(int color, int key, std::source_location loc) const {
     out->comm = g.comm->subgroup(ranks, out->name);
     ++g.splits;  // under the group's lock, as the name it numbers
   });
+  register_group(out);
   return Group(out);
 }
 
+namespace {
+
+rules::ReduceKind reduce_kind(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum:
+      return rules::ReduceKind::sum;
+    case ReduceOp::mean:
+      return rules::ReduceKind::mean;
+    case ReduceOp::max:
+      return rules::ReduceKind::max;
+    case ReduceOp::min:
+      return rules::ReduceKind::min;
+  }
+  fail("unknown ReduceOp " + std::to_string(static_cast<int>(op)));
+}
+
+kiln::detail::Attrs group_attrs(const Group& group) {
+  return {{"group", group.name()}, {"group_size", static_cast<int64_t>(group.size())}};
+}
+
+/// The collective `name` as an op: recorded in the graph while tracing (its result), else
+/// run by `run` and recorded on the tapes that track x.
+template <class Run>
+Tensor collective_op(const char* name, const Tensor& x, const kiln::detail::Attrs& attrs,
+                     const Expected<rules::TensorType>& type, const std::source_location& loc,
+                     Run&& run) {
+  kiln::detail::CallSite site{name, &loc};
+  kiln::detail::check_operands(site, {&x});
+  if (!type) kiln::detail::throw_op_error(site, type.error(), {&x});
+  if (auto traced = kiln::detail::trace_op(site, name, {&x}, attrs, {*type}, /*effect=*/true))
+    return traced->at(0);
+  Tensor out = run();
+  kiln::detail::record1(name, {&x}, attrs, out);
+  return out;
+}
+
+kiln::detail::Attrs reduce_attrs(ReduceOp op, const Group& group) {
+  kiln::detail::Attrs attrs = group_attrs(group);
+  attrs.add("reduce", std::string(comm::reduce_name(op)));
+  return attrs;
+}
+
+}  // namespace
+
 Tensor all_reduce(const Tensor& x, ReduceOp op, const Group& group, std::source_location loc) {
-  Call call("all_reduce", group, loc, &x);
-  if (op == ReduceOp::mean && !is_floating(x.dtype()))
-    call.error("mean of a " + std::string(dtype_name(x.dtype())) +
-               " tensor: all_reduce with sum and divide, choosing the rounding");
-  Tensor buffer = staged(x);
-  reduce_in_place(call, buffer, op);
-  if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
-  return x.device() == Device{} ? buffer : buffer.to(x.device());
+  const auto type = x.defined()
+                        ? rules::all_reduce(reduce_kind(op), kiln::detail::type_of(x), group.size())
+                        : Expected<rules::TensorType>(rules::TensorType{});
+  return collective_op("all_reduce", x, reduce_attrs(op, group), type, loc,
+                       [&] { return comm::run_all_reduce(x, op, group, loc); });
 }
 
 Tensor all_gather(const Tensor& x, const Group& group, std::source_location loc) {
-  Call call("all_gather", group, loc, &x);
-  const Tensor host = kiln::detail::to_host(x);  // only read: no copy of its own
-  std::vector<int64_t> shape = x.shape().vec();
-  if (shape.empty())
-    shape = {group.size()};
-  else
-    shape[0] *= group.size();
-  Tensor out = kiln::detail::empty(x.dtype(), shape);
-  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
-  call.run(1, -1, [&](uint32_t tag) {
-    call.group().comm->all_gather(host.data(), out.impl()->data(), bytes, tag);
-  });
-  return x.device() == Device{} ? out : out.to(x.device());
+  const auto type = x.defined() ? rules::all_gather(kiln::detail::type_of(x), group.size())
+                                : Expected<rules::TensorType>(rules::TensorType{});
+  return collective_op("all_gather", x, group_attrs(group), type, loc,
+                       [&] { return comm::run_all_gather(x, group, loc); });
 }
 
 Tensor broadcast(const Tensor& x, int root, const Group& group, std::source_location loc) {
-  Call call("broadcast", group, loc, &x);
-  if (root < 0 || root >= group.size())
-    call.error("root " + std::to_string(root) + " of a group of " + std::to_string(group.size()));
-  Tensor buffer = staged(x);
-  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
-  call.run(2, root, [&](uint32_t tag) {
-    call.group().comm->broadcast(buffer.impl()->data(), bytes, root, tag);
-  });
-  return x.device() == Device{} ? buffer : buffer.to(x.device());
+  const auto type = x.defined()
+                        ? rules::collective_broadcast(kiln::detail::type_of(x), root, group.size())
+                        : Expected<rules::TensorType>(rules::TensorType{});
+  kiln::detail::Attrs attrs = group_attrs(group);
+  attrs.add("root", static_cast<int64_t>(root));
+  return collective_op("collective_broadcast", x, attrs, type, loc,
+                       [&] { return comm::run_broadcast(x, root, group, loc); });
 }
 
 void barrier(const Group& group, std::source_location loc) {
+  if (kiln::detail::tracing()) {
+    // Traced: an all-reduce of a scalar whose result nothing reads (an ordered effect,
+    // kept and run at each call, where the barrier stands).
+    (void)all_reduce(Tensor::scalar<int32_t>(0), ReduceOp::sum, group, loc);
+    return;
+  }
   Call call("barrier", group, loc, nullptr);
   call.run(3, -1, [&](uint32_t tag) { call.group().comm->barrier(tag); });
 }
@@ -363,6 +445,25 @@ std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, R
       throw Error("[all_reduce_gradients] gradient " + std::to_string(i) +
                   " is undefined (a variable the loss does not depend on has a zero "
                   "gradient, not an undefined one: pass it as zeros)");
+  if (bucket_bytes == 0) throw Error("[all_reduce_gradients] bucket_bytes must be positive");
+  if (kiln::detail::tracing()) {
+    // Traced: one kiln.all_reduce per gradient carrying the bucket size; the compiler's
+    // kiln-bucket-collectives pass packs adjacent ones into buckets (readiest first), and the
+    // plan starts each bucket as soon as its gradients exist.
+    const auto bucket = static_cast<int64_t>(std::min<size_t>(bucket_bytes, INT64_MAX));
+    for (size_t i = 0; i < gradients.size(); ++i) {
+      const Tensor& g = gradients[i];
+      kiln::detail::CallSite site{"all_reduce_gradients", &loc};
+      auto type = rules::all_reduce(reduce_kind(op), kiln::detail::type_of(g), group.size());
+      if (!type)
+        kiln::detail::throw_op_error(site, "gradient " + std::to_string(i) + ": " + type.error(),
+                                     {&g});
+      kiln::detail::Attrs attrs = reduce_attrs(op, group);
+      attrs.add("bucket_bytes", bucket);
+      out[i] = kiln::detail::trace_op(site, "all_reduce", {&g}, attrs, {*type}, true)->at(0);
+    }
+    return out;
+  }
   // Buckets: runs of consecutive gradients of one dtype, up to bucket_bytes each.
   for (size_t begin = 0; begin < gradients.size();) {
     const DType dtype = gradients[begin].dtype();
@@ -405,3 +506,145 @@ std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, R
 }
 
 }  // namespace kiln::distributed
+
+namespace kiln::detail::distributed {
+
+using kiln::distributed::Call;
+
+namespace {
+
+/// Whether a collective of `x` runs on NCCL: a CUDA tensor, NCCL loaded, more than one rank.
+/// (Floating max and min are staged through the host instead: NCCL's NaN and signed-zero
+/// rules are not kiln's.)
+bool on_nccl(const Tensor& x, const Group& group) {
+  return x.device().kind == Device::cuda && group.size() > 1 && nccl_problem().empty();
+}
+
+/// The group's NCCL communicator for `device`, made by this collective on every rank.
+NcclCommunicator& nccl_of(kiln::distributed::detail::GroupState& g, Device device, uint32_t tag) {
+  if (!g.nccl || g.nccl->device() != device) {
+    g.nccl.reset();
+    g.nccl = std::make_unique<NcclCommunicator>(*g.comm, tag, device);
+  }
+  return *g.nccl;
+}
+
+void* device_address(const Tensor& t) { return t.impl()->data(); }
+
+}  // namespace
+
+Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
+                      const std::source_location& loc) {
+  Call call("all_reduce", group, loc, &x);
+  if (op == ReduceOp::mean && !is_floating(x.dtype()))
+    call.error("mean of a " + std::string(dtype_name(x.dtype())) +
+               " tensor: all_reduce with sum and divide, choosing the rounding");
+  const bool extreme = op == ReduceOp::max || op == ReduceOp::min;
+  if (on_nccl(x, group) && !(extreme && is_floating(x.dtype()))) {
+    runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
+    device.make_current();
+    Tensor out = empty(x.dtype(), x.shape().vec(), x.device());
+    call.run(0, -1, [&](uint32_t tag) {
+      if (x.numel() == 0) return;
+      nccl_of(call.group(), x.device(), tag)
+          .all_reduce(device_address(x), device_address(out), static_cast<size_t>(x.numel()),
+                      x.dtype(), op, device.stream());
+    });
+    return op == ReduceOp::mean ? out / static_cast<double>(group.size()) : out;
+  }
+  Tensor buffer = kiln::distributed::staged(x);
+  kiln::distributed::reduce_in_place(call, buffer, op);
+  if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
+  return x.device() == Device{} ? buffer : buffer.to(x.device());
+}
+
+Tensor run_all_gather(const Tensor& x, const Group& group, const std::source_location& loc) {
+  Call call("all_gather", group, loc, &x);
+  if (on_nccl(x, group)) {
+    runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
+    device.make_current();
+    std::vector<int64_t> shape = x.shape().vec();
+    if (shape.empty())
+      shape = {group.size()};
+    else
+      shape[0] *= group.size();
+    Tensor out = empty(x.dtype(), shape, x.device());
+    const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+    call.run(1, -1, [&](uint32_t tag) {
+      if (bytes == 0) return;
+      nccl_of(call.group(), x.device(), tag)
+          .all_gather(device_address(x), device_address(out), bytes, device.stream());
+    });
+    return out;
+  }
+  const Tensor host = to_host(x);  // only read: no copy of its own
+  std::vector<int64_t> shape = x.shape().vec();
+  if (shape.empty())
+    shape = {group.size()};
+  else
+    shape[0] *= group.size();
+  Tensor out = empty(x.dtype(), shape);
+  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+  call.run(1, -1, [&](uint32_t tag) {
+    call.group().comm->all_gather(host.data(), out.impl()->data(), bytes, tag);
+  });
+  return x.device() == Device{} ? out : out.to(x.device());
+}
+
+Tensor run_broadcast(const Tensor& x, int root, const Group& group,
+                     const std::source_location& loc) {
+  Call call("broadcast", group, loc, &x);
+  if (root < 0 || root >= group.size())
+    call.error("root " + std::to_string(root) + " of a group of " + std::to_string(group.size()));
+  if (on_nccl(x, group)) {
+    runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
+    device.make_current();
+    Tensor out = empty(x.dtype(), x.shape().vec(), x.device());
+    const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+    call.run(2, root, [&](uint32_t tag) {
+      if (bytes == 0) return;
+      nccl_of(call.group(), x.device(), tag)
+          .broadcast(device_address(x), device_address(out), bytes, root, device.stream());
+    });
+    return out;
+  }
+  Tensor buffer = kiln::distributed::staged(x);
+  const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
+  call.run(2, root, [&](uint32_t tag) {
+    call.group().comm->broadcast(buffer.impl()->data(), bytes, root, tag);
+  });
+  return x.device() == Device{} ? buffer : buffer.to(x.device());
+}
+
+const char* reduce_name(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum:
+      return "sum";
+    case ReduceOp::mean:
+      return "mean";
+    case ReduceOp::max:
+      return "max";
+    case ReduceOp::min:
+      return "min";
+  }
+  return "?";
+}
+
+ReduceOp parse_reduce(std::string_view name) {
+  for (ReduceOp op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min})
+    if (name == reduce_name(op)) return op;
+  throw Error("[all_reduce] unknown reduction '" + std::string(name) + "'");
+}
+
+Group group_named(const std::string& name) {
+  if (name == "world") return kiln::distributed::world();
+  auto& r = kiln::distributed::registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  if (auto it = r.groups.find(name); it != r.groups.end())
+    if (auto g = it->second.lock()) return Group(std::move(g));
+  throw Error("[distributed] the function runs a collective on group '" + name +
+              "', which this process does not have: make it with the same splits of the world "
+              "before the call (a group lives as long as a Group copy of it)");
+}
+
+}  // namespace kiln::detail::distributed

@@ -17,43 +17,13 @@
 #include <type_traits>
 
 #include "compiler/distributed/communicator.h"
+#include "compiler/distributed/reduce_functions.h"
 #include "runtime/dispatch.h"
 
 namespace kiln::detail::distributed {
 namespace {
 
 using ReduceFn = void (*)(void*, const void*, const void*, size_t);
-
-/// max (`larger`) or min of two values: NaN if either is; +0 over -0 for max, -0 for min.
-template <class T, bool larger>
-void extreme(void* c_, const void* a_, const void* b_, size_t n) {
-  T* c = static_cast<T*>(c_);
-  const T* a = static_cast<const T*>(a_);
-  const T* b = static_cast<const T*>(b_);
-  for (size_t i = 0; i < n; ++i) {
-    const T x = a[i], y = b[i];
-    T r;
-    if constexpr (std::is_floating_point_v<T>) {
-      if (std::isnan(x) || std::isnan(y))
-        r = std::isnan(x) ? x : y;
-      else if (x == y)
-        r = std::signbit(x) == larger ? y : x;  // the zero of the right sign
-      else
-        r = (x > y) == larger ? x : y;
-    } else {
-      r = (x > y) == larger ? x : y;
-    }
-    c[i] = r;
-  }
-}
-
-template <bool any>
-void logic(void* c_, const void* a_, const void* b_, size_t n) {
-  auto* c = static_cast<uint8_t*>(c_);
-  const auto* a = static_cast<const uint8_t*>(a_);
-  const auto* b = static_cast<const uint8_t*>(b_);
-  for (size_t i = 0; i < n; ++i) c[i] = any ? (a[i] | b[i]) : (a[i] & b[i]);
-}
 
 template <class T>
 ReduceFn typed(ReduceOp op) {

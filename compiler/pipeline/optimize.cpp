@@ -1,17 +1,21 @@
-// Graph simplification before execution: canonicalize (folding through the kiln dialect's
-// folders and patterns), CSE, and dead-code removal of pure ops (part of canonicalize);
-// and the locations that folding erases, put back.
+// Graph simplification before execution: the gradients' all-reductions packed into buckets
+// (kiln-bucket-collectives), canonicalize (folding through the kiln dialect's folders and
+// patterns), CSE, and dead-code removal of pure ops (part of canonicalize); and the
+// locations that folding erases, put back.
 #include "compiler/trace/graph.h"
 #include "kiln/error.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 
 namespace kiln::detail {
 
 void optimize(Graph& graph) {
   mlir::MLIRContext* context = graph.module->getContext();
   mlir::PassManager pm(context);
+  pm.addNestedPass<mlir::func::FuncOp>(passes::createBucketCollectives());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
   pm.addPass(mlir::createCanonicalizerPass());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "compiler/distributed/collective_steps.h"
 #include "compiler/pipeline/kernel_binding.h"
 #include "compiler/pipeline/kernel_set.h"
 #include "compiler/trace/graph.h"
@@ -106,6 +107,7 @@ class PlanBuilder {
       });
     runtime::Executable exe;
     mlir::Block& entry = func.getBody().front();
+    entry_ = &entry;
     for (mlir::Value arg : entry.getArguments()) exe.inputs.push_back(slot(arg));
     auto ret = llvm::cast<mlir::func::ReturnOp>(entry.getTerminator());
     for (mlir::Value v : ret.getOperands()) exe.outputs.push_back(slot(v));
@@ -124,12 +126,18 @@ class PlanBuilder {
   void alias(mlir::Value v, int s) { slots_[v] = s; }
 
   /// The steps of one block; the terminator (kiln.yield) copies into `yield_to`.
+  /// In the function's own block each collective is two steps (collective_steps.h): its
+  /// start goes right after its operand is made (never before an earlier collective's start
+  /// or an op holding one: every rank starts them in program order), its done right before
+  /// the first reader of its result (or an op holding a collective, or the end).
   runtime::Program program(mlir::Block& block, const std::vector<int>& yield_to) {
     runtime::Program prog;
     // Last step (in this block) that uses each value defined by an op of this block.
     llvm::DenseMap<mlir::Value, size_t> last_use;
     std::vector<mlir::Operation*> ops;
     for (mlir::Operation& op : block) ops.push_back(&op);
+    llvm::DenseMap<mlir::Operation*, size_t> position;
+    for (size_t i = 0; i < ops.size(); ++i) position[ops[i]] = i;
     for (size_t i = 0; i < ops.size(); ++i)
       ops[i]->walk([&](mlir::Operation* nested) {
         for (mlir::Value v : nested->getOperands()) {
@@ -138,15 +146,17 @@ class PlanBuilder {
           if (v.getParentBlock() == &block && v.getDefiningOp() != nullptr) last_use[v] = i;
         }
       });
+    const bool split = &block == entry_;
+    // Steps placed before op i: collective starts, then dones, then op i's own step.
+    std::vector<std::vector<runtime::Step>> starts(ops.size()), dones(ops.size());
+    std::vector<std::optional<runtime::Step>> own(ops.size());
+    size_t earliest_start = 0;
+    llvm::DenseMap<mlir::Operation*, size_t> done_of;  // a split collective's done position
     for (size_t i = 0; i < ops.size(); ++i) {
       mlir::Operation& op = *ops[i];
       if (llvm::isa<mlir::func::ReturnOp>(op)) continue;  // outputs are read after the run
       if (op.getNumResults() == 1 && transposed_.count(op.getResult(0))) continue;  // read in place
       runtime::Step s;
-      if (llvm::isa<ir::YieldOp>(op))
-        s.run = yield_step(op, yield_to);
-      else
-        s.run = step(op);
       // For the profiler: "matmul", "fusion output", ... and the user's line.
       s.name = op.getName().stripDialect().str();
       if (auto fusion = llvm::dyn_cast<ir::FusionOp>(op)) (s.name += ' ') += fusion.getKind();
@@ -159,7 +169,48 @@ class PlanBuilder {
       // Release what dies here, unless it is returned from the function.
       for (auto& [v, at] : last_use)
         if (at == i && !is_output(v)) s.release.push_back(slot(v));
-      prog.steps.push_back(std::move(s));
+      if (split && is_collective(op)) {
+        graph_safe_ = false;
+        size_t start_at = earliest_start;
+        for (mlir::Value v : op.getOperands())
+          if (mlir::Operation* def = v.getDefiningOp(); def && def->getBlock() == &block)
+            // after the op that makes it; a collective's result exists after its done
+            start_at = std::max(
+                start_at, done_of.count(def) ? done_of.lookup(def) + 1 : position.lookup(def) + 1);
+        earliest_start = start_at;
+        size_t done_at = ops.size() - 1;  // the return
+        for (size_t j = i + 1; j < ops.size(); ++j)
+          if (holds_collective(*ops[j]) || llvm::any_of(op.getUsers(), [&](mlir::Operation* user) {
+                return block.findAncestorOpInBlock(*user) == ops[j];
+              })) {
+            done_at = j;
+            break;
+          }
+        std::vector<bool> dying;
+        for (mlir::Value v : op.getOperands()) dying.push_back(dies_at(v, &op));
+        SplitCollective steps = bind_split_collective(
+            {op, {slot(op.getOperand(0))}, {slot(op.getResult(0))}, s.where, std::move(dying)},
+            pending_++);
+        runtime::Step start{std::move(steps.start), {}, s.name + " start", s.where, s.reads, {}};
+        // The operand's slot lives until the done (the start's work holds its tensor too).
+        runtime::Step done{
+            std::move(steps.done), std::move(s.release), s.name + " done", s.where, {}, s.writes};
+        done_of[&op] = done_at;
+        starts[start_at].push_back(std::move(start));
+        dones[done_at].push_back(std::move(done));
+        continue;
+      }
+      if (holds_collective(op)) earliest_start = i + 1;
+      if (llvm::isa<ir::YieldOp>(op))
+        s.run = yield_step(op, yield_to);
+      else
+        s.run = step(op);
+      own[i] = std::move(s);
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      for (runtime::Step& s : starts[i]) prog.steps.push_back(std::move(s));
+      for (runtime::Step& s : dones[i]) prog.steps.push_back(std::move(s));
+      if (own[i]) prog.steps.push_back(std::move(*own[i]));
     }
     return prog;
   }
@@ -354,6 +405,8 @@ class PlanBuilder {
   const bool fold_transposes_;  // on the CPU: products read transposes in place
   llvm::DenseMap<mlir::Value, mlir::Value> transposed_;  // folded transpose -> its input
   bool graph_safe_ = true;
+  mlir::Block* entry_ = nullptr;  // the function's block: its collectives are split in two
+  size_t pending_ = 0;            // collectives split so far: each has its pending work
   llvm::DenseMap<mlir::Value, int> slots_;
   int next_ = 0;
 };

@@ -250,7 +250,9 @@ std::optional<std::vector<Tensor>> trace_op(const CallSite& site, std::string_vi
                                             const std::vector<rules::TensorType>& results,
                                             bool effect) {
   if (current == nullptr) return std::nullopt;
-  if (effect && current->replay != nullptr) return std::vector<Tensor>{};  // a print: dropped
+  // Replayed for a gradient, a print is dropped; a collective (an effect with results,
+  // which the gradient needs) runs again: every rank replays the same graph.
+  if (effect && results.empty() && current->replay != nullptr) return std::vector<Tensor>{};
   bool record = effect;
   for (const Tensor* t : operands) record |= is_symbolic(*t);
   if (!record) return std::nullopt;

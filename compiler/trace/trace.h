@@ -59,7 +59,8 @@ runtime::Executable build_executable(const Graph& graph, const TracedFunction& t
 /// around a compiled call): reads of `variables` give `values` (what they held when the
 /// call ran; a fresh handle per read, as eager reads are), assignments to them replace
 /// those values instead of recording effects, and prints are dropped — the gradient's
-/// graph repeats none of the call's effects. Throws if this thread traces nothing.
+/// graph repeats none of the call's effects but its collectives (their results are needed;
+/// every rank replays alike). Throws if this thread traces nothing.
 class GradientReplay {
  public:
   GradientReplay(const std::vector<std::shared_ptr<VariableState>>& variables,

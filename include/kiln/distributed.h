@@ -1,8 +1,9 @@
 /// \file
-/// kiln::distributed: collectives between processes (data-parallel training), over Gloo.
+/// kiln::distributed: collectives between processes (data-parallel training), over Gloo or
+/// MPI.
 ///
 /// \code
-/// // Run N ranks with: kiln-launch -n N -- ./train
+/// // Run N ranks with: kiln-launch -n N -- ./train   (or: mpirun -np N ./train)
 /// kiln::distributed::Group world = kiln::distributed::init();
 /// kiln::Tensor total = kiln::distributed::all_reduce(x, kiln::distributed::ReduceOp::sum);
 /// \endcode
@@ -17,7 +18,13 @@
 /// or whose peer exited, gets a kiln::Error naming the collective, the group, its sequence
 /// number and the caller's line, and the group is unusable afterwards.
 ///
-/// These are eager calls for now: inside a kiln::function trace they are refused.
+/// Inside a kiln::function each collective is an op of the graph (kiln.all_reduce,
+/// kiln.all_gather, kiln.collective_broadcast; a barrier is an all-reduce of a scalar): no
+/// optimization merges, drops or reorders them, and they run at every call in the order
+/// they were traced. GradientTape goes through them (the gradient of an all-reduce is an
+/// all-reduce of the gradient). Inside a compiled step, all_reduce_gradients' reductions are
+/// packed into buckets by the compiler, and each bucket starts as soon as its gradients exist,
+/// overlapping the rest of the backward pass.
 #pragma once
 
 #include <chrono>
@@ -37,8 +44,12 @@ struct GroupState;  // compiler/distributed/group_state.h
 
 /// How init finds the other ranks.
 struct InitOptions {
-  /// "auto" (Gloo when the world has more than one rank, else a world of one) or "gloo".
-  std::string backend = "auto";
+  /// "auto", "gloo", "mpi" or "nccl"; "": the KILN_BACKEND environment variable, else
+  /// "auto". auto is MPI under mpirun (Open MPI's environment without KILN_RENDEZVOUS), else
+  /// Gloo when the world has more than one rank, else a world of one; and for CUDA tensors
+  /// NCCL where libnccl.so.2 loads ($KILN_NCCL first), else the host engine on a host copy.
+  /// "nccl" is auto with NCCL required.
+  std::string backend;
   /// This process's rank; -1: KILN_RANK (or Open MPI's OMPI_COMM_WORLD_RANK), else 0 in a
   /// world of one.
   int rank = -1;

@@ -5,6 +5,7 @@
 #include "kiln/autodiff.h"
 #include "kiln/checkpoint.h"
 #include "kiln/control_flow.h"
+#include "kiln/distributed.h"
 #include "kiln/dtype.h"
 #include "kiln/error.h"
 #include "kiln/function.h"

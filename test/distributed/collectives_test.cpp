@@ -1,9 +1,12 @@
 // kiln::distributed across processes (run by kiln-launch; ctest label `distributed`):
-// every dtype and reduction exact on 2 and 3 ranks, gather, broadcast, barrier, split;
+// every dtype and reduction exact on 2 and 3 ranks (Gloo) and 2 under mpirun (MPI), eager
+// and inside kiln::functions, gather, broadcast, barrier, split, gradients through them,
+// data-parallel training eager and compiled;
 // a world of one without kiln-launch; and the faults: ranks that call different
 // collectives (KILN_DISTRIBUTED_DEBUG), a rank that never comes (the timeout), a rank that
 // exits (a peer closed). Each rank runs the same cases in the same order.
 #include <dirent.h>
+#include <dlfcn.h>
 #include <kiln/distributed.h>
 #include <kiln/kiln.h>
 #include <unistd.h>
@@ -56,8 +59,10 @@ std::string bits_of(const Tensor& t) {
 TEST_CASE("distributed: every dtype and reduction is exact on every rank", "[collectives]") {
   dist::Group world = dist::init();
   const int n = world.size(), r = world.rank();
-  REQUIRE(n == std::atoi(std::getenv("KILN_WORLD_SIZE")));
-  REQUIRE(r == std::atoi(std::getenv("KILN_RANK")));
+  // kiln-launch's environment, or mpirun's (--backend mpi).
+  const bool mpi = std::getenv("KILN_WORLD_SIZE") == nullptr;
+  REQUIRE(n == std::atoi(std::getenv(mpi ? "OMPI_COMM_WORLD_SIZE" : "KILN_WORLD_SIZE")));
+  REQUIRE(r == std::atoi(std::getenv(mpi ? "OMPI_COMM_WORLD_RANK" : "KILN_RANK")));
   CHECK(dist::initialized());
   CHECK(dist::init().rank() == r);  // init again: the same world
   const double triangle = n * (n + 1) / 2.0;
@@ -131,9 +136,95 @@ TEST_CASE("distributed: gather, broadcast, barrier and split", "[collectives]") 
         expected);
   // The world still works after the split, in order.
   CHECK(dist::all_reduce(Tensor::scalar<int32_t>(1)).item<int32_t>() == n);
-  // Inside a kiln::function: refused for now, naming the collective.
-  auto f = kiln::function([](Tensor t) { return dist::all_reduce(t); });
-  CHECK_THROWS_WITH(f(ones({2})), Contains("[all_reduce]") && Contains("eagerly"));
+}
+
+TEST_CASE("distributed: collectives inside a kiln::function equal the eager ones",
+          "[collectives]") {
+  dist::Group world = dist::init();
+  const int n = world.size(), r = world.rank();
+  const bool jit = GENERATE(false, true);
+  INFO((jit ? "jit" : "graph"));
+  FunctionOptions options;
+  options.jit = jit;
+  for (DType dtype : kAllDTypes) {
+    INFO(dtype_name(dtype));
+    std::vector<dist::ReduceOp> ops{dist::ReduceOp::sum, dist::ReduceOp::max, dist::ReduceOp::min};
+    if (is_floating(dtype)) ops.push_back(dist::ReduceOp::mean);
+    // Every reduction, a gather and a broadcast in one graph, run in the traced order.
+    auto collectives = [&](Tensor t) {
+      std::vector<Tensor> out;
+      for (auto op : ops) out.push_back(dist::all_reduce(t, op));
+      out.push_back(dist::all_gather(t));
+      out.push_back(dist::broadcast(t, n - 1));
+      return out;
+    };
+    auto f = kiln::function(collectives, options);
+    const Tensor x = rank_values(dtype, r);
+    const std::vector<Tensor> want = collectives(x);
+    for (int call = 0; call < 2; ++call) {  // the trace, then a cached call
+      const std::vector<Tensor> got = f(x);
+      REQUIRE(got.size() == want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        INFO("result " << i << ", call " << call);
+        CHECK(got[i].dtype() == want[i].dtype());
+        CHECK(got[i].shape() == want[i].shape());
+        CHECK(bits_of(got[i]) == bits_of(want[i]));  // exact: integers and these floats alike
+      }
+    }
+    CHECK(f.trace_count() == 1);
+    const std::string ir = f.ir(x, Stage::optimized);
+    size_t reduces = 0;
+    for (size_t at = ir.find("kiln.all_reduce"); at != std::string::npos;
+         at = ir.find("kiln.all_reduce", at + 1))
+      ++reduces;
+    CHECK(reduces == ops.size());
+  }
+  // A barrier and a split group's collective inside the function, with a constant operand.
+  dist::Group half = world.split(r % 2);
+  auto g = kiln::function(
+      [&](Tensor t) {
+        dist::barrier();
+        return dist::all_reduce(t, dist::ReduceOp::sum, half) +
+               dist::all_reduce(Tensor::scalar<int32_t>(1), dist::ReduceOp::sum, half);
+      },
+      options);
+  int expected = 0;
+  for (int k = r % 2; k < n; k += 2) expected += k;
+  CHECK(g(Tensor::scalar<int32_t>(r)).item<int32_t>() == expected + half.size());
+  CHECK(g(Tensor::scalar<int32_t>(r)).item<int32_t>() == expected + half.size());
+}
+
+TEST_CASE("distributed: gradients go through traced and eager collectives", "[collectives]") {
+  // Each rank's loss is sum(y * c_r); the total loss is their sum over ranks, so x_r's
+  // gradient gathers every rank's c: sum_s c_s for an all-reduce of sums, the block of
+  // rank r of sum_s c_s for a gather, sum_s c_s on the root of a broadcast (0 elsewhere).
+  dist::Group world = dist::init();
+  const int n = world.size(), r = world.rank();
+  const Tensor x = random_normal({2, 3}, 40 + static_cast<uint64_t>(r));
+  const Tensor c = random_normal({2, 3}, 50 + static_cast<uint64_t>(r));
+  const Tensor c_gathered = random_normal({2 * n, 3}, 60 + static_cast<uint64_t>(r));
+  auto grads = [&](const Tensor& in) {
+    GradientTape tape;
+    tape.watch(in);
+    Tensor loss = sum(dist::all_reduce(in) * c) + sum(dist::all_gather(in) * c_gathered) +
+                  sum(dist::broadcast(in, 0) * c);
+    return tape.gradient(loss, {in}).at(0);
+  };
+  const Tensor c_total = dist::all_reduce(c);
+  const Tensor gathered_total = dist::all_reduce(c_gathered);
+  Tensor want = c_total + slice(gathered_total, {2 * r, 0}, {2 * r + 2, 3});
+  if (r == 0) want = want + c_total;
+  auto close = [](const Tensor& a, const Tensor& b) {
+    return max(abs(a - b)).item<double>() <= 1e-5 * (1 + max(abs(b)).item<double>());
+  };
+  CHECK(close(grads(x), want));
+  for (bool jit : {false, true}) {
+    FunctionOptions options;
+    options.jit = jit;
+    auto f = kiln::function([&](Tensor in) { return grads(in); }, options);
+    CHECK(close(f(x), want));
+    CHECK(close(f(x), want));
+  }
 }
 
 TEST_CASE("distributed: a world of one is the identity and opens nothing", "[single]") {
@@ -153,7 +244,7 @@ TEST_CASE("distributed: a world of one is the identity and opens nothing", "[sin
   CHECK(open_sockets() == sockets);
   dist::InitOptions mpi;
   mpi.backend = "mpi";
-  CHECK_THROWS_WITH(dist::init(mpi), Contains("backend 'mpi'"));
+  CHECK_THROWS_WITH(dist::init(mpi), Contains("already initialized with backend 'local'"));
   dist::InitOptions other;
   other.rank = 1;
   other.world_size = 2;
@@ -215,11 +306,27 @@ TEST_CASE("distributed: data-parallel steps equal full-batch steps", "[collectiv
   dist::Group world = dist::init();
   const int n = world.size(), r = world.rank();
   const int64_t batch = 64 - 64 % n, share = batch / n;
+  // Eagerly, and as one compiled step (graph mode, the JIT) whose gradients the compiler
+  // packs into buckets that start while the backward pass goes on.
+  const int mode = GENERATE(0, 1, 2);
+  INFO((mode == 0 ? "eager" : mode == 1 ? "graph" : "jit"));
   MLP model({784, 512, 512, 10}, 1 + static_cast<uint64_t>(r), Activation::tanh);  // differs...
   dist::broadcast_variables(model.variables());  // ...until rank 0's is everyone's
   MLP reference({784, 512, 512, 10}, 1, Activation::tanh);
   SGD opt(0.01), opt_reference(0.01);
   const auto vars = model.variables(), ref_vars = reference.variables();
+  FunctionOptions options;
+  options.jit = mode == 2;
+  auto compiled_step = kiln::function(
+      [&](Tensor mine, Tensor my_labels) {
+        GradientTape tape;
+        Tensor loss = mean(softmax_cross_entropy(model(mine), my_labels));
+        opt.apply(dist::all_reduce_gradients(tape.gradient(loss, vars), dist::ReduceOp::mean,
+                                             size_t{300} << 10),
+                  vars);
+        return loss;
+      },
+      options);
   for (size_t i = 0; i < vars.size(); ++i) REQUIRE(bits_of(*vars[i]) == bits_of(*ref_vars[i]));
   for (int step = 0; step < 5; ++step) {
     INFO("step " << step);
@@ -228,12 +335,18 @@ TEST_CASE("distributed: data-parallel steps equal full-batch steps", "[collectiv
     {
       const Tensor mine = slice(x, {r * share, 0}, {(r + 1) * share, 784});
       const Tensor my_labels = slice(labels, {r * share}, {(r + 1) * share});
-      GradientTape tape;
-      Tensor loss = mean(softmax_cross_entropy(model(mine), my_labels));
-      // Small buckets on odd steps: several collectives, the same sums.
-      const size_t bucket = step % 2 ? size_t{300} << 10 : size_t{25} << 20;
-      opt.apply(dist::all_reduce_gradients(tape.gradient(loss, vars), dist::ReduceOp::mean, bucket),
-                vars);
+      if (mode > 0) {
+        compiled_step(mine, my_labels);
+        CHECK(compiled_step.trace_count() == 1);
+      } else {
+        GradientTape tape;
+        Tensor loss = mean(softmax_cross_entropy(model(mine), my_labels));
+        // Small buckets on odd steps: several collectives, the same sums.
+        const size_t bucket = step % 2 ? size_t{300} << 10 : size_t{25} << 20;
+        opt.apply(
+            dist::all_reduce_gradients(tape.gradient(loss, vars), dist::ReduceOp::mean, bucket),
+            vars);
+      }
     }
     {
       GradientTape tape;
@@ -254,4 +367,70 @@ TEST_CASE("distributed: data-parallel steps equal full-batch steps", "[collectiv
   }
   CHECK_THROWS_WITH(dist::all_reduce_gradients({Tensor::scalar<int32_t>(1)}),
                     Contains("the mean of i32 gradient 0"));
+}
+
+TEST_CASE("distributed: CUDA tensors' collectives go through NCCL (fake driver and NCCL)",
+          "[nccl]") {
+  // The fake driver's device memory is host memory and runs no kernels: the values checked
+  // here are the ones NCCL (the fake, which really combines the ranks' buffers through
+  // shared memory) wrote; kiln's own kernels (a mean's division) are only called.
+  const char* library = std::getenv("KILN_NCCL");
+  REQUIRE(library != nullptr);
+  void* nccl = dlopen(library, RTLD_NOW | RTLD_NOLOAD);  // the copy kiln loaded
+  dist::Group world = dist::init();
+  const int n = world.size(), r = world.rank();
+  const Device gpu{Device::cuda, 0};
+  auto log = [&] {
+    if (nccl == nullptr) nccl = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    if (nccl == nullptr) return std::string();  // kiln has not loaded it yet: no calls
+    auto text = reinterpret_cast<const char* (*)()>(dlsym(nccl, "fake_nccl_log"));
+    REQUIRE(text != nullptr);
+    return std::string(text());
+  };
+  auto calls = [&](const std::string& line) {
+    const std::string text = log();
+    size_t count = 0;
+    for (size_t at = text.find(line); at != std::string::npos; at = text.find(line, at + 1))
+      ++count;
+    return count;
+  };
+  // ncclDataType_t: uint8 1, int32 2, int64 4, float32 7, float64 8; ncclRedOp_t: sum 0,
+  // max 2, min 3.
+  const std::vector<std::pair<DType, int>> types{
+      {DType::f32, 7}, {DType::f64, 8}, {DType::i32, 2}, {DType::i64, 4}, {DType::boolean, 1}};
+  for (const auto& [dtype, nccl_type] : types) {
+    INFO(dtype_name(dtype));
+    const Tensor x = rank_values(dtype, r);
+    const std::string sum_line =
+        "ncclAllReduce count=6 dtype=" + std::to_string(nccl_type) + " op=";
+    const std::string op_line = sum_line + (dtype == DType::boolean ? "2" : "0");  // bool: or=max
+    const size_t before = calls(op_line);
+    const Tensor got = dist::all_reduce(x.to(gpu), dist::ReduceOp::sum);
+    CHECK(got.device() == gpu);
+    CHECK(bits_of(got.to(Device{})) == bits_of(dist::all_reduce(x, dist::ReduceOp::sum)));
+    CHECK(calls(op_line) == before + 1);
+    if (!is_floating(dtype)) {  // exact max and min on NCCL
+      CHECK(bits_of(dist::all_reduce(x.to(gpu), dist::ReduceOp::min).to(Device{})) ==
+            bits_of(dist::all_reduce(x, dist::ReduceOp::min)));
+      CHECK(calls(sum_line + "3") == 1);
+    } else {  // staged through the host: kiln's NaN and signed-zero rules
+      const size_t nccl_calls = calls("ncclAllReduce");
+      CHECK(bits_of(dist::all_reduce(x.to(gpu), dist::ReduceOp::max).to(Device{})) ==
+            bits_of(dist::all_reduce(x, dist::ReduceOp::max)));
+      CHECK(calls("ncclAllReduce") == nccl_calls);
+    }
+  }
+  // A gather and a broadcast move bytes; a compiled function's collective calls NCCL too.
+  const Tensor mine = full({2, 3}, static_cast<double>(r), DType::i64);
+  const Tensor gathered = dist::all_gather(mine.to(gpu)).to(Device{});
+  CHECK(bits_of(gathered) == bits_of(dist::all_gather(mine)));
+  CHECK(calls("ncclAllGather count=48 dtype=1") == 1);
+  const Tensor from_root = dist::broadcast(full({4}, double(r + 1), DType::f32).to(gpu), n - 1);
+  CHECK(from_root.to(Device{}).to_vector<float>() == std::vector<float>(4, float(n)));
+  CHECK(calls("ncclBroadcast count=16 dtype=1 op=-1 root=" + std::to_string(n - 1)) == 1);
+  auto f = kiln::function([](Tensor t) { return dist::all_reduce(t); });
+  const size_t before = calls("ncclAllReduce count=4 dtype=7 op=0");
+  const Tensor total = f(full({4}, 1.0, DType::f32).to(gpu));
+  CHECK(total.to(Device{}).to_vector<float>() == std::vector<float>(4, float(n)));
+  CHECK(calls("ncclAllReduce count=4 dtype=7 op=0") == before + 1);
 }

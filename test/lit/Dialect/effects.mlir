@@ -75,3 +75,29 @@ func.func @dead_cond(%p: tensor<i1>, %x: tensor<4xf32>) {
   }
   return
 }
+
+// Collectives are ordered effects: identical ones are not merged, an unused one is not
+// dropped, one of a constant is not folded, and their order stays.
+// CSE-LABEL: func.func @collectives_kept
+// CSE-COUNT-2: kiln.all_reduce %arg0 {group = "world", group_size = 2 : i64, reduce = "sum"}
+// CSE: kiln.all_reduce {{.*}}reduce = "max"
+// CSE: kiln.all_gather
+// CSE: kiln.collective_broadcast
+// DCE-LABEL: func.func @collectives_kept
+// DCE: kiln.all_reduce %arg0
+// DCE-NEXT: kiln.all_reduce %arg0
+// DCE-NEXT: kiln.all_reduce {{.*}}reduce = "max"
+// DCE-NEXT: kiln.all_gather %arg0 {group = "world", group_size = 2 : i64} : (tensor<4xf32>) -> tensor<8xf32>
+// DCE-NEXT: kiln.collective_broadcast %arg0 {group = "world", group_size = 2 : i64, root = 1 : i64}
+// DCE-NEXT: kiln.add
+// DCE-NEXT: return
+func.func @collectives_kept(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %a = kiln.all_reduce %x {group = "world", group_size = 2 : i64, reduce = "sum"} : (tensor<4xf32>) -> tensor<4xf32>
+  %b = kiln.all_reduce %x {group = "world", group_size = 2 : i64, reduce = "sum"} : (tensor<4xf32>) -> tensor<4xf32>
+  %one = kiln.constant dense<1.0> : tensor<4xf32>
+  %unused = kiln.all_reduce %one {group = "world", group_size = 2 : i64, reduce = "max"} : (tensor<4xf32>) -> tensor<4xf32>
+  %g = kiln.all_gather %x {group = "world", group_size = 2 : i64} : (tensor<4xf32>) -> tensor<8xf32>
+  %h = kiln.collective_broadcast %x {group = "world", group_size = 2 : i64, root = 1 : i64} : (tensor<4xf32>) -> tensor<4xf32>
+  %s = kiln.add %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}

@@ -190,3 +190,39 @@ func.func @cumsum_of_booleans(%x: tensor<4xi1>) {
   %0 = kiln.cumsum %x {axis = 0 : i64, reverse = false} : (tensor<4xi1>) -> tensor<4xi1>
   return
 }
+
+// -----
+
+func.func @mean_of_integers(%a: tensor<3xi32>) {
+  // expected-error @+2 {{'kiln.all_reduce' op the mean of a i32 tensor: reduce with sum and divide, choosing the rounding}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.all_reduce %a {group = "world", group_size = 2 : i64, reduce = "mean"} : (tensor<3xi32>) -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @unknown_reduction(%a: tensor<3xf32>) {
+  // expected-error @+2 {{'kiln.all_reduce' op reduce must be sum, mean, max or min, got 'prod'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.all_reduce %a {group = "world", group_size = 2 : i64, reduce = "prod"} : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @root_outside_the_group(%a: tensor<3xf32>) {
+  // expected-error @+2 {{'kiln.collective_broadcast' op root 2 is not a rank of a group of 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.collective_broadcast %a {group = "world", group_size = 2 : i64, root = 2 : i64} : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_result_shape(%a: tensor<3xf32>) {
+  // expected-error @+2 {{'kiln.all_gather' op inferred type(s) 'tensor<6xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.all_gather %a {group = "world", group_size = 2 : i64} : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}

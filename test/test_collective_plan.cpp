@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/allocator.h"
 #include "runtime/profiler.h"
 
 using namespace kiln;
@@ -163,4 +164,25 @@ TEST_CASE("collectives: compiled calls from several threads share the communicat
   for (std::thread& t : threads) t.join();
   CHECK(wrong == std::vector<int>(4, 0));
   CHECK(f.trace_count() == 1);
+}
+
+TEST_CASE("collectives: a compiled all-reduce of a dying value reduces it in place",
+          "[distributed][plan]") {
+  // x * 2 dies at the all-reduce: the plan hands it over and the reduction needs no staging
+  // copy, so a cached call allocates one 1 MiB tensor, not two. Eagerly the input is the
+  // caller's and is copied.
+  const bool jit = GENERATE(false, true);
+  FunctionOptions options;
+  options.jit = jit;
+  auto f = kiln::function([](Tensor x) { return dist::all_reduce(x * 2.0f); }, options);
+  const Tensor x = random_normal({256, 1024}, 5);
+  const size_t bytes = 256 * 1024 * sizeof(float);
+  CHECK(f(x).to_vector<float>() == (x * 2.0f).to_vector<float>());
+  const size_t before = runtime::host_memory_stats().allocated_bytes;
+  const Tensor y = f(x);
+  const size_t allocated = runtime::host_memory_stats().allocated_bytes - before;
+  INFO("allocated " << allocated << " bytes");
+  CHECK(allocated >= bytes);
+  CHECK(allocated < bytes + bytes / 2);
+  CHECK(y.to_vector<float>() == (x * 2.0f).to_vector<float>());
 }

@@ -23,7 +23,9 @@ using runtime::Frame;
 /// One traced collective, ready to run on a tensor.
 struct Collective {
   const char* name;
-  std::function<Tensor(const Tensor&)> run;
+  // `consume`: the tensor is handed over (the plan's last use of it): an all-reduce may
+  // reduce it in its own buffer.
+  std::function<Tensor(const Tensor&, bool consume)> run;
 };
 
 dist::Group traced_group(llvm::StringRef name, int64_t size, const std::string& where) {
@@ -43,19 +45,19 @@ Collective collective_of(mlir::Operation& op, const std::string& where) {
   if (auto r = llvm::dyn_cast<ir::AllReduceOp>(op)) {
     dist::Group group = traced_group(r.getGroup(), static_cast<int64_t>(r.getGroupSize()), where);
     const dist::ReduceOp reduce = distributed::parse_reduce(r.getReduce());
-    return {"all_reduce", [group, reduce](const Tensor& x) {
-              return distributed::run_all_reduce(x, reduce, group, loc);
+    return {"all_reduce", [group, reduce](const Tensor& x, bool consume) {
+              return distributed::run_all_reduce(x, reduce, group, loc, consume);
             }};
   }
   if (auto g = llvm::dyn_cast<ir::AllGatherOp>(op)) {
     dist::Group group = traced_group(g.getGroup(), static_cast<int64_t>(g.getGroupSize()), where);
     return {"all_gather",
-            [group](const Tensor& x) { return distributed::run_all_gather(x, group, loc); }};
+            [group](const Tensor& x, bool) { return distributed::run_all_gather(x, group, loc); }};
   }
   auto b = llvm::cast<ir::CollectiveBroadcastOp>(op);
   dist::Group group = traced_group(b.getGroup(), static_cast<int64_t>(b.getGroupSize()), where);
   const int root = static_cast<int>(b.getRoot());
-  return {"collective_broadcast", [group, root](const Tensor& x) {
+  return {"collective_broadcast", [group, root](const Tensor& x, bool) {
             return distributed::run_broadcast(x, root, group, loc);
           }};
 }
@@ -64,16 +66,18 @@ Collective collective_of(mlir::Operation& op, const std::string& where) {
 /// device's tensors: staged through the host on this thread, where its context is current).
 class CollectiveWork final : public runtime::PendingWork {
  public:
-  CollectiveWork(const Collective& c, Tensor x, const std::string& where) {
+  /// `consume`: x was moved out of its slot (its last use), so the work holds it alone.
+  CollectiveWork(const Collective& c, Tensor x, bool consume, const std::string& where) {
     if (x.device() != Device{}) {
-      with_location(c.name, where, [&] { result_ = c.run(x); });
+      with_location(c.name, where, [&] { result_ = c.run(x, consume); });
       return;
     }
-    future_ = distributed::submit_collective([run = c.run, name = c.name, x = std::move(x), where] {
-      Tensor out;
-      with_location(name, where, [&] { out = run(x); });
-      return out;
-    });
+    future_ = distributed::submit_collective(
+        [run = c.run, name = c.name, x = std::move(x), consume, where] {
+          Tensor out;
+          with_location(name, where, [&] { out = run(x, consume); });
+          return out;
+        });
   }
   void wait() override {
     if (future_.valid()) future_.wait();
@@ -90,8 +94,9 @@ class CollectiveWork final : public runtime::PendingWork {
 
 BoundStep bind_collective(const OpSlots& s) {
   Collective c = collective_of(s.op, s.where);
-  return {[c = std::move(c), x = s.in.at(0), o = s.out.at(0), where = s.where](Frame& f) {
-            CollectiveWork work(c, f.slots[x], where);
+  const bool last = s.last_use.at(0);
+  return {[c = std::move(c), x = s.in.at(0), o = s.out.at(0), last, where = s.where](Frame& f) {
+            CollectiveWork work(c, last ? std::move(f.slots[x]) : f.slots[x], last, where);
             f.slots[o] = work.take();
           },
           /*host_values=*/true};
@@ -115,9 +120,11 @@ bool holds_collective(mlir::Operation& op) {
 SplitCollective bind_split_collective(const OpSlots& s, size_t pending) {
   auto c = std::make_shared<const Collective>(collective_of(s.op, s.where));
   SplitCollective split;
-  split.start = [c, x = s.in.at(0), pending, where = s.where](Frame& f) {
+  const bool last = s.last_use.at(0);  // no step reads the operand after the start
+  split.start = [c, x = s.in.at(0), pending, last, where = s.where](Frame& f) {
     if (f.pending.size() <= pending) f.pending.resize(pending + 1);
-    f.pending[pending] = std::make_unique<CollectiveWork>(*c, f.slots[x], where);
+    f.pending[pending] = std::make_unique<CollectiveWork>(
+        *c, last ? std::move(f.slots[x]) : f.slots[x], last, where);
   };
   split.done = [o = s.out.at(0), pending](Frame& f) {
     std::unique_ptr<runtime::PendingWork> work = std::move(f.pending.at(pending));

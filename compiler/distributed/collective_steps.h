@@ -23,7 +23,9 @@ struct SplitCollective {
 };
 
 /// The two steps of collective `slots.op`; they keep their work in the frame's pending work
-/// number `pending` (one per collective of the plan).
+/// number `pending` (one per collective of the plan). `slots.last_use[0]`: no step reads
+/// the operand from the start on, so the start takes it out of its slot (an all-reduce
+/// then reduces it in its own buffer, with no staging copy).
 SplitCollective bind_split_collective(const OpSlots& slots, size_t pending);
 
 }  // namespace kiln::detail

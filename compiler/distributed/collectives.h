@@ -16,8 +16,10 @@ namespace kiln::detail::distributed {
 using kiln::distributed::Group;
 using kiln::distributed::ReduceOp;
 
+/// `consume`: the caller hands over x (a plan's dying operand): a host tensor no one else
+/// holds is reduced in its own buffer, with no staging copy.
 Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
-                      const std::source_location& loc);
+                      const std::source_location& loc, bool consume = false);
 Tensor run_all_gather(const Tensor& x, const Group& group, const std::source_location& loc);
 Tensor run_broadcast(const Tensor& x, int root, const Group& group,
                      const std::source_location& loc);

@@ -534,7 +534,7 @@ void* device_address(const Tensor& t) { return t.impl()->data(); }
 }  // namespace
 
 Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
-                      const std::source_location& loc) {
+                      const std::source_location& loc, bool consume) {
   Call call("all_reduce", group, loc, &x);
   if (op == ReduceOp::mean && !is_floating(x.dtype()))
     call.error("mean of a " + std::string(dtype_name(x.dtype())) +
@@ -552,7 +552,10 @@ Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
     });
     return op == ReduceOp::mean ? out / static_cast<double>(group.size()) : out;
   }
-  Tensor buffer = kiln::distributed::staged(x);
+  // A handed-over host tensor that nothing else shares is reduced where it is.
+  const bool sole = consume && x.device() == Device{} && x.impl().use_count() == 1 &&
+                    x.impl()->buffer.use_count() == 1;
+  Tensor buffer = sole ? x : kiln::distributed::staged(x);
   kiln::distributed::reduce_in_place(call, buffer, op);
   if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
   return x.device() == Device{} ? buffer : buffer.to(x.device());

@@ -186,8 +186,14 @@ class PlanBuilder {
             done_at = j;
             break;
           }
+        // The start may take the operand if this is its last use and nothing reads it
+        // from the start on (a step between the start and this op's place would).
         std::vector<bool> dying;
-        for (mlir::Value v : op.getOperands()) dying.push_back(dies_at(v, &op));
+        for (mlir::Value v : op.getOperands())
+          dying.push_back(dies_at(v, &op) && llvm::all_of(v.getUsers(), [&](mlir::Operation* user) {
+                            mlir::Operation* at = block.findAncestorOpInBlock(*user);
+                            return at == &op || (at && position.lookup(at) < start_at);
+                          }));
         SplitCollective steps = bind_split_collective(
             {op, {slot(op.getOperand(0))}, {slot(op.getResult(0))}, s.where, std::move(dying)},
             pending_++);

@@ -179,6 +179,22 @@ TEST_CASE("distributed: collectives inside a kiln::function equal the eager ones
       ++reduces;
     CHECK(reduces == ops.size());
   }
+  // A value the function still reads after its all-reduce is not reduced in place; one
+  // that dies there may be, and either way the results are the eager ones.
+  auto kept = kiln::function(
+      [](Tensor t) {
+        Tensor y = t * 2.0f, z = t * 3.0f;
+        Tensor r = dist::all_reduce(y);
+        return std::vector<Tensor>{r, y, dist::all_reduce(z)};
+      },
+      options);
+  const Tensor t = cast(rank_values(DType::f32, r), DType::f32);
+  for (int call = 0; call < 2; ++call) {
+    const std::vector<Tensor> got = kept(t);
+    CHECK(bits_of(got[0]) == bits_of(dist::all_reduce(t * 2.0f)));
+    CHECK(bits_of(got[1]) == bits_of(t * 2.0f));
+    CHECK(bits_of(got[2]) == bits_of(dist::all_reduce(t * 3.0f)));
+  }
   // A barrier and a split group's collective inside the function, with a constant operand.
   dist::Group half = world.split(r % 2);
   auto g = kiln::function(

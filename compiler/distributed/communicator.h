@@ -31,10 +31,12 @@ class Communicator {
   virtual int size() const = 0;
   /// "gloo", "mpi" or "local".
   virtual const char* engine() const = 0;
-  /// In place over `count` elements of `dtype` at `data`: sum, max or min (mean is a sum
-  /// the caller divides); booleans (one byte, 0 or 1) combine as or (sum, max) or and (min);
-  /// max and min return NaN where any rank has one.
-  virtual void all_reduce(void* data, size_t count, DType dtype, ReduceOp op, uint32_t tag) = 0;
+  /// Every rank's `count` elements of `dtype` at `in` combined into `out` (`in` may be
+  /// `out`: in place): sum, max or min (mean is a sum the caller divides); booleans (one
+  /// byte, 0 or 1) combine as or (sum, max) or and (min); max and min return NaN where any
+  /// rank has one.
+  virtual void all_reduce(const void* in, void* out, size_t count, DType dtype, ReduceOp op,
+                          uint32_t tag) = 0;
   /// Each rank's `bytes` at `in`, into `out` (size() * bytes) in rank order.
   virtual void all_gather(const void* in, void* out, size_t bytes, uint32_t tag) = 0;
   /// Rank `root`'s `bytes` at `data`, into every rank's `data`.

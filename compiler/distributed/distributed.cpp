@@ -232,8 +232,8 @@ class Call {
 /// min (a mean is a sum the caller divides).
 void reduce_in_place(Call& call, Tensor& buffer, ReduceOp op) {
   call.run(0, -1, [&](uint32_t tag) {
-    call.group().comm->all_reduce(buffer.impl()->data(), static_cast<size_t>(buffer.numel()),
-                                  buffer.dtype(), op, tag);
+    call.group().comm->all_reduce(buffer.impl()->data(), buffer.impl()->data(),
+                                  static_cast<size_t>(buffer.numel()), buffer.dtype(), op, tag);
   });
 }
 
@@ -555,8 +555,18 @@ Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
   // A handed-over host tensor that nothing else shares is reduced where it is.
   const bool sole = consume && x.device() == Device{} && x.impl().use_count() == 1 &&
                     x.impl()->buffer.use_count() == 1;
-  Tensor buffer = sole ? x : kiln::distributed::staged(x);
-  kiln::distributed::reduce_in_place(call, buffer, op);
+  Tensor buffer;
+  if (sole) {
+    buffer = x;
+    kiln::distributed::reduce_in_place(call, buffer, op);
+  } else {  // the engine reads x and writes a new tensor: no staging copy
+    const Tensor host = to_host(x);
+    buffer = empty(x.dtype(), x.shape().vec());
+    call.run(0, -1, [&](uint32_t tag) {
+      call.group().comm->all_reduce(host.data(), buffer.impl()->data(),
+                                    static_cast<size_t>(x.numel()), x.dtype(), op, tag);
+    });
+  }
   if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
   return x.device() == Device{} ? buffer : buffer.to(x.device());
 }

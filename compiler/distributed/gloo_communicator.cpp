@@ -66,12 +66,17 @@ class GlooCommunicator final : public Communicator {
   int size() const override { return context_->size; }
   const char* engine() const override { return "gloo"; }
 
-  void all_reduce(void* data, size_t count, DType dtype, ReduceOp op, uint32_t tag) override {
+  void all_reduce(const void* in, void* out, size_t count, DType dtype, ReduceOp op,
+                  uint32_t tag) override {
     if (count == 0) return;
     guarded([&] {
       gloo::AllreduceOptions options(context_);
-      // Gloo hands the reduction function counts of the output's element type.
-      dispatch_dtype(dtype, [&]<class T>() { options.setOutput(static_cast<T*>(data), count); });
+      // Gloo hands the reduction function counts of the output's element type. An input of
+      // its own is read by Gloo's ring as it goes (no copy into the output first).
+      dispatch_dtype(dtype, [&]<class T>() {
+        if (in != out) options.setInput(static_cast<T*>(const_cast<void*>(in)), count);
+        options.setOutput(static_cast<T*>(out), count);
+      });
       tag_and_time(options, tag);
       options.setReduceFunction(reduce_fn(dtype, op));
       gloo::allreduce(options);

@@ -103,7 +103,8 @@ class MpiCommunicator final : public Communicator {
   int size() const override { return size_; }
   const char* engine() const override { return "mpi"; }
 
-  void all_reduce(void* data, size_t count, DType dtype, ReduceOp op, uint32_t) override {
+  void all_reduce(const void* in, void* out, size_t count, DType dtype, ReduceOp op,
+                  uint32_t) override {
     const size_t element = dtype == DType::f64 || dtype == DType::i64 ? 8
                            : dtype == DType::boolean                  ? 1
                                                                       : 4;
@@ -111,8 +112,9 @@ class MpiCommunicator final : public Communicator {
     for (size_t done = 0; done < count;) {
       const int n = static_cast<int>(std::min<size_t>(count - done, INT_MAX));
       MPI_Request request;
-      check(MPI_Iallreduce(MPI_IN_PLACE, static_cast<char*>(data) + done * element, n,
-                           mpi_type(dtype), mpi_op(dtype, op), comm_, &request),
+      const void* send = in == out ? MPI_IN_PLACE : static_cast<const char*>(in) + done * element;
+      check(MPI_Iallreduce(send, static_cast<char*>(out) + done * element, n, mpi_type(dtype),
+                           mpi_op(dtype, op), comm_, &request),
             "MPI_Iallreduce");
       wait(request);
       done += static_cast<size_t>(n);

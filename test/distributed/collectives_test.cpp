@@ -279,6 +279,13 @@ TEST_CASE("distributed: ranks that call different collectives fail together (deb
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   // Nothing ran, so the group is still whole: the next agreeing call works.
   CHECK(dist::all_reduce(ones({2})).to_vector<float>()[0] == float(world.size()));
+  // The same inside a compiled function (the check runs on the communication thread; the
+  // error reaches the call, naming the traced op and this file's line).
+  auto f = kiln::function([](Tensor t) { return dist::all_reduce(t) + 1.0f; });
+  CHECK_THROWS_WITH(f(x), Contains("[all_reduce]") &&
+                              Contains("the ranks call different collectives") &&
+                              Contains("collectives_test.cpp"));
+  CHECK(dist::all_reduce(ones({2})).to_vector<float>()[0] == float(world.size()));
 }
 
 TEST_CASE("distributed: a rank that never calls makes the others time out", "[timeout]") {

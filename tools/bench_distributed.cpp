@@ -11,10 +11,14 @@
 #include <gloo/transport/tcp/device.h>
 #include <kiln/distributed.h>
 #include <kiln/kiln.h>
+#ifdef KILN_BENCH_MPI
+#include <mpi.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +61,14 @@ double median_per_call(const std::function<void()>& fn, int64_t calls, int reps)
   return per_call[per_call.size() / 2];
 }
 
+/// The engine's own all-reduce of f32 sums, in place and from another buffer: Gloo's
+/// (kiln-launch) or MPI's (under mpirun).
+struct RawAllReduce {
+  std::function<void(float*, size_t)> in_place;
+  std::function<void(const float*, float*, size_t)> out_of_place;
+  const char* engine;
+};
+
 /// Gloo's own allreduce on the world's ranks: a context of its own through the same
 /// rendezvous folder.
 std::shared_ptr<gloo::rendezvous::Context> raw_gloo_context(const dist::Group& world) {
@@ -79,35 +91,56 @@ int distributed_benchmark(double min_time_s, int reps) {
     return 2;
   }
   const bool lead = world.rank() == 0;
-  auto context = raw_gloo_context(world);
+  RawAllReduce raw_call;
+  std::shared_ptr<gloo::rendezvous::Context> context;
+  if (std::getenv("KILN_RENDEZVOUS") != nullptr) {
+    context = raw_gloo_context(world);
+    auto sum = static_cast<void (*)(void*, const void*, const void*, size_t)>(&gloo::sum<float>);
+    raw_call.engine = "Gloo TCP";
+    raw_call.in_place = [context, sum](float* data, size_t n) {
+      gloo::AllreduceOptions options(context);
+      options.setOutput(data, n);
+      options.setReduceFunction(sum);
+      gloo::allreduce(options);
+    };
+    raw_call.out_of_place = [context, sum](const float* in, float* out, size_t n) {
+      gloo::AllreduceOptions options(context);
+      options.setInput(const_cast<float*>(in), n);
+      options.setOutput(out, n);
+      options.setReduceFunction(sum);
+      gloo::allreduce(options);
+    };
+  } else {
+#ifdef KILN_BENCH_MPI
+    raw_call.engine = "MPI (mpirun)";  // kiln's init has initialized MPI
+    raw_call.in_place = [](float* data, size_t n) {
+      MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    };
+    raw_call.out_of_place = [](const float* in, float* out, size_t n) {
+      MPI_Allreduce(in, out, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    };
+#else
+    std::fprintf(stderr,
+                 "kiln-bench --distributed: run it under kiln-launch (this kiln-bench "
+                 "was built without MPI)\n");
+    return 2;
+#endif
+  }
   if (lead)
     std::printf(
-        "all-reduce (sum, f32) on %d ranks over Gloo TCP, 127.0.0.1: kiln's (a new tensor, "
-        "x kept) against Gloo's in place and\nGloo's into another buffer (what a result "
+        "all-reduce (sum, f32) on %d ranks over %s, 127.0.0.1: kiln's (a new tensor, "
+        "x kept) against the engine's in place and\ninto another buffer (what a result "
         "that leaves x alone costs the engine itself)\n"
         "%10s %10s %10s %10s %10s %9s %9s\n",
-        world.size(), "bytes", "kiln ms", "gloo ms", "gloo o-o-p", "kiln GB/s", "ratio",
-        "ratio oop");
+        world.size(), raw_call.engine, "bytes", "kiln ms", "raw ms", "raw o-o-p", "kiln GB/s",
+        "ratio", "ratio oop");
   for (int64_t bytes = 1024; bytes <= (int64_t{64} << 20); bytes *= 4) {
     const int64_t n = bytes / 4;
     const kiln::Tensor x = kiln::full({n}, 1.0);
     std::vector<float> raw(static_cast<size_t>(n), 1.0f), raw_in(raw);
     auto kiln_call = [&] { dist::all_reduce(x); };
-    auto gloo_call = [&] {
-      gloo::AllreduceOptions options(context);
-      options.setOutput(raw.data(), raw.size());
-      options.setReduceFunction(
-          static_cast<void (*)(void*, const void*, const void*, size_t)>(&gloo::sum<float>));
-      gloo::allreduce(options);
-    };
-    auto gloo_out_of_place = [&] {
-      gloo::AllreduceOptions options(context);
-      options.setInput(raw_in.data(), raw_in.size());
-      options.setOutput(raw.data(), raw.size());
-      options.setReduceFunction(
-          static_cast<void (*)(void*, const void*, const void*, size_t)>(&gloo::sum<float>));
-      gloo::allreduce(options);
-    };
+    auto gloo_call = [&] { raw_call.in_place(raw.data(), raw.size()); };
+    auto gloo_out_of_place = [&] { raw_call.out_of_place(raw_in.data(), raw.data(), raw.size()); };
     const int64_t calls = agreed_calls(gloo_call, min_time_s);
     const double gloo_s = median_per_call(gloo_call, calls, reps);
     const double oop_s = median_per_call(gloo_out_of_place, calls, reps);

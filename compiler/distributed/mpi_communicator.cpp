@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -167,17 +168,21 @@ class MpiCommunicator final : public Communicator {
   /// Polls `request` until it completes, or throws "timed out" after the timeout (the
   /// request stays outstanding: the group is broken from then on).
   void wait(MPI_Request& request) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    for (int polls = 0;; ++polls) {
+    // Open MPI advances a nonblocking collective inside MPI_Test, so it is called back to
+    // back (as a blocking call spins); past the first milliseconds the core is offered to
+    // the ranks that share it between calls.
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + timeout_;
+    for (uint64_t polls = 0;; ++polls) {
       int done = 0;
       check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
       if (done) return;
-      if (std::chrono::steady_clock::now() > deadline)
+      if (polls % 1024 != 1023) continue;
+      const auto now = std::chrono::steady_clock::now();
+      if (now > deadline)
         throw CommError("timed out after " + std::to_string(timeout_.count()) +
                         " ms waiting for the other ranks");
-      // Spin briefly (a collective of a small tensor completes in microseconds), then
-      // leave the core to the ranks that share it.
-      if (polls > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      if (now - start > std::chrono::milliseconds(5)) std::this_thread::yield();
     }
   }
 

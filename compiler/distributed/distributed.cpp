@@ -23,6 +23,7 @@
 #include "compiler/ops/op_support.h"
 #include "compiler/trace/trace_api.h"
 #include "kiln/error.h"
+#include "kiln/ops.h"
 #include "runtime/cuda_device.h"
 #include "runtime/shape_rules.h"
 #include "runtime/tensor_impl.h"
@@ -472,11 +473,28 @@ std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, R
       throw Error("[all_reduce_gradients] the mean of " + std::string(dtype_name(dtype)) +
                   " gradient " + std::to_string(begin) + ": use ReduceOp::sum");
     size_t end = begin, bytes = 0;
-    while (end < gradients.size() && gradients[end].dtype() == dtype) {
+    while (end < gradients.size() && gradients[end].dtype() == dtype &&
+           gradients[end].device() == gradients[begin].device()) {
       const size_t more = static_cast<size_t>(gradients[end].numel()) * element;
       if (end > begin && bytes + more > bucket_bytes) break;
       bytes += more;
       ++end;
+    }
+    if (gradients[begin].device() != Device{}) {
+      // A device's gradients are packed on the device (NCCL reduces them there, else the
+      // all-reduce stages the one bucket through the host).
+      std::vector<Tensor> flats;
+      for (size_t i = begin; i < end; ++i) flats.push_back(reshape(gradients[i], {-1}));
+      const Tensor packed = flats.size() == 1 ? flats[0] : concat(flats, 0);
+      const Tensor reduced = comm::run_all_reduce(packed, op, group, loc);
+      int64_t at = 0;
+      for (size_t i = begin; i < end; ++i) {
+        const int64_t n = gradients[i].numel();
+        out[i] = reshape(slice(reduced, {at}, {at + n}), gradients[i].shape());
+        at += n;
+      }
+      begin = end;
+      continue;
     }
     // One host buffer for the bucket, reduced in place, then cut back into tensors.
     Tensor bucket = kiln::detail::empty(dtype, {static_cast<int64_t>(bytes / element)});

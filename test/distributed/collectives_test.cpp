@@ -451,6 +451,15 @@ TEST_CASE("distributed: CUDA tensors' collectives go through NCCL (fake driver a
   const Tensor from_root = dist::broadcast(full({4}, double(r + 1), DType::f32).to(gpu), n - 1);
   CHECK(from_root.to(Device{}).to_vector<float>() == std::vector<float>(4, float(n)));
   CHECK(calls("ncclBroadcast count=16 dtype=1 op=-1 root=" + std::to_string(n - 1)) == 1);
+  // all_reduce_gradients packs a device's gradients on the device: one NCCL call for the
+  // bucket of 6 + 4 f32 gradients.
+  const size_t buckets = calls("ncclAllReduce count=10 dtype=7 op=0");
+  const std::vector<Tensor> reduced = dist::all_reduce_gradients(
+      {full({3, 2}, 1.0, DType::f32).to(gpu), full({4}, 2.0, DType::f32).to(gpu)},
+      dist::ReduceOp::sum);
+  CHECK(calls("ncclAllReduce count=10 dtype=7 op=0") == buckets + 1);
+  CHECK(reduced.at(0).shape() == Shape{3, 2});
+  CHECK(reduced.at(1).device() == gpu);
   auto f = kiln::function([](Tensor t) { return dist::all_reduce(t); });
   const size_t before = calls("ncclAllReduce count=4 dtype=7 op=0");
   const Tensor total = f(full({4}, 1.0, DType::f32).to(gpu));

@@ -4,6 +4,7 @@
 
 #include "ir/KilnDialect.h"
 #include "ir/KilnOps.h"
+#include "ir/TypeConversion.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "passes/Passes.h"
@@ -31,15 +32,16 @@ bool sameKey(ir::AllReduceOp a, ir::AllReduceOp b) {
 }
 
 int64_t bytesOf(ir::AllReduceOp op) {
-  mlir::RankedTensorType t = typeOf(op);
-  const int64_t width = t.getElementType().getIntOrFloatBitWidth();
-  return t.getNumElements() * std::max<int64_t>(1, width / 8);  // i1: a byte each
+  return typeOf(op).getNumElements() *
+         static_cast<int64_t>(dtype_size(ir::kiln_type(typeOf(op)).dtype));  // i1: a byte each
 }
 
 /// Replaces `run` (adjacent, bucketable, one key, none reading another's result) by its
 /// buckets, placed where the run ends, in the order their operands are made.
 void bucketRun(std::vector<ir::AllReduceOp> run) {
   mlir::Block* block = run.front()->getBlock();
+  // Everything is placed before the op that follows the run.
+  mlir::OpBuilder b(run.back()->getNextNode());
   llvm::DenseMap<mlir::Operation*, int64_t> position;
   int64_t at = 0;
   for (mlir::Operation& op : *block) position[&op] = at++;
@@ -49,12 +51,7 @@ void bucketRun(std::vector<ir::AllReduceOp> run) {
     return def && def->getBlock() == block ? position.lookup(def) : -1;
   };
   std::stable_sort(run.begin(), run.end(),
-                   [&](ir::AllReduceOp a, ir::AllReduceOp b) { return ready(a) < ready(b); });
-  // Everything is placed before the op that follows the run.
-  mlir::Operation* last = run.front();
-  for (ir::AllReduceOp op : run)
-    if (position.lookup(op) > position.lookup(last)) last = op;
-  mlir::OpBuilder b(last->getNextNode());
+                   [&](ir::AllReduceOp x, ir::AllReduceOp y) { return ready(x) < ready(y); });
   const int64_t limit = *run.front().getBucketBytes();
 
   for (size_t begin = 0; begin < run.size();) {

@@ -33,8 +33,8 @@
 #include <kiln/kiln.h>
 #include <catch2/catch.hpp>
 
-#include "rng.h"
 #include "binary_cases.h"
+#include "rng.h"
 #include "unary_cases.h"
 
 #include <algorithm>
@@ -68,6 +68,7 @@ enum class Op {
   KILN_BINARY_OP_LIST(KILN_EDGE_OP)  // every binary op (test/binary_cases.h)
   KILN_UNARY_OP_LIST(KILN_EDGE_OP)   // every unary op (test/unary_cases.h)
   Where, Cast,
+  AllReduce,  // kiln::distributed in this process's world of one: exact, every dtype
   Sum, Mean, ReduceMax, ReduceMin, Softmax, LogSoftmax, LayerNorm, Matmul,  // inexact kind
   kCount
 };
@@ -76,10 +77,18 @@ enum class Op {
 
 #define KILN_EDGE_NAME(name, family) #name,
 const char* op_name(Op op) {
-  static const char* names[] = {
-      KILN_BINARY_OP_LIST(KILN_EDGE_NAME) KILN_UNARY_OP_LIST(KILN_EDGE_NAME)
-      "where", "cast", "sum", "mean", "max", "min", "softmax", "log_softmax", "layer_norm",
-      "matmul"};
+  static const char* names[] = {KILN_BINARY_OP_LIST(KILN_EDGE_NAME)
+                                    KILN_UNARY_OP_LIST(KILN_EDGE_NAME) "where",
+                                "cast",
+                                "all_reduce",
+                                "sum",
+                                "mean",
+                                "max",
+                                "min",
+                                "softmax",
+                                "log_softmax",
+                                "layer_norm",
+                                "matmul"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(Op::kCount));
   return names[static_cast<size_t>(op)];
 }
@@ -162,7 +171,8 @@ struct Node {
   DType to = DType::f32;      // cast
   std::vector<int64_t> axes;  // reductions ({} with all_axes: every axis)
   bool all_axes = false, keepdims = false;
-  int64_t axis = -1;  // softmax, log_softmax
+  int64_t axis = -1;                                          // softmax, log_softmax
+  distributed::ReduceOp reduce = distributed::ReduceOp::sum;  // all_reduce
 };
 
 /// A value's dtype and the structure of its shape: right-aligned against the program's
@@ -218,6 +228,7 @@ std::string describe(const Program& p) {
     for (size_t a = 0; a < n.args.size(); ++a) os << (a ? ", " : "") << name(n.args[a]);
     if (n.has_scalar && !n.scalar_left) os << ", " << n.scalar.str();
     if (n.op == Op::Cast) os << ", " << dtype_name(n.to);
+    if (n.op == Op::AllReduce) os << ", reduce " << static_cast<int>(n.reduce);
     if (is_reduce(n.op)) {
       os << ", {";
       for (size_t i = 0; i < n.axes.size(); ++i) os << (i ? ", " : "") << n.axes[i];
@@ -261,6 +272,8 @@ Tensor apply_node(const Node& n, const std::vector<Tensor>& v) {
       return where(x, arg(1), arg(2));
     case Op::Cast:
       return cast(x, n.to);
+    case Op::AllReduce:
+      return distributed::all_reduce(x, n.reduce);
     case Op::Sum:
     case Op::Mean:
     case Op::ReduceMax:
@@ -640,6 +653,7 @@ class Generator {
       return (void)cast_to(
           x, rng_.pick({DType::f32, DType::f64, DType::i32, DType::i64, DType::boolean}));
     if (w < 18) return where_step(x);
+    if (w < 23) return all_reduce_step(x);
     if (w < 32) return binary_step(x, pick(binary_ops_of(rules::ElementwiseKind::compare)));
     if (d == DType::boolean) {
       if (w < 60) return binary_step(x, pick(binary_ops_of(rules::ElementwiseKind::logical)));
@@ -686,6 +700,20 @@ class Generator {
     n.args.push_back(y);
     if (rng_.coin(0.3)) std::swap(n.args[0], n.args[1]);
     emit(std::move(n), result, broadcast_dims(value(x).dims, value(y).dims));
+  }
+
+  /// A collective the plan runs on the communication thread (and, where the value dies
+  /// there, in its own buffer): with one rank, sum, max and min give x and mean x / 1.
+  void all_reduce_step(int x) {
+    Node n;
+    n.op = Op::AllReduce;
+    n.args = {x};
+    n.reduce = is_floating(value(x).dtype)
+                   ? rng_.pick({distributed::ReduceOp::sum, distributed::ReduceOp::mean,
+                                distributed::ReduceOp::max, distributed::ReduceOp::min})
+                   : rng_.pick({distributed::ReduceOp::sum, distributed::ReduceOp::max,
+                                distributed::ReduceOp::min});
+    emit(std::move(n), value(x).dtype, value(x).dims);
   }
 
   void where_step(int x) {

@@ -121,9 +121,13 @@ std::string rank_text(const GroupState& g) {
          std::to_string(g.comm->size()) + ")";
 }
 
+/// KILN_DISTRIBUTED_DEBUG, read once: every collective asks.
 bool debug_checks() {
-  const char* text = std::getenv("KILN_DISTRIBUTED_DEBUG");
-  return text != nullptr && *text != '\0' && std::strcmp(text, "0") != 0;
+  static const bool on = [] {
+    const char* text = std::getenv("KILN_DISTRIBUTED_DEBUG");
+    return text != nullptr && *text != '\0' && std::strcmp(text, "0") != 0;
+  }();
+  return on;
 }
 
 /// What every rank must agree on before a collective runs (KILN_DISTRIBUTED_DEBUG=1).
@@ -228,15 +232,6 @@ class Call {
   const Tensor* x_;
   GroupState& group_;
 };
-
-/// Combines `buffer` (a host tensor this call owns) across the group, in place: sum, max or
-/// min (a mean is a sum the caller divides).
-void reduce_in_place(Call& call, Tensor& buffer, ReduceOp op) {
-  call.run(0, -1, [&](uint32_t tag) {
-    call.group().comm->all_reduce(buffer.impl()->data(), buffer.impl()->data(),
-                                  static_cast<size_t>(buffer.numel()), buffer.dtype(), op, tag);
-  });
-}
 
 /// A contiguous host copy of `x` that a collective may overwrite.
 Tensor staged(const Tensor& x) {
@@ -480,43 +475,20 @@ std::vector<Tensor> all_reduce_gradients(const std::vector<Tensor>& gradients, R
       bytes += more;
       ++end;
     }
-    if (gradients[begin].device() != Device{}) {
-      // A device's gradients are packed on the device (NCCL reduces them there, else the
-      // all-reduce stages the one bucket through the host).
-      std::vector<Tensor> flats;
-      for (size_t i = begin; i < end; ++i) flats.push_back(reshape(gradients[i], {-1}));
-      const Tensor packed = flats.size() == 1 ? flats[0] : concat(flats, 0);
-      const Tensor reduced = comm::run_all_reduce(packed, op, group, loc);
-      int64_t at = 0;
-      for (size_t i = begin; i < end; ++i) {
-        const int64_t n = gradients[i].numel();
-        out[i] = reshape(slice(reduced, {at}, {at + n}), gradients[i].shape());
-        at += n;
-      }
-      begin = end;
-      continue;
-    }
-    // One host buffer for the bucket, reduced in place, then cut back into tensors.
-    Tensor bucket = kiln::detail::empty(dtype, {static_cast<int64_t>(bytes / element)});
-    auto* data = static_cast<char*>(bucket.impl()->data());
-    size_t at = 0;
+    // The bucket packed on the gradients' device (a new tensor, so the all-reduce may
+    // reduce it where it is; NCCL reduces a CUDA bucket in place on the device), then cut
+    // back into the gradients' shapes.
+    std::vector<Tensor> flats;
+    for (size_t i = begin; i < end; ++i) flats.push_back(reshape(gradients[i], {-1}));
+    const bool packed_anew = flats.size() > 1;
+    const Tensor packed = packed_anew ? concat(flats, 0) : flats[0];
+    flats.clear();
+    const Tensor reduced = comm::run_all_reduce(packed, op, group, loc, /*consume=*/packed_anew);
+    int64_t at = 0;
     for (size_t i = begin; i < end; ++i) {
-      const Tensor host = kiln::detail::to_host(gradients[i]);
-      const size_t n = static_cast<size_t>(host.numel()) * element;
-      if (n > 0) std::memcpy(data + at, host.data(), n);
+      const int64_t n = gradients[i].numel();
+      out[i] = reshape(slice(reduced, {at}, {at + n}), gradients[i].shape());
       at += n;
-    }
-    Call call("all_reduce_gradients", group, loc, &bucket);
-    reduce_in_place(call, bucket, op);
-    if (op == ReduceOp::mean) bucket = bucket / static_cast<double>(group.size());
-    at = 0;
-    for (size_t i = begin; i < end; ++i) {
-      const Tensor& g = gradients[i];
-      Tensor piece = kiln::detail::empty(dtype, g.shape().vec());
-      const size_t n = static_cast<size_t>(g.numel()) * element;
-      if (n > 0) std::memcpy(piece.impl()->data(), static_cast<const char*>(bucket.data()) + at, n);
-      at += n;
-      out[i] = g.device() == Device{} ? piece : piece.to(g.device());
     }
     begin = end;
   }
@@ -553,10 +525,8 @@ void* device_address(const Tensor& t) { return t.impl()->data(); }
 
 Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
                       const std::source_location& loc, bool consume) {
+  // The callers checked the shape rule (a mean of a floating dtype).
   Call call("all_reduce", group, loc, &x);
-  if (op == ReduceOp::mean && !is_floating(x.dtype()))
-    call.error("mean of a " + std::string(dtype_name(x.dtype())) +
-               " tensor: all_reduce with sum and divide, choosing the rounding");
   const bool extreme = op == ReduceOp::max || op == ReduceOp::min;
   if (on_nccl(x, group) && !(extreme && is_floating(x.dtype()))) {
     runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
@@ -573,32 +543,23 @@ Tensor run_all_reduce(const Tensor& x, ReduceOp op, const Group& group,
   // A handed-over host tensor that nothing else shares is reduced where it is.
   const bool sole = consume && x.device() == Device{} && x.impl().use_count() == 1 &&
                     x.impl()->buffer.use_count() == 1;
-  Tensor buffer;
-  if (sole) {
-    buffer = x;
-    kiln::distributed::reduce_in_place(call, buffer, op);
-  } else {  // the engine reads x and writes a new tensor: no staging copy
-    const Tensor host = to_host(x);
-    buffer = empty(x.dtype(), x.shape().vec());
-    call.run(0, -1, [&](uint32_t tag) {
-      call.group().comm->all_reduce(host.data(), buffer.impl()->data(),
-                                    static_cast<size_t>(x.numel()), x.dtype(), op, tag);
-    });
-  }
+  // Otherwise the engine reads x and writes a new tensor (no staging copy of our own).
+  const Tensor host = sole ? x : to_host(x);
+  Tensor buffer = sole ? x : empty(x.dtype(), x.shape().vec());
+  call.run(0, -1, [&](uint32_t tag) {
+    call.group().comm->all_reduce(host.data(), buffer.impl()->data(),
+                                  static_cast<size_t>(x.numel()), x.dtype(), op, tag);
+  });
   if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(group.size());
   return x.device() == Device{} ? buffer : buffer.to(x.device());
 }
 
 Tensor run_all_gather(const Tensor& x, const Group& group, const std::source_location& loc) {
   Call call("all_gather", group, loc, &x);
+  const Shape shape = rules::all_gather(type_of(x), group.size())->shape;  // checked by callers
   if (on_nccl(x, group)) {
     runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
     device.make_current();
-    std::vector<int64_t> shape = x.shape().vec();
-    if (shape.empty())
-      shape = {group.size()};
-    else
-      shape[0] *= group.size();
     Tensor out = empty(x.dtype(), shape, x.device());
     const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
     call.run(1, -1, [&](uint32_t tag) {
@@ -609,11 +570,6 @@ Tensor run_all_gather(const Tensor& x, const Group& group, const std::source_loc
     return out;
   }
   const Tensor host = to_host(x);  // only read: no copy of its own
-  std::vector<int64_t> shape = x.shape().vec();
-  if (shape.empty())
-    shape = {group.size()};
-  else
-    shape[0] *= group.size();
   Tensor out = empty(x.dtype(), shape);
   const size_t bytes = static_cast<size_t>(x.numel()) * dtype_size(x.dtype());
   call.run(1, -1, [&](uint32_t tag) {
@@ -624,9 +580,7 @@ Tensor run_all_gather(const Tensor& x, const Group& group, const std::source_loc
 
 Tensor run_broadcast(const Tensor& x, int root, const Group& group,
                      const std::source_location& loc) {
-  Call call("broadcast", group, loc, &x);
-  if (root < 0 || root >= group.size())
-    call.error("root " + std::to_string(root) + " of a group of " + std::to_string(group.size()));
+  Call call("broadcast", group, loc, &x);  // the callers checked the root (the shape rule)
   if (on_nccl(x, group)) {
     runtime::CudaDevice& device = runtime::CudaDevice::get(x.device());
     device.make_current();

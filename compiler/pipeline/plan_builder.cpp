@@ -151,6 +151,17 @@ class PlanBuilder {
     std::vector<std::vector<runtime::Step>> starts(ops.size()), dones(ops.size());
     std::vector<std::optional<runtime::Step>> own(ops.size());
     size_t earliest_start = 0;
+    // Where each op stands relative to the collectives: whether it holds one in a region
+    // (it runs them where it stands), and the position of the next op at or after it that
+    // does (the end when none).
+    std::vector<size_t> next_holding(ops.size() + 1, ops.size() - 1);
+    if (split)
+      for (size_t j = ops.size(); j-- > 0;)
+        next_holding[j] = holds_collective(*ops[j]) ? j : next_holding[j + 1];
+    auto place = [&](mlir::Operation* user) {  // the position of user's op in this block
+      mlir::Operation* at = block.findAncestorOpInBlock(*user);
+      return at ? position.lookup(at) : ops.size();
+    };
     llvm::DenseMap<mlir::Operation*, size_t> done_of;  // a split collective's done position
     for (size_t i = 0; i < ops.size(); ++i) {
       mlir::Operation& op = *ops[i];
@@ -178,27 +189,22 @@ class PlanBuilder {
             start_at = std::max(
                 start_at, done_of.count(def) ? done_of.lookup(def) + 1 : position.lookup(def) + 1);
         earliest_start = start_at;
-        size_t done_at = ops.size() - 1;  // the return
-        for (size_t j = i + 1; j < ops.size(); ++j)
-          if (holds_collective(*ops[j]) || llvm::any_of(op.getUsers(), [&](mlir::Operation* user) {
-                return block.findAncestorOpInBlock(*user) == ops[j];
-              })) {
-            done_at = j;
-            break;
-          }
+        // Before the first reader, an op holding a collective, or the return.
+        size_t done_at = next_holding[i + 1];
+        for (mlir::Operation* user : op.getUsers()) done_at = std::min(done_at, place(user));
         // The start may take the operand if this is its last use and nothing reads it
         // from the start on (a step between the start and this op's place would).
         std::vector<bool> dying;
         for (mlir::Value v : op.getOperands())
           dying.push_back(dies_at(v, &op) && llvm::all_of(v.getUsers(), [&](mlir::Operation* user) {
-                            mlir::Operation* at = block.findAncestorOpInBlock(*user);
-                            return at == &op || (at && position.lookup(at) < start_at);
+                            return user == &op || place(user) < start_at;
                           }));
         SplitCollective steps = bind_split_collective(
             {op, {slot(op.getOperand(0))}, {slot(op.getResult(0))}, s.where, std::move(dying)},
             pending_++);
         runtime::Step start{std::move(steps.start), {}, s.name + " start", s.where, s.reads, {}};
-        // The operand's slot lives until the done (the start's work holds its tensor too).
+        // What dies here is released at the done (the start's work holds the operand, or
+        // took it out of its slot).
         runtime::Step done{
             std::move(steps.done), std::move(s.release), s.name + " done", s.where, {}, s.writes};
         done_of[&op] = done_at;
@@ -206,7 +212,7 @@ class PlanBuilder {
         dones[done_at].push_back(std::move(done));
         continue;
       }
-      if (holds_collective(op)) earliest_start = i + 1;
+      if (split && next_holding[i] == i) earliest_start = i + 1;
       if (llvm::isa<ir::YieldOp>(op))
         s.run = yield_step(op, yield_to);
       else

@@ -48,17 +48,26 @@ int64_t agreed_calls(const std::function<void()>& fn, double min_time_s) {
   }
 }
 
-/// Median seconds per call over `reps` barrier-aligned repetitions of `calls` calls.
-double median_per_call(const std::function<void()>& fn, int64_t calls, int reps) {
-  std::vector<double> per_call;
+/// Median seconds per call of each of `fns` over `reps` barrier-aligned repetitions of
+/// `calls` calls, the functions taking turns within each repetition (so a drift in the
+/// machine's load lands on all of them alike, not on whichever ran last).
+std::vector<double> medians_per_call(const std::vector<std::function<void()>>& fns, int64_t calls,
+                                     int reps) {
+  std::vector<std::vector<double>> per_call(fns.size());
   for (int r = 0; r < reps; ++r) {
-    dist::barrier();
-    const double start = now_s();
-    for (int64_t i = 0; i < calls; ++i) fn();
-    per_call.push_back((now_s() - start) / static_cast<double>(calls));
+    for (size_t f = 0; f < fns.size(); ++f) {
+      dist::barrier();
+      const double start = now_s();
+      for (int64_t i = 0; i < calls; ++i) fns[f]();
+      per_call[f].push_back((now_s() - start) / static_cast<double>(calls));
+    }
   }
-  std::sort(per_call.begin(), per_call.end());
-  return per_call[per_call.size() / 2];
+  std::vector<double> medians;
+  for (auto& times : per_call) {
+    std::sort(times.begin(), times.end());
+    medians.push_back(times[times.size() / 2]);
+  }
+  return medians;
 }
 
 /// The engine's own all-reduce of f32 sums, in place and from another buffer: Gloo's
@@ -142,9 +151,9 @@ int distributed_benchmark(double min_time_s, int reps) {
     auto gloo_call = [&] { raw_call.in_place(raw.data(), raw.size()); };
     auto gloo_out_of_place = [&] { raw_call.out_of_place(raw_in.data(), raw.data(), raw.size()); };
     const int64_t calls = agreed_calls(gloo_call, min_time_s);
-    const double gloo_s = median_per_call(gloo_call, calls, reps);
-    const double oop_s = median_per_call(gloo_out_of_place, calls, reps);
-    const double kiln_s = median_per_call(kiln_call, calls, reps);
+    const std::vector<double> s =
+        medians_per_call({gloo_call, gloo_out_of_place, kiln_call}, calls, reps);
+    const double gloo_s = s[0], oop_s = s[1], kiln_s = s[2];
     if (lead)
       std::printf("%10lld %10.4f %10.4f %10.4f %10.3f %8.0f%% %8.0f%%\n",
                   static_cast<long long>(bytes), kiln_s * 1e3, gloo_s * 1e3, oop_s * 1e3,
@@ -180,7 +189,7 @@ int distributed_benchmark(double min_time_s, int reps) {
   };
   const int64_t calls = agreed_calls(step, min_time_s);
   reduce_s = 0, steps = 0;
-  const double step_s = median_per_call(step, calls, reps);
+  const double step_s = medians_per_call({step}, calls, reps)[0];
   if (lead)
     std::printf(
         "\nW4 data-parallel step on %d ranks (batch %lld, %lld per rank): %.3f ms, "
@@ -205,7 +214,8 @@ int distributed_benchmark(double min_time_s, int reps) {
       },
       options);
   auto whole_step = [&] { whole(x, labels); };
-  const double whole_s = median_per_call(whole_step, agreed_calls(whole_step, min_time_s), reps);
+  const double whole_s =
+      medians_per_call({whole_step}, agreed_calls(whole_step, min_time_s), reps)[0];
   if (lead)
     std::printf(
         "W4 data-parallel step compiled whole (JIT, 1 MiB buckets overlapping the "

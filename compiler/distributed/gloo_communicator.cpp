@@ -1,52 +1,89 @@
 // kiln::distributed over Gloo (Debian's libgloo, PyTorch's CPU collective library): a
 // full mesh of TCP pairs on 127.0.0.1, met through Gloo's FileStore in the rendezvous
-// folder; Gloo's ring algorithms for the collectives, with kiln's reduction functions (NaN
-// and signed zeros combine the same whichever rank comes first; booleans as logic).
+// folder; Gloo's algorithms for the collectives (kiln's own ring for the all-reduce,
+// ring_all_reduce.h), with kiln's reduction functions (NaN and signed zeros combine the same
+// whichever rank comes first; booleans as logic).
 #include <gloo/allgather.h>
-#include <gloo/allreduce.h>
 #include <gloo/barrier.h>
 #include <gloo/broadcast.h>
-#include <gloo/math.h>
 #include <gloo/rendezvous/context.h>
 #include <gloo/rendezvous/file_store.h>
 #include <gloo/rendezvous/prefix_store.h>
 #include <gloo/transport/tcp/device.h>
+#include <gloo/transport/unbound_buffer.h>
+#include <gloo/types.h>
 
-#include <cmath>
 #include <cstdint>
-#include <type_traits>
+#include <cstring>
+#include <deque>
+#include <utility>
 
 #include "compiler/distributed/communicator.h"
 #include "compiler/distributed/reduce_functions.h"
-#include "runtime/dispatch.h"
+#include "compiler/distributed/ring_all_reduce.h"
 
 namespace kiln::detail::distributed {
 namespace {
 
-using ReduceFn = void (*)(void*, const void*, const void*, size_t);
+// Gloo's slots for kiln's ring: Gloo's own collectives use prefixes 0x01-0x08 (gloo/types.h).
+constexpr uint8_t kRingSlotPrefix = 0x4b;
 
-template <class T>
-ReduceFn typed(ReduceOp op) {
-  switch (op) {
-    case ReduceOp::sum:
-    case ReduceOp::mean:
-      return &gloo::sum<T>;
-    case ReduceOp::max:
-      return &extreme<T, true>;
-    case ReduceOp::min:
-      return &extreme<T, false>;
+/// The ring's links over Gloo's TCP pairs: unbound buffers over the input, the output and
+/// the scratch (Gloo sends from and receives into memory it was given beforehand). Gloo
+/// counts completions per buffer, so each wait goes to the buffer its transfer used.
+class GlooRingLink final : public RingLink {
+ public:
+  GlooRingLink(gloo::Context& context, uint32_t tag, std::chrono::milliseconds timeout)
+      : context_(context),
+        slot_(gloo::Slot::build(kRingSlotPrefix, tag)),
+        timeout_(timeout),
+        next_((context.rank + context.size - 1) % context.size),
+        prev_((context.rank + 1) % context.size) {}
+
+  void bind(const void* in, void* out, size_t bytes, void* scratch, size_t scratch_bytes) override {
+    buffers_[0] = context_.createUnboundBuffer(out, bytes);
+    buffers_[1] = in == out ? nullptr : context_.createUnboundBuffer(const_cast<void*>(in), bytes);
+    buffers_[2] = context_.createUnboundBuffer(scratch, scratch_bytes);
   }
-  return nullptr;
-}
+  void start_send(const void* data, size_t bytes) override {
+    auto [buffer, offset] = find(data);
+    buffer->send(next_, slot_, offset, bytes);
+    sends_.push_back(buffer);
+  }
+  void start_recv(void* data, size_t bytes) override {
+    auto [buffer, offset] = find(data);
+    buffer->recv(prev_, slot_, offset, bytes);
+    recvs_.push_back(buffer);
+  }
+  void wait_send() override { finish(sends_, &gloo::transport::UnboundBuffer::waitSend); }
+  void wait_recv() override { finish(recvs_, &gloo::transport::UnboundBuffer::waitRecv); }
 
-ReduceFn reduce_fn(DType dtype, ReduceOp op) {
-  return dispatch_dtype(dtype, [&]<class T>() -> ReduceFn {
-    if constexpr (std::is_same_v<T, uint8_t>)  // booleans
-      return op == ReduceOp::min ? &logic<false> : &logic<true>;
-    else
-      return typed<T>(op);
-  });
-}
+ private:
+  using Wait = bool (gloo::transport::UnboundBuffer::*)(int*, std::chrono::milliseconds);
+  void finish(std::deque<gloo::transport::UnboundBuffer*>& pending, Wait wait) {
+    gloo::transport::UnboundBuffer* buffer = pending.front();
+    pending.pop_front();
+    // False: the wait was aborted (nothing here aborts one; a failure all the same).
+    if (!(buffer->*wait)(nullptr, timeout_)) throw CommError("a ring transfer was aborted");
+  }
+  std::pair<gloo::transport::UnboundBuffer*, size_t> find(const void* data) const {
+    const auto* p = static_cast<const uint8_t*>(data);
+    for (const auto& buffer : buffers_) {
+      if (!buffer) continue;
+      const auto* base = static_cast<const uint8_t*>(buffer->ptr);
+      if (p >= base && p < base + buffer->size)
+        return {buffer.get(), static_cast<size_t>(p - base)};
+    }
+    throw CommError("internal error: a ring transfer outside its buffers");
+  }
+
+  gloo::Context& context_;
+  uint64_t slot_;
+  std::chrono::milliseconds timeout_;
+  int next_, prev_;
+  std::unique_ptr<gloo::transport::UnboundBuffer> buffers_[3];  // out, in (or none), scratch
+  std::deque<gloo::transport::UnboundBuffer*> sends_, recvs_;
+};
 
 class GlooCommunicator final : public Communicator {
  public:
@@ -68,18 +105,14 @@ class GlooCommunicator final : public Communicator {
 
   void all_reduce(const void* in, void* out, size_t count, DType dtype, ReduceOp op,
                   uint32_t tag) override {
-    if (count == 0) return;
     guarded([&] {
-      gloo::AllreduceOptions options(context_);
-      // Gloo hands the reduction function counts of the output's element type. An input of
-      // its own is read by Gloo's ring as it goes (no copy into the output first).
-      dispatch_dtype(dtype, [&]<class T>() {
-        if (in != out) options.setInput(static_cast<T*>(const_cast<void*>(in)), count);
-        options.setOutput(static_cast<T*>(out), count);
-      });
-      tag_and_time(options, tag);
-      options.setReduceFunction(reduce_fn(dtype, op));
-      gloo::allreduce(options);
+      if (size() == 1) {
+        if (in != out) std::memcpy(out, in, count * dtype_size(dtype));
+        return;
+      }
+      GlooRingLink link(*context_, tag, timeout_);
+      ring_all_reduce(link, rank(), size(), in, out, count, dtype_size(dtype),
+                      reduce_function(dtype, op));
     });
   }
 

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <random>
 #include <string>
 
 using namespace kiln;
@@ -112,6 +113,55 @@ TEST_CASE("distributed: every dtype and reduction is exact on every rank", "[col
   }
 }
 
+TEST_CASE("distributed: all-reduce of any length, cut unevenly round the ring", "[collectives]") {
+  // The ring cuts a buffer into ranks x k segments of at most 4 MiB: lengths below the
+  // rank count, chunks that end early or are empty, and several segments per chunk; out of
+  // place (x kept) eagerly, and in place in a compiled function whose operand dies there.
+  dist::Group world = dist::init();
+  const int n = world.size(), r = world.rank();
+  auto values = [](DType dtype, int rank, int64_t count) {
+    std::mt19937 gen(static_cast<uint32_t>(1000 * rank + count));
+    // The whole int32 range: integer sums wrap as kiln's eager sums do.
+    std::uniform_int_distribution<int32_t> pick(std::numeric_limits<int32_t>::min(),
+                                                std::numeric_limits<int32_t>::max());
+    std::vector<int32_t> v(static_cast<size_t>(count));
+    for (auto& e : v) e = pick(gen);
+    return cast(Tensor::from<int32_t>(v, {count}), dtype);
+  };
+  auto in_place = kiln::function([](Tensor t) { return dist::all_reduce(t * 1); });
+  for (const int64_t count : {int64_t{1}, int64_t{2}, int64_t{5}, int64_t{7}, int64_t{4099},
+                              int64_t{3 << 18} + 13, int64_t{5 << 18} + 3, int64_t{25 << 18} + 1}) {
+    const bool large = count > (int64_t{8} << 20);  // 3-4 segments per chunk: i32 alone
+    for (DType dtype : {DType::i32, DType::f64, DType::boolean}) {
+      if (large && dtype != DType::i32) continue;
+      INFO(count << " elements of " << dtype_name(dtype));
+      std::vector<Tensor> all;
+      for (int k = 0; k < n; ++k) all.push_back(values(dtype, k, count));
+      const Tensor x = values(dtype, r, count);
+      const std::string before = bits_of(x);
+      for (const auto op : {dist::ReduceOp::sum, dist::ReduceOp::max, dist::ReduceOp::min}) {
+        Tensor want = all[0];
+        for (int k = 1; k < n; ++k) {
+          if (dtype == DType::boolean)  // or for sum and max, and for min
+            want = op == dist::ReduceOp::min ? logical_and(want, all[k]) : logical_or(want, all[k]);
+          else
+            want = op == dist::ReduceOp::sum   ? want + all[k]
+                   : op == dist::ReduceOp::min ? minimum(want, all[k])
+                                               : maximum(want, all[k]);
+        }
+        CHECK(bits_of(dist::all_reduce(x, op)) == bits_of(want));
+        CHECK(bits_of(x) == before);
+      }
+      if (dtype == DType::i32) {
+        Tensor sum = all[0];
+        for (int k = 1; k < n; ++k) sum = sum + all[k];
+        CHECK(bits_of(in_place(x)) == bits_of(sum));
+        CHECK(bits_of(x) == before);
+      }
+    }
+  }
+}
+
 TEST_CASE("distributed: gather, broadcast, barrier and split", "[collectives]") {
   dist::Group world = dist::init();
   const int n = world.size(), r = world.rank();
@@ -184,8 +234,8 @@ TEST_CASE("distributed: collectives inside a kiln::function equal the eager ones
   auto kept = kiln::function(
       [](Tensor t) {
         Tensor y = t * 2.0f, z = t * 3.0f;
-        Tensor r = dist::all_reduce(y);
-        return std::vector<Tensor>{r, y, dist::all_reduce(z)};
+        Tensor reduced = dist::all_reduce(y);
+        return std::vector<Tensor>{reduced, y, dist::all_reduce(z)};
       },
       options);
   const Tensor t = cast(rank_values(DType::f32, r), DType::f32);
@@ -198,9 +248,9 @@ TEST_CASE("distributed: collectives inside a kiln::function equal the eager ones
   // A barrier and a split group's collective inside the function, with a constant operand.
   dist::Group half = world.split(r % 2);
   auto g = kiln::function(
-      [&](Tensor t) {
+      [&](Tensor v) {
         dist::barrier();
-        return dist::all_reduce(t, dist::ReduceOp::sum, half) +
+        return dist::all_reduce(v, dist::ReduceOp::sum, half) +
                dist::all_reduce(Tensor::scalar<int32_t>(1), dist::ReduceOp::sum, half);
       },
       options);

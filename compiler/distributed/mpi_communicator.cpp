@@ -1,5 +1,5 @@
 // kiln::distributed over MPI (Open MPI, as cluster users launch with mpirun or Slurm): the
-// process's MPI_COMM_WORLD and its splits. All-reduces from 64 KiB on are kiln's ring
+// process's MPI_COMM_WORLD and its splits. All-reduces from 256 KiB on are kiln's ring
 // (ring_all_reduce.h) over MPI_Isend/MPI_Irecv; the rest are MPI's nonblocking forms, each polled
 // until it completes or the timeout passes (MPI itself never times out: a rank that never
 // comes would hang the others). Max and min are kiln's reductions (reduce_functions.h) as
@@ -171,11 +171,11 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
-  // From 64 KiB on, kiln's ring over MPI's point-to-point calls: Open MPI's nonblocking
+  // From 256 KiB on, kiln's ring over MPI's point-to-point calls: Open MPI's nonblocking
   // all-reduce (libnbc) ran at 67-83% of its blocking one from 256 KiB to 4 MiB, the ring
-  // at 85-118% (2 ranks, kiln-bench --distributed); at 64 KiB the two were alike, and below
-  // the nonblocking call's fewer messages win.
-  static constexpr size_t kRingMinBytes = size_t{64} << 10;
+  // at 85-118% (2 ranks, kiln-bench --distributed); at 64 KiB the ring's 62-76% was no
+  // better than libnbc's 74%, and below that the nonblocking call's fewer messages win.
+  static constexpr size_t kRingMinBytes = size_t{256} << 10;
 
   /// The ring's links over MPI_Isend/MPI_Irecv on this communicator (its own tag: point to
   /// point never matches a collective's messages), each wait polled against the timeout.

@@ -162,8 +162,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   auto emitStep = [&](mlir::Value j, mlir::Value mask) {
     auto indices = [&](const std::vector<int64_t>& shape, bool innermost) {
       llvm::SmallVector<mlir::Value> at;
-      for (size_t d = 0; d + 1 < rank; ++d)
-        at.push_back(shape[d] == layout.space[d] ? ivs[d] : c0);
+      for (size_t d = 0; d + 1 < rank; ++d) at.push_back(shape[d] == layout.space[d] ? ivs[d] : c0);
       at.push_back(innermost ? j : c0);
       return at;
     };
@@ -234,8 +233,8 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     mlir::Value j = inner.getInductionVar();
     failed = !emitStep(j, stepMask(b, loc, lanes, n, j));
   } else {
-    mlir::Value whole_end = b.create<mlir::arith::SubIOp>(
-        loc, n, b.create<mlir::arith::RemUIOp>(loc, n, index(lanes)));
+    mlir::Value whole_end =
+        b.create<mlir::arith::SubIOp>(loc, n, b.create<mlir::arith::RemUIOp>(loc, n, index(lanes)));
     auto inner = b.create<mlir::scf::ForOp>(loc, c0, whole_end, index(lanes));
     b.setInsertionPointToStart(inner.getBody());
     failed = !emitStep(inner.getInductionVar(), {});

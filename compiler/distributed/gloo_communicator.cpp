@@ -14,7 +14,6 @@
 #include <gloo/types.h>
 
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <utility>
 
@@ -106,10 +105,7 @@ class GlooCommunicator final : public Communicator {
   void all_reduce(const void* in, void* out, size_t count, DType dtype, ReduceOp op,
                   uint32_t tag) override {
     guarded([&] {
-      if (size() == 1) {
-        if (in != out) std::memcpy(out, in, count * dtype_size(dtype));
-        return;
-      }
+      // A Gloo group has 2+ ranks (a group of one is the local communicator).
       GlooRingLink link(*context_, tag, timeout_);
       ring_all_reduce(link, rank(), size(), in, out, count, dtype_size(dtype),
                       reduce_function(dtype, op));

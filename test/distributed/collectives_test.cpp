@@ -11,9 +11,14 @@
 #include <kiln/kiln.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <numeric>
 #include <random>
 #include <string>
 
@@ -121,12 +126,34 @@ TEST_CASE("distributed: all-reduce of any length, cut unevenly round the ring", 
   const int n = world.size(), r = world.rank();
   auto values = [](DType dtype, int rank, int64_t count) {
     std::mt19937 gen(static_cast<uint32_t>(1000 * rank + count));
-    // The whole int32 range: integer sums wrap as kiln's eager sums do.
+    // The whole int32 range: integer sums wrap as kiln's eager sums do. f64 also gets the
+    // edges one time in eight: +-0, +-inf, NaN, huge values that overflow, subnormals.
     std::uniform_int_distribution<int32_t> pick(std::numeric_limits<int32_t>::min(),
                                                 std::numeric_limits<int32_t>::max());
-    std::vector<int32_t> v(static_cast<size_t>(count));
-    for (auto& e : v) e = pick(gen);
-    return cast(Tensor::from<int32_t>(v, {count}), dtype);
+    const double edges[] = {0.0,   -0.0,   INFINITY, -INFINITY, NAN,
+                            1e308, -1e308, 4.9e-324, -2.2e-308};
+    std::uniform_int_distribution<size_t> edge(0, 8 * std::size(edges) - 1);
+    std::vector<double> v(static_cast<size_t>(count));
+    for (auto& e : v) {
+      e = pick(gen);
+      if (const size_t k = edge(gen); dtype == DType::f64 && k < std::size(edges)) e = edges[k];
+    }
+    return cast(Tensor::from<double>(v, {count}), dtype);
+  };
+  // Each element equal to that of one of `orders`: the same bits, or NaN on both sides
+  // (which NaN a sum of NaNs gives depends on the order of its operands, as in eager code).
+  auto same_as_one = [](const Tensor& got, const std::vector<Tensor>& orders) {
+    const auto x = cast(got, DType::f64).to_vector<double>();
+    std::vector<std::vector<double>> ys;
+    for (const Tensor& o : orders) ys.push_back(cast(o, DType::f64).to_vector<double>());
+    for (size_t i = 0; i < x.size(); ++i) {
+      bool found = false;
+      for (const auto& y : ys)
+        found = found || (y.size() == x.size() && ((std::isnan(x[i]) && std::isnan(y[i])) ||
+                                                   std::memcmp(&x[i], &y[i], sizeof(double)) == 0));
+      if (!found) return false;
+    }
+    return true;
   };
   auto in_place = kiln::function([](Tensor t) { return dist::all_reduce(t * 1); });
   for (const int64_t count : {int64_t{1}, int64_t{2}, int64_t{5}, int64_t{7}, int64_t{4099},
@@ -140,16 +167,30 @@ TEST_CASE("distributed: all-reduce of any length, cut unevenly round the ring", 
       const Tensor x = values(dtype, r, count);
       const std::string before = bits_of(x);
       for (const auto op : {dist::ReduceOp::sum, dist::ReduceOp::max, dist::ReduceOp::min}) {
-        Tensor want = all[0];
-        for (int k = 1; k < n; ++k) {
-          if (dtype == DType::boolean)  // or for sum and max, and for min
-            want = op == dist::ReduceOp::min ? logical_and(want, all[k]) : logical_or(want, all[k]);
-          else
-            want = op == dist::ReduceOp::sum   ? want + all[k]
-                   : op == dist::ReduceOp::min ? minimum(want, all[k])
-                                               : maximum(want, all[k]);
-        }
-        CHECK(bits_of(dist::all_reduce(x, op)) == bits_of(want));
+        // The ranks' values combined left to right in the order `ranks`.
+        auto fold = [&](const std::vector<int>& ranks) {
+          Tensor want = all[static_cast<size_t>(ranks[0])];
+          for (size_t k = 1; k < ranks.size(); ++k) {
+            const Tensor& next = all[static_cast<size_t>(ranks[k])];
+            if (dtype == DType::boolean)  // or for sum and max, and for min
+              want = op == dist::ReduceOp::min ? logical_and(want, next) : logical_or(want, next);
+            else
+              want = op == dist::ReduceOp::sum   ? want + next
+                     : op == dist::ReduceOp::min ? minimum(want, next)
+                                                 : maximum(want, next);
+          }
+          return want;
+        };
+        // A floating sum over 3+ ranks adds in an order that depends on where the element
+        // lies round the ring (any all-reduce's; docs/guide.md): with the edges (overflow,
+        // inf - inf) the order shows, so each element must be one of the orders' sums.
+        std::vector<int> ranks(static_cast<size_t>(n));
+        std::iota(ranks.begin(), ranks.end(), 0);
+        std::vector<Tensor> orders;
+        do orders.push_back(fold(ranks));
+        while (op == dist::ReduceOp::sum && dtype == DType::f64 &&
+               std::next_permutation(ranks.begin(), ranks.end()));
+        CHECK(same_as_one(dist::all_reduce(x, op), orders));
         CHECK(bits_of(x) == before);
       }
       if (dtype == DType::i32) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -50,10 +51,25 @@ struct Operand {
   T at(int64_t r, int64_t c) const { return trans ? p[c * ld + r] : p[r * ld + c]; }
 };
 
+/// OpenBLAS sizes its pool from the environment; match kiln's threads once, before the
+/// first product it runs (set_blas_threads keeps them matched afterwards). Not before: a
+/// process whose products are all small or integer needs no OpenBLAS.
+std::mutex blas_threads_mutex;
+std::atomic<bool> blas_threads_matched{false};
+
+void match_blas_threads() {
+  if (blas_threads_matched.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(blas_threads_mutex);
+  if (blas_threads_matched.load(std::memory_order_relaxed)) return;
+  openblas().set_num_threads(runtime::num_threads());
+  blas_threads_matched.store(true, std::memory_order_release);
+}
+
 /// c (M, N, row-major) = op(a) (M, K) @ op(b) (K, N), f32 or f64.
 template <class T>
 void gemm(Operand<T> a, Operand<T> b, T* c, int64_t M, int64_t N, int64_t K) {
   if (M * N * K > kSmallGemm) {
+    match_blas_threads();
     const auto ta = a.trans ? CblasTrans : CblasNoTrans, tb = b.trans ? CblasTrans : CblasNoTrans;
     if constexpr (std::is_same_v<T, float>)
       return openblas().sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a.p, a.ld, b.p, b.ld, 0.0f, c,
@@ -79,20 +95,21 @@ void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
   small_gemm(a, b, c, M, N, K);
 }
 
-/// OpenBLAS sizes its pool from the environment; match kiln's threads once, before the
-/// first product (kiln::set_num_threads keeps them matched afterwards).
-void match_blas_threads() {
-  static std::once_flag matched;
-  std::call_once(matched, [] { openblas().set_num_threads(runtime::num_threads()); });
-}
-
 }  // namespace
 
-void set_blas_threads(int threads) { openblas().set_num_threads(threads); }
+void prepare_matmul(DType dtype, int64_t M, int64_t N, int64_t K) {
+  if (dtype != DType::f32 && dtype != DType::f64) return;
+  if (M >= 0 && N >= 0 && K >= 0 && M * N * K <= kSmallGemm) return;  // kiln's own loops
+  load_openblas_in_background();
+}
+
+void set_blas_threads(int threads) {
+  std::lock_guard<std::mutex> lock(blas_threads_mutex);
+  if (blas_threads_matched.load(std::memory_order_relaxed)) openblas().set_num_threads(threads);
+}
 
 void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end,
                  bool transpose_a, bool transpose_b) {
-  match_blas_threads();
   const int64_t M = out.shape()[0], N = out.shape()[1];
   const int64_t K = transpose_a ? a.shape()[0] : a.shape()[1];
   if (end <= begin || N == 0) return;
@@ -115,7 +132,6 @@ void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t be
 }
 
 void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
-  match_blas_threads();
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();
   const Shape& so = out.shape();

@@ -11,8 +11,4 @@ void matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   cpu::matmul(a, b, out);
 }
 
-void prepare_matmul(Device device, DType dtype, int64_t M, int64_t N, int64_t K) {
-  if (device.kind == Device::cpu) cpu::prepare_matmul(dtype, M, N, K);
-}
-
 }  // namespace kiln::kernels

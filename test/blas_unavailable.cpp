@@ -1,8 +1,8 @@
 // A process whose OpenBLAS cannot be loaded (KILN_OPENBLAS names no library), for ctest
-// matmul.blas_unavailable: tracing a product starts loading OpenBLAS in the background
-// (kernels/cpu/openblas.cpp); that failure must surface as the product's kiln::Error,
-// naming the library, every time it runs — compiled or eager — and never as a crash or a
-// wrong number. Products small enough for kiln's own loops still run, bit-equal to eager.
+// matmul.blas_unavailable: every product that needs OpenBLAS, compiled or eager, fails
+// with a kiln::Error naming the library, every time it runs, never a crash or a wrong
+// number; what needs no BLAS (thread counts, products small enough for kiln's own loops)
+// still runs, bit-equal to eager.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -43,7 +43,7 @@ int main() {
   using kiln::Tensor;
   auto product = kiln::function([](Tensor a, Tensor b) { return kiln::matmul(a, b) + 1.0f; });
   const Tensor a = kiln::random_uniform({64, 48}, 1), b = kiln::random_uniform({48, 40}, 2);
-  // Traced (the background load starts and fails), then run: the error, twice.
+  // Traced, compiled, then run: the error, on every call.
   expect_blas_error("compiled product, first call", library, [&] { product(a, b); });
   expect_blas_error("compiled product, second call", library, [&] { product(a, b); });
   expect_blas_error("eager product", library, [&] { kiln::matmul(a, b); });

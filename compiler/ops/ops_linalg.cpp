@@ -12,12 +12,8 @@ using detail::CallSite;
 Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   CallSite site{"matmul", &loc};
   const Device device = detail::check_operands(site, {&a, &b});
-  const rules::TensorType ta = detail::type_of(a), tb = detail::type_of(b);
-  auto type = detail::unwrap(site, rules::matmul(ta, tb), {&a, &b});
-  // Traced, the product runs once compiled: its library loads meanwhile. (The rule has
-  // checked the ranks.)
-  kernels::prepare_matmul(device, ta.dtype, ta.shape[ta.shape.size() - 2], tb.shape.back(),
-                          ta.shape.back());
+  auto type =
+      detail::unwrap(site, rules::matmul(detail::type_of(a), detail::type_of(b)), {&a, &b});
   return detail::apply_kernel1(site, {&a, &b}, {}, type, device,
                                [&](const Tensor& out) { kernels::matmul(a, b, out); });
 }

@@ -97,12 +97,6 @@ void gemm(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K) {
 
 }  // namespace
 
-void prepare_matmul(DType dtype, int64_t M, int64_t N, int64_t K) {
-  if (dtype != DType::f32 && dtype != DType::f64) return;
-  if (M >= 0 && N >= 0 && K >= 0 && M * N * K <= kSmallGemm) return;  // kiln's own loops
-  load_openblas_in_background();
-}
-
 void set_blas_threads(int threads) {
   std::lock_guard<std::mutex> lock(blas_threads_mutex);
   if (blas_threads_matched.load(std::memory_order_relaxed)) openblas().set_num_threads(threads);

@@ -16,11 +16,6 @@ void matmul(const Tensor& a, const Tensor& b, const Tensor& out);
 void matmul_rows(const Tensor& a, const Tensor& b, const Tensor& out, int64_t begin, int64_t end,
                  bool transpose_a = false, bool transpose_b = false);
 
-/// Starts loading OpenBLAS in the background when a product (M, K) @ (K, N) of `dtype`
-/// would run on it (f32 or f64, not tiny; -1, a size known only at run time, counts as
-/// large).
-void prepare_matmul(DType dtype, int64_t M, int64_t N, int64_t K);
-
 /// BLAS threads follow kiln's thread count (set by kiln::set_num_threads). Before OpenBLAS
 /// has run a product this does nothing (nor loads it): the first product matches them.
 void set_blas_threads(int threads);

@@ -3,9 +3,6 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "kiln/error.h"
 
@@ -40,17 +37,13 @@ void get(void* lib, Fn& fn, const char* name, std::string& problem) {
   if (fn == nullptr && problem.empty()) problem = std::string("OpenBLAS lacks ") + name;
 }
 
-/// Before OpenBLAS is loaded: it reads the variable once, while it initializes. The user's
-/// own setting (CI sets Haswell) wins. A process that loaded OpenBLAS already (linked by
-/// the program) keeps the kernels it chose then.
-void choose_kernels() {
+OpenBlas load() {
+  // Before OpenBLAS is loaded: it reads the variable once, while it initializes. The user's
+  // own setting (CI sets Haswell) wins. A process that loaded OpenBLAS already (linked by
+  // the program) keeps the kernels it chose then.
   const char* kernels = kernels_for_this_cpu();
   if (std::getenv("OPENBLAS_CORETYPE") == nullptr && kernels != nullptr)
     setenv("OPENBLAS_CORETYPE", kernels, /*overwrite=*/0);
-}
-
-OpenBlas load() {
-  choose_kernels();  // sets nothing after load_openblas_in_background has chosen
   const char* path = std::getenv("KILN_OPENBLAS");
   const std::string name = path != nullptr ? path : "libopenblas.so.0";
   void* lib = dlopen(name.c_str(), RTLD_NOW | RTLD_GLOBAL | deep_binding());
@@ -73,23 +66,6 @@ OpenBlas load() {
 const OpenBlas& openblas() {
   static const OpenBlas blas = load();  // a failed load throws, and is tried again next time
   return blas;
-}
-
-void load_openblas_in_background() {
-  static std::once_flag started;
-  std::call_once(started, [] {
-    // setenv on this thread: one racing another thread's getenv is undefined behaviour.
-    choose_kernels();
-    try {
-      std::thread([] {
-        try {
-          openblas();
-        } catch (...) {  // the first product tries again and reports it
-        }
-      }).detach();
-    } catch (const std::system_error&) {  // no thread to be had: the first product loads it
-    }
-  });
 }
 
 std::string openblas_core() {

@@ -24,11 +24,6 @@ struct OpenBlas {
 /// kiln::Error saying what was tried when it cannot be loaded.
 const OpenBlas& openblas();
 
-/// Starts loading OpenBLAS on a thread of its own, once per process, and returns: loading
-/// it costs 3-7 ms (relocating a 36 MB library, its thread pool), which a trace that will
-/// run products hides behind its own work (openblas() then waits for what is left).
-void load_openblas_in_background();
-
 /// The kernels OpenBLAS runs ("SkylakeX"), loading it if needed.
 std::string openblas_core();
 

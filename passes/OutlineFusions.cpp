@@ -116,6 +116,111 @@ void storeLanes(mlir::OpBuilder& b, mlir::Location loc, mlir::Value value, mlir:
     b.create<mlir::vector::MaskedStoreOp>(loc, memref, at, mask, value);
 }
 
+bool isSplatConstant(mlir::Operation& op) {
+  auto c = llvm::dyn_cast<ir::ConstantOp>(op);
+  return c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat();
+}
+
+// ---- Stages of a long chain -------------------------------------------------------------
+//
+// A body whose critical path is long (W1: 50 tanh in a row) runs as a sequence of stages
+// of about kStageCost (opCost units, a transcendental function ~16) each, over tiles of
+// kTileSteps vector steps: stage 1 over the whole tile, then stage 2, ... Each stage's loop
+// body is short and its iterations independent, so the core overlaps iterations (the
+// latency a single chain would wait out), and code generation, whose cost grows with the
+// size of a loop body, sees 50 small bodies instead of one huge one (W1 on a Zen 3:
+// 300 ms -> see the commit). A value crossing from one stage to a later one goes through
+// a tile buffer on the stack (L1); splat constants are made again in each stage.
+
+constexpr int64_t kStageCost = 16;
+constexpr int64_t kTileSteps = 16;
+
+/// One stage: its ops; the values it reads from earlier stages' tiles and writes for later
+/// ones (the tile buffers, once made); the inputs it loads; the results it stores (all in
+/// the last stage).
+struct Stage {
+  llvm::DenseSet<mlir::Operation*> ops;
+  llvm::SmallVector<std::pair<mlir::Value, mlir::Value>> reads, writes;
+  llvm::DenseSet<mlir::Value> inputs;
+  llvm::DenseSet<size_t> yields;
+};
+struct Stages {
+  std::vector<Stage> list;
+  /// Tile buffers, by element type in memory, and the one each value crossing stages
+  /// uses: a buffer is reused once the stages reading its value are done (by the last of
+  /// them, too: each step reads its tiles before it writes any), so a chain needs one.
+  llvm::SmallVector<mlir::Type> buffers;
+  llvm::DenseMap<mlir::Value, size_t> buffer_of;
+};
+
+/// The body cut into stages in its order (each op's operands come from its own stage, an
+/// earlier one or the inputs). `product` (an output fusion's matmul) is computed outside.
+Stages stagesOf(mlir::Block& body, mlir::Operation* product) {
+  Stages stages;
+  llvm::DenseMap<mlir::Operation*, size_t> stage_of;
+  llvm::SetVector<mlir::Value> tiled;            // values that cross stages, in body order
+  llvm::DenseMap<mlir::Value, size_t> last_use;  // the last stage reading one
+  int64_t cost = kStageCost;                     // a new stage before the first op
+  for (mlir::Operation& op : body.without_terminator()) {
+    if (&op == product || isSplatConstant(op)) continue;
+    if (cost >= kStageCost) {
+      stages.list.emplace_back();
+      cost = 0;
+    }
+    stages.list.back().ops.insert(&op);
+    stage_of[&op] = stages.list.size() - 1;
+    cost += opCost(&op);
+  }
+  if (stages.list.empty()) stages.list.emplace_back();
+  // Where each use is: an input is loaded by the stages that use it, a value of another
+  // stage goes through a tile. Every result is stored by the last stage: a result may be
+  // written over an input (the plan gives a dying input's buffer to a result), which each
+  // step reads before it writes, but a later stage would read after an earlier one wrote.
+  auto use = [&](mlir::Value v, size_t user) {
+    mlir::Operation* def = v.getDefiningOp();
+    if (def == nullptr || def == product) {
+      stages.list[user].inputs.insert(v);
+      return;
+    }
+    auto it = stage_of.find(def);
+    if (it == stage_of.end() || it->second == user) return;  // a splat constant, or local
+    tiled.insert(v);
+    last_use[v] = std::max(last_use.lookup(v), user);
+    auto& writes = stages.list[it->second].writes;
+    if (!llvm::is_contained(llvm::make_first_range(writes), v)) writes.push_back({v, {}});
+    auto& reads = stages.list[user].reads;
+    if (!llvm::is_contained(llvm::make_first_range(reads), v)) reads.push_back({v, {}});
+  };
+  for (mlir::Operation& op : body.without_terminator()) {
+    auto it = stage_of.find(&op);
+    if (it == stage_of.end()) continue;
+    for (mlir::Value v : op.getOperands()) use(v, it->second);
+  }
+  auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
+  const size_t last = stages.list.size() - 1;
+  for (auto [k, value] : llvm::enumerate(yield.getValues())) {
+    stages.list[last].yields.insert(k);
+    use(value, last);
+  }
+  // In body order, so by the stage making each value.
+  llvm::SmallVector<mlir::Value> holding;  // buffer -> the value it holds now
+  for (mlir::Value v : tiled) {
+    const size_t made = stage_of.lookup(v.getDefiningOp());
+    const mlir::Type element = memoryElement(mlir::getElementTypeOrSelf(v.getType()));
+    size_t buffer = 0;
+    while (buffer < holding.size() &&
+           !(stages.buffers[buffer] == element && last_use.lookup(holding[buffer]) <= made))
+      ++buffer;
+    if (buffer == holding.size()) {
+      stages.buffers.push_back(element);
+      holding.push_back(v);
+    }
+    holding[buffer] = v;
+    stages.buffer_of[v] = buffer;
+  }
+  return stages;
+}
+
 /// A loop fusion's kernel (or an output fusion's epilogue): loops over the collapsed
 /// iteration space; the innermost one walks `lanes` elements at a time with vector loads
 /// and stores, masked where the extent may leave a partial last step, so the body exists
@@ -139,11 +244,13 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     return index(layout.space[d]);
   };
   const int64_t inner_static = rank == 1 ? mlir::ShapedType::kDynamic : layout.space.back();
-  // A long chain of dependent ops (W1: 50 tanh in a row) is latency-bound: two registers
-  // per value give the core two independent chains to interleave. Short bodies keep one
-  // (twice the code costs compile time and gains nothing when memory is the limit).
+  // A long chain of dependent ops (W1: 50 tanh in a row) is latency-bound, and as one
+  // loop body it is slow to compile (LLVM's instruction selection and register allocation
+  // grow with the body: 50 tanh over 1024-bit vectors took 300 ms). It runs in stages
+  // instead (see Stages below): short loop bodies, whose iterations are independent, so
+  // the core overlaps several of them and finds the parallelism wider vectors gave.
   const bool long_chain = bodyCost(fusion).critical_path >= 256;
-  const int64_t lanes = kernelLanes(fusion, inner_static, long_chain ? 1024 : 512);
+  const int64_t lanes = kernelLanes(fusion, inner_static, 512);
 
   // The outer loops; `ivs` are their induction variables.
   llvm::SmallVector<mlir::Value> ivs;
@@ -157,9 +264,14 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   const llvm::SmallVector<mlir::Value> inputs = kernelInputs(fusion);
   mlir::Operation* product = outputProduct(fusion);  // computed by the runtime, not here
 
+  const Stages stages = long_chain ? stagesOf(body, product) : Stages();
+
   // One step of the innermost loop at column j: the body over `lanes` elements, loads and
-  // stores masked by `mask` where it is not null. False where an op has no lowering.
-  auto emitStep = [&](mlir::Value j, mlir::Value mask) {
+  // stores masked by `mask` where it is not null; with `stage`, only that stage's ops, its
+  // operands from earlier stages read from their tiles at `at_tile` and its values later
+  // stages use written to theirs. False where an op has no lowering.
+  auto emitStep = [&](mlir::Value j, mlir::Value mask, const Stage* stage = nullptr,
+                      mlir::Value at_tile = {}) {
     auto indices = [&](const std::vector<int64_t>& shape, bool innermost) {
       llvm::SmallVector<mlir::Value> at;
       for (size_t d = 0; d + 1 < rank; ++d) at.push_back(shape[d] == layout.space[d] ? ivs[d] : c0);
@@ -167,7 +279,15 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       return at;
     };
     llvm::DenseMap<mlir::Value, mlir::Value> lane;  // body value -> its vector
+    if (stage != nullptr)
+      for (auto [value, tile] : stage->reads) {
+        mlir::Type t = value.getType();
+        mlir::Value v = b.create<mlir::vector::LoadOp>(
+            loc, vectorOf(memoryElement(mlir::getElementTypeOrSelf(t))), tile, at_tile);
+        lane[value] = fromMemory(b, loc, v, mlir::getElementTypeOrSelf(t));
+      }
     for (size_t i = 0; i < num_inputs; ++i) {
+      if (stage != nullptr && !stage->inputs.contains(inputs[i])) continue;
       const auto& shape = layout.inputs[i];
       mlir::Type t = llvm::cast<mlir::ShapedType>(inputs[i].getType()).getElementType();
       mlir::Type stored = memoryElement(t);
@@ -186,6 +306,7 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       if (&op == product) continue;
       if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
         for (auto [k, value] : llvm::enumerate(y.getValues())) {
+          if (stage != nullptr && !stage->yields.contains(k)) continue;
           mlir::Value v = lane.lookup(value);
           if (!v) continue;
           storeLanes(b, loc, toMemory(b, loc, v), entry->getArgument(num_inputs + k),
@@ -193,9 +314,10 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
         }
         continue;
       }
+      const bool splat = isSplatConstant(op);
+      if (stage != nullptr && !splat && !stage->ops.contains(&op)) continue;
       mlir::Value r;
-      if (auto c = llvm::dyn_cast<ir::ConstantOp>(op);
-          c && llvm::cast<mlir::DenseElementsAttr>(c.getValue()).isSplat()) {
+      if (auto c = llvm::dyn_cast<ir::ConstantOp>(op); splat) {
         mlir::Value s = scalarConstant(b, c);
         r = b.create<mlir::vector::BroadcastOp>(loc, vectorOf(s.getType()), s);
       } else {
@@ -213,6 +335,9 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       }
       lane[op.getResult(0)] = r;
     }
+    if (stage != nullptr)
+      for (auto [value, tile] : stage->writes)
+        b.create<mlir::vector::StoreOp>(loc, toMemory(b, loc, lane.lookup(value)), tile, at_tile);
     return ok;
   };
 
@@ -220,14 +345,45 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
   // every one-dimensional kernel, whose length is the chunk the plan hands it), whole steps
   // run unmasked and the rest is one masked step after the loop: a masked load or store
   // costs a k-register on AVX-512 but is microcoded on AVX2 (vmaskmov: a 1M-element add ran
-  // at 0.45 ns/element masked against the eager loop's 0.11 on a Zen 3). A long chain keeps
-  // one masked loop: its arithmetic hides the masks, and a second copy of the body would
-  // double its compile time.
+  // at 0.45 ns/element masked against the eager loop's 0.11 on a Zen 3). A long chain runs
+  // in stages over tiles instead.
   mlir::Value n = extent(rank - 1);
   const auto static_n = mlir::getConstantIntValue(n);
   const bool whole_steps = static_n && *static_n % lanes == 0;
   bool failed = false;
-  if (whole_steps || long_chain) {
+  if (long_chain) {
+    // Tiles of kTileSteps steps; within a tile, each stage is a loop over the tile's steps
+    // (masked where the extent may end within a step: the arithmetic hides the masks).
+    // A value one stage makes and a later one uses waits in a tile buffer on the stack.
+    const int64_t tile_elements = kTileSteps * lanes;
+    llvm::SmallVector<mlir::Value> buffers;
+    {
+      mlir::OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      for (mlir::Type element : stages.buffers)
+        buffers.push_back(
+            b.create<mlir::memref::AllocaOp>(loc, mlir::MemRefType::get({tile_elements}, element)));
+    }
+    auto tiles = b.create<mlir::scf::ForOp>(loc, c0, n, index(tile_elements));
+    b.setInsertionPointToStart(tiles.getBody());
+    mlir::Value start = tiles.getInductionVar();
+    mlir::Value end = b.create<mlir::arith::MinUIOp>(
+        loc, n, b.create<mlir::arith::AddIOp>(loc, start, index(tile_elements)));
+    for (const Stage& stage : stages.list) {
+      Stage bound = stage;
+      for (auto& [value, tile] : bound.reads) tile = buffers[stages.buffer_of.lookup(value)];
+      for (auto& [value, tile] : bound.writes) tile = buffers[stages.buffer_of.lookup(value)];
+      mlir::OpBuilder::InsertionGuard guard(b);
+      auto steps = b.create<mlir::scf::ForOp>(loc, start, end, index(lanes));
+      b.setInsertionPointToStart(steps.getBody());
+      mlir::Value j = steps.getInductionVar();
+      mlir::Value at_tile = b.create<mlir::arith::SubIOp>(loc, j, start);
+      // Only stages that load inputs or store results touch the kernel's memory.
+      const bool touches = !stage.inputs.empty() || !stage.yields.empty();
+      failed |=
+          !emitStep(j, touches ? stepMask(b, loc, lanes, n, j) : mlir::Value(), &bound, at_tile);
+    }
+  } else if (whole_steps) {
     auto inner = b.create<mlir::scf::ForOp>(loc, c0, n, index(lanes));
     b.setInsertionPointToStart(inner.getBody());
     mlir::Value j = inner.getInductionVar();

@@ -21,6 +21,29 @@ func.func @bias_mask(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xi1>,
   return %1, %0 : tensor<4x8xi1>, tensor<4x8xf32>
 }
 
+// CHECK-LABEL: func.func @chain(
+// CHECK: kiln.fusion "loop"(%arg0) {kernel = @chain_k0}
+func.func @chain(%x: tensor<1000xf32>) -> tensor<1000xf32> {
+  %1 = kiln.tanh %x : (tensor<1000xf32>) -> tensor<1000xf32>
+  %2 = kiln.tanh %1 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %3 = kiln.tanh %2 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %4 = kiln.tanh %3 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %5 = kiln.tanh %4 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %6 = kiln.tanh %5 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %7 = kiln.tanh %6 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %8 = kiln.tanh %7 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %9 = kiln.tanh %8 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %10 = kiln.tanh %9 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %11 = kiln.tanh %10 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %12 = kiln.tanh %11 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %13 = kiln.tanh %12 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %14 = kiln.tanh %13 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %15 = kiln.tanh %14 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %16 = kiln.tanh %15 : (tensor<1000xf32>) -> tensor<1000xf32>
+  %17 = kiln.tanh %16 : (tensor<1000xf32>) -> tensor<1000xf32>
+  return %17 : tensor<1000xf32>
+}
+
 // Same-shape operands: one flat dimension of 4*8*2 = 64 elements, 16 f32 lanes at a time.
 // The length is dynamic (the chunk a thread gets): whole steps load and store unmasked,
 // and one masked step after the loop covers the rest, if any.
@@ -63,3 +86,29 @@ func.func @bias_mask(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xi1>,
 // CHECK: vector.store %[[S]], %arg2[%[[I]], %[[J2]]]
 // CHECK: %[[BYTE:.*]] = arith.extui %[[G]] : vector<8xi1> to vector<8xi8>
 // CHECK: vector.store %[[BYTE]], %arg3[%[[I]], %[[J2]]]
+
+// A long chain (17 tanh: critical path past 256) runs in stages over tiles of 16 steps:
+// each stage is a loop over the tile's steps, one tanh each; the value passed from one
+// stage to the next waits in a tile buffer on the stack, one buffer reused by every stage
+// (each step reads it before it writes it). Only the first stage loads the input and only
+// the last stores the result (masked: the length is dynamic); the stages between touch
+// no memory but the tile, and make no mask.
+// CHECK-LABEL: func.func @chain_k0(%arg0: memref<?xf32>, %arg1: memref<?xf32>)
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<256xf32>
+// CHECK-NOT: memref.alloca
+// CHECK: %[[N:.*]] = memref.dim %arg1
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[N]] step %c256
+// CHECK: %[[END:.*]] = arith.minui %[[N]],
+// CHECK: scf.for %[[J:.*]] = %[[T]] to %[[END]] step %c16
+// CHECK: %[[AT:.*]] = arith.subi %[[J]], %[[T]]
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload %arg0[%[[J]]]
+// CHECK: vector.store %{{.*}}, %[[TILE]][%[[AT]]] : memref<256xf32>, vector<16xf32>
+// CHECK: scf.for %[[J2:.*]] = %[[T]] to %[[END]] step %c16
+// CHECK-NEXT: %[[AT2:.*]] = arith.subi %[[J2]], %[[T]]
+// CHECK-NEXT: vector.load %[[TILE]][%[[AT2]]]
+// CHECK-NOT: vector.create_mask
+// CHECK: vector.store %{{.*}}, %[[TILE]][%[[AT2]]]
+// CHECK: vector.maskedstore %arg1[
+// CHECK-NOT: vector.maskedstore
+// CHECK: return

@@ -29,7 +29,7 @@ CompileTimes compile_graph(ConcreteFunction& fn, const CompileSettings& settings
   size_t code_bytes = 0;
   if (disk.enabled) {
     auto t = Clock::now();
-    key = compile_key(*fn.traced.graph, fn.ir_of(Stage::traced), settings.codegen);
+    key = compile_key(*fn.traced.graph, settings.codegen);
     std::optional<compile_cache::Record> record;
     if (key) record = compile_cache::load(disk, key->key);
     if (record) {
@@ -98,11 +98,25 @@ CompileTimes compile_graph(ConcreteFunction& fn, const CompileSettings& settings
     if (times.codegen_ms > 0) at = phase("codegen", at, times.codegen_ms);
     phase("compile (all after the trace)", ns(compile_start), times.compile_ms);
   }
-  fn.bytes = code_bytes + constant_bytes(*fn.traced.graph);
+  fn.bytes = code_bytes + constant_bytes(*fn.traced.graph) + as_traced_bytes(fn);
   for (const std::string& text : fn.ir) fn.bytes += text.size();
   for (const Tensor& t : fn.device_captures)
     fn.bytes += static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
   return times;
+}
+
+size_t as_traced_bytes(const ConcreteFunction& fn) {
+  constexpr size_t kBytesPerOp = 128;  // an op, its operands, results and attribute list
+  return fn.as_traced ? op_count(*fn.as_traced) * kBytesPerOp : 0;
+}
+
+std::ptrdiff_t make_traced_text(ConcreteFunction& fn) {
+  std::lock_guard<std::mutex> texts_lock(fn.texts_mutex);
+  if (!fn.ir_of(Stage::traced).empty() || !fn.as_traced) return 0;
+  const auto before = static_cast<std::ptrdiff_t>(as_traced_bytes(fn));
+  fn.ir_of(Stage::traced) = print(*fn.as_traced);
+  fn.as_traced.reset();
+  return static_cast<std::ptrdiff_t>(fn.ir_of(Stage::traced).size()) - before;
 }
 
 size_t make_stage_texts(ConcreteFunction& fn, const CompileSettings& settings) {

@@ -39,6 +39,9 @@ struct ConcreteFunction {
   // jit=true on the CPU: the fused, lowered and llvm texts are printed on request only
   // (stage_texts); true once they are there.
   bool stage_texts = false;
+  // The graph as traced (`traced.graph` is optimized in place), kept until Stage::traced's
+  // text is asked for (make_traced_text): a copy costs a fraction of printing it.
+  GraphPtr as_traced;
   std::mutex texts_mutex;
 
   std::string& ir_of(Stage stage) { return ir[static_cast<size_t>(stage)]; }
@@ -62,7 +65,15 @@ struct CompileTimes {
 
 using Clock = std::chrono::steady_clock;
 
-/// Compiles `fn` (fn.traced, arg_types and device set; Stage::traced's text in fn.ir):
+/// What fn.as_traced is counted as in fn.bytes: an estimate by its ops (its constants'
+/// data is shared with the compiled graph's).
+size_t as_traced_bytes(const ConcreteFunction& fn);
+
+/// Stage::traced's text, printed from fn.as_traced (which it then frees) if not yet (a
+/// function kiln::load read has it from the file); returns the change in fn's bytes.
+std::ptrdiff_t make_traced_text(ConcreteFunction& fn);
+
+/// Compiles `fn` (fn.traced, arg_types and device set; fn.as_traced its copy):
 /// its captures to its device, its code from the persistent compile cache or the pipeline
 /// (stored there after), its plan, and fn.bytes. While the profiler records, the phases are
 /// "compile" events: a trace from `trace_start` of `trace_ms` (none when `trace_ms` < 0),

@@ -248,6 +248,7 @@ class FunctionCore {
     if (!produces(stage))
       throw Error("[ir] stage '" + std::string(stage_name(stage)) +
                   "' exists only with jit=true: graph mode (jit=false) stops at 'optimized'");
+    if (stage == Stage::traced) traced_text(*fn);
     if (stage > Stage::optimized) stage_texts(*fn);
     return ir_of(*fn, stage);
   }
@@ -607,7 +608,8 @@ class FunctionCore {
       runtime::profiler::QuietOps quiet;  // the trace's ops are the "trace" phase's
       fn->traced = trace(options_.name, types, trace_fn, first, defined_at_, device);
     }
-    ir_of(*fn, Stage::traced) = print(*fn->traced.graph);
+    // Kept as traced for Stage::traced's text, printed only when asked for.
+    fn->as_traced = copy(*fn->traced.graph);
     fn->result_types = result_types(*fn->traced.graph);
     double trace_ms = ms_since(t0);
     const CompileTimes times = compile_graph(*fn, settings(), t0, trace_ms, Clock::now());
@@ -630,6 +632,18 @@ class FunctionCore {
     return dir != nullptr && *dir != '\0';
   }
 
+  /// Stage::traced's text, printed on first request (make_traced_text).
+  void traced_text(ConcreteFunction& fn) {
+    const std::ptrdiff_t added = make_traced_text(fn);
+    if (added == 0) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn.bytes = static_cast<size_t>(static_cast<std::ptrdiff_t>(fn.bytes) + added);
+    for (const auto& [sig, e] : cache_)
+      if (e.fn.get() == &fn)  // still held: it counts
+        stats_.cache_bytes =
+            static_cast<size_t>(static_cast<std::ptrdiff_t>(stats_.cache_bytes) + added);
+  }
+
   /// The fused, lowered and llvm texts of a CPU jit function, made on first request from
   /// its optimized text by the passes that compiled it (jit_stage_texts).
   void stage_texts(ConcreteFunction& fn) {
@@ -644,6 +658,7 @@ class FunctionCore {
   void dump(ConcreteFunction& fn) {
     const char* dir = std::getenv("KILN_DUMP_IR");
     if (dir == nullptr || *dir == '\0') return;
+    traced_text(fn);
     stage_texts(fn);  // a function whose code came from the compile cache
     std::string key;
     for (const auto& t : fn.arg_types) key += spec_str(t.shape, t.dtype) + ";";

@@ -9,6 +9,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
 #include "mlir/Parser/Parser.h"
 
 namespace kiln::detail {
@@ -18,18 +19,59 @@ namespace {
 // fingerprint would see (it sees every compiler source, so in practice: never).
 constexpr const char* kKeyVersion = "kiln-compile-cache-key 3";
 
+/// Appends `text` to `out` as its length and itself (so no two sequences of parts spell
+/// the same).
+void spell(std::string_view text, std::string& out) {
+  out += std::to_string(text.size());
+  out += ':';
+  out += text;
+}
+
+/// Appends a spelling of `loc` to `out`: two locations spell the same only if they are the
+/// same (what MLIR prints of them, without its printer's cost).
+void spell_location(mlir::Location loc, std::string& out) {
+  if (auto f = llvm::dyn_cast<mlir::FileLineColLoc>(loc)) {
+    out += 'F';
+    spell(f.getFilename().strref(), out);
+    spell(std::to_string(f.getLine()) + ":" + std::to_string(f.getColumn()), out);
+  } else if (auto n = llvm::dyn_cast<mlir::NameLoc>(loc)) {
+    out += 'N';
+    spell(n.getName().strref(), out);
+    spell_location(n.getChildLoc(), out);
+  } else if (auto c = llvm::dyn_cast<mlir::CallSiteLoc>(loc)) {
+    out += 'C';
+    spell_location(c.getCallee(), out);
+    spell_location(c.getCaller(), out);
+  } else if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc)) {
+    out += 'U';
+    std::string metadata;
+    if (mlir::Attribute m = fused.getMetadata()) {
+      llvm::raw_string_ostream os(metadata);
+      m.print(os);
+    }
+    spell(metadata, out);
+    spell(std::to_string(fused.getLocations().size()), out);
+    for (mlir::Location part : fused.getLocations()) spell_location(part, out);
+  } else if (llvm::isa<mlir::UnknownLoc>(loc)) {
+    out += 'X';
+  } else {  // another kind (opaque): as MLIR prints it
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    loc.print(os);
+    out += 'O';
+    spell(text, out);
+  }
+}
+
 }  // namespace
 
-std::optional<CompileKey> compile_key(const Graph& traced, const std::string& traced_text,
-                                      const CodegenOptions& options) {
+std::optional<CompileKey> compile_key(const Graph& traced, const CodegenOptions& options) {
   std::string bare;
   {
     llvm::raw_string_ostream os(bare);
     traced.get()->print(os, mlir::OpPrintingFlags().enableDebugInfo(false));
   }
-  if (bare.find("__elided__") != std::string::npos ||
-      traced_text.find("__elided__") != std::string::npos)
-    return std::nullopt;
+  if (bare.find("__elided__") != std::string::npos) return std::nullopt;
   const compile_cache::TestHooks& hooks = compile_cache::test_hooks();
   const HostTarget& host = host_target();
   compile_cache::KeyBuilder key;
@@ -41,8 +83,18 @@ std::optional<CompileKey> compile_key(const Graph& traced, const std::string& tr
       .add(hooks.cpu_features.empty() ? host.features : hooks.cpu_features)
       .add(options.fast_math ? "fast_math" : "exact")
       .add(bare);
+  // Every op's location and every block argument's, in order (the bare text fixes the
+  // structure they hang on), spelled out directly: printing the graph again with its
+  // locations, or each location through MLIR's printer, costs as much as the bare text.
+  std::string spelled;
+  traced.get()->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation* op) {
+    spell_location(op->getLoc(), spelled);
+    for (mlir::Region& region : op->getRegions())
+      for (mlir::Block& block : region)
+        for (mlir::BlockArgument arg : block.getArguments()) spell_location(arg.getLoc(), spelled);
+  });
   compile_cache::KeyBuilder locations;
-  locations.add(traced_text);
+  locations.add(spelled);
   return CompileKey{key.finish(), compile_cache::hex(locations.finish())};
 }
 

@@ -31,13 +31,14 @@ const char* compiler_fingerprint();
 
 struct CompileKey {
   compile_cache::Key key;
-  std::string locations;  // digest of the traced graph's text with its locations
+  std::string locations;  // digest of the traced graph's source locations, op by op
 };
-/// `traced_text` is the traced graph printed with locations (Stage::traced).
-/// Nothing when the graph's text does not hold all of it (a program that set MLIR's
-/// option to elide large constants when printing): two graphs could then share a key.
-std::optional<CompileKey> compile_key(const Graph& traced, const std::string& traced_text,
-                                      const CodegenOptions& options);
+/// The key of the traced graph `traced` (before anything changes it): its text without
+/// locations, the options and the host; the locations apart (a record made for the same
+/// graph traced from other lines is a miss, not a second file). Nothing when the graph's
+/// text does not hold all of it (a program that set MLIR's option to elide large constants
+/// when printing): two graphs could then share a key.
+std::optional<CompileKey> compile_key(const Graph& traced, const CodegenOptions& options);
 
 /// The compiled graph's IR as the record stores it (MLIR bytecode).
 std::string graph_bytecode(const Graph& compiled);

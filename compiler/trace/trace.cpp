@@ -570,6 +570,18 @@ size_t constant_bytes(const Graph& graph) {
   return bytes;
 }
 
+GraphPtr copy(const Graph& graph) {
+  GraphPtr out(new Graph);
+  out->module = mlir::OwningOpRef<mlir::ModuleOp>(graph.get().clone());
+  return out;
+}
+
+size_t op_count(const Graph& graph) {
+  size_t ops = 0;
+  graph.get()->walk([&](mlir::Operation*) { ++ops; });
+  return ops;
+}
+
 std::string print(const Graph& graph) {
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -46,6 +46,11 @@ void optimize(Graph& graph);
 size_t constant_bytes(const Graph& graph);
 /// The graph as MLIR text (with source locations).
 std::string print(const Graph& graph);
+/// A copy of the graph (its own ops; attributes, constants' data among them, are the
+/// context's and shared).
+GraphPtr copy(const Graph& graph);
+/// How many ops the graph holds (the module's included).
+size_t op_count(const Graph& graph);
 class KernelSet;
 /// The execution plan of the graph: a flat list of steps, runtime kernels or (for
 /// kiln.fusion ops) the compiled kernels of `kernels` (compiler/pipeline/kernel_set.h),

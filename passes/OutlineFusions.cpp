@@ -1,6 +1,7 @@
 // kiln-outline-fusions: each kiln.fusion becomes a kernel function on memrefs: a "loop"
 // fusion a vectorized loop nest over the collapsed iteration space (FusionLayout.h), a
 // "rows" fusion a row loop with phases.
+#include <algorithm>
 #include <cmath>
 
 #include "ir/KilnDialect.h"
@@ -131,10 +132,12 @@ bool isSplatConstant(mlir::Operation& op) {
 // size of a loop body, sees 50 small bodies instead of one huge one (W1 on a Zen 3 against
 // one loop over 1024-bit vectors: codegen 335-402 -> 153-180 ms, a call 7.8-9.3 -> 6.8-6.9
 // us). A value crossing from one stage to a later one goes through a tile buffer on the
-// stack (L1); splat constants are made again in each stage.
+// stack (L1; fewer steps per tile where so many values wait at once that their buffers
+// would pass kTileStackBytes); splat constants are made again in each stage.
 
 constexpr int64_t kStageCost = 16;
 constexpr int64_t kTileSteps = 16;
+constexpr int64_t kTileStackBytes = int64_t{64} << 10;
 
 /// One stage: its ops; the values it reads from earlier stages' tiles and writes for later
 /// ones (the tile buffers, once made); the inputs it loads; the results it stores (all in
@@ -356,7 +359,14 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     // Tiles of kTileSteps steps; within a tile, each stage is a loop over the tile's steps
     // (masked where the extent may end within a step: the arithmetic hides the masks).
     // A value one stage makes and a later one uses waits in a tile buffer on the stack.
-    const int64_t tile_elements = kTileSteps * lanes;
+    // Fewer steps per tile where many values wait at once: the buffers stay within
+    // kTileStackBytes of the (worker) thread's stack.
+    int64_t step_bytes = 0;
+    for (mlir::Type element : stages.buffers)
+      step_bytes += lanes * std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+    const int64_t tile_steps =
+        std::clamp<int64_t>(kTileStackBytes / std::max<int64_t>(1, step_bytes), 1, kTileSteps);
+    const int64_t tile_elements = tile_steps * lanes;
     llvm::SmallVector<mlir::Value> buffers;
     {
       mlir::OpBuilder::InsertionGuard guard(b);

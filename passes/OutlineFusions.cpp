@@ -140,13 +140,11 @@ constexpr int64_t kTileSteps = 16;
 constexpr int64_t kTileStackBytes = int64_t{64} << 10;
 
 /// One stage: its ops; the values it reads from earlier stages' tiles and writes for later
-/// ones (the tile buffers, once made); the inputs it loads; the results it stores (all in
-/// the last stage).
+/// ones; the inputs it loads. (The last stage stores the results.)
 struct Stage {
   llvm::DenseSet<mlir::Operation*> ops;
-  llvm::SmallVector<std::pair<mlir::Value, mlir::Value>> reads, writes;
+  llvm::SetVector<mlir::Value> reads, writes;
   llvm::DenseSet<mlir::Value> inputs;
-  llvm::DenseSet<size_t> yields;
 };
 struct Stages {
   std::vector<Stage> list;
@@ -190,22 +188,16 @@ Stages stagesOf(mlir::Block& body, mlir::Operation* product) {
     if (it == stage_of.end() || it->second == user) return;  // a splat constant, or local
     tiled.insert(v);
     last_use[v] = std::max(last_use.lookup(v), user);
-    auto& writes = stages.list[it->second].writes;
-    if (!llvm::is_contained(llvm::make_first_range(writes), v)) writes.push_back({v, {}});
-    auto& reads = stages.list[user].reads;
-    if (!llvm::is_contained(llvm::make_first_range(reads), v)) reads.push_back({v, {}});
+    stages.list[it->second].writes.insert(v);
+    stages.list[user].reads.insert(v);
   };
   for (mlir::Operation& op : body.without_terminator()) {
     auto it = stage_of.find(&op);
     if (it == stage_of.end()) continue;
     for (mlir::Value v : op.getOperands()) use(v, it->second);
   }
-  auto yield = llvm::cast<ir::YieldOp>(body.getTerminator());
-  const size_t last = stages.list.size() - 1;
-  for (auto [k, value] : llvm::enumerate(yield.getValues())) {
-    stages.list[last].yields.insert(k);
-    use(value, last);
-  }
+  for (mlir::Value result : llvm::cast<ir::YieldOp>(body.getTerminator()).getValues())
+    use(result, stages.list.size() - 1);
   // In body order, so by the stage making each value.
   llvm::SmallVector<mlir::Value> holding;  // buffer -> the value it holds now
   for (mlir::Value v : tiled) {
@@ -270,10 +262,15 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
 
   const Stages stages = long_chain ? stagesOf(body, product) : Stages();
 
+  // A long chain's tile buffers (made with its loops, below) and the one of a value.
+  llvm::SmallVector<mlir::Value> buffers;
+  auto tileOf = [&](mlir::Value v) { return buffers[stages.buffer_of.lookup(v)]; };
+
   // One step of the innermost loop at column j: the body over `lanes` elements, loads and
-  // stores masked by `mask` where it is not null; with `stage`, only that stage's ops, its
-  // operands from earlier stages read from their tiles at `at_tile` and its values later
-  // stages use written to theirs. False where an op has no lowering.
+  // stores masked by `mask` where it is not null; with `stage` (one of `stages`), only that
+  // stage's ops, its operands from earlier stages read from their tiles at `at_tile`, its
+  // values later stages use written to theirs, and the results stored by the last stage
+  // only. False where an op has no lowering.
   auto emitStep = [&](mlir::Value j, mlir::Value mask, const Stage* stage = nullptr,
                       mlir::Value at_tile = {}) {
     auto indices = [&](const std::vector<int64_t>& shape, bool innermost) {
@@ -284,11 +281,11 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     };
     llvm::DenseMap<mlir::Value, mlir::Value> lane;  // body value -> its vector
     if (stage != nullptr)
-      for (auto [value, tile] : stage->reads) {
-        mlir::Type t = value.getType();
-        mlir::Value v = b.create<mlir::vector::LoadOp>(
-            loc, vectorOf(memoryElement(mlir::getElementTypeOrSelf(t))), tile, at_tile);
-        lane[value] = fromMemory(b, loc, v, mlir::getElementTypeOrSelf(t));
+      for (mlir::Value value : stage->reads) {
+        mlir::Type t = mlir::getElementTypeOrSelf(value.getType());
+        mlir::Value v =
+            b.create<mlir::vector::LoadOp>(loc, vectorOf(memoryElement(t)), tileOf(value), at_tile);
+        lane[value] = fromMemory(b, loc, v, t);
       }
     for (size_t i = 0; i < num_inputs; ++i) {
       if (stage != nullptr && !stage->inputs.contains(inputs[i])) continue;
@@ -309,8 +306,8 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     for (mlir::Operation& op : body) {
       if (&op == product) continue;
       if (auto y = llvm::dyn_cast<ir::YieldOp>(op)) {
+        if (stage != nullptr && stage != &stages.list.back()) continue;
         for (auto [k, value] : llvm::enumerate(y.getValues())) {
-          if (stage != nullptr && !stage->yields.contains(k)) continue;
           mlir::Value v = lane.lookup(value);
           if (!v) continue;
           storeLanes(b, loc, toMemory(b, loc, v), entry->getArgument(num_inputs + k),
@@ -340,8 +337,9 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
       lane[op.getResult(0)] = r;
     }
     if (stage != nullptr)
-      for (auto [value, tile] : stage->writes)
-        b.create<mlir::vector::StoreOp>(loc, toMemory(b, loc, lane.lookup(value)), tile, at_tile);
+      for (mlir::Value value : stage->writes)
+        b.create<mlir::vector::StoreOp>(loc, toMemory(b, loc, lane.lookup(value)), tileOf(value),
+                                        at_tile);
     return ok;
   };
 
@@ -367,7 +365,6 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     const int64_t tile_steps =
         std::clamp<int64_t>(kTileStackBytes / std::max<int64_t>(1, step_bytes), 1, kTileSteps);
     const int64_t tile_elements = tile_steps * lanes;
-    llvm::SmallVector<mlir::Value> buffers;
     {
       mlir::OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(entry);
@@ -381,24 +378,20 @@ mlir::LogicalResult outline(ir::FusionOp fusion, mlir::ModuleOp module, const st
     mlir::Value end = b.create<mlir::arith::MinUIOp>(
         loc, n, b.create<mlir::arith::AddIOp>(loc, start, index(tile_elements)));
     for (const Stage& stage : stages.list) {
-      Stage bound = stage;
-      for (auto& [value, tile] : bound.reads) tile = buffers[stages.buffer_of.lookup(value)];
-      for (auto& [value, tile] : bound.writes) tile = buffers[stages.buffer_of.lookup(value)];
       mlir::OpBuilder::InsertionGuard guard(b);
       auto steps = b.create<mlir::scf::ForOp>(loc, start, end, index(lanes));
       b.setInsertionPointToStart(steps.getBody());
       mlir::Value j = steps.getInductionVar();
       mlir::Value at_tile = b.create<mlir::arith::SubIOp>(loc, j, start);
       // Only stages that load inputs or store results touch the kernel's memory.
-      const bool touches = !stage.inputs.empty() || !stage.yields.empty();
+      const bool touches = !stage.inputs.empty() || &stage == &stages.list.back();
       failed |=
-          !emitStep(j, touches ? stepMask(b, loc, lanes, n, j) : mlir::Value(), &bound, at_tile);
+          !emitStep(j, touches ? stepMask(b, loc, lanes, n, j) : mlir::Value(), &stage, at_tile);
     }
   } else if (whole_steps) {
     auto inner = b.create<mlir::scf::ForOp>(loc, c0, n, index(lanes));
     b.setInsertionPointToStart(inner.getBody());
-    mlir::Value j = inner.getInductionVar();
-    failed = !emitStep(j, stepMask(b, loc, lanes, n, j));
+    failed = !emitStep(inner.getInductionVar(), {});
   } else {
     mlir::Value whole_end =
         b.create<mlir::arith::SubIOp>(loc, n, b.create<mlir::arith::RemUIOp>(loc, n, index(lanes)));

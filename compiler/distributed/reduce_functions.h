@@ -13,6 +13,7 @@
 #include "compiler/distributed/communicator.h"
 #include "compiler/distributed/ring_all_reduce.h"
 #include "runtime/dispatch.h"
+#include "runtime/integer_math.h"
 
 namespace kiln::detail::distributed {
 
@@ -22,13 +23,7 @@ void sum(void* c_, const void* a_, const void* b_, size_t n) {
   T* c = static_cast<T*>(c_);
   const T* a = static_cast<const T*>(a_);
   const T* b = static_cast<const T*>(b_);
-  if constexpr (std::is_integral_v<T>) {
-    using U = std::make_unsigned_t<T>;
-    for (size_t i = 0; i < n; ++i)
-      c[i] = static_cast<T>(static_cast<U>(a[i]) + static_cast<U>(b[i]));
-  } else {
-    for (size_t i = 0; i < n; ++i) c[i] = a[i] + b[i];
-  }
+  for (size_t i = 0; i < n; ++i) c[i] = wrap_add(a[i], b[i]);
 }
 
 /// c[i] = max (`larger`) or min of a[i] and b[i], n elements (c may be a or b).

@@ -633,26 +633,25 @@ class FunctionCore {
   }
 
   /// Stage::traced's text, printed on first request (make_traced_text).
-  void traced_text(ConcreteFunction& fn) {
-    const std::ptrdiff_t added = make_traced_text(fn);
-    if (added == 0) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    fn.bytes = static_cast<size_t>(static_cast<std::ptrdiff_t>(fn.bytes) + added);
-    for (const auto& [sig, e] : cache_)
-      if (e.fn.get() == &fn)  // still held: it counts
-        stats_.cache_bytes =
-            static_cast<size_t>(static_cast<std::ptrdiff_t>(stats_.cache_bytes) + added);
-  }
+  void traced_text(ConcreteFunction& fn) { count_bytes(fn, make_traced_text(fn)); }
 
   /// The fused, lowered and llvm texts of a CPU jit function, made on first request from
   /// its optimized text by the passes that compiled it (jit_stage_texts).
   void stage_texts(ConcreteFunction& fn) {
-    const size_t added = make_stage_texts(fn, settings());
+    count_bytes(fn, static_cast<std::ptrdiff_t>(make_stage_texts(fn, settings())));
+  }
+
+  /// `fn` now holds `added` bytes more (or fewer): in its size and, while it is cached, in
+  /// the cache's.
+  void count_bytes(ConcreteFunction& fn, std::ptrdiff_t added) {
     if (added == 0) return;
+    auto plus = [added](size_t& bytes) {
+      bytes = static_cast<size_t>(static_cast<std::ptrdiff_t>(bytes) + added);
+    };
     std::lock_guard<std::mutex> lock(mutex_);
-    fn.bytes += added;
+    plus(fn.bytes);
     for (const auto& [sig, e] : cache_)
-      if (e.fn.get() == &fn) stats_.cache_bytes += added;  // still held: it counts
+      if (e.fn.get() == &fn) plus(stats_.cache_bytes);  // still held: it counts
   }
 
   void dump(ConcreteFunction& fn) {

@@ -244,8 +244,9 @@ TEST_CASE("a staged long chain passes every kind of value between its stages", "
   auto special = [](Tensor x) {
     std::vector<float> v = x.to_vector<float>();
     const float inf = std::numeric_limits<float>::infinity();
-    const float edges[] = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN()};
-    for (size_t i = 0; i < v.size(); i += 7) v[i] = edges[(i / 7) % 5];
+    const float edges[] = {0.0f,   -0.0f,   inf,     -inf,  std::numeric_limits<float>::quiet_NaN(),
+                           1e-40f, -3e-42f, 3.0e38f, -1e30f};  // subnormal, huge
+    for (size_t i = 0; i < v.size(); i += 7) v[i] = edges[(i / 7) % std::size(edges)];
     return Tensor::from<float>(v, x.shape());
   };
   for (Shape shape : {Shape{16, 16}, Shape{37, 19}, Shape{3, 5, 33}, Shape{1000}, Shape{3}}) {
@@ -417,8 +418,11 @@ TEST_CASE("random long elementwise DAGs (staged kernels) equal eager bit for bit
             random_normal(shape, data_seed + static_cast<uint64_t>(i), 0, 2, DType::f64)
                 .to_vector<double>();
         const double inf = std::numeric_limits<double>::infinity();
-        const double edges[] = {0.0, -0.0, inf, -inf, std::nan("")};
-        for (size_t e = 0; e < x.size(); e += 11) x[e] = edges[(e / 11) % 5];
+        // Subnormal and huge in the dtype: f32's cast from these doubles, or f64's own.
+        const bool f32 = dtype == DType::f32;
+        const double edges[] = {
+            0.0, -0.0, inf, -inf, std::nan(""), f32 ? 1e-40 : 1e-310, f32 ? -3e38 : -1e308};
+        for (size_t e = 0; e < x.size(); e += 11) x[e] = edges[(e / 11) % std::size(edges)];
         in.push_back(Tensor::from<double>(x, shape).astype(dtype));
       }
       return in;
@@ -441,5 +445,45 @@ TEST_CASE("random long elementwise DAGs (staged kernels) equal eager bit for bit
     options.input_signature = specs;
     auto g = kiln::function(fn, options);
     for (int64_t r : {int64_t{1}, rows + 2, int64_t{40}}) run(g, r, 200 + static_cast<uint64_t>(r));
+  }
+}
+
+TEST_CASE("a staged long chain of integer ops wraps like eager", "[jit]") {
+  // 140 multiply-adds (cost 1 each: a critical path past the staging threshold), wrapping
+  // past the range of i32 and i64 at once, a boolean made early and used late, a mid-way
+  // result; static and dynamic shapes; inputs at the ends of the range.
+  auto fn = [](Tensor x) {
+    Tensor positive = x > 0;
+    Tensor y = x, middle;
+    for (int k = 0; k < 140; ++k) {
+      y = y * 3 + (k % 7);
+      if (k == 70) middle = y - x;
+    }
+    return std::vector<Tensor>{where(positive, y, -y), middle};
+  };
+  for (DType dtype : {DType::i32, DType::i64}) {
+    const double lo = dtype == DType::i32 ? -2147483648.0 : -9.2e18;
+    for (Shape shape : {Shape{16, 16}, Shape{37}, Shape{3, 300}}) {
+      INFO(dtype_name(dtype) << " " << shape_str(shape));
+      std::vector<double> values =
+          random_uniform(shape, 31, -1000.0f, 1000.0f).astype(DType::f64).to_vector<double>();
+      values[0] = lo;  // the most negative value
+      values[values.size() / 2] = -lo - 1;
+      Tensor x = Tensor::from<double>(values, shape).astype(dtype);
+      auto f = kiln::function(fn);
+      CHECK(f.ir(x, Stage::lowered).find("memref.alloca") != std::string::npos);
+      auto got = f(x), want = fn(x);
+      for (size_t k = 0; k < want.size(); ++k)
+        CHECK(got[k].to_vector<int64_t>() == want[k].to_vector<int64_t>());
+    }
+    FunctionOptions dynamic;
+    dynamic.input_signature = std::vector<TensorSpec>{{{-1}, dtype}};
+    auto g = kiln::function(fn, dynamic);
+    for (int64_t n : {1, 17, 300}) {
+      Tensor x = random_uniform({n}, 32, -1e6f, 1e6f).astype(dtype);
+      auto got = g(x), want = fn(x);
+      for (size_t k = 0; k < want.size(); ++k)
+        CHECK(got[k].to_vector<int64_t>() == want[k].to_vector<int64_t>());
+    }
   }
 }
